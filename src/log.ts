@@ -1,0 +1,61 @@
+// winston JSON logger. Only allow-listed fields reach the output: a field that is not on the list is dropped,
+// so a payload, a name or an identifier passed by mistake never lands in a log line.
+import { Writable } from 'node:stream';
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+const ALLOWED_FIELDS = new Set([
+  'level', 'message', 'timestamp', 'component',
+  'requestId', 'service', 'hook', 'hookInstance', 'method', 'route', 'status', 'latencyMs', 'outcome',
+  'prefetch', 'cards', 'dropped', 'violations', 'deadlineMs', 'errorType', 'errorFrames', 'reason',
+  'key', 'keys', 'fhirHost', 'fhirStatus', 'pages', 'profile', 'port', 'host', 'knowledgeVersion',
+  'services', 'corsOrigins', 'setting',
+]);
+
+const allowListed = winston.format((info) => {
+  for (const field of Object.keys(info)) {
+    if (!ALLOWED_FIELDS.has(field)) delete (info as Record<string, unknown>)[field];
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  level: string;
+  /** Where lines go; stdout by default. Tests pass a stream to read what was logged. */
+  stream?: Writable;
+  silent?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return winston.createLogger({
+    level: options.level,
+    silent: options.silent ?? false,
+    format: winston.format.combine(allowListed(), winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.Stream({ stream: options.stream ?? process.stdout })],
+  });
+}
+
+/** What may be logged of an error: its type and code locations, never its message (it can quote input). */
+export function errorFields(error: unknown): { errorType: string; errorFrames?: string } {
+  if (!(error instanceof Error)) return { errorType: typeof error };
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('at '))
+    .slice(0, 6)
+    .map((line) => line.trim())
+    .join(' | ');
+  return frames ? { errorType: error.name, errorFrames: frames } : { errorType: error.name };
+}
+
+/** A stream that keeps every line written, for tests that read the log. */
+export class MemoryLogStream extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
