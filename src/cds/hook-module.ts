@@ -1,0 +1,36 @@
+// The contract every module in hooks/ fulfils: a discovery entry, its prefetch templates (from prefetch/),
+// and a pure decision function (context, data, knowledge, clock) -> cards. No I/O happens in `decide`.
+import type { Knowledge } from '../knowledge/index.js';
+import type { Card, HookContext, HookData } from './types.js';
+
+export interface PrefetchKeySpec {
+  /** A CDS Hooks prefetch template, relative to fhirServer. */
+  template: string;
+  /** Required: the hook cannot decide without it, so an unobtainable key answers 412. */
+  required: boolean;
+  /** Why the service reads it; shown to integrators in usageRequirements. */
+  purpose: string;
+  /** Pages to read at most for this key (default: FHIR_PAGE_CAP); 1 for "latest N" searches. */
+  maxPages?: number;
+}
+
+export type PrefetchSpec = Record<string, PrefetchKeySpec>;
+
+export interface DecisionInput<C extends HookContext = HookContext> {
+  context: C;
+  /** One entry per prefetch key that was obtained: the resource or Bundle, or null for "no data". */
+  data: HookData;
+  knowledge: Knowledge;
+  /** The clock of this invocation: every date window is measured from it. */
+  now: Date;
+}
+
+export interface HookModule<C extends HookContext = HookContext> {
+  id: string;
+  hook: 'patient-view' | 'order-select' | 'order-sign';
+  title: string;
+  description: string;
+  prefetch: PrefetchSpec;
+  /** Cards without uuids; the pipeline stamps uuids and checks the response contract. */
+  decide(input: DecisionInput<C>): Card[];
+}

@@ -1,0 +1,124 @@
+// CDS Hooks 2.0 wire types (shared/spec §2.2, §2.4), written for what hookwise sends and receives.
+import type { Bundle, FhirResource } from 'fhir/r4.js';
+
+export type Indicator = 'info' | 'warning' | 'critical';
+export const INDICATORS: readonly Indicator[] = ['info', 'warning', 'critical'];
+
+export interface Coding {
+  system: string;
+  code: string;
+  display?: string;
+}
+
+export interface Source {
+  label: string;
+  url?: string;
+  icon?: string;
+  topic?: Coding;
+}
+
+export interface Action {
+  type: 'create' | 'update' | 'delete';
+  description: string;
+  resource?: FhirResource;
+  resourceId?: string;
+}
+
+export interface Suggestion {
+  label: string;
+  uuid?: string;
+  isRecommended?: boolean;
+  actions?: Action[];
+}
+
+export interface Link {
+  label: string;
+  url: string;
+  type: 'absolute' | 'smart';
+  appContext?: string;
+}
+
+export interface Card {
+  uuid?: string;
+  summary: string;
+  detail?: string;
+  indicator: Indicator;
+  source: Source;
+  suggestions?: Suggestion[];
+  selectionBehavior?: 'at-most-one' | 'any';
+  overrideReasons?: Coding[];
+  links?: Link[];
+}
+
+export interface CdsResponse {
+  cards: Card[];
+  systemActions?: Action[];
+}
+
+export interface FhirAuthorization {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+  subject: string;
+  patient?: string;
+}
+
+/** Any JSON object received from a client; FHIR inside the envelope is read leniently. */
+export type JsonObject = { [key: string]: unknown };
+
+/** A prefetch value as received: a FHIR resource (or anything object-shaped) or null (no data). */
+export type PrefetchValue = JsonObject | null;
+
+export interface HookRequest<C = HookContext> {
+  hook: string;
+  hookInstance: string;
+  fhirServer?: string;
+  fhirAuthorization?: FhirAuthorization;
+  context: C;
+  prefetch?: Record<string, PrefetchValue>;
+  extension?: JsonObject;
+}
+
+/** Context fields shared by patient-view, order-select and order-sign (hook library STU1 1.0.1). */
+export interface BaseContext {
+  userId: string;
+  patientId: string;
+  encounterId?: string;
+}
+
+/**
+ * draftOrders as received. The sandbox omits Bundle.type and may send DSTU2/STU3 resources, so entries
+ * are kept as plain JSON: rules read them leniently.
+ */
+export interface DraftOrdersBundle {
+  resourceType: 'Bundle';
+  type?: string;
+  entry?: Array<{ resource?: JsonObject; [key: string]: unknown }>;
+  [key: string]: unknown;
+}
+
+export type PatientViewContext = BaseContext;
+
+export interface OrderSelectContext extends BaseContext {
+  selections: string[];
+  draftOrders: DraftOrdersBundle;
+}
+
+export interface OrderSignContext extends BaseContext {
+  draftOrders: DraftOrdersBundle;
+}
+
+export type HookContext = PatientViewContext | OrderSelectContext | OrderSignContext;
+
+/** Data handed to a handler per prefetch key: a resource/Bundle, or null when there is no data for it. */
+export type HookData = Record<string, FhirResource | Bundle | null>;
+
+export interface ServiceDefinition {
+  hook: string;
+  id: string;
+  title?: string;
+  description: string;
+  prefetch?: Record<string, string>;
+  usageRequirements?: string;
+}

@@ -1,0 +1,156 @@
+// The CDS Hooks 2.0 request envelope and the hook contexts of the hook library (shared/spec §2.2, §3),
+// checked strictly; the FHIR inside (draftOrders, prefetch) is only required to be object-shaped.
+// Unknown members and `extension` are accepted and ignored.
+import { z } from 'zod';
+import { HttpProblem, type Problem } from './operation-outcome.js';
+import type { HookContext, HookRequest } from './types.js';
+
+const required = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : `must be ${what}`;
+
+const text = (what = 'a non-empty string') =>
+  z.string({ error: required(what) }).min(1, { error: `must be ${what}` });
+
+const jsonObject = (what = 'a JSON object') =>
+  z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+    error: required(what),
+  });
+
+const FHIR_ID = '[A-Za-z0-9\\-.]{1,64}';
+const fhirId = text().regex(new RegExp(`^${FHIR_ID}$`), {
+  error: 'must be a FHIR id (letters, digits, - and ., at most 64)',
+});
+const reference = (types: readonly string[]) =>
+  text().regex(new RegExp(`^(${types.join('|')})/${FHIR_ID}$`), {
+    error: `must be a reference ${types.join('|')}/<id>`,
+  });
+
+const httpUrl = text('an absolute http(s) URL').refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && !u.hash;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an absolute http(s) URL without credentials or fragment' },
+);
+
+const fhirAuthorization = z.object({
+  access_token: text(),
+  token_type: text().refine((v) => v.toLowerCase() === 'bearer', { error: 'must be Bearer' }),
+  expires_in: z.number({ error: required('a number of seconds') }).int({ error: 'must be a whole number of seconds' }),
+  scope: z.string({ error: required('a space-separated string of scopes') }),
+  subject: text(),
+  patient: fhirId.optional(),
+});
+
+const envelope = z.object({
+  hook: text(),
+  hookInstance: text().max(128, { error: 'must be at most 128 characters (a UUID)' }),
+  fhirServer: httpUrl.optional(),
+  fhirAuthorization: fhirAuthorization.optional(),
+  context: jsonObject(),
+  prefetch: z
+    .record(
+      z.string(),
+      z.custom<Record<string, unknown> | null>(
+        (v) => v === null || (typeof v === 'object' && !Array.isArray(v)),
+        { error: 'must be a FHIR resource or null' },
+      ),
+      { error: required('an object of prefetch keys') },
+    )
+    .optional(),
+  extension: jsonObject().optional(),
+});
+
+const draftOrders = z.custom<Record<string, unknown>>(
+  (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { resourceType?: unknown }).resourceType === 'Bundle',
+  { error: required('a FHIR Bundle') },
+);
+
+const USERS_PATIENT_VIEW = ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson'] as const;
+const USERS_ORDERS = ['Practitioner', 'PractitionerRole'] as const;
+
+/** Context schemas of the hooks hookwise serves (CDS Hooks library STU1 1.0.1). */
+export const CONTEXT_SCHEMAS = {
+  'patient-view': z.object({
+    userId: reference(USERS_PATIENT_VIEW),
+    patientId: fhirId,
+    encounterId: fhirId.optional(),
+  }),
+  'order-select': z.object({
+    userId: reference(USERS_ORDERS),
+    patientId: fhirId,
+    encounterId: fhirId.optional(),
+    // The library says 1..*, the Tools IG 0..*: required, but an empty array is tolerated.
+    selections: z.array(text().regex(new RegExp(`^[A-Z][A-Za-z]+/${FHIR_ID}$`), { error: 'must be Type/id' }), {
+      error: required('an array of Type/id strings'),
+    }),
+    draftOrders,
+  }),
+  'order-sign': z.object({
+    userId: reference(USERS_ORDERS),
+    patientId: fhirId,
+    encounterId: fhirId.optional(),
+    draftOrders,
+  }),
+} as const;
+
+export type SupportedHook = keyof typeof CONTEXT_SCHEMAS;
+
+function problemsOf(error: z.ZodError, prefix = ''): Problem[] {
+  return error.issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join('');
+    const where = prefix && path ? `${prefix}.${path}` : prefix || path;
+    const missing = issue.message === 'is required';
+    return {
+      code: missing ? 'required' : 'invalid',
+      diagnostics: where ? `${where} ${issue.message}` : issue.message,
+      ...(where ? { expression: where } : {}),
+    };
+  });
+}
+
+/**
+ * Validates a request body for the service that serves `hook`. Throws HttpProblem(400) naming every
+ * problem found. Returns the request with unknown members left in place (they are ignored downstream).
+ */
+export function validateHookRequest(body: unknown, hook: SupportedHook): HookRequest<HookContext> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpProblem(400, [{ code: 'structure', diagnostics: 'the request body must be a JSON object' }]);
+  }
+  const env = envelope.safeParse(body);
+  if (!env.success) throw new HttpProblem(400, problemsOf(env.error));
+  const request = env.data;
+
+  const problems: Problem[] = [];
+  if (request.hook !== hook) {
+    problems.push({
+      code: 'not-supported',
+      diagnostics: `hook must be ${hook}: this service does not serve the hook named in the request`,
+      expression: 'hook',
+    });
+  }
+  if (request.fhirAuthorization && !request.fhirServer) {
+    problems.push({
+      code: 'required',
+      diagnostics: 'fhirServer is required when fhirAuthorization is present (cds-r-1)',
+      expression: 'fhirServer',
+    });
+  }
+  if (problems.length) throw new HttpProblem(400, problems);
+
+  const ctx = CONTEXT_SCHEMAS[hook].safeParse(request.context);
+  if (!ctx.success) throw new HttpProblem(400, problemsOf(ctx.error, 'context'));
+
+  return {
+    ...(body as Record<string, unknown>),
+    ...request,
+    context: { ...request.context, ...ctx.data } as HookContext,
+  } as HookRequest<HookContext>;
+}
