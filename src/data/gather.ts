@@ -1,0 +1,171 @@
+// Gathers the data of one invocation (shared/spec §2.3 items 6–12):
+//   key absent → fetch it; null → no data, do not fetch; OperationOutcome (as the value or inside the Bundle)
+//   → not obtained, fetch; a Bundle with a `next` link → follow it up to the page cap.
+// Every missing key is read from fhirServer at once (Promise.all, bounded by p-limit). A required key that
+// cannot be obtained is reported so the caller answers 412; an optional one is left out of the data.
+import pLimit from 'p-limit';
+import type { Bundle, FhirResource } from 'fhir/r4.js';
+import type { HookData, HookRequest, JsonObject } from '../cds/types.js';
+import { bundleHasErrorOutcome, FhirReader, FhirReadError, nextLink } from './fhir-reader.js';
+import { renderTemplate, type CompiledTemplate } from './templates.js';
+
+export type KeyOutcome =
+  /** the EHR's prefetch was used as sent (or completed by following its next links) */
+  | 'received'
+  /** the EHR sent null: it has no data for this key */
+  | 'null'
+  /** read from fhirServer */
+  | 'fetched'
+  /** a token of the template has no value in this context (e.g. no draft with a Medication reference) */
+  | 'not-applicable'
+  /** the read was tried and failed, or the received value was unusable and could not be re-read */
+  | 'failed'
+  /** needed a read but there is no fhirServer (or no token it accepts) */
+  | 'unavailable';
+
+export interface PrefetchKey {
+  key: string;
+  template: CompiledTemplate;
+  required: boolean;
+  maxPages?: number;
+}
+
+export interface GatherOptions {
+  now: Date;
+  signal: AbortSignal;
+  concurrency: number;
+  pageCap: number;
+  /** The bearer token for fhirServer, or undefined to read without one. */
+  accessToken?: string;
+}
+
+export interface Unobtained {
+  key: string;
+  reason: string;
+}
+
+export interface GatherResult {
+  data: HookData;
+  outcomes: Record<string, KeyOutcome>;
+  /** Required keys that could not be obtained: the call answers 412 naming them. */
+  missingRequired: Unobtained[];
+  /** Keys whose Bundle stayed incomplete (page cap reached or a continuation failed). */
+  partial: string[];
+}
+
+type Received =
+  | { kind: 'absent' }
+  | { kind: 'null' }
+  | { kind: 'unusable'; why: string }
+  | { kind: 'resource'; resource: FhirResource };
+
+function classify(value: JsonObject | null | undefined): Received {
+  if (value === undefined) return { kind: 'absent' };
+  if (value === null) return { kind: 'null' };
+  if (typeof value.resourceType !== 'string') return { kind: 'unusable', why: 'not a FHIR resource' };
+  const resource = value as unknown as FhirResource;
+  if (resource.resourceType === 'OperationOutcome') return { kind: 'unusable', why: 'the EHR reported an OperationOutcome' };
+  if (resource.resourceType === 'Bundle' && bundleHasErrorOutcome(resource)) {
+    return { kind: 'unusable', why: 'the EHR reported an OperationOutcome inside the Bundle' };
+  }
+  return { kind: 'resource', resource };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof FhirReadError) {
+    if (error.failure === 'http') return `the FHIR server answered ${error.status}`;
+    if (error.failure === 'aborted') return 'the read was aborted at the deadline';
+    if (error.failure === 'operation-outcome') return 'the FHIR server answered with an OperationOutcome';
+    if (error.failure === 'not-fhir') return 'the FHIR server answered with something that is not a FHIR resource';
+    return 'the FHIR server could not be reached';
+  }
+  return 'the read failed';
+}
+
+export async function gather(request: HookRequest, keys: PrefetchKey[], options: GatherOptions): Promise<GatherResult> {
+  const data: HookData = {};
+  const outcomes: Record<string, KeyOutcome> = {};
+  const missingRequired: Unobtained[] = [];
+  const partial: string[] = [];
+  const reader = request.fhirServer ? new FhirReader(request.fhirServer) : undefined;
+  const limit = pLimit(options.concurrency);
+  const readOptions = (k: PrefetchKey) => ({
+    signal: options.signal,
+    pageCap: Math.min(options.pageCap, k.maxPages ?? options.pageCap),
+    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+  });
+  const context = request.context as unknown as Record<string, unknown>;
+
+  const settle = (k: PrefetchKey, outcome: KeyOutcome, reason?: string) => {
+    outcomes[k.key] = outcome;
+    if ((outcome === 'failed' || outcome === 'unavailable') && k.required) {
+      missingRequired.push({ key: k.key, reason: reason ?? 'it could not be obtained' });
+    }
+  };
+
+  const fetchKey = async (k: PrefetchKey, why: string): Promise<void> => {
+    const rendered = renderTemplate(k.template, context, options.now);
+    if (!rendered.ok) {
+      data[k.key] = null;
+      settle(k, 'not-applicable');
+      return;
+    }
+    if (!reader) {
+      settle(k, 'unavailable', `${why} and the request has no fhirServer to read it from`);
+      return;
+    }
+    try {
+      const result = await limit(() => reader.read(rendered.url, readOptions(k)));
+      data[k.key] = result.resource;
+      if (result.truncated) partial.push(k.key);
+      settle(k, 'fetched');
+    } catch (error) {
+      settle(k, 'failed', `${why} and ${describeFailure(error)}`);
+    }
+  };
+
+  const continueKey = async (k: PrefetchKey, bundle: Bundle): Promise<void> => {
+    data[k.key] = bundle;
+    settle(k, 'received');
+    if (!reader) {
+      partial.push(k.key);
+      return;
+    }
+    try {
+      const result = await limit(() => reader.continuePages(bundle, 1, readOptions(k)));
+      data[k.key] = result.resource;
+      if (result.truncated) partial.push(k.key);
+    } catch {
+      // Keep the page the EHR sent: an incomplete list is better than none, and it is logged as partial.
+      partial.push(k.key);
+    }
+  };
+
+  const work: Array<Promise<void>> = [];
+  for (const k of keys) {
+    const received = classify(request.prefetch?.[k.key]);
+    switch (received.kind) {
+      case 'null':
+        data[k.key] = null;
+        settle(k, 'null');
+        break;
+      case 'absent':
+        work.push(fetchKey(k, `prefetch key '${k.key}' was not sent`));
+        break;
+      case 'unusable':
+        work.push(fetchKey(k, `prefetch key '${k.key}' was unusable (${received.why})`));
+        break;
+      case 'resource': {
+        const r = received.resource;
+        if (r.resourceType === 'Bundle' && nextLink(r)) work.push(continueKey(k, r));
+        else {
+          data[k.key] = r;
+          settle(k, 'received');
+        }
+        break;
+      }
+    }
+  }
+  await Promise.all(work);
+  return { data, outcomes, missingRequired, partial };
+}
