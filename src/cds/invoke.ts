@@ -1,0 +1,145 @@
+// One hook invocation, the request path of design.md:
+//   validate → gather data → decide → check response → answer, all under one deadline.
+// When the deadline passes the answer is 200 {"cards": []} and every FHIR read still in flight is aborted.
+// An exception inside gathering or a handler also ends in empty cards plus an error log line, never a 500.
+import { randomUUID } from 'node:crypto';
+import pTimeout, { TimeoutError } from 'p-timeout';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Knowledge } from '../knowledge/index.js';
+import { errorFields, type Logger } from '../log.js';
+import { gather, type KeyOutcome } from '../data/gather.js';
+import { operationOutcome } from './operation-outcome.js';
+import type { RegisteredService } from './registry.js';
+import { enforceContract, ResponseContractError } from './response-contract.js';
+import type { Card, CdsResponse, HookRequest } from './types.js';
+
+export type InvocationOutcome = 'ok' | 'timeout' | '412' | 'error';
+
+export interface InvocationResult {
+  status: number;
+  body: unknown;
+  outcome: InvocationOutcome;
+}
+
+export interface InvokeDeps {
+  config: Config;
+  logger: Logger;
+  knowledge: Knowledge;
+  clock: Clock;
+}
+
+/** Gives every card and suggestion a uuid (cards need one for feedback; spec §2.4). */
+export function stampUuids(cards: Card[]): Card[] {
+  return cards.map((card) => {
+    const stamped: Card = { ...card, uuid: card.uuid ?? randomUUID() };
+    if (card.suggestions) stamped.suggestions = card.suggestions.map((s) => ({ ...s, uuid: s.uuid ?? randomUUID() }));
+    return stamped;
+  });
+}
+
+function countByIndicator(cards: Card[]): Record<string, number> {
+  const counts: Record<string, number> = { critical: 0, warning: 0, info: 0 };
+  for (const c of cards) counts[c.indicator] = (counts[c.indicator] ?? 0) + 1;
+  return counts;
+}
+
+function keysBy(outcomes: Record<string, KeyOutcome>): Record<string, string[]> {
+  const by: Record<string, string[]> = {};
+  for (const [key, outcome] of Object.entries(outcomes)) (by[outcome] ??= []).push(key);
+  return by;
+}
+
+const EMPTY: CdsResponse = { cards: [] };
+
+/**
+ * Runs a validated request. `arrivalMs` is the request's arrival (Date.now() at the first middleware), so the
+ * time spent receiving and parsing the body counts against the deadline too.
+ */
+export async function invoke(
+  service: RegisteredService,
+  request: HookRequest,
+  arrivalMs: number,
+  deps: InvokeDeps,
+  logFields: Record<string, unknown>,
+): Promise<InvocationResult> {
+  const { config, logger } = deps;
+  const controller = new AbortController();
+  const now = deps.clock.now();
+  const log: Record<string, unknown> = {
+    ...logFields,
+    service: service.module.id,
+    hook: service.module.hook,
+    hookInstance: request.hookInstance,
+  };
+
+  const work = async (): Promise<InvocationResult> => {
+    const gathered = await gather(request, service.keys, {
+      now,
+      signal: controller.signal,
+      concurrency: config.fhirConcurrency,
+      pageCap: config.fhirPageCap,
+      ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
+    });
+    log.prefetch = { ...keysBy(gathered.outcomes), ...(gathered.partial.length ? { partial: gathered.partial } : {}) };
+    if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
+    if (gathered.missingRequired.length > 0) {
+      return {
+        status: 412,
+        outcome: '412',
+        body: operationOutcome(
+          gathered.missingRequired.map((m) => ({
+            code: 'processing',
+            diagnostics: `Required prefetch key '${m.key}' could not be obtained: ${m.reason}.`,
+            expression: `prefetch.${m.key}`,
+          })),
+        ),
+      };
+    }
+    const decided = service.module.decide({
+      context: request.context,
+      data: gathered.data,
+      knowledge: deps.knowledge,
+      now,
+    });
+    const checked = enforceContract(stampUuids(decided), config.responseContract);
+    if (checked.dropped.length) {
+      logger.error('card dropped: response contract', {
+        ...log,
+        dropped: checked.dropped.length,
+        violations: checked.dropped.flatMap((d) => d.violations),
+      });
+    }
+    return { status: 200, body: { cards: checked.cards } satisfies CdsResponse, outcome: 'ok' };
+  };
+
+  const remaining = Math.max(0, config.hookDeadlineMs - (Date.now() - arrivalMs));
+  let result: InvocationResult;
+  try {
+    result = await pTimeout(work(), { milliseconds: remaining });
+  } catch (error) {
+    if (error instanceof TimeoutError) {
+      result = { status: 200, body: EMPTY, outcome: 'timeout' };
+    } else if (error instanceof ResponseContractError) {
+      // Only in `throw` mode (tests): a rule produced a card that breaks the spec. Fail loudly.
+      logger.error('response contract violated', { ...log, violations: error.violations });
+      result = { status: 500, body: operationOutcome([{ code: 'exception', diagnostics: 'response contract violated' }]), outcome: 'error' };
+    } else {
+      logger.error('hook failed; answering empty cards', { ...log, ...errorFields(error) });
+      result = { status: 200, body: EMPTY, outcome: 'error' };
+    }
+  } finally {
+    controller.abort();
+  }
+
+  const cards = result.status === 200 ? (result.body as CdsResponse).cards : [];
+  logger.info('hook invocation', {
+    ...log,
+    status: result.status,
+    outcome: result.outcome,
+    latencyMs: Date.now() - arrivalMs,
+    deadlineMs: config.hookDeadlineMs,
+    cards: countByIndicator(cards),
+  });
+  return result;
+}
