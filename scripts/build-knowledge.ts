@@ -1,0 +1,457 @@
+// Builds the committed knowledge/*.json files from the researched CSV tables.
+//
+//   npx tsx scripts/build-knowledge.ts ../shared/knowledge
+//
+// This is the only code that reads the shared research folder; the service and its tests read knowledge/ only.
+// Shipping rule: an RxCUI / LOINC / SNOMED code is written as a code ONLY when its status column says VERIFIED.
+// Anything else keeps its name (for text matching) and no code. Every entry carries its source.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const KNOWLEDGE_VERSION = '2026.11.0';
+export const ONC_DOI = '10.1136/amiajnl-2011-000612';
+export const ONC_URL = 'https://doi.org/10.1136/amiajnl-2011-000612';
+export const ONC_CITATION =
+  'Phansalkar S, Desai AA, Bell D, et al. High-priority drug–drug interactions for use in electronic health records. ' +
+  'J Am Med Inform Assoc 2012;19(5):735–43. doi:10.1136/amiajnl-2011-000612';
+
+type Row = Record<string, string>;
+
+/** RFC 4180-style CSV: quoted fields may hold commas, newlines and doubled quotes. */
+export function parseCsv(text: string): Row[] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let inQuotes = false;
+  const src = text.replace(/^\uFEFF/, '');
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i];
+    if (inQuotes) {
+      if (ch === '"') {
+        if (src[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else {
+          inQuotes = false;
+        }
+      } else {
+        field += ch;
+      }
+    } else if (ch === '"') {
+      inQuotes = true;
+    } else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && src[i + 1] === '\n') i++;
+      record.push(field);
+      field = '';
+      if (record.some((f) => f !== '')) records.push(record);
+      record = [];
+    } else {
+      field += ch;
+    }
+  }
+  if (inQuotes) throw new Error('CSV: unterminated quoted field');
+  record.push(field);
+  if (record.some((f) => f !== '')) records.push(record);
+  const [header, ...body] = records;
+  if (!header) return [];
+  const names = header.map((h) => h.trim());
+  return body.map((cells, n) => {
+    if (cells.length !== names.length) {
+      throw new Error(`CSV: row ${n + 2} has ${cells.length} fields, header has ${names.length}`);
+    }
+    const row: Row = {};
+    names.forEach((name, i) => {
+      row[name] = (cells[i] ?? '').trim();
+    });
+    return row;
+  });
+}
+
+const isVerified = (status: string | undefined): boolean => /^VERIFIED\b/.test(status ?? '');
+
+/** Lower-case, straight apostrophes, single spaces. */
+export function normName(s: string): string {
+  return s.toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'").replace(/\s+/g, ' ').trim();
+}
+
+function col(row: Row, name: string, file: string): string {
+  const v = row[name];
+  if (v === undefined) throw new Error(`${file}: missing column ${name}`);
+  return v;
+}
+
+interface Member {
+  ingredient: string;
+  rxcui?: string;
+  tier: 'critical' | 'warning';
+  tierReason?: string;
+  note?: string;
+  rxcuiSources?: string;
+}
+
+function memberTier(pair: number, side: string, ingredient: string, note: string): { tier: 'critical' | 'warning'; reason?: string } {
+  const moderate = /\b(moderate|weak)\b/i.test(note);
+  if (pair === 5 && side === 'precipitant' && moderate) {
+    return { tier: 'warning', reason: 'moderate/weak CYP3A4 inhibitor: label advises caution, not avoidance' };
+  }
+  if (pair === 9 && side === 'precipitant' && ingredient !== 'fluvoxamine') {
+    return { tier: 'warning', reason: 'ramelteon label bars fluvoxamine only; caution with other CYP1A2 inhibitors' };
+  }
+  if (pair === 11 && side === 'precipitant') {
+    if (['verapamil', 'diltiazem', 'amiodarone'].includes(ingredient)) {
+      return { tier: 'warning', reason: 'statin dose cap in the simvastatin/lovastatin labels, not a contraindication' };
+    }
+    if (moderate) return { tier: 'warning', reason: 'moderate CYP3A4 inhibitor: not in the label contraindication list' };
+  }
+  if (pair === 13 && side === 'precipitant' && !['ciprofloxacin', 'fluvoxamine'].includes(ingredient)) {
+    return { tier: 'warning', reason: 'tizanidine label contraindicates fluvoxamine and ciprofloxacin only; avoid or start low with others' };
+  }
+  return { tier: 'critical' };
+}
+
+function build(srcDir: string, outDir: string): void {
+  const read = (f: string): Row[] => {
+    try {
+      return parseCsv(readFileSync(join(srcDir, f), 'utf8'));
+    } catch (e) {
+      throw new Error(`${f}: ${(e as Error).message}`);
+    }
+  };
+
+  // ---------- ingredient index (all tables) ----------
+  const ingredientMap = new Map<string, { name: string; rxcui?: string; sources: Set<string>; tables: Set<string> }>();
+  const addIngredient = (rawName: string, rxcui: string, status: string, source: string, file: string): void => {
+    let name = normName(rawName);
+    if (!name || /\bclass\b|\(all\b/.test(name) || /^CLASS/.test(status)) return;
+    const aliases: string[] = [];
+    const paren = /^(.*?)\s*\(([^)]+)\)\s*$/.exec(name);
+    if (paren && paren[1] && paren[2]) {
+      name = paren[1].trim();
+      aliases.push(paren[2].trim());
+    }
+    for (const n of [name, ...aliases]) {
+      const entry = ingredientMap.get(n) ?? { name: n, sources: new Set<string>(), tables: new Set<string>() };
+      entry.tables.add(file);
+      if (isVerified(status) && rxcui) {
+        if (entry.rxcui && entry.rxcui !== rxcui) {
+          throw new Error(`${file}: ${n} has RxCUI ${rxcui} but another table gives ${entry.rxcui}`);
+        }
+        entry.rxcui = rxcui;
+        if (source) entry.sources.add(source);
+      }
+      ingredientMap.set(n, entry);
+    }
+  };
+
+  // ---------- ONC high-priority DDI ----------
+  const pairsCsv = read('onc_high_priority_ddi_pairs.csv');
+  const membersCsv = read('onc_high_priority_ddi_members.csv');
+  const f1 = 'onc_high_priority_ddi_members.csv';
+  const pairs = pairsCsv.map((p) => {
+    const seq = Number(col(p, 'pair_seq', 'onc_high_priority_ddi_pairs.csv'));
+    const object: Member[] = [];
+    const precipitant: Member[] = [];
+    const seen = new Set<string>();
+    let membershipSource = '';
+    for (const m of membersCsv) {
+      if (Number(col(m, 'pair_seq', f1)) !== seq) continue;
+      const side = col(m, 'side', f1);
+      const ingredient = normName(col(m, 'ingredient', f1));
+      const key = `${side}|${ingredient}`;
+      if (seen.has(key)) continue; // the source lists a few members twice
+      seen.add(key);
+      const note = col(m, 'note', f1);
+      const status = col(m, 'rxcui_status', f1);
+      const rxcui = col(m, 'rxcui_ingredient', f1);
+      addIngredient(ingredient, rxcui, status, col(m, 'rxcui_sources', f1), f1);
+      const { tier, reason } = memberTier(seq, side, ingredient, note);
+      const member: Member = { ingredient, tier };
+      if (isVerified(status) && rxcui) {
+        member.rxcui = rxcui;
+        member.rxcuiSources = col(m, 'rxcui_sources', f1);
+      }
+      if (reason) member.tierReason = reason;
+      if (note) member.note = note;
+      membershipSource = col(m, 'membership_source', f1);
+      if (side === 'object') object.push(member);
+      else if (side === 'precipitant') precipitant.push(member);
+      else throw new Error(`${f1}: pair ${seq}: unknown side ${side}`);
+    }
+    if (object.length === 0 || precipitant.length === 0) throw new Error(`${f1}: pair ${seq} has an empty side`);
+    const entry: Record<string, unknown> = {
+      id: `onc-hp-${String(seq).padStart(2, '0')}`,
+      seq,
+      paperRow: Number(p.paper_row),
+      objectClass: p.object_class,
+      precipitantClass: p.precipitant_class,
+      consequence: p.clinical_consequence,
+      management: p.recommended_management,
+      suggestedTier: p.suggested_alert_tier,
+      labelBasis: p.label_basis,
+      source: p.list_source,
+      consequenceManagementStatus: p.consequence_management_source_status,
+      membershipSource,
+      object,
+      precipitant,
+    };
+    if (seq === 8) {
+      entry.membershipNote =
+        'Membership is the 2014 CredibleMeds known-TdP-risk copy (dbmi-pitt/public-PDDI-analysis), shipped pending ' +
+        'review against FDA label QT warnings; CredibleMeds terms restrict redistribution and the current list differs.';
+    }
+    return entry;
+  });
+  const ddi = {
+    source: { citation: ONC_CITATION, doi: ONC_DOI, url: ONC_URL, pmc: 'PMC3422823' },
+    pairs,
+  };
+
+  // ---------- allergy classes ----------
+  const f2 = 'allergy_class_members.csv';
+  const allergyRows = read(f2);
+  const snomedRows = read('allergy_snomed_codes.csv');
+  const classDefs: Record<string, { id: string; textNames: string[]; sameClassIndicator?: 'critical' | 'warning' | 'info'; rationale: string; snomedUse?: string }> = {
+    penicillins: { id: 'penicillins', textNames: ['penicillin', 'penicillins'], sameClassIndicator: 'critical', rationale: 'documented penicillin allergy applies to the whole class', snomedUse: 'penicillin class allergen' },
+    cephalosporins: { id: 'cephalosporins', textNames: ['cephalosporin', 'cephalosporins'], sameClassIndicator: 'warning', rationale: 'cross-reactivity within cephalosporins depends on side chains; warn', snomedUse: 'cephalosporin class allergen' },
+    carbapenems: { id: 'carbapenems', textNames: ['carbapenem', 'carbapenems'], sameClassIndicator: 'warning', rationale: 'same beta-lactam class; warn' },
+    monobactam: { id: 'monobactam', textNames: ['monobactam'], rationale: 'single member (aztreonam)' },
+    'sulfonamide antibacterials': { id: 'sulfonamide-antibacterials', textNames: ['sulfonamide antibiotic', 'sulfonamide antibiotics', 'sulfonamide', 'sulfonamides', 'sulfa', 'sulfa drugs'], sameClassIndicator: 'critical', rationale: 'sulfonamide antibiotic allergy applies to the sulfonamide antibacterials', snomedUse: 'sulfonamide allergen' },
+    'non-antibacterial sulfonamides (do not hard-alert)': { id: 'non-antibacterial-sulfonamides', textNames: [], rationale: 'cross-reactivity with sulfonamide-antibiotic allergy not supported (Strom BL et al. NEJM 2003;349:1628); no class-level alert, same-ingredient only' },
+    'NSAIDs/aspirin (Synthea allergy codes)': { id: 'nsaids-aspirin', textNames: ['nsaid', 'nsaids'], sameClassIndicator: 'warning', rationale: 'NSAID/aspirin cross-sensitivity is possible; warn (design choice)' },
+    'ACE inhibitors (Synthea intolerance codes)': { id: 'ace-inhibitors', textNames: ['ace inhibitor', 'ace inhibitors'], sameClassIndicator: 'warning', rationale: 'ACE-inhibitor intolerance (e.g. angioedema, cough) is usually class-wide; warn (design choice)' },
+  };
+const ALLERGY_CITATION =
+    'Khan DA, Banerji A, Blumenthal KG, et al. Drug allergy: a 2022 practice parameter update. J Allergy Clin Immunol 2022;150(6):1333-93; ' +
+    'beta-lactam labels (Contraindications: serious hypersensitivity to the drug or other beta-lactams)';
+  const SULFONAMIDE_CITATION = 'Strom BL, Schinnar R, Apter AJ, et al. Absence of cross-reactivity between sulfonamide antibiotics and sulfonamide nonantibiotics. N Engl J Med 2003;349:1628-35';
+  const classes = new Map<string, Record<string, unknown> & { members: Array<Record<string, string>> }>();
+  for (const r of allergyRows) {
+    const cls = col(r, 'allergen_class', f2);
+    const def = classDefs[cls];
+    if (!def) throw new Error(`${f2}: unknown allergen_class ${cls}; add it to classDefs`);
+    let c = classes.get(cls);
+    if (!c) {
+      c = {
+        id: def.id,
+        label: cls.replace(/\s*\((do not hard-alert|Synthea [a-z]+ codes)\)/, ''),
+        textNames: def.textNames,
+        rationale: def.rationale,
+        source: /sulfonamide/i.test(cls) ? `${ALLERGY_CITATION}; ${SULFONAMIDE_CITATION}` : ALLERGY_CITATION,
+        provenance: `shared/knowledge ${f2} (class "${cls}"); README §3.3`,
+        members: [],
+        snomedCodes: [],
+        unverifiedSnomedCodes: [],
+      };
+      if (def.sameClassIndicator) c.sameClassIndicator = def.sameClassIndicator;
+      classes.set(cls, c);
+    }
+    const ingredient = normName(col(r, 'ingredient', f2));
+    const status = col(r, 'rxcui_status', f2);
+    const rxcui = col(r, 'rxcui_ingredient', f2);
+    addIngredient(ingredient, rxcui, status, col(r, 'rxcui_sources', f2), f2);
+    const m: Record<string, string> = { ingredient };
+    if (isVerified(status) && rxcui) {
+      m.rxcui = rxcui;
+      m.rxcuiSources = col(r, 'rxcui_sources', f2);
+    }
+    const note = col(r, 'note', f2);
+    if (note) m.note = note;
+    c.members.push(m);
+  }
+  for (const s of snomedRows) {
+    const use = s.use ?? '';
+    const target = [...classes.entries()].find(([k]) => classDefs[k]?.snomedUse && use.startsWith(classDefs[k]!.snomedUse!));
+    if (!target) continue; // reaction / finding codes: not allergen classes
+    const entry = { code: s.snomed_ct ?? '', display: s.display ?? '', verification: s.verification ?? '', source: s.source ?? '' };
+    if (isVerified(s.verification)) (target[1].snomedCodes as unknown[]).push(entry);
+    else (target[1].unverifiedSnomedCodes as unknown[]).push(entry);
+  }
+  const allergy = {
+    notes:
+      'snomedCodes are matched as codes. unverifiedSnomedCodes (PARTIAL/UNVERIFIED in the research tables) are NOT matched ' +
+      'as codes: an allergy carrying one is matched by the coding display / text against textNames and member names instead, ' +
+      'at text confidence. RxCUIs are shipped only when VERIFIED.',
+    source: ALLERGY_CITATION,
+    provenance: 'shared/knowledge/README.md §3; RxCUIs per member rxcuiSources (CPIC, PharmGKB, Synthea)',
+    classes: [...classes.values()],
+    multiIngredientAllergens: [
+      { rxcui: '10831', display: 'sulfamethoxazole / trimethoprim', ingredients: ['sulfamethoxazole', 'trimethoprim'], source: 'CPIC+Synthea (VERIFIED)' },
+    ],
+    crossSensitivities: [
+      {
+        id: 'penicillin-cephalosporin',
+        allergen: { class: 'penicillins' },
+        order: { class: 'cephalosporins' },
+        indicator: 'warning',
+        rationale: 'Penicillin allergy with a cephalosporin order: cross-reactivity is low; lower tier than same class.',
+        source: ALLERGY_CITATION,
+        provenance: 'shared/knowledge README §3.3 (practice parameter recalled, not re-read when compiled)',
+      },
+      {
+        id: 'penicillin-carbapenem',
+        allergen: { class: 'penicillins' },
+        order: { class: 'carbapenems' },
+        indicator: 'info',
+        rationale: 'Penicillin allergy with a carbapenem order: very low cross-reactivity.',
+        source: ALLERGY_CITATION,
+        provenance: 'shared/knowledge README §3.3 (allergy_class_members.csv note)',
+      },
+      {
+        id: 'ceftazidime-aztreonam',
+        allergen: { ingredient: 'ceftazidime' },
+        order: { ingredient: 'aztreonam' },
+        indicator: 'warning',
+        rationale: 'Aztreonam shares a side chain with ceftazidime.',
+        source: ALLERGY_CITATION,
+        provenance: 'shared/knowledge README §3.3 (allergy_class_members.csv note)',
+      },
+    ],
+  };
+
+  // ---------- renal rules ----------
+  const f3 = 'renal_dosing_rules.csv';
+  const renal = {
+    source: 'shared/knowledge renal_dosing_rules.csv; metformin: FDA Drug Safety Communication 2016-04-08',
+    rules: read(f3)
+      .filter((r) => isVerified(col(r, 'source_verification', f3)))
+      .map((r) => {
+        const rule: Record<string, unknown> = {
+          id: col(r, 'rule_id', f3),
+          drug: normName(col(r, 'drug_or_class', f3)),
+          measure: r.kidney_measure,
+          comparator: r.comparator,
+          units: r.units,
+          population: r.population_or_indication,
+          action: r.action,
+          actionDetail: r.action_detail,
+          indicator: r.suggested_alert_tier,
+          source: r.source,
+          sourceVerification: r.source_verification,
+        };
+        if (isVerified(r.rxcui_status) && r.rxcui_ingredient) rule.rxcui = r.rxcui_ingredient;
+        if (r.threshold_low) rule.thresholdLow = Number(r.threshold_low);
+        if (r.threshold_high) rule.thresholdHigh = Number(r.threshold_high);
+        addIngredient(col(r, 'drug_or_class', f3), r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', f3);
+        return rule;
+      }),
+  };
+  for (const id of ['R01', 'R02', 'R03']) {
+    if (!renal.rules.some((r) => r.id === id)) throw new Error(`${f3}: rule ${id} missing or not VERIFIED`);
+  }
+
+  // ---------- lab codes ----------
+  const f4 = 'lab_loinc_codes.csv';
+  const groupOf = (use: string): string => {
+    const u = use.toLowerCase();
+    if (u.startsWith('egfr')) return 'egfr';
+    if (u.includes('creatinine')) return 'creatinine';
+    if (u.startsWith('potassium')) return 'potassium';
+    if (u.startsWith('inr')) return 'inr';
+    if (u.startsWith('glucose')) return 'glucose';
+    if (u.startsWith('sodium')) return 'sodium';
+    if (u.startsWith('weight')) return 'bodyWeight';
+    if (u.startsWith('hba1c')) return 'hba1c';
+    if (u.startsWith('digoxin')) return 'digoxin';
+    if (u.startsWith('hemoglobin')) return 'hemoglobin';
+    if (u.startsWith('platelets')) return 'platelets';
+    if (u === 'sbp') return 'systolicBp';
+    if (u === 'dbp') return 'diastolicBp';
+    if (u === 'bmi') return 'bmi';
+    return 'other';
+  };
+  const labs: Record<string, Array<Record<string, string>>> = {};
+  const labRows = read(f4);
+  for (const r of labRows) {
+    if (!isVerified(col(r, 'verification', f4))) continue;
+    const g = groupOf(col(r, 'use_in_hookwise', f4));
+    (labs[g] ??= []).push({
+      code: col(r, 'loinc', f4),
+      display: col(r, 'long_common_name_as_found', f4),
+      unit: r.ucum_unit_typical ?? '',
+      source: r.source ?? '',
+    });
+  }
+  const labCodes = {
+    system: 'http://loinc.org',
+    notes: 'Only LOINC codes marked VERIFIED in shared/knowledge/lab_loinc_codes.csv are shipped.',
+    notice: 'This material contains content from LOINC (http://loinc.org). LOINC is copyright Regenstrief Institute, Inc. and the LOINC Committee and is available at no cost under the license at http://loinc.org/license.',
+    groups: labs,
+  };
+
+  // ---------- remaining tables feed the ingredient index ----------
+  for (const r of read('onc_noninterruptive_ddi_members.csv')) {
+    addIngredient(r.ingredient ?? '', r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', 'onc_noninterruptive_ddi_members.csv');
+  }
+  for (const r of read('therapeutic_class_map.csv')) {
+    addIngredient(r.ingredient ?? '', r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', 'therapeutic_class_map.csv');
+  }
+  for (const r of read('beers_2023_subset.csv')) {
+    addIngredient(r.ingredient ?? '', r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', 'beers_2023_subset.csv');
+  }
+  const ingredients = {
+    notes: 'Ingredient name -> RxCUI (TTY=IN) from all research tables; rxcui only when VERIFIED. Names are lower-case.',
+    source: 'shared/knowledge README §0 (CPIC, PharmGKB, PDDI-CDS, Synthea, CDC-MME); per-entry sources list which',
+    saltWords: [
+      'hydrochloride', 'hcl', 'dihydrochloride', 'sodium', 'potassium', 'calcium', 'magnesium', 'maleate', 'mesylate',
+      'succinate', 'tartrate', 'bitartrate', 'besylate', 'citrate', 'sulfate', 'acetate', 'fumarate', 'hyclate',
+      'phosphate', 'bromide', 'hydrobromide', 'chloride', 'monohydrate', 'dihydrate', 'trihydrate', 'anhydrous',
+      'mononitrate', 'nitrate', 'tosylate', 'malate', 'lactate', 'gluconate', 'oxalate', 'napsylate', 'pamoate',
+      'dipropionate', 'propionate', 'disodium', 'trometamol', 'tromethamine', 'salicylate', 'estolate',
+      'ethylsuccinate', 'stearate', 'lactobionate', 'xinafoate', 'medoxomil', 'axetil', 'proxetil', 'pivoxil',
+    ],
+    ingredients: [...ingredientMap.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => {
+        const tables = [...e.tables].sort();
+        return e.rxcui ? { name: e.name, rxcui: e.rxcui, rxcuiSources: [...e.sources].join('+'), tables } : { name: e.name, tables };
+      }),
+    multiIngredient: allergy.multiIngredientAllergens.map((m) => ({ rxcui: m.rxcui, ingredients: m.ingredients, source: m.source })),
+  };
+
+  const generated = new Date().toISOString().slice(0, 10);
+  mkdirSync(outDir, { recursive: true });
+  const files: Array<[string, unknown]> = [
+    ['onc-high-priority-ddi.json', ddi],
+    ['allergy-classes.json', allergy],
+    ['renal-rules.json', renal],
+    ['lab-codes.json', labCodes],
+    ['ingredients.json', ingredients],
+  ];
+  for (const [name, content] of files) {
+    const stamped = { knowledgeVersion: KNOWLEDGE_VERSION, ...(content as Record<string, unknown>) };
+    writeFileSync(join(outDir, name), JSON.stringify(stamped, null, 2) + '\n');
+  }
+  const manifest = {
+    name: 'hookwise-knowledge',
+    version: KNOWLEDGE_VERSION,
+    generated,
+    builtFrom: 'shared/knowledge/*.csv via scripts/build-knowledge.ts',
+    files: files.map(([name]) => name),
+  };
+  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const counts = {
+    ddiPairs: pairs.length,
+    ddiMembers: pairs.reduce((n, p) => n + (p.object as unknown[]).length + (p.precipitant as unknown[]).length, 0),
+    allergyClasses: allergy.classes.length,
+    renalRules: renal.rules.length,
+    labCodes: Object.values(labs).reduce((n, g) => n + g.length, 0),
+    ingredients: ingredients.ingredients.length,
+    ingredientsWithRxcui: ingredients.ingredients.filter((i) => 'rxcui' in i).length,
+  };
+  process.stdout.write(`knowledge ${KNOWLEDGE_VERSION} written to ${outDir}: ${JSON.stringify(counts)}\n`);
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const src = process.argv[2];
+  if (!src) {
+    process.stderr.write('usage: tsx scripts/build-knowledge.ts <shared/knowledge dir> [out dir]\n');
+    process.exit(2);
+  }
+  const out = process.argv[3] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'knowledge');
+  build(resolve(src), resolve(out));
+}

@@ -1,0 +1,151 @@
+// AllergyIntolerance entries that count, with their allergen resolved to ingredients and allergy classes.
+import type { JsonObject } from '../cds/types.js';
+import type { Knowledge } from './index.js';
+import { RXNORM, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, statusCode, str } from './fhir.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, findIngredientNames, tokens } from './match.js';
+
+export interface AllergyClassMatch {
+  classId: string;
+  confidence: MatchConfidence;
+  /** 'class': the allergen names the class itself; 'ingredient': the allergen is a member ingredient. */
+  via: 'class' | 'ingredient';
+}
+
+export interface ResolvedAllergy {
+  resource: JsonObject;
+  id?: string;
+  /** The allergen as recorded (text or display or code). */
+  label: string;
+  criticality?: string;
+  /** Highest reaction severity recorded (mild | moderate | severe). */
+  severity?: string;
+  reactions: string[];
+  ingredients: IngredientMatch[];
+  classes: AllergyClassMatch[];
+}
+
+const CLINICAL_INACTIVE = new Set(['inactive', 'resolved']);
+const VERIFICATION_SKIP = new Set(['refuted', 'entered-in-error']);
+
+/**
+ * Whether an AllergyIntolerance counts: clinicalStatus active or absent (R4 CodeableConcept, STU3 string,
+ * DSTU2 `status`), verificationStatus not refuted / entered-in-error, and category (if given) includes
+ * medication.
+ */
+export function allergyCounts(r: JsonObject): boolean {
+  if (r.resourceType !== 'AllergyIntolerance') return false;
+  const dstu2 = str(r.status)?.toLowerCase();
+  const clinical = statusCode(r.clinicalStatus) ?? (dstu2 && ['active', 'inactive', 'resolved'].includes(dstu2) ? dstu2 : undefined);
+  if (clinical && CLINICAL_INACTIVE.has(clinical)) return false;
+  const verification = statusCode(r.verificationStatus) ?? (dstu2 && VERIFICATION_SKIP.has(dstu2) ? dstu2 : undefined);
+  if (verification && VERIFICATION_SKIP.has(verification)) return false;
+  const categories = [...objects(r.category).map((c) => statusCode(c)), ...(Array.isArray(r.category) ? r.category : [r.category])]
+    .filter((c): c is string => typeof c === 'string')
+    .map((c) => c.toLowerCase());
+  if (categories.length > 0 && !categories.includes('medication')) return false;
+  return true;
+}
+
+function addIngredient(into: IngredientMatch[], name: string, confidence: MatchConfidence, k: Knowledge): void {
+  const existing = into.find((m) => m.name === name);
+  if (existing) {
+    existing.confidence = betterConfidence(existing.confidence, confidence);
+    return;
+  }
+  const rxcui = k.ingredients.byName.get(name)?.rxcui;
+  into.push(rxcui ? { name, rxcui, confidence } : { name, confidence });
+}
+
+function addClass(into: AllergyClassMatch[], classId: string, confidence: MatchConfidence, via: 'class' | 'ingredient'): void {
+  const existing = into.find((c) => c.classId === classId);
+  if (!existing) {
+    into.push({ classId, confidence, via });
+    return;
+  }
+  if (betterConfidence(existing.confidence, confidence) !== existing.confidence) existing.confidence = confidence;
+  if (via === 'class') existing.via = 'class';
+}
+
+function textMentions(text: string, phrase: string): boolean {
+  const t = tokens(text);
+  const p = tokens(phrase);
+  if (p.length === 0) return false;
+  for (let i = 0; i + p.length <= t.length; i++) if (p.every((w, j) => t[i + j] === w)) return true;
+  return false;
+}
+
+/** Resolve an allergen CodeableConcept to ingredients and allergy classes. */
+export function resolveAllergen(concept: unknown, k: Knowledge): { ingredients: IngredientMatch[]; classes: AllergyClassMatch[] } {
+  const ingredients: IngredientMatch[] = [];
+  const classes: AllergyClassMatch[] = [];
+  const cs = codings(concept);
+  for (const c of cs) {
+    if (!c.code) continue;
+    if (c.system === RXNORM) {
+      for (const n of k.ingredients.byRxcui.get(c.code) ?? []) addIngredient(ingredients, n, 'code', k);
+    } else if (c.system === SNOMED) {
+      for (const cls of k.allergy.classes) {
+        if (cls.snomedCodes.some((s) => s.code === c.code)) addClass(classes, cls.id, 'code', 'class');
+      }
+    }
+  }
+  if (ingredients.length === 0 && classes.length === 0) {
+    // No verified code: names in the RxNorm display (rxnorm-name) or any other text (text).
+    const texts: Array<[string, MatchConfidence]> = [];
+    for (const c of cs) if (c.display) texts.push([c.display, c.system === RXNORM ? 'rxnorm-name' : 'text']);
+    const text = conceptText(concept);
+    if (text) texts.push([text, 'text']);
+    for (const [t, conf] of texts) {
+      for (const n of findIngredientNames(t, k)) addIngredient(ingredients, n, conf, k);
+      for (const cls of k.allergy.classes) {
+        if (cls.textNames.some((name) => textMentions(t, name))) addClass(classes, cls.id, 'text', 'class');
+      }
+    }
+  }
+  for (const ing of ingredients) {
+    for (const cls of k.allergy.classes) {
+      if (cls.members.some((m) => m.ingredient === ing.name)) addClass(classes, cls.id, ing.confidence, 'ingredient');
+    }
+  }
+  return { ingredients, classes };
+}
+
+function normaliseCriticality(x: unknown): string | undefined {
+  const c = str(x)?.toLowerCase();
+  if (!c) return undefined;
+  return ({ crith: 'high', critl: 'low', critu: 'unable-to-assess' } as Record<string, string>)[c] ?? c;
+}
+
+const SEVERITY_RANK: Record<string, number> = { mild: 1, moderate: 2, severe: 3 };
+
+export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
+  const concept = r.code ?? r.substance; // DSTU2 uses `substance`
+  const { ingredients, classes } = resolveAllergen(concept, k);
+  const out: ResolvedAllergy = {
+    resource: r,
+    label: conceptLabel(concept) ?? 'unspecified allergen',
+    reactions: [],
+    ingredients,
+    classes,
+  };
+  const id = str(r.id);
+  if (id) out.id = id;
+  const criticality = normaliseCriticality(r.criticality);
+  if (criticality) out.criticality = criticality;
+  for (const reaction of objects(r.reaction)) {
+    const sev = str(reaction.severity)?.toLowerCase();
+    if (sev && (SEVERITY_RANK[sev] ?? 0) > (SEVERITY_RANK[out.severity ?? ''] ?? 0)) out.severity = sev;
+    for (const m of objects(reaction.manifestation)) {
+      const label = conceptLabel(isObject(m.concept) ? m.concept : m); // R5 CodeableReference
+      if (label && !out.reactions.includes(label)) out.reactions.push(label);
+    }
+  }
+  return out;
+}
+
+/** AllergyIntolerance entries of a Bundle that count (see allergyCounts), resolved. */
+export function activeAllergies(value: unknown, k: Knowledge): ResolvedAllergy[] {
+  return bundleResources(value)
+    .filter(allergyCounts)
+    .map((r) => resolveAllergy(r, k));
+}

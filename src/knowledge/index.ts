@@ -1,0 +1,278 @@
+// Typed, validated view over the committed knowledge/*.json files (built by scripts/build-knowledge.ts).
+// Loaded once, synchronously, at start-up. Nothing here reads the shared research folder.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Every data file carries the knowledge version it was built for; it must equal the manifest's. */
+const stampedShape = { knowledgeVersion: z.string().min(1) };
+const tier = z.enum(['critical', 'warning']);
+const indicator = z.enum(['info', 'warning', 'critical']);
+const rxcui = z.string().regex(/^\d+$/, 'RxCUI must be digits');
+const nonEmpty = z.string().min(1);
+
+const manifestSchema = z.object({
+  name: z.literal('hookwise-knowledge'),
+  version: z.string().regex(/^\d{4}\.\d+\.\d+$/, 'version must look like 2026.11.0'),
+  generated: nonEmpty,
+  files: z.array(nonEmpty).min(1),
+});
+
+const ddiMemberSchema = z.object({
+  ingredient: nonEmpty,
+  rxcui: rxcui.optional(),
+  tier,
+  tierReason: z.string().optional(),
+  note: z.string().optional(),
+});
+
+const ddiPairSchema = z.object({
+  id: nonEmpty,
+  seq: z.number().int().positive(),
+  objectClass: nonEmpty,
+  precipitantClass: nonEmpty,
+  consequence: nonEmpty,
+  management: nonEmpty,
+  labelBasis: nonEmpty,
+  source: nonEmpty,
+  membershipNote: z.string().optional(),
+  object: z.array(ddiMemberSchema).min(1),
+  precipitant: z.array(ddiMemberSchema).min(1),
+});
+
+const ddiSchema = z.object({
+  ...stampedShape,
+  source: z.object({ citation: nonEmpty, doi: nonEmpty, url: z.url() }),
+  pairs: z.array(ddiPairSchema).min(1),
+});
+
+const codeEntry = z.object({ code: nonEmpty, display: nonEmpty, verification: z.string().optional(), source: z.string().optional() });
+
+const allergyClassSchema = z.object({
+  id: nonEmpty,
+  label: nonEmpty,
+  textNames: z.array(nonEmpty),
+  sameClassIndicator: indicator.optional(),
+  rationale: nonEmpty,
+  source: nonEmpty,
+  members: z.array(z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), note: z.string().optional() })).min(1),
+  snomedCodes: z.array(codeEntry),
+  unverifiedSnomedCodes: z.array(codeEntry),
+});
+
+const sideSchema = z
+  .object({ class: nonEmpty.optional(), ingredient: nonEmpty.optional() })
+  .refine((s) => (s.class === undefined) !== (s.ingredient === undefined), 'give exactly one of class / ingredient');
+
+const allergySchema = z.object({
+  ...stampedShape,
+  source: nonEmpty,
+  classes: z.array(allergyClassSchema).min(1),
+  multiIngredientAllergens: z.array(z.object({ rxcui, display: nonEmpty, ingredients: z.array(nonEmpty).min(2) })),
+  crossSensitivities: z.array(
+    z.object({ id: nonEmpty, allergen: sideSchema, order: sideSchema, indicator, rationale: nonEmpty, source: nonEmpty }),
+  ),
+});
+
+const renalRuleSchema = z.object({
+  id: nonEmpty,
+  drug: nonEmpty,
+  rxcui: rxcui.optional(),
+  measure: nonEmpty,
+  comparator: nonEmpty,
+  thresholdLow: z.number().optional(),
+  thresholdHigh: z.number().optional(),
+  units: z.string(),
+  population: z.string(),
+  action: nonEmpty,
+  actionDetail: z.string(),
+  indicator,
+  source: nonEmpty,
+});
+
+const renalSchema = z.object({ ...stampedShape, source: nonEmpty, rules: z.array(renalRuleSchema).min(1) });
+
+const labSchema = z.object({
+  ...stampedShape,
+  system: z.literal('http://loinc.org'),
+  groups: z.record(
+    z.string(),
+    z.array(z.object({ code: z.string().regex(/^\d{1,7}-\d$/, 'not a LOINC code'), display: nonEmpty, unit: z.string(), source: z.string() })),
+  ),
+});
+
+const ingredientsSchema = z.object({
+  ...stampedShape,
+  saltWords: z.array(nonEmpty),
+  ingredients: z.array(z.object({ name: nonEmpty, rxcui: rxcui.optional() })).min(1),
+  multiIngredient: z.array(z.object({ rxcui, ingredients: z.array(nonEmpty).min(2) })),
+});
+
+export type DdiMember = z.infer<typeof ddiMemberSchema>;
+export type DdiPair = z.infer<typeof ddiPairSchema>;
+export type AllergyClass = z.infer<typeof allergyClassSchema>;
+export type CrossSensitivity = z.infer<typeof allergySchema>['crossSensitivities'][number];
+export type RenalRule = z.infer<typeof renalRuleSchema>;
+export interface LabCode {
+  code: string;
+  display: string;
+  unit: string;
+}
+export interface Ingredient {
+  name: string;
+  rxcui?: string;
+}
+
+export interface Knowledge {
+  /** The knowledge version every card cites, e.g. "2026.11.0". */
+  version: string;
+  generated: string;
+  ddi: {
+    citation: string;
+    doi: string;
+    url: string;
+    pairs: DdiPair[];
+  };
+  allergy: {
+    source: string;
+    classes: AllergyClass[];
+    crossSensitivities: CrossSensitivity[];
+  };
+  renal: { source: string; rules: RenalRule[] };
+  labs: {
+    system: 'http://loinc.org';
+    groups: Record<string, LabCode[]>;
+  };
+  ingredients: {
+    list: Ingredient[];
+    /** RxCUI (verified ingredient or multi-ingredient allergen code) -> ingredient names. */
+    byRxcui: ReadonlyMap<string, readonly string[]>;
+    /** Normalised ingredient name -> ingredient. */
+    byName: ReadonlyMap<string, Ingredient>;
+    saltWords: ReadonlySet<string>;
+  };
+}
+
+export class KnowledgeError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`knowledge file ${file}: ${problem}`);
+    this.name = 'KnowledgeError';
+  }
+}
+
+/** The repository root: the nearest directory above this module that holds package.json. */
+export function findPackageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json found above ${from}`);
+    dir = parent;
+  }
+}
+
+export function defaultKnowledgeDir(): string {
+  return join(findPackageRoot(), 'knowledge');
+}
+
+function readJson<T>(dir: string, file: string, schema: z.ZodType<T>): T {
+  const path = join(dir, file);
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new KnowledgeError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new KnowledgeError(file, `is not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new KnowledgeError(file, `is invalid${where}: ${issue?.message ?? 'schema mismatch'}`);
+  }
+  return parsed.data;
+}
+
+/** Load and validate knowledge/*.json. Throws a KnowledgeError naming the file and the problem. */
+export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
+  const manifest = readJson(dir, 'manifest.json', manifestSchema);
+  const required = ['onc-high-priority-ddi.json', 'allergy-classes.json', 'renal-rules.json', 'lab-codes.json', 'ingredients.json'];
+  for (const f of required) {
+    if (!manifest.files.includes(f)) throw new KnowledgeError('manifest.json', `does not list ${f}`);
+  }
+  const ddi = readJson(dir, 'onc-high-priority-ddi.json', ddiSchema);
+  const allergy = readJson(dir, 'allergy-classes.json', allergySchema);
+  const renal = readJson(dir, 'renal-rules.json', renalSchema);
+  const labs = readJson(dir, 'lab-codes.json', labSchema);
+  const ing = readJson(dir, 'ingredients.json', ingredientsSchema);
+  const stampedFiles: Array<[string, { knowledgeVersion: string }]> = [
+    ['onc-high-priority-ddi.json', ddi],
+    ['allergy-classes.json', allergy],
+    ['renal-rules.json', renal],
+    ['lab-codes.json', labs],
+    ['ingredients.json', ing],
+  ];
+  for (const [file, content] of stampedFiles) {
+    if (content.knowledgeVersion !== manifest.version) {
+      throw new KnowledgeError(file, `was built for knowledge ${content.knowledgeVersion}, manifest says ${manifest.version}`);
+    }
+  }
+  if (!labs.groups.egfr || labs.groups.egfr.length === 0) throw new KnowledgeError('lab-codes.json', 'has no egfr codes');
+
+  const byName = new Map<string, Ingredient>();
+  const byRxcui = new Map<string, string[]>();
+  const add = (name: string, code?: string): void => {
+    const key = name.toLowerCase();
+    const existing = byName.get(key);
+    if (!existing) byName.set(key, code ? { name: key, rxcui: code } : { name: key });
+    else if (code && !existing.rxcui) existing.rxcui = code;
+    if (code) {
+      const names = byRxcui.get(code) ?? [];
+      if (!names.includes(key)) names.push(key);
+      byRxcui.set(code, names);
+    }
+  };
+  for (const i of ing.ingredients) add(i.name, i.rxcui);
+  // Names used by the rule tables must be resolvable even if a table lists one the index lacks.
+  for (const p of ddi.pairs) for (const m of [...p.object, ...p.precipitant]) add(m.ingredient, m.rxcui);
+  for (const c of allergy.classes) for (const m of c.members) add(m.ingredient, m.rxcui);
+  for (const m of ing.multiIngredient) {
+    if (!byRxcui.has(m.rxcui)) byRxcui.set(m.rxcui, m.ingredients.map((n) => n.toLowerCase()));
+  }
+  for (const c of allergy.crossSensitivities) {
+    for (const side of [c.allergen, c.order]) {
+      if (side.class && !allergy.classes.some((k) => k.id === side.class || k.label === side.class)) {
+        throw new KnowledgeError('allergy-classes.json', `cross-sensitivity ${c.id} names unknown class ${side.class}`);
+      }
+    }
+  }
+
+  return {
+    version: manifest.version,
+    generated: manifest.generated,
+    ddi: { citation: ddi.source.citation, doi: ddi.source.doi, url: ddi.source.url, pairs: ddi.pairs },
+    allergy: { source: allergy.source, classes: allergy.classes, crossSensitivities: allergy.crossSensitivities },
+    renal,
+    labs: { system: labs.system, groups: labs.groups },
+    ingredients: {
+      list: [...byName.values()],
+      byRxcui,
+      byName,
+      saltWords: new Set(ing.saltWords.map((s) => s.toLowerCase())),
+    },
+  };
+}
+
+/** LOINC codes of one lab group (e.g. "egfr"); empty when the group is absent. */
+export function labCodes(knowledge: Knowledge, group: string): Set<string> {
+  return new Set((knowledge.labs.groups[group] ?? []).map((c) => c.code));
+}

@@ -1,0 +1,121 @@
+// Ingredient name matching: whole words, case-insensitive, longest match first.
+import type { Knowledge } from './index.js';
+
+export type MatchConfidence = 'code' | 'rxnorm-name' | 'text';
+
+const RANK: Record<MatchConfidence, number> = { code: 3, 'rxnorm-name': 2, text: 1 };
+
+export function betterConfidence(a: MatchConfidence, b: MatchConfidence): MatchConfidence {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+export function confidenceRank(c: MatchConfidence): number {
+  return RANK[c];
+}
+
+export interface IngredientMatch {
+  /** Lower-case ingredient name as in knowledge/ingredients.json. */
+  name: string;
+  rxcui?: string;
+  confidence: MatchConfidence;
+}
+
+export function tokens(s: string): string[] {
+  return s.toLowerCase().replace(/[\u2018\u2019\u02bc`]/g, "'").match(/[a-z0-9]+(?:'[a-z0-9]+)*/g) ?? [];
+}
+
+interface NameIndex {
+  byFirst: Map<string, string[][]>;
+}
+
+const cache = new WeakMap<Knowledge, NameIndex>();
+
+function nameIndex(k: Knowledge): NameIndex {
+  let idx = cache.get(k);
+  if (idx) return idx;
+  const byFirst = new Map<string, string[][]>();
+  for (const name of k.ingredients.byName.keys()) {
+    const t = tokens(name);
+    const first = t[0];
+    if (!first) continue;
+    const list = byFirst.get(first) ?? [];
+    list.push(t);
+    byFirst.set(first, list);
+  }
+  for (const list of byFirst.values()) list.sort((a, b) => b.length - a.length);
+  idx = { byFirst };
+  cache.set(k, idx);
+  return idx;
+}
+
+/**
+ * Known ingredient names found in free text as whole words. Where names overlap the longest wins
+ * ("penicillin g" over "penicillin"); whole-word matching keeps "amphetamine" out of "dextroamphetamine".
+ */
+export function findIngredientNames(text: string, k: Knowledge): string[] {
+  const t = tokens(text);
+  const { byFirst } = nameIndex(k);
+  const found: string[] = [];
+  for (let i = 0; i < t.length; ) {
+    const candidates = byFirst.get(t[i] ?? '') ?? [];
+    const hit = candidates.find((c) => c.every((w, j) => t[i + j] === w));
+    if (hit) {
+      const name = hit.join(' ');
+      const entry = k.ingredients.byName.get(name) ?? k.ingredients.byName.get(hit.join('-'));
+      const canonical = entry?.name ?? name;
+      if (!found.includes(canonical)) found.push(canonical);
+      i += hit.length;
+    } else {
+      i++;
+    }
+  }
+  return found;
+}
+
+/** Exact lookup of an ingredient phrase after dropping salt words ("metformin hydrochloride" -> metformin). */
+export function lookupIngredientPhrase(phrase: string, k: Knowledge): string | undefined {
+  const t = tokens(phrase);
+  if (t.length === 0) return undefined;
+  const raw = k.ingredients.byName.get(t.join(' '));
+  if (raw) return raw.name;
+  const stripped = t.filter((w) => !k.ingredients.saltWords.has(w));
+  if (stripped.length === 0) return undefined;
+  return k.ingredients.byName.get(stripped.join(' '))?.name;
+}
+
+/**
+ * Ingredient names from an RxNorm SCD/SBD-style name: "Simvastatin 20 MG Oral Tablet",
+ * "tizanidine 4 MG Oral Tablet [Zanaflex]", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet",
+ * "Amlodipine 5 MG / Benazepril hydrochloride 10 MG Oral Capsule".
+ */
+export function ingredientsFromRxNormName(display: string, k: Knowledge): string[] {
+  const cleaned = display
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/[{}()]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const found: string[] = [];
+  for (const component of cleaned.split(/\s\/\s/)) {
+    const words = component.trim().split(' ');
+    // Drop a leading "24 HR" / "12 HR" / "0.5 ML" / pack count before the ingredient.
+    while (words.length > 1 && /^[\d.]+$/.test(words[0] ?? '')) {
+      words.shift();
+      if (/^(hr|ml|actuat)$/i.test(words[0] ?? '')) words.shift();
+    }
+    const firstNumber = words.findIndex((w) => /^[\d.,]+$/.test(w));
+    const phrase = (firstNumber > 0 ? words.slice(0, firstNumber) : words).join(' ');
+    const exact = lookupIngredientPhrase(phrase, k);
+    const names = exact ? [exact] : findIngredientNames(phrase, k);
+    for (const n of names) if (!found.includes(n)) found.push(n);
+  }
+  if (found.length === 0) return findIngredientNames(display, k);
+  return found;
+}
+
+/** Strip salt words from a display name for concise card text ("Metformin hydrochloride" -> "Metformin"). */
+export function withoutSalts(name: string, k: Knowledge): string {
+  return name
+    .split(/\s+/)
+    .filter((w) => !k.ingredients.saltWords.has(w.toLowerCase()))
+    .join(' ');
+}

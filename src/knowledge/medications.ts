@@ -1,0 +1,183 @@
+// Ingredients of medication-bearing resources, read leniently: R4/R5 MedicationRequest and MedicationStatement,
+// STU3 MedicationRequest, DSTU2 MedicationOrder. Never throws; a resource with no medication has no ingredients.
+import type { JsonObject } from '../cds/types.js';
+import type { Knowledge } from './index.js';
+import { RXNORM, bundleResources, codings, conceptLabel, conceptText, isObject, objects, resourceKey, str } from './fhir.js';
+import {
+  type IngredientMatch,
+  type MatchConfidence,
+  betterConfidence,
+  findIngredientNames,
+  ingredientsFromRxNormName,
+} from './match.js';
+
+export type { IngredientMatch, MatchConfidence } from './match.js';
+
+export const MEDICATION_RESOURCE_TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationOrder'] as const;
+
+/**
+ * Statuses that take a medication off the patient's active list. Kept: active, on-hold (may resume, so still
+ * relevant for interactions), intended, unknown and a missing status (read leniently). Drafts are excluded:
+ * unsigned orders arrive in the hook context, not in the medication list.
+ */
+const INACTIVE_STATUSES = new Set([
+  'stopped',
+  'completed',
+  'entered-in-error',
+  'cancelled',
+  'not-taken',
+  'draft',
+  'revoked',
+  'ended',
+  'superseded',
+]);
+
+/** Medication resources keyed "Medication/<id>" (e.g. from the same Bundle) for medicationReference lookups. */
+export type MedicationLookup = ReadonlyMap<string, JsonObject>;
+
+export interface ResolvedMedication {
+  resource: JsonObject;
+  resourceType: string;
+  id?: string;
+  /** "Type/id" when the resource has an id. */
+  key?: string;
+  /** Human label for card text (concept text or display), or undefined when nothing names the medication. */
+  label?: string;
+  ingredients: IngredientMatch[];
+}
+
+function mergeMatches(into: IngredientMatch[], names: string[], confidence: MatchConfidence, k: Knowledge): void {
+  for (const name of names) {
+    const existing = into.find((m) => m.name === name);
+    if (existing) {
+      existing.confidence = betterConfidence(existing.confidence, confidence);
+      continue;
+    }
+    const rxcui = k.ingredients.byName.get(name)?.rxcui;
+    into.push(rxcui ? { name, rxcui, confidence } : { name, confidence });
+  }
+}
+
+/**
+ * Ingredients of a CodeableConcept, in match order: (a) an RxNorm code that is a known ingredient RxCUI,
+ * (b) the display of an RxNorm coding parsed as an SCD/SBD name, (c) text or non-RxNorm displays.
+ * The first tier that yields anything wins.
+ */
+export function conceptIngredients(concept: unknown, k: Knowledge, extraText?: string): IngredientMatch[] {
+  const out: IngredientMatch[] = [];
+  const cs = codings(concept);
+  const rx = cs.filter((c) => c.system === RXNORM);
+  for (const c of rx) {
+    const names = c.code ? k.ingredients.byRxcui.get(c.code) : undefined;
+    if (names) mergeMatches(out, [...names], 'code', k);
+  }
+  if (out.length > 0) return out;
+  for (const c of rx) {
+    if (c.display) mergeMatches(out, ingredientsFromRxNormName(c.display, k), 'rxnorm-name', k);
+  }
+  if (out.length > 0) return out;
+  const texts = [conceptText(concept), ...cs.filter((c) => c.system !== RXNORM).map((c) => c.display), extraText];
+  for (const t of texts) if (t) mergeMatches(out, findIngredientNames(t, k), 'text', k);
+  return out;
+}
+
+/** Build a lookup of Medication resources from any number of Bundles / resources. */
+export function medicationLookup(...sources: unknown[]): Map<string, JsonObject> {
+  const map = new Map<string, JsonObject>();
+  for (const src of sources) {
+    for (const r of bundleResources(src)) {
+      if (r.resourceType === 'Medication') {
+        const key = resourceKey(r);
+        if (key) map.set(key, r);
+      }
+    }
+  }
+  return map;
+}
+
+function medicationResourceIngredients(med: JsonObject, k: Knowledge): IngredientMatch[] {
+  const fromCode = conceptIngredients(med.code, k);
+  if (fromCode.length > 0) return fromCode;
+  const out: IngredientMatch[] = [];
+  for (const ing of objects(med.ingredient)) {
+    // R4 itemCodeableConcept, R5 item.concept
+    const concept = ing.itemCodeableConcept ?? (isObject(ing.item) ? ing.item.concept : undefined);
+    for (const m of conceptIngredients(concept, k)) {
+      if (!out.some((o) => o.name === m.name)) out.push(m);
+    }
+  }
+  return out;
+}
+
+function resolveReference(ref: unknown, owner: JsonObject, lookup: MedicationLookup | undefined): JsonObject | undefined {
+  if (!isObject(ref)) return undefined;
+  const reference = str(ref.reference);
+  if (!reference) return undefined;
+  if (reference.startsWith('#')) {
+    const id = reference.slice(1);
+    return objects(owner.contained).find((c) => str(c.id) === id);
+  }
+  const m = /(?:^|\/)(Medication\/[^/]+?)(?:\/_history\/[^/]+)?$/.exec(reference);
+  return m && m[1] ? lookup?.get(m[1]) : undefined;
+}
+
+/** The medication concept / reference of any supported resource shape. */
+function medicationOf(resource: JsonObject): { concept?: unknown; reference?: unknown } {
+  if (resource.medicationCodeableConcept !== undefined || resource.medicationReference !== undefined) {
+    return { concept: resource.medicationCodeableConcept, reference: resource.medicationReference };
+  }
+  const med = resource.medication; // R5 CodeableReference
+  if (isObject(med)) return { concept: med.concept, reference: med.reference };
+  return {};
+}
+
+export function resolveMedication(resource: unknown, k: Knowledge, lookup?: MedicationLookup): ResolvedMedication {
+  const res: JsonObject = isObject(resource) ? resource : {};
+  const resourceType = str(res.resourceType) ?? 'Unknown';
+  const out: ResolvedMedication = { resource: res, resourceType, ingredients: [] };
+  const id = str(res.id);
+  if (id) out.id = id;
+  const key = resourceKey(res);
+  if (key) out.key = key;
+  const { concept, reference } = medicationOf(res);
+  if (concept !== undefined) {
+    out.ingredients = conceptIngredients(concept, k);
+    const label = conceptLabel(concept);
+    if (label) out.label = label;
+  }
+  if (out.ingredients.length === 0 && reference !== undefined) {
+    const med = resolveReference(reference, res, lookup);
+    if (med) {
+      out.ingredients = medicationResourceIngredients(med, k);
+      const label = conceptLabel(med.code);
+      if (label) out.label = label;
+    }
+    const display = isObject(reference) ? str(reference.display) : undefined;
+    if (out.ingredients.length === 0 && display) {
+      out.ingredients = conceptIngredients(undefined, k, display);
+    }
+    if (!out.label && display) out.label = display;
+  }
+  return out;
+}
+
+export function isMedicationResource(r: unknown): r is JsonObject {
+  return isObject(r) && (MEDICATION_RESOURCE_TYPES as readonly string[]).includes(String(r.resourceType));
+}
+
+export function isActiveMedication(r: JsonObject): boolean {
+  const status = str(r.status)?.toLowerCase();
+  return status === undefined || !INACTIVE_STATUSES.has(status);
+}
+
+/** Medication resources of a Bundle (or a single resource) that are on the patient's active list. */
+export function activeMedicationResources(value: unknown): JsonObject[] {
+  return bundleResources(value).filter((r) => isMedicationResource(r) && isActiveMedication(r));
+}
+
+/** Card text label: the ordered/recorded medication's name, else its ingredients, else a neutral word. */
+export function medicationLabel(m: ResolvedMedication): string {
+  if (m.label) return m.label;
+  if (m.ingredients.length > 0) return m.ingredients.map((i) => i.name).join(' / ');
+  return 'unnamed medication';
+}
