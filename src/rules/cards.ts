@@ -1,0 +1,85 @@
+// Shared card-building helpers for the rules. Pure; no I/O.
+import type { Coding, Indicator, JsonObject } from '../cds/types.js';
+import type { MatchConfidence } from '../knowledge/match.js';
+import { isObject, objects, str } from '../knowledge/fhir.js';
+
+/** Stable code system for hookwise card topics. */
+export const TOPIC_SYSTEM = 'https://hookwise.dev/cds/topics';
+/** Stable code system for hookwise override reasons. */
+export const OVERRIDE_SYSTEM = 'https://hookwise.dev/cds/override-reasons';
+
+export const TOPICS = {
+  ddi: { system: TOPIC_SYSTEM, code: 'drug-drug-interaction', display: 'Drug–drug interaction' },
+  allergy: { system: TOPIC_SYSTEM, code: 'drug-allergy', display: 'Drug–allergy conflict' },
+  renal: { system: TOPIC_SYSTEM, code: 'renal-dosing', display: 'Renal dosing' },
+} as const satisfies Record<string, Coding>;
+
+const override = (code: string, display: string): Coding => ({ system: OVERRIDE_SYSTEM, code, display });
+
+export const OVERRIDES = {
+  benefitOutweighsRisk: override('benefit-outweighs-risk', 'Benefit outweighs risk; will monitor'),
+  doseAdjusted: override('dose-adjusted', 'Dose or timing already adjusted per label'),
+  notTaking: override('patient-not-taking', 'Patient no longer takes the other medication'),
+  previouslyTolerated: override('previously-tolerated', 'Patient has tolerated this medication before'),
+  allergyRecordInaccurate: override('allergy-record-inaccurate', 'Allergy record is inaccurate or not a true allergy'),
+} as const;
+
+const ORDER: Indicator[] = ['info', 'warning', 'critical'];
+
+export function indicatorRank(i: Indicator): number {
+  return ORDER.indexOf(i);
+}
+
+export function maxIndicator(a: Indicator, b: Indicator): Indicator {
+  return indicatorRank(a) >= indicatorRank(b) ? a : b;
+}
+
+/** One tier lower; info stays info. */
+export function lowerIndicator(i: Indicator): Indicator {
+  return ORDER[Math.max(0, indicatorRank(i) - 1)] ?? 'info';
+}
+
+/** A match by free text alone may never raise a critical card: it drops one tier. */
+export function applyConfidence(i: Indicator, confidence: MatchConfidence): Indicator {
+  return confidence === 'text' ? lowerIndicator(i) : i;
+}
+
+export const SUMMARY_MAX = 139;
+
+/** Shorten a name for a summary, cutting at a word boundary and adding an ellipsis. */
+export function shorten(s: string, max: number): string {
+  const clean = s.replace(/\s+/g, ' ').trim();
+  if (clean.length <= max) return clean;
+  const cut = clean.slice(0, Math.max(1, max - 1));
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** Guarantee the CDS Hooks summary limit (< 140 characters). */
+export function summary(s: string): string {
+  return shorten(s, SUMMARY_MAX);
+}
+
+/** Escape characters that GitHub-Flavored Markdown would interpret inside inline text. */
+export function md(s: string): string {
+  return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+}
+
+/** Resources of context.draftOrders, read leniently (entry may be a single object). */
+export function draftResources(draftOrders: unknown): JsonObject[] {
+  if (!isObject(draftOrders)) return [];
+  return objects(draftOrders.entry)
+    .map((e) => e.resource)
+    .filter((r): r is JsonObject => isObject(r) && typeof r.resourceType === 'string');
+}
+
+/** "Type/id" of a draft, used as a delete action's resourceId; undefined without an id. */
+export function draftResourceId(r: JsonObject): string | undefined {
+  const type = str(r.resourceType);
+  const id = str(r.id);
+  return type && id ? `${type}/${id}` : undefined;
+}
+
+export function formatDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,68 @@
+// The decision functions behind the three hooks. Pure: (context, data, knowledge, now) -> cards.
+// No I/O, no clock reads, no logging. Cards carry no uuid (the pipeline stamps them).
+//
+// Prefetch keys read (a key's value may be a Bundle, null for "no data", or absent when not obtained):
+//   patient-view: medications (active MedicationRequest Bundle), egfr (eGFR Observations, last 365 days)
+//   order-select: allergies (AllergyIntolerance Bundle), medications (optional; Medication lookups only)
+//   order-sign:   medications (active MedicationRequest Bundle)
+import type { DecisionInput } from '../cds/hook-module.js';
+import type { Card, HookData, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
+import { activeAllergies } from '../knowledge/allergies.js';
+import { resourceKey, str } from '../knowledge/fhir.js';
+import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication } from '../knowledge/medications.js';
+import { findAllergyConflicts } from './allergy.js';
+import { draftResources } from './cards.js';
+import { findDdi } from './ddi.js';
+import { metforminRenalCards } from './renal.js';
+
+export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
+
+function dataValue(data: HookData | undefined, key: string): unknown {
+  if (!data || !Object.prototype.hasOwnProperty.call(data, key)) return undefined;
+  return data[key] ?? null;
+}
+
+export function decidePatientView(input: DecisionInput<PatientViewContext>): Card[] {
+  const { data, knowledge, now } = input;
+  const medsValue = dataValue(data, 'medications');
+  const egfrValue = dataValue(data, 'egfr');
+  if (!medsValue || !egfrValue) return [];
+  const lookup = medicationLookup(medsValue);
+  const meds = activeMedicationResources(medsValue).map((r) => resolveMedication(r, knowledge, lookup));
+  return metforminRenalCards(meds, egfrValue, now, knowledge);
+}
+
+export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Card[] {
+  const { context, data, knowledge } = input;
+  const selections = Array.isArray(context.selections) ? context.selections.filter((s): s is string => typeof s === 'string') : [];
+  if (selections.length === 0) return [];
+  const allergiesValue = dataValue(data, 'allergies');
+  if (!allergiesValue) return [];
+  const allergies = activeAllergies(allergiesValue, knowledge);
+  if (allergies.length === 0) return [];
+  const drafts = draftResources(context.draftOrders);
+  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'medications'));
+  const selected = drafts.filter((r) => {
+    if (!isMedicationResource(r)) return false;
+    const key = resourceKey(r);
+    const id = str(r.id);
+    return selections.some((s) => s === key || (!s.includes('/') && s === id));
+  });
+  const orders = selected.map((r) => resolveMedication(r, knowledge, lookup)).filter((m) => m.ingredients.length > 0);
+  return findAllergyConflicts(orders, allergies, knowledge);
+}
+
+export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
+  const { context, data, knowledge } = input;
+  const medsValue = dataValue(data, 'medications');
+  const lookup = medicationLookup(context.draftOrders, medsValue);
+  const drafts = draftResources(context.draftOrders)
+    .filter(isMedicationResource)
+    .map((r) => resolveMedication(r, knowledge, lookup))
+    .filter((m) => m.ingredients.length > 0);
+  if (drafts.length === 0) return [];
+  const active = activeMedicationResources(medsValue)
+    .map((r) => resolveMedication(r, knowledge, lookup))
+    .filter((m) => m.ingredients.length > 0);
+  return findDdi({ drafts, active, knowledge });
+}

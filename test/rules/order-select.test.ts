@@ -1,0 +1,101 @@
+import { describe, it, expect } from '@jest/globals';
+import type { Card, JsonObject, OrderSelectContext } from '../../src/cds/types.js';
+import { decideOrderSelect } from '../../src/rules/index.js';
+import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
+
+function select(drafts: JsonObject[], selections: string[], allergies: JsonObject[] | null | undefined): Card[] {
+  const context: OrderSelectContext = { userId: 'Practitioner/1', patientId: 'pat-1', selections, draftOrders: draftOrders(...drafts) };
+  const d = allergies === undefined ? {} : data({ allergies: allergies === null ? null : bundle(...allergies) });
+  return decideOrderSelect({ context, data: d, knowledge: knowledge(), now: NOW });
+}
+
+const AMOX = 'MedicationRequest/draft-amoxicillin';
+
+describe('order-select: drug–allergy conflicts', () => {
+  it('fires critical for a penicillin allergy and an amoxicillin order (same class)', () => {
+    const cards = select([fixture('draft-amoxicillin')], [AMOX], [fixture('allergy-penicillin')]);
+    expect(cards).toHaveLength(1);
+    const c = cards[0]!;
+    expect(c.indicator).toBe('critical');
+    expect(c.summary).toBe('Allergy: amoxicillin ordered; patient has a Penicillin V allergy (same class)');
+    expect(c.detail).toContain('criticality high');
+    expect(c.detail).toContain('Anaphylaxis');
+    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.source.topic).toEqual({ system: 'https://hookwise.dev/cds/topics', code: 'drug-allergy', display: 'Drug–allergy conflict' });
+    expect(c.suggestions).toEqual([
+      { label: 'Remove the amoxicillin order', actions: [{ type: 'delete', description: 'Remove the amoxicillin order', resourceId: AMOX }] },
+    ]);
+    expect(c.selectionBehavior).toBe('at-most-one');
+    for (const r of c.overrideReasons ?? []) expect(r.display).toBeTruthy();
+    expect(c.overrideReasons?.length).toBeGreaterThan(0);
+  });
+
+  it('fires critical for the same ingredient', () => {
+    const penV = medRequest('draft-penv', 'Penicillin V Potassium 250 MG Oral Tablet', 'draft');
+    const cards = select([penV], ['MedicationRequest/draft-penv'], [fixture('allergy-penicillin')]);
+    expect(cards.map((c) => c.indicator)).toEqual(['critical']);
+    expect(cards[0]!.summary).toContain('(same ingredient)');
+  });
+
+  it('gives a warning for a cephalosporin with a penicillin allergy (related class)', () => {
+    const cards = select([fixture('draft-cephalexin')], ['MedicationRequest/draft-cephalexin'], [fixture('allergy-penicillin')]);
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.summary).toContain('cross-sensitivity');
+  });
+
+  it('gives a warning, not critical, for a text-only penicillin allergy (STU3 string statuses)', () => {
+    const cards = select([fixture('draft-amoxicillin')], [AMOX], [fixture('allergy-penicillin-stu3-text')]);
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.detail).toContain('Matched by name');
+  });
+
+  it('does not fire for a refuted or entered-in-error allergy', () => {
+    const refuted = fixture('allergy-penicillin', { verificationStatus: { coding: [{ code: 'refuted' }] } });
+    const eie = fixture('allergy-penicillin', { verificationStatus: { coding: [{ code: 'entered-in-error' }] } });
+    expect(select([fixture('draft-amoxicillin')], [AMOX], [refuted])).toEqual([]);
+    expect(select([fixture('draft-amoxicillin')], [AMOX], [eie])).toEqual([]);
+  });
+
+  it('does not fire for an allergy of another class', () => {
+    expect(select([fixture('draft-amoxicillin')], [AMOX], [fixture('allergy-sulfonamide')])).toEqual([]);
+  });
+
+  it('fires for a sulfonamide antibiotic but not a non-antibiotic sulfonamide', () => {
+    const smx = medRequest('d-smx', 'Sulfamethoxazole 800 MG / Trimethoprim 160 MG Oral Tablet', 'draft');
+    const furo = medRequest('d-furo', 'Furosemide 40 MG Oral Tablet', 'draft');
+    const cards = select([smx, furo], ['MedicationRequest/d-smx', 'MedicationRequest/d-furo'], [fixture('allergy-sulfonamide')]);
+    expect(cards.map((c) => [c.indicator, c.suggestions?.[0]?.actions?.[0]?.resourceId])).toEqual([['critical', 'MedicationRequest/d-smx']]);
+  });
+
+  it('checks only the selected orders, and nothing when selections is empty', () => {
+    const drafts = [fixture('draft-amoxicillin'), fixture('draft-cephalexin')];
+    expect(select(drafts, ['MedicationRequest/draft-cephalexin'], [fixture('allergy-penicillin')]).map((c) => c.indicator)).toEqual(['warning']);
+    expect(select(drafts, [], [fixture('allergy-penicillin')])).toEqual([]);
+  });
+
+  it('does not fire for a selected draft with no medication chosen', () => {
+    const empty = { resourceType: 'MedicationRequest', id: 'empty', status: 'draft' };
+    expect(select([empty], ['MedicationRequest/empty'], [fixture('allergy-penicillin')])).toEqual([]);
+  });
+
+  it('handles allergies null or absent', () => {
+    expect(select([fixture('draft-amoxicillin')], [AMOX], null)).toEqual([]);
+    expect(select([fixture('draft-amoxicillin')], [AMOX], undefined)).toEqual([]);
+  });
+
+  it('checks a DSTU2 MedicationOrder selection against a DSTU2 allergy', () => {
+    const order = { ...fixture('medication-order-dstu2-tizanidine'), medicationCodeableConcept: { text: 'Amoxicillin 500 MG Oral Capsule' } };
+    const dstu2Allergy = {
+      resourceType: 'AllergyIntolerance',
+      id: 'a-dstu2',
+      status: 'confirmed',
+      substance: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '723', display: 'amoxicillin' }] },
+      criticality: 'CRITH',
+    };
+    const cards = select([order], ['MedicationOrder/order-tizanidine-dstu2'], [dstu2Allergy]);
+    // The order is named only in free text, so a same-ingredient match drops one tier.
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.detail).toContain('criticality high');
+    expect(cards[0]!.suggestions?.[0]?.actions?.[0]?.resourceId).toBe('MedicationOrder/order-tizanidine-dstu2');
+  });
+});
