@@ -1,0 +1,15 @@
+import type { HookModule } from '../src/cds/hook-module.js';
+import type { OrderSelectContext } from '../src/cds/types.js';
+import { decideOrderSelect } from '../src/rules/index.js';
+import { orderSelectPrefetch } from '../prefetch/order-select.js';
+
+export const orderSelect: HookModule<OrderSelectContext> = {
+  id: 'order-select',
+  hook: 'order-select',
+  title: 'hookwise drug–allergy check at order selection',
+  description:
+    'When medication orders are selected, checks them against the patient\'s active allergies: the same ' +
+    'drug or class (e.g. penicillins) and cross-sensitive classes (e.g. cephalosporins after a penicillin allergy).',
+  prefetch: orderSelectPrefetch,
+  decide: decideOrderSelect,
+};

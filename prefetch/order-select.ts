@@ -1,0 +1,9 @@
+import type { PrefetchSpec } from '../src/cds/hook-module.js';
+
+export const orderSelectPrefetch: PrefetchSpec = {
+  allergies: {
+    template: 'AllergyIntolerance?patient={{context.patientId}}',
+    required: true,
+    purpose: 'allergies and intolerances, checked against the selected orders',
+  },
+};
