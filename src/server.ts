@@ -1,0 +1,60 @@
+// Process entry: read config (one line and exit 1 if a setting is wrong), build the app, listen, and drain
+// in-flight requests on SIGTERM/SIGINT.
+import dotenv from 'dotenv';
+dotenv.config({ quiet: true });
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createApp } from './app.js';
+import { loadKnowledge } from './knowledge/index.js';
+import { createLogger } from './log.js';
+import { hookModules } from '../hooks/index.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`hookwise: invalid setting: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel });
+let app;
+let knowledgeVersion: string;
+try {
+  const knowledge = loadKnowledge();
+  knowledgeVersion = knowledge.version;
+  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules });
+} catch (error) {
+  process.stderr.write(`hookwise: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+const server = app.listen(config.port, config.host, () => {
+  const bound = server.address();
+  logger.info('hookwise listening', {
+    profile: config.profile,
+    host: config.host,
+    port: typeof bound === 'object' && bound ? bound.port : config.port,
+    knowledgeVersion,
+    services: hookModules.map((m) => m.id).join(','),
+    corsOrigins: config.corsOrigins.join(','),
+  });
+});
+server.on('error', (error: NodeJS.ErrnoException) => {
+  process.stderr.write(`hookwise: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
+  process.exit(1);
+});
+// Hook calls are short; keep-alive sockets must not outlive a restart.
+server.keepAliveTimeout = 5000;
+
+function shutdown(signal: string): void {
+  logger.info('shutting down', { reason: signal });
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), config.shutdownGraceMs).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
