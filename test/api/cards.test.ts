@@ -1,0 +1,130 @@
+// Each shipped rule through the real app: it fires on its fixture and stays quiet on the near miss.
+import { describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { buildApp, testKnowledge } from '../support/app.js';
+import { fixture } from '../support/fixtures.js';
+
+const post = (app: Parameters<typeof request>[0], id: string, body: unknown) =>
+  request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
+
+type CardJson = Record<string, any>;
+
+function expectActionable(card: CardJson, deleteId: string) {
+  expect(card.selectionBehavior).toBeDefined();
+  const deletes = card.suggestions.flatMap((s: CardJson) => s.actions ?? []).filter((a: CardJson) => a.type === 'delete');
+  expect(deletes).toEqual([expect.objectContaining({ resourceId: deleteId })]);
+  expect(deletes[0].resource).toBeUndefined();
+  expect(card.overrideReasons.length).toBeGreaterThan(0);
+  for (const r of card.overrideReasons) expect(r).toEqual({ system: expect.any(String), code: expect.any(String), display: expect.any(String) });
+}
+
+describe('order-sign: ONC high-priority drug–drug interactions', () => {
+  const { app } = buildApp();
+
+  it('a draft clarithromycin with active simvastatin: one critical card that can remove the draft', async () => {
+    const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    const card = res.body.cards[0];
+    expect(card.indicator).toBe('critical');
+    expect(card.summary.toLowerCase()).toContain('simvastatin');
+    expect(card.summary.toLowerCase()).toContain('clarithromycin');
+    expect(card.detail).toMatch(/rhabdomyolysis|myopathy/i);
+    expect(card.detail).toContain(testKnowledge().version);
+    expect(card.links.some((l: CardJson) => l.url.includes('10.1136/amiajnl-2011-000612'))).toBe(true);
+    expectActionable(card, 'MedicationRequest/eClari77');
+  });
+
+  it('two drafts that interact with each other: one card for the pair, not one per direction', async () => {
+    const res = await post(app, 'order-sign', fixture('requests/order-sign-tizanidine-ciprofloxacin.json')).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(res.body.cards[0].indicator).toBe('critical');
+    expect(res.body.cards[0].summary.toLowerCase()).toMatch(/tizanidine.*ciprofloxacin|ciprofloxacin.*tizanidine/);
+  });
+
+  it('near miss: the same draft with an active drug outside the pair gives no card', async () => {
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    const coding = body.prefetch.medications.entry[0].resource.medicationCodeableConcept;
+    coding.coding[0].display = 'pravastatin sodium 20 MG Oral Tablet';
+    coding.text = 'pravastatin sodium 20 MG Oral Tablet';
+    const res = await post(app, 'order-sign', body).expect(200);
+    expect(res.body).toEqual({ cards: [] });
+  });
+
+  it('near miss: a stopped simvastatin does not count as active', async () => {
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    body.prefetch.medications.entry[0].resource.status = 'stopped';
+    const res = await post(app, 'order-sign', body).expect(200);
+    expect(res.body).toEqual({ cards: [] });
+  });
+});
+
+describe('order-select: drug–allergy', () => {
+  const { app } = buildApp();
+
+  it('amoxicillin/clavulanate selected with a penicillin allergy: a critical card focused on the selection', async () => {
+    const res = await post(app, 'order-select', fixture('requests/order-select-amoxicillin-penicillin-allergy.json')).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    const card = res.body.cards[0];
+    expect(card.indicator).toBe('critical');
+    expect(card.summary.toLowerCase()).toContain('amoxicillin');
+    expect(card.summary.toLowerCase()).toContain('penicillin');
+    expectActionable(card, 'MedicationRequest/smart-MedicationRequest-103');
+  });
+
+  it('near miss: a refuted allergy gives no card', async () => {
+    const body = fixture('requests/order-select-amoxicillin-penicillin-allergy.json');
+    body.prefetch.allergies.entry[0].resource.verificationStatus.coding[0].code = 'refuted';
+    expect((await post(app, 'order-select', body).expect(200)).body).toEqual({ cards: [] });
+  });
+
+  it('near miss: the conflicting order is a draft but not among the selections', async () => {
+    const body = fixture('requests/order-select-amoxicillin-penicillin-allergy.json');
+    body.context.selections = ['NutritionOrder/pureeddiet-simple'];
+    expect((await post(app, 'order-select', body).expect(200)).body).toEqual({ cards: [] });
+  });
+
+  it('the sandbox shape (DSTU2 MedicationOrder) is read too', async () => {
+    const res = await post(app, 'order-select', fixture('requests/sandbox-order-select.json')).expect(200);
+    expect(res.body.cards.length).toBeGreaterThan(0);
+    const deletes = res.body.cards[0].suggestions.flatMap((s: CardJson) => s.actions);
+    expect(deletes[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationOrder/request-123' });
+  });
+});
+
+describe('patient-view: metformin and eGFR', () => {
+  const { app } = buildApp();
+  const withEgfr = (value: number, date = '2026-10-15T09:30:00Z') => {
+    const body = fixture('requests/patient-view-metformin-low-egfr.json');
+    const obs = body.prefetch.egfr.entry[0].resource;
+    obs.valueQuantity.value = value;
+    obs.effectiveDateTime = date;
+    return body;
+  };
+
+  it('eGFR below 30: critical (contraindicated), citing the lab value and date', async () => {
+    const res = await post(app, 'patient-view', withEgfr(24.6)).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(res.body.cards[0].indicator).toBe('critical');
+    expect(res.body.cards[0].summary.toLowerCase()).toContain('metformin');
+    expect(res.body.cards[0].detail).toContain('24.6');
+    expect(res.body.cards[0].detail).toContain('2026-10-15');
+  });
+
+  it('eGFR 30–45: warning (reassess)', async () => {
+    const res = await post(app, 'patient-view', withEgfr(38)).expect(200);
+    expect(res.body.cards.map((c: CardJson) => c.indicator)).toEqual(['warning']);
+  });
+
+  it.each([
+    ['eGFR of 45', withEgfr(45)],
+    ['a low eGFR older than the 365-day window', withEgfr(20, '2025-06-01T00:00:00Z')],
+  ])('near miss: %s gives no card', async (_name, body) => {
+    expect((await post(app, 'patient-view', body).expect(200)).body).toEqual({ cards: [] });
+  });
+
+  it('near miss: no metformin among the active medications', async () => {
+    const body = withEgfr(20);
+    body.prefetch.medications.entry = body.prefetch.medications.entry.slice(1);
+    expect((await post(app, 'patient-view', body).expect(200)).body).toEqual({ cards: [] });
+  });
+});

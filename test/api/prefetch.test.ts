@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { buildApp } from '../support/app.js';
+import { fixture } from '../support/fixtures.js';
+import { searchset, startFakeFhir, type FakeFhir, type Route } from '../support/fake-fhir.js';
+
+let fake: FakeFhir | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const post = (app: Parameters<typeof request>[0], id: string, body: unknown) =>
+  request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
+
+/** The active medications of the order-sign fixture, served by the fake server. */
+function signFixtureServedBy(route?: Route) {
+  const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+  const meds = body.prefetch.medications.entry.map((e: { resource: unknown }) => e.resource);
+  const serve: Route = route ?? ((url) => (url.pathname.endsWith('/MedicationRequest') ? { body: searchset(meds) } : undefined));
+  return { body, meds, serve };
+}
+
+function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
+  return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
+}
+
+describe('prefetch states', () => {
+  it('absent key: renders the template, reads it from fhirServer with the bearer token, and decides on it', async () => {
+    const { app, logs } = buildApp();
+    const { body, serve } = signFixtureServedBy();
+    fake = await startFakeFhir(serve);
+    body.fhirServer = fake.base;
+    delete body.prefetch.medications;
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(fake.seen).toEqual([
+      {
+        method: 'GET',
+        url: `/fhir/MedicationRequest?patient=${body.context.patientId}&status=active`,
+        authorization: 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED',
+      },
+    ]);
+    expect(lastInvocation(logs).prefetch).toEqual({ fetched: ['medications'] });
+  });
+
+  it('null: no data, nothing is fetched', async () => {
+    const { app, logs } = buildApp();
+    const { body, serve } = signFixtureServedBy();
+    fake = await startFakeFhir(serve);
+    body.fhirServer = fake.base;
+    body.prefetch.medications = null;
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+    expect(fake.seen).toHaveLength(0);
+    expect(lastInvocation(logs).prefetch).toEqual({ null: ['medications'] });
+  });
+
+  it('an OperationOutcome as the value is not data: the key is read from fhirServer', async () => {
+    const { app } = buildApp();
+    const { body, serve } = signFixtureServedBy();
+    fake = await startFakeFhir(serve);
+    body.fhirServer = fake.base;
+    body.prefetch.medications = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] };
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(fake.seen).toHaveLength(1);
+  });
+
+  it('an OperationOutcome inside the Bundle is not data either', async () => {
+    const { app } = buildApp();
+    const { body, serve } = signFixtureServedBy();
+    fake = await startFakeFhir(serve);
+    body.fhirServer = fake.base;
+    body.prefetch.medications = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] } }] };
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(fake.seen).toHaveLength(1);
+  });
+
+  it('a paginated Bundle: follows next links on fhirServer with the token and decides on every page', async () => {
+    const { app, logs } = buildApp();
+    const { body, meds } = signFixtureServedBy();
+    const filler = (i: number) => ({ resourceType: 'MedicationRequest', id: `f${i}`, status: 'active', intent: 'order', medicationCodeableConcept: { text: 'lisinopril 10 MG Oral Tablet' } });
+    fake = await startFakeFhir((url) => {
+      if (url.searchParams.get('page') === '2') return { body: searchset([filler(2)], `${fake!.base}/MedicationRequest?page=3`) };
+      if (url.searchParams.get('page') === '3') return { body: searchset(meds) };
+      return undefined;
+    });
+    body.fhirServer = fake.base;
+    body.prefetch.medications = searchset([filler(1)], `${fake.base}/MedicationRequest?page=2`);
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1); // simvastatin was only on page 3
+    expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/MedicationRequest?page=2', '/fhir/MedicationRequest?page=3']);
+    expect(fake.seen.every((s) => s.authorization === 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED')).toBe(true);
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'] });
+  });
+
+  it('stops at the page cap and logs the key as partial', async () => {
+    const { app, logs } = buildApp({ FHIR_PAGE_CAP: '2' });
+    const { body } = signFixtureServedBy();
+    fake = await startFakeFhir((url) => ({ body: searchset([], `${fake!.base}/MedicationRequest?page=${Number(url.searchParams.get('page')) + 1}`) }));
+    body.fhirServer = fake.base;
+    body.prefetch.medications = searchset([], `${fake.base}/MedicationRequest?page=2`);
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(fake.seen).toHaveLength(1);
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], partial: ['medications'] });
+  });
+
+  it('never follows a next link to another server: the token stays on fhirServer', async () => {
+    const { app } = buildApp();
+    const elsewhere = await startFakeFhir(() => ({ body: searchset([]) }));
+    try {
+      const { body } = signFixtureServedBy();
+      fake = await startFakeFhir(() => ({ body: searchset([]) }));
+      body.fhirServer = fake.base;
+      body.prefetch.medications = searchset([], `${elsewhere.base}/MedicationRequest?page=2`);
+      const res = await post(app, 'order-sign', body);
+      expect(res.status).toBe(200);
+      expect(elsewhere.seen).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('a required key with no fhirServer: 412 with an OperationOutcome naming the key', async () => {
+    const { app, logs } = buildApp();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    delete body.prefetch.medications;
+    delete body.fhirServer;
+    delete body.fhirAuthorization;
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(412);
+    expect(res.body).toEqual({
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'error',
+          code: 'processing',
+          diagnostics: "Required prefetch key 'medications' could not be obtained: prefetch key 'medications' was not sent and the request has no fhirServer to read it from.",
+          expression: ['prefetch.medications'],
+        },
+      ],
+    });
+    expect(lastInvocation(logs)).toMatchObject({ status: 412, outcome: '412', prefetch: { unavailable: ['medications'] } });
+  });
+
+  it.each([500, 401, 404])('a required key whose read answers %i: 412 naming the key and the status', async (status) => {
+    const { app } = buildApp();
+    const { body } = signFixtureServedBy();
+    fake = await startFakeFhir(() => ({ status, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] } }));
+    body.fhirServer = fake.base;
+    delete body.prefetch.medications;
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].diagnostics).toContain(`'medications'`);
+    expect(res.body.issue[0].diagnostics).toContain(`answered ${status}`);
+    expect(res.text).not.toContain('SHOULD-NEVER-BE-LOGGED');
+  });
+
+  it('a FHIR server that answers something that is not FHIR counts as a failed read', async () => {
+    const { app } = buildApp();
+    const { body } = signFixtureServedBy();
+    fake = await startFakeFhir(() => ({ body: '<html>login</html>', contentType: 'text/html' }));
+    body.fhirServer = fake.base;
+    delete body.prefetch.medications;
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].diagnostics).toContain('not a FHIR resource');
+  });
+
+  it('an optional key that fails: 200, decided without it', async () => {
+    const { app, logs } = buildApp();
+    const body = fixture('requests/patient-view-metformin-low-egfr.json');
+    fake = await startFakeFhir(() => ({ status: 503, body: {} }));
+    body.fhirServer = fake.base;
+    delete body.prefetch.egfr;
+    const res = await post(app, 'patient-view', body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], failed: ['egfr'] });
+  });
+
+  it('renders date windows from the injected clock', async () => {
+    const { app } = buildApp();
+    const body = fixture('requests/patient-view-metformin-low-egfr.json');
+    fake = await startFakeFhir(() => ({ body: searchset([]) }));
+    body.fhirServer = fake.base;
+    delete body.prefetch.egfr;
+    await post(app, 'patient-view', body).expect(200);
+    expect(fake.seen).toHaveLength(1);
+    const url = new URL(fake.seen[0]!.url, 'http://x');
+    expect(url.searchParams.get('date')).toBe('ge2025-11-23');
+    expect(url.searchParams.get('code')).toContain('http://loinc.org|33914-3');
+    expect(url.searchParams.get('_sort')).toBe('-date');
+  });
+});

@@ -1,0 +1,24 @@
+// The real app, built per test with a pinned clock, strict response contract and a captured log.
+import { createApp } from '../../src/app.js';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
+import { createLogger, MemoryLogStream } from '../../src/log.js';
+import type { HookModule } from '../../src/cds/hook-module.js';
+import { hookModules } from '../../hooks/index.js';
+
+export const TEST_NOW = '2026-11-23T12:00:00Z';
+
+let knowledge: Knowledge | undefined;
+export function testKnowledge(): Knowledge {
+  knowledge ??= loadKnowledge();
+  return knowledge;
+}
+
+export function buildApp(env: Record<string, string> = {}, modules: HookModule[] = hookModules) {
+  const config = loadConfig({ HOOKWISE_PROFILE: 'test', RESPONSE_CONTRACT: 'throw', ...env });
+  const logs = new MemoryLogStream();
+  const logger = createLogger({ level: 'debug', stream: logs });
+  const app = createApp({ config, logger, knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules });
+  return { app, logs, config };
+}

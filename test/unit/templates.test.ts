@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { compileTemplate, renderTemplate, TemplateError } from '../../src/data/templates.js';
+import { scopesFor } from '../../src/cds/scopes.js';
+import { TOKEN_FIELDS, registerServices } from '../../src/cds/registry.js';
+import { hookModules } from '../../hooks/index.js';
+
+const ORDER = TOKEN_FIELDS['order-sign'];
+const PV = TOKEN_FIELDS['patient-view'];
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+describe('prefetch templates', () => {
+  it('substitutes context tokens and URL-encodes every value', () => {
+    const t = compileTemplate('k', 'Observation?patient={{context.patientId}}&encounter={{context.encounterId}}', PV);
+    const r = renderTemplate(t, { patientId: 'a b&c=d', encounterId: 'e/1' }, NOW);
+    expect(r).toEqual({ ok: true, url: 'Observation?patient=a%20b%26c%3Dd&encounter=e%2F1' });
+  });
+
+  it('renders the user tokens only when userId has the matching resource type', () => {
+    const t = compileTemplate('k', 'PractitionerRole?practitioner={{userPractitionerId}}', PV);
+    expect(renderTemplate(t, { userId: 'Practitioner/abc' }, NOW)).toEqual({ ok: true, url: 'PractitionerRole?practitioner=abc' });
+    expect(renderTemplate(t, { userId: 'PractitionerRole/abc' }, NOW).ok).toBe(false);
+    const role = compileTemplate('k', 'PractitionerRole/{{userPractitionerRoleId}}', PV);
+    expect(renderTemplate(role, { userId: 'PractitionerRole/r1' }, NOW)).toEqual({ ok: true, url: 'PractitionerRole/r1' });
+    const pat = compileTemplate('k', 'Patient/{{userPatientId}}', PV);
+    expect(renderTemplate(pat, { userId: 'Patient/p9' }, NOW)).toEqual({ ok: true, url: 'Patient/p9' });
+    const rp = compileTemplate('k', 'RelatedPerson/{{userRelatedPersonId}}', PV);
+    expect(renderTemplate(rp, { userId: 'RelatedPerson/x' }, NOW)).toEqual({ ok: true, url: 'RelatedPerson/x' });
+  });
+
+  it('computes today() and today() ± N days from the injected clock', () => {
+    const t = compileTemplate('k', 'Observation?date=ge{{today() - 90 days}}&date=lt{{today() + 1 day}}&d={{today()}}', PV);
+    expect(renderTemplate(t, {}, NOW)).toEqual({ ok: true, url: 'Observation?date=ge2026-08-25&date=lt2026-11-24&d=2026-11-23' });
+    expect(renderTemplate(t, {}, new Date('2024-03-01T00:30:00Z'))).toEqual({
+      ok: true,
+      url: 'Observation?date=ge2023-12-02&date=lt2024-03-02&d=2024-03-01',
+    });
+  });
+
+  it('renders ids from draftOrders comma-joined, each encoded, duplicates once', () => {
+    const draftOrders = {
+      resourceType: 'Bundle',
+      entry: [
+        { resource: { resourceType: 'MedicationRequest', id: 'A', medicationReference: { reference: 'Medication/m1' } } },
+        { resource: { resourceType: 'ServiceRequest', id: 'S' } },
+        { resource: { resourceType: 'MedicationRequest', id: 'B 2', medicationReference: { reference: 'https://x.org/fhir/Medication/m2' } } },
+        { resource: { resourceType: 'MedicationRequest', id: 'A' } },
+      ],
+    };
+    const ids = compileTemplate('k', 'MedicationRequest?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).id}}', ORDER);
+    expect(renderTemplate(ids, { draftOrders }, NOW)).toEqual({ ok: true, url: 'MedicationRequest?_id=A,B%202' });
+    const meds = compileTemplate('k', 'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}', ORDER);
+    expect(renderTemplate(meds, { draftOrders }, NOW)).toEqual({ ok: true, url: 'Medication?_id=m1,m2' });
+  });
+
+  it('does not render a template whose token has no value (never the string "undefined")', () => {
+    const t = compileTemplate('k', 'Encounter/{{context.encounterId}}', PV);
+    expect(renderTemplate(t, { patientId: 'p' }, NOW)).toEqual({ ok: false, reason: expect.any(String) });
+    const drafts = compileTemplate('k', 'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}', ORDER);
+    expect(renderTemplate(drafts, { draftOrders: { resourceType: 'Bundle' } }, NOW).ok).toBe(false);
+  });
+
+  it.each([
+    ['Patient/{{context.patient}}', /unknown token/],
+    ['Patient/{{context.draftOrders}}', /not a prefetch token/],
+    ['Patient/{{patientId}}', /unknown token/],
+    ['Observation?date=ge{{today() - x days}}', /unknown token/],
+    ['Observation?x={{context.draftOrders.entry.where(x)}}', /unsupported path step/],
+    ['Patient/{{context.patientId}', /unbalanced/],
+  ])('refuses %s at compile time', (template, message) => {
+    expect(() => compileTemplate('k', template, ORDER)).toThrow(TemplateError);
+    expect(() => compileTemplate('k', template, ORDER)).toThrow(message);
+  });
+
+  it('refuses draftOrders paths on patient-view, which has no draftOrders', () => {
+    expect(() => compileTemplate('k', 'X?_id={{context.draftOrders.entry.resource.id}}', PV)).toThrow(/unknown token/);
+  });
+});
+
+describe('scopes derived from templates', () => {
+  it('lists each resource type once, v1 read and v2 with only the interactions used', () => {
+    const ts = [
+      compileTemplate('a', 'Patient/{{context.patientId}}', PV),
+      compileTemplate('b', 'Observation?patient={{context.patientId}}', PV),
+      compileTemplate('c', 'Observation?patient={{context.patientId}}&code=x', PV),
+      compileTemplate('d', 'Patient?_id={{context.patientId}}', PV),
+    ];
+    expect(scopesFor(ts)).toEqual({
+      v1: ['system/Observation.read', 'system/Patient.read'],
+      v2: ['system/Observation.s', 'system/Patient.rs'],
+    });
+  });
+
+  it('gives every shipped hook scopes without a wildcard, for exactly the types its templates read', () => {
+    const services = registerServices(hookModules);
+    for (const s of services.values()) {
+      const types = new Set(s.keys.map((k) => k.template.resourceType));
+      expect(s.scopes.v1).toHaveLength(types.size);
+      for (const scope of [...s.scopes.v1, ...s.scopes.v2]) {
+        expect(scope).toMatch(/^system\/[A-Z][A-Za-z]+\.(read|r|s|rs)$/);
+        expect(scope).not.toContain('*');
+      }
+    }
+  });
+
+  it('refuses a template whose resource type cannot be known', () => {
+    expect(() => scopesFor([compileTemplate('u', '{{context.userId}}', PV)])).toThrow(/resource type/);
+  });
+});
