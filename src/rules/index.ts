@@ -3,8 +3,8 @@
 //
 // Prefetch keys read (a key's value may be a Bundle, null for "no data", or absent when not obtained):
 //   patient-view: medications (active MedicationRequest Bundle), egfr (eGFR Observations, last 365 days)
-//   order-select: allergies (AllergyIntolerance Bundle), medications (optional; Medication lookups only)
-//   order-sign:   medications (active MedicationRequest Bundle)
+//   order-select: allergies (AllergyIntolerance Bundle), draftMedications (optional: Medications drafts reference)
+//   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above)
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -41,7 +41,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const allergies = activeAllergies(allergiesValue, knowledge);
   if (allergies.length === 0) return [];
   const drafts = draftResources(context.draftOrders);
-  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'medications'));
+  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'));
   const selected = drafts.filter((r) => {
     if (!isMedicationResource(r)) return false;
     const key = resourceKey(r);
@@ -55,7 +55,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
   const { context, data, knowledge } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(context.draftOrders, medsValue);
+  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue);
   const drafts = draftResources(context.draftOrders)
     .filter(isMedicationResource)
     .map((r) => resolveMedication(r, knowledge, lookup))

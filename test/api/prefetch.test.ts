@@ -42,7 +42,7 @@ describe('prefetch states', () => {
         authorization: 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED',
       },
     ]);
-    expect(lastInvocation(logs).prefetch).toEqual({ fetched: ['medications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ fetched: ['medications'], 'not-applicable': ['draftMedications'] });
   });
 
   it('null: no data, nothing is fetched', async () => {
@@ -55,7 +55,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
     expect(fake.seen).toHaveLength(0);
-    expect(lastInvocation(logs).prefetch).toEqual({ null: ['medications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ null: ['medications'], 'not-applicable': ['draftMedications'] });
   });
 
   it('an OperationOutcome as the value is not data: the key is read from fhirServer', async () => {
@@ -98,7 +98,7 @@ describe('prefetch states', () => {
     expect(res.body.cards).toHaveLength(1); // simvastatin was only on page 3
     expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/MedicationRequest?page=2', '/fhir/MedicationRequest?page=3']);
     expect(fake.seen.every((s) => s.authorization === 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED')).toBe(true);
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'] });
   });
 
   it('stops at the page cap and logs the key as partial', async () => {
@@ -110,7 +110,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(fake.seen).toHaveLength(1);
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], partial: ['medications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'], partial: ['medications'] });
   });
 
   it('never follows a next link to another server: the token stays on fhirServer', async () => {
@@ -199,5 +199,36 @@ describe('prefetch states', () => {
     expect(url.searchParams.get('date')).toBe('ge2025-11-23');
     expect(url.searchParams.get('code')).toContain('http://loinc.org|33914-3');
     expect(url.searchParams.get('_sort')).toBe('-date');
+  });
+
+  it('a draft that references its drug (Epic-style): reads Medication?_id= from the draftOrders token and decides on it', async () => {
+    const { app, logs } = buildApp();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    const draft = body.context.draftOrders.entry[0].resource;
+    delete draft.medicationCodeableConcept;
+    draft.medicationReference = { reference: 'Medication/med-clari' };
+    const medication = {
+      resourceType: 'Medication',
+      id: 'med-clari',
+      code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'clarithromycin 500 MG Oral Tablet' }] },
+    };
+    fake = await startFakeFhir((url) => (url.pathname.endsWith('/Medication') ? { body: searchset([medication]) } : undefined));
+    body.fhirServer = fake.base;
+    const res = await post(app, 'order-sign', body);
+    expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/Medication?_id=med-clari']);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(res.body.cards[0].indicator).toBe('critical');
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], fetched: ['draftMedications'] });
+  });
+
+  it('no draft references a Medication: that key is not applicable and nothing is read', async () => {
+    const { app, logs } = buildApp();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    fake = await startFakeFhir(() => undefined);
+    body.fhirServer = fake.base;
+    await post(app, 'order-sign', body).expect(200);
+    expect(fake.seen).toHaveLength(0);
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'] });
   });
 });
