@@ -1,10 +1,11 @@
 // order-select: drug–allergy conflicts between the selected draft orders and the patient's active allergies.
+import { resourceKey } from '../knowledge/fhir.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { AllergyClass, Knowledge } from '../knowledge/index.js';
 import type { ResolvedAllergy } from '../knowledge/allergies.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import { OVERRIDES, TOPICS, applyConfidence, draftResourceId, indicatorRank, md, shorten, summary } from './cards.js';
+import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
 
 type Relation = 'same-ingredient' | 'same-class' | 'related-class';
 
@@ -155,7 +156,7 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
     source: { label: 'hookwise: drug–allergy checks', topic: { ...TOPICS.allergy } },
     overrideReasons: [OVERRIDES.previouslyTolerated, OVERRIDES.allergyRecordInaccurate, OVERRIDES.benefitOutweighsRisk].map((x) => ({ ...x })),
   };
-  const resourceId = draftResourceId(order.resource);
+  const resourceId = resourceKey(order.resource);
   if (resourceId) {
     const label = `Remove the ${shorten(c.orderIngredient, 60)} order`;
     const suggestion: Suggestion = { label, actions: [{ type: 'delete', description: label, resourceId }] };

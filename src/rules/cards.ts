@@ -65,21 +65,6 @@ export function md(s: string): string {
   return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
 }
 
-/** Resources of context.draftOrders, read leniently (entry may be a single object). */
-export function draftResources(draftOrders: unknown): JsonObject[] {
-  if (!isObject(draftOrders)) return [];
-  return objects(draftOrders.entry)
-    .map((e) => e.resource)
-    .filter((r): r is JsonObject => isObject(r) && typeof r.resourceType === 'string');
-}
-
-/** "Type/id" of a draft, used as a delete action's resourceId; undefined without an id. */
-export function draftResourceId(r: JsonObject): string | undefined {
-  const type = str(r.resourceType);
-  const id = str(r.id);
-  return type && id ? `${type}/${id}` : undefined;
-}
-
 export function formatDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }

@@ -1,5 +1,6 @@
 // order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
+import { resourceKey } from '../knowledge/fhir.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { DdiMember, DdiPair, Knowledge } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/match.js';
@@ -8,7 +9,6 @@ import {
   OVERRIDES,
   TOPICS,
   applyConfidence,
-  draftResourceId,
   indicatorRank,
   md,
   shorten,
@@ -175,7 +175,7 @@ function ddiCard(f: Finding, k: Knowledge): Card {
 
   const suggestions: Suggestion[] = [];
   for (const d of f.drafts) {
-    const resourceId = draftResourceId(d.resource);
+    const resourceId = resourceKey(d.resource);
     if (!resourceId) continue;
     const drug = d.ingredients.find((i) => i.name === primary.object.ingredient || i.name === primary.precipitant.ingredient)?.name ?? medicationLabel(d);
     const label = `Remove the ${shorten(drug, 60)} order`;

@@ -8,10 +8,9 @@
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
-import { resourceKey, str } from '../knowledge/fhir.js';
+import { bundleResources, resourceKey, str } from '../knowledge/fhir.js';
 import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication } from '../knowledge/medications.js';
 import { findAllergyConflicts } from './allergy.js';
-import { draftResources } from './cards.js';
 import { findDdi } from './ddi.js';
 import { metforminRenalCards } from './renal.js';
 
@@ -40,7 +39,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   if (!allergiesValue) return [];
   const allergies = activeAllergies(allergiesValue, knowledge);
   if (allergies.length === 0) return [];
-  const drafts = draftResources(context.draftOrders);
+  const drafts = bundleResources(context.draftOrders);
   const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'));
   const selected = drafts.filter((r) => {
     if (!isMedicationResource(r)) return false;
@@ -56,7 +55,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const { context, data, knowledge } = input;
   const medsValue = dataValue(data, 'medications');
   const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue);
-  const drafts = draftResources(context.draftOrders)
+  const drafts = bundleResources(context.draftOrders)
     .filter(isMedicationResource)
     .map((r) => resolveMedication(r, knowledge, lookup))
     .filter((m) => m.ingredients.length > 0);

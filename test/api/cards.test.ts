@@ -1,11 +1,9 @@
 // Each shipped rule through the real app: it fires on its fixture and stays quiet on the near miss.
 import { describe, expect, it } from '@jest/globals';
-import request from 'supertest';
-import { buildApp, testKnowledge } from '../support/app.js';
+import { buildApp, postHook, testKnowledge } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
-const post = (app: Parameters<typeof request>[0], id: string, body: unknown) =>
-  request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
+const post = postHook;
 
 type CardJson = Record<string, any>;
 

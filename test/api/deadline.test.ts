@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import type { HookModule } from '../../src/cds/hook-module.js';
 import { hookModules } from '../../hooks/index.js';
-import { buildApp } from '../support/app.js';
+import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 import { searchset, startFakeFhir, type FakeFhir } from '../support/fake-fhir.js';
 
@@ -12,8 +11,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const post = (app: Parameters<typeof request>[0], id: string, body: unknown) =>
-  request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
+const post = postHook;
 
 async function until(check: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import request from 'supertest';
-import { buildApp } from '../support/app.js';
+import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 import { searchset, startFakeFhir, type FakeFhir, type Route } from '../support/fake-fhir.js';
 
@@ -10,8 +9,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const post = (app: Parameters<typeof request>[0], id: string, body: unknown) =>
-  request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
+const post = postHook;
 
 /** The active medications of the order-sign fixture, served by the fake server. */
 function signFixtureServedBy(route?: Route) {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { buildApp } from '../support/app.js';
+import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
-const post = (app: Parameters<typeof request>[0], id: string, body: unknown) =>
-  request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
+const post = postHook;
 
 function diagnostics(body: { issue?: Array<{ diagnostics?: string }> }): string {
   return (body.issue ?? []).map((i) => i.diagnostics).join('\n');

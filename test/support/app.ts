@@ -1,4 +1,5 @@
 // The real app, built per test with a pinned clock, strict response contract and a captured log.
+import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
@@ -21,4 +22,9 @@ export function buildApp(env: Record<string, string> = {}, modules: HookModule[]
   const logger = createLogger({ level: 'debug', stream: logs });
   const app = createApp({ config, logger, knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules });
   return { app, logs, config };
+}
+
+/** POST a hook request body as JSON to /cds-services/{id}. */
+export function postHook(app: Parameters<typeof request>[0], id: string, body: unknown) {
+  return request(app).post(`/cds-services/${id}`).set('content-type', 'application/json').send(JSON.stringify(body));
 }
