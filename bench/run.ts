@@ -11,6 +11,7 @@ import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { loadKnowledge } from '../src/knowledge/index.js';
 import { createLogger } from '../src/log.js';
+import { createSecurity } from '../src/auth/security.js';
 import { hookModules } from '../hooks/index.js';
 
 const { values } = parseArgs({
@@ -56,8 +57,8 @@ async function fire(url: string, body: string, n: number, c: number) {
   };
 }
 
-const config = loadConfig({ HOOKWISE_PROFILE: 'production', LOG_LEVEL: 'error' });
-const app = createApp({ config, logger: createLogger({ level: 'error', silent: true }), knowledge: loadKnowledge(), clock: systemClock, modules: hookModules });
+const config = loadConfig({ HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'error' });
+const app = createApp({ config, logger: createLogger({ level: 'error', silent: true }), knowledge: loadKnowledge(), clock: systemClock, modules: hookModules, auth: createSecurity(config) });
 const server = http.createServer(app);
 const base = await listen(server);
 

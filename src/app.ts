@@ -10,6 +10,9 @@ import { HttpProblem, operationOutcome, type Problem } from './cds/operation-out
 import { registerServices, type RegisteredService } from './cds/registry.js';
 import { validateFeedback } from './cds/feedback.js';
 import { validateHookRequest } from './cds/validate-request.js';
+import { clientAuth } from './auth/client-jwt.js';
+import type { TrustedIssuer } from './auth/trusted-issuers.js';
+import type { ReplayStore } from './store/replay-store.js';
 import type { Knowledge } from './knowledge/index.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -19,6 +22,7 @@ export interface AppDeps {
   knowledge: Knowledge;
   clock: Clock;
   modules: HookModule[];
+  auth: { issuers: Map<string, TrustedIssuer>; replay: ReplayStore };
 }
 
 interface Locals {
@@ -74,6 +78,21 @@ export function createApp(deps: AppDeps): express.Express {
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
       exposedHeaders: ['X-Request-Id'],
       maxAge: 600,
+    }),
+  );
+
+  // The EHR's JWT on every /cds-services call, before the body is read (preflight passes without one).
+  app.use(
+    '/cds-services',
+    clientAuth({
+      issuers: deps.auth.issuers,
+      replay: deps.auth.replay,
+      algorithms: config.jwtAlgorithms,
+      skewS: config.jwtClockSkewS,
+      maxBytes: config.jwtMaxBytes,
+      requireToken: config.profile === 'production',
+      logger,
+      now: () => deps.clock.now().getTime(),
     }),
   );
 

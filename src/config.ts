@@ -1,6 +1,22 @@
 // Every setting of hookwise, typed and validated once at start. Nothing else reads process.env.
 import { z } from 'zod';
 
+export const ALGORITHMS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'] as const;
+export type JwtAlgorithm = (typeof ALGORITHMS)[number];
+
+function splitList(s: string): string[] {
+  return s.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function isBaseUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.search && !u.hash && !u.username;
+  } catch {
+    return false;
+  }
+}
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -39,8 +55,46 @@ const schema = z
     CORS_ALLOW_CREDENTIALS: bool,
     RESPONSE_CONTRACT: z.enum(['drop', 'throw'], { message: 'must be drop or throw' }),
     SHUTDOWN_GRACE_MS: int(0, 60000),
+    PUBLIC_BASE_URLS: z.string(),
+    TRUSTED_ISSUERS_FILE: z.string(),
+    TRUST_SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }),
+    JWT_ALGORITHMS: z
+      .string()
+      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+      .refine((list) => list.length > 0 && list.every((a) => ALGORITHMS.includes(a as JwtAlgorithm)), {
+        message: `must list algorithms from ${ALGORITHMS.join(', ')} (never none or HMAC)`,
+      }),
+    JWT_CLOCK_SKEW_S: int(0, 300),
+    JWT_MAX_BYTES: int(512, 65536),
+    JWKS_CACHE_S: int(10, 86400),
+    JWKS_COOLDOWN_S: int(1, 3600),
+    FHIR_SERVER_ALLOWLIST: z.string(),
+    BACKEND_CREDENTIALS_FILE: z.string(),
   })
   .superRefine((c, ctx) => {
+    const bases = splitList(c.PUBLIC_BASE_URLS);
+    if (c.HOOKWISE_PROFILE === 'production' && bases.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URLS'], message: 'is required in production (the URLs EHRs call, for the JWT aud check)' });
+    }
+    for (const b of bases) {
+      if (!isBaseUrl(b)) {
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URLS'], message: `has ${JSON.stringify(b)}, which is not an absolute http(s) URL without query or fragment` });
+      }
+    }
+    for (const b of splitList(c.FHIR_SERVER_ALLOWLIST)) {
+      if (!isBaseUrl(b)) {
+        ctx.addIssue({ code: 'custom', path: ['FHIR_SERVER_ALLOWLIST'], message: `has ${JSON.stringify(b)}, which is not an absolute http(s) URL without query or fragment` });
+      }
+    }
+    if (c.HOOKWISE_PROFILE === 'production' && splitList(c.FHIR_SERVER_ALLOWLIST).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['FHIR_SERVER_ALLOWLIST'], message: 'is required in production (tokens go only to these FHIR servers)' });
+    }
+    if (c.HOOKWISE_PROFILE === 'production' && c.TRUST_SANDBOX === 'true') {
+      ctx.addIssue({ code: 'custom', path: ['TRUST_SANDBOX'], message: 'cannot be true in production: the sandbox signing key is public' });
+    }
+    if (c.HOOKWISE_PROFILE === 'production' && !c.TRUSTED_ISSUERS_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['TRUSTED_ISSUERS_FILE'], message: 'is required in production: at least one trusted issuer' });
+    }
     if (c.CORS_ALLOW_CREDENTIALS && c.CORS_ORIGINS.includes('*')) {
       ctx.addIssue({
         code: 'custom',
@@ -67,6 +121,21 @@ export interface Config {
   /** drop: a card breaking the spec invariants is dropped and logged; throw: it fails the call (tests). */
   responseContract: 'drop' | 'throw';
   shutdownGraceMs: number;
+  /** Base URLs under which EHRs call hookwise; the JWT aud must be one of them + the endpoint path. */
+  publicBaseUrls: string[];
+  /** JSON file of trusted issuers (see config/trusted-issuers.example.json); '' for none. */
+  trustedIssuersFile: string;
+  /** Trust the CDS Hooks Sandbox issuer (its key ships in config/trust). */
+  trustSandbox: boolean;
+  jwtAlgorithms: JwtAlgorithm[];
+  jwtClockSkewS: number;
+  jwtMaxBytes: number;
+  jwksCacheS: number;
+  jwksCooldownS: number;
+  /** FHIR base URLs tokens may be sent to; empty = any (development only). */
+  fhirServerAllowlist: string[];
+  /** JSON file of SMART Backend Services credentials per FHIR server; '' for none. */
+  backendCredentialsFile: string;
 }
 
 export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
@@ -82,6 +151,16 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   CORS_ALLOW_CREDENTIALS: 'false',
   RESPONSE_CONTRACT: 'drop',
   SHUTDOWN_GRACE_MS: '10000',
+  PUBLIC_BASE_URLS: '',
+  TRUSTED_ISSUERS_FILE: '',
+  TRUST_SANDBOX: 'auto',
+  JWT_ALGORITHMS: 'RS384,ES384',
+  JWT_CLOCK_SKEW_S: '30',
+  JWT_MAX_BYTES: '8192',
+  JWKS_CACHE_S: '600',
+  JWKS_COOLDOWN_S: '30',
+  FHIR_SERVER_ALLOWLIST: '',
+  BACKEND_CREDENTIALS_FILE: '',
 };
 
 export class ConfigError extends Error {}
@@ -113,5 +192,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsAllowCredentials: c.CORS_ALLOW_CREDENTIALS,
     responseContract: c.RESPONSE_CONTRACT,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    publicBaseUrls: splitList(c.PUBLIC_BASE_URLS).length
+      ? splitList(c.PUBLIC_BASE_URLS).map((b) => b.replace(/\/+$/, ''))
+      : [`http://localhost:${c.PORT}`, `http://127.0.0.1:${c.PORT}`],
+    trustedIssuersFile: c.TRUSTED_ISSUERS_FILE,
+    trustSandbox: c.TRUST_SANDBOX === 'auto' ? c.HOOKWISE_PROFILE !== 'production' : c.TRUST_SANDBOX === 'true',
+    jwtAlgorithms: c.JWT_ALGORITHMS as JwtAlgorithm[],
+    jwtClockSkewS: c.JWT_CLOCK_SKEW_S,
+    jwtMaxBytes: c.JWT_MAX_BYTES,
+    jwksCacheS: c.JWKS_CACHE_S,
+    jwksCooldownS: c.JWKS_COOLDOWN_S,
+    fhirServerAllowlist: splitList(c.FHIR_SERVER_ALLOWLIST).map((b) => b.replace(/\/+$/, '')),
+    backendCredentialsFile: c.BACKEND_CREDENTIALS_FILE,
   };
 }

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
 import { loadKnowledge } from './knowledge/index.js';
 import { createLogger } from './log.js';
+import { createSecurity } from './auth/security.js';
 import { hookModules } from '../hooks/index.js';
 
 let config: Config;
@@ -26,7 +27,14 @@ let knowledgeVersion: string;
 try {
   const knowledge = loadKnowledge();
   knowledgeVersion = knowledge.version;
-  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules });
+  const auth = createSecurity(config);
+  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth });
+  if (config.profile !== 'production') {
+    logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
+      profile: config.profile,
+      services: [...auth.issuers.keys()].join(','),
+    });
+  }
 } catch (error) {
   process.stderr.write(`hookwise: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

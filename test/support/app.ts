@@ -5,6 +5,7 @@ import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
 import { createLogger, MemoryLogStream } from '../../src/log.js';
+import { createSecurity } from '../../src/auth/security.js';
 import type { HookModule } from '../../src/cds/hook-module.js';
 import { hookModules } from '../../hooks/index.js';
 
@@ -16,12 +17,14 @@ export function testKnowledge(): Knowledge {
   return knowledge;
 }
 
-export function buildApp(env: Record<string, string> = {}, modules: HookModule[] = hookModules) {
+export function buildApp(env: Record<string, string> = {}, modules: HookModule[] = hookModules, now: string = TEST_NOW) {
   const config = loadConfig({ HOOKWISE_PROFILE: 'test', RESPONSE_CONTRACT: 'throw', ...env });
   const logs = new MemoryLogStream();
   const logger = createLogger({ level: 'debug', stream: logs });
-  const app = createApp({ config, logger, knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules });
-  return { app, logs, config };
+  const clock = fixedClock(now);
+  const auth = createSecurity(config, () => clock.now().getTime());
+  const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth });
+  return { app, logs, config, auth };
 }
 
 /** POST a hook request body as JSON to /cds-services/{id}. */

@@ -1,0 +1,130 @@
+// Verifies the EHR's JWT on every call to /cds-services… (discovery, hooks, feedback) — shared/spec §2.7.
+// The algorithm is checked against the allow-list before any key lookup (never none, never HMAC); the issuer
+// must be trusted; aud must be this endpoint under a configured public base URL; exp, iat (with skew), jti
+// (once only) and tenant are checked. Any failure: 401 with no detail, and a log line with the reason, iss, kid
+// and jti — never the token. A token that is present is always verified, in every profile.
+import type { RequestHandler } from 'express';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import type { JwtAlgorithm } from '../config.js';
+import type { Logger } from '../log.js';
+import type { ReplayStore } from '../store/replay-store.js';
+import { KeySourceError, type TrustedIssuer } from './trusted-issuers.js';
+
+export type AuthFailure =
+  | 'missing' | 'malformed' | 'too-large' | 'alg-not-allowed' | 'typ' | 'no-kid' | 'untrusted-issuer'
+  | 'jku-not-allowed' | 'no-key-source' | 'unknown-kid' | 'keys-unavailable' | 'signature' | 'aud' | 'expired'
+  | 'iat-future' | 'claims' | 'tenant' | 'replay' | 'invalid';
+
+export interface ClientAuthOptions {
+  issuers: Map<string, TrustedIssuer>;
+  algorithms: JwtAlgorithm[];
+  skewS: number;
+  maxBytes: number;
+  replay: ReplayStore;
+  /** Production: a call without a token is refused. Development: allowed, with a warning. */
+  requireToken: boolean;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ClientIdentity {
+  iss: string;
+  tenant?: string;
+}
+
+const TOKEN = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+class AuthError extends Error {
+  constructor(readonly reason: AuthFailure) {
+    super(reason);
+  }
+}
+
+function short(v: unknown): string | undefined {
+  return typeof v === 'string' ? v.slice(0, 200) : undefined;
+}
+
+function reasonOf(error: unknown): AuthFailure {
+  if (error instanceof AuthError || error instanceof KeySourceError) return error.reason;
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'unknown-kid';
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JOSEError && error.code === 'ERR_JWKS_INVALID') return 'keys-unavailable';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature';
+  if (error instanceof joseErrors.JWTExpired) return 'expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'aud';
+    if (error.claim === 'iat') return 'iat-future';
+    return 'claims';
+  }
+  if (error instanceof TypeError || (error as { code?: string }).code === 'ECONNREFUSED') return 'keys-unavailable';
+  return 'invalid';
+}
+
+export function clientAuth(options: ClientAuthOptions): RequestHandler {
+  const now = options.now ?? Date.now;
+  return async (req, res, next) => {
+    if (req.method === 'OPTIONS') return next();
+    const requestId = (res.locals as { requestId?: string }).requestId;
+    const header = req.get('authorization');
+    let iss: string | undefined;
+    let kid: string | undefined;
+    let jti: string | undefined;
+    try {
+      if (header === undefined) {
+        if (options.requireToken) throw new AuthError('missing');
+        options.logger.warn('call without a JWT accepted (development profile)', { requestId, route: req.originalUrl.split('?')[0] });
+        return next();
+      }
+      if (header.length > options.maxBytes) throw new AuthError('too-large');
+      const token = TOKEN.exec(header)?.[1];
+      if (!token) throw new AuthError('malformed');
+      let protectedHeader;
+      let claims;
+      try {
+        protectedHeader = decodeProtectedHeader(token);
+        claims = decodeJwt(token);
+      } catch {
+        throw new AuthError('malformed');
+      }
+      kid = short(protectedHeader.kid);
+      iss = short(claims.iss);
+      jti = short(claims.jti);
+      // Before any key lookup: the algorithm (none and HMAC never pass), typ and kid.
+      if (!options.algorithms.includes(protectedHeader.alg as JwtAlgorithm)) throw new AuthError('alg-not-allowed');
+      if (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.toUpperCase() !== 'JWT') throw new AuthError('typ');
+      if (!kid) throw new AuthError('no-kid');
+      const trust = typeof claims.iss === 'string' ? options.issuers.get(claims.iss) : undefined;
+      if (!trust) throw new AuthError('untrusted-issuer');
+
+      // The endpoint invoked, from the original URL (never the Host header): /cds-services[/{id}[/feedback]].
+      const path = new URL(req.originalUrl, 'http://local').pathname.replace(/\/+$/, '');
+      const audience = trust.audiences.map((base) => `${base}${path}`);
+      const { payload } = await jwtVerify(token, trust.getKey, {
+        algorithms: options.algorithms,
+        issuer: trust.iss,
+        audience,
+        clockTolerance: options.skewS,
+        requiredClaims: ['exp', 'iat', 'jti'],
+        currentDate: new Date(now()),
+      });
+      const nowS = now() / 1000;
+      if (typeof payload.iat !== 'number' || payload.iat > nowS + options.skewS) throw new AuthError('iat-future');
+      if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw new AuthError('claims');
+      if (trust.tenant !== undefined && payload.tenant !== trust.tenant) throw new AuthError('tenant');
+      const expiresAtMs = ((payload.exp as number) + options.skewS) * 1000;
+      if (!(await options.replay.firstSeen(`${trust.iss}|${payload.jti}`, expiresAtMs))) throw new AuthError('replay');
+
+      const identity: ClientIdentity = { iss: trust.iss };
+      if (typeof payload.tenant === 'string') identity.tenant = payload.tenant;
+      (res.locals as { client?: ClientIdentity }).client = identity;
+      next();
+    } catch (error) {
+      const reason = reasonOf(error);
+      options.logger.warn('client authentication failed', { requestId, route: req.originalUrl.split('?')[0], reason, iss, kid, jti });
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer error="invalid_token"')
+        .type('application/fhir+json')
+        .send(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] }));
+    }
+  };
+}

@@ -1,0 +1,21 @@
+// Builds the security state of the process from the settings, once at start: trusted issuers for the EHR's
+// JWT and the replay store. A bad trust file stops the start with one line naming the setting.
+import type { Config } from '../config.js';
+import { MemoryReplayStore, type ReplayStore } from '../store/replay-store.js';
+import { loadTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
+
+export interface Security {
+  issuers: Map<string, TrustedIssuer>;
+  replay: ReplayStore;
+}
+
+export function createSecurity(config: Config, now: () => number = Date.now): Security {
+  const issuers = loadTrustedIssuers(config.trustedIssuersFile, config.trustSandbox, config.publicBaseUrls, {
+    cacheMaxAgeMs: config.jwksCacheS * 1000,
+    cooldownMs: config.jwksCooldownS * 1000,
+  });
+  if (config.profile === 'production' && issuers.size === 0) {
+    throw new Error('TRUSTED_ISSUERS_FILE lists no issuer: production needs at least one trusted issuer');
+  }
+  return { issuers, replay: new MemoryReplayStore(now) };
+}

@@ -1,0 +1,154 @@
+// Which EHRs hookwise trusts: per issuer (`iss`), where its keys come from (a JWKS URL, allow-listed `jku`
+// URLs or patterns, or a static JWKS file), the audiences it may address, and an optional tenant.
+// A `jku` that is not allow-listed for its issuer is never fetched (shared/spec §2.7).
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLocalJWKSet, createRemoteJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+
+export const SANDBOX_ISSUER = 'https://sandbox.cds-hooks.org';
+
+const url = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname));
+  } catch {
+    return false;
+  }
+}, 'must be an https URL (http only for localhost)');
+
+const issuerSchema = z
+  .object({
+    iss: z.string().min(1),
+    jwksUrl: url.optional(),
+    jku: z.array(z.string().min(1)).min(1).optional(),
+    jwksFile: z.string().min(1).optional(),
+    audiences: z.array(z.string().url()).min(1).optional(),
+    tenant: z.string().min(1).optional(),
+  })
+  .refine((i) => i.jwksUrl || i.jku || i.jwksFile, { message: 'needs a key source: jwksUrl, jku or jwksFile' });
+
+export type TrustedIssuerConfig = z.infer<typeof issuerSchema>;
+
+export interface TrustedIssuer {
+  iss: string;
+  /** Base URLs this issuer may address (aud = base + endpoint path). */
+  audiences: string[];
+  tenant?: string;
+  /** Resolves the verification key for a token header, or throws KeySourceError. */
+  getKey: JWTVerifyGetKey;
+}
+
+export class KeySourceError extends Error {
+  override name = 'KeySourceError';
+  constructor(readonly reason: 'jku-not-allowed' | 'no-key-source') {
+    super(reason);
+  }
+}
+
+/** jku patterns: exact URLs, or with `*` standing for any characters except `/`. */
+export function jkuMatcher(patterns: string[]): (jku: string) => boolean {
+  const regexes = patterns.map(
+    (p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`),
+  );
+  return (jku) => regexes.some((r) => r.test(jku));
+}
+
+export interface KeySourceOptions {
+  cacheMaxAgeMs: number;
+  cooldownMs: number;
+  /** Resolves a jwksFile path relative to the trust file. */
+  baseDir: string;
+}
+
+function buildIssuer(cfg: TrustedIssuerConfig, defaults: string[], options: KeySourceOptions): TrustedIssuer {
+  const remote = new Map<string, JWTVerifyGetKey>();
+  const remoteSet = (u: string): JWTVerifyGetKey => {
+    let set = remote.get(u);
+    if (!set) {
+      // jose caches the set, refreshes it on an unknown kid at most once per cooldown, and times out the fetch.
+      set = createRemoteJWKSet(new URL(u), {
+        cacheMaxAge: options.cacheMaxAgeMs,
+        cooldownDuration: options.cooldownMs,
+        timeoutDuration: 2000,
+      });
+      remote.set(u, set);
+    }
+    return set;
+  };
+  const local = cfg.jwksFile
+    ? createLocalJWKSet(JSON.parse(readFileSync(resolve(options.baseDir, cfg.jwksFile), 'utf8')) as { keys: JWK[] })
+    : undefined;
+  const jkuAllowed = cfg.jku ? jkuMatcher(cfg.jku) : () => false;
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (header.jku && jkuAllowed(header.jku)) return remoteSet(header.jku)(header, token);
+    // A jku that is not allow-listed is never dereferenced; the issuer's configured keys still apply.
+    if (cfg.jwksUrl) return remoteSet(cfg.jwksUrl)(header, token);
+    if (local) return local(header, token);
+    throw new KeySourceError(header.jku ? 'jku-not-allowed' : 'no-key-source');
+  };
+  return {
+    iss: cfg.iss,
+    audiences: (cfg.audiences ?? defaults).map((a) => a.replace(/\/+$/, '')),
+    ...(cfg.tenant ? { tenant: cfg.tenant } : {}),
+    getKey,
+  };
+}
+
+export class TrustConfigError extends Error {
+  override name = 'TrustConfigError';
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The sandbox's public JWKS, shipped because its key is public and the machine may be offline. */
+export function sandboxJwksPath(): string {
+  let dir = here;
+  for (;;) {
+    const candidate = resolve(dir, 'config', 'trust', 'cds-hooks-sandbox.jwks.json');
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) throw new TrustConfigError('config/trust/cds-hooks-sandbox.jwks.json not found');
+      dir = up;
+    }
+  }
+}
+
+/**
+ * Trusted issuers from the settings. Throws TrustConfigError (naming TRUSTED_ISSUERS_FILE) for an unreadable
+ * or invalid file. The sandbox issuer is added when trustSandbox is on.
+ */
+export function loadTrustedIssuers(
+  file: string,
+  trustSandbox: boolean,
+  publicBaseUrls: string[],
+  options: Omit<KeySourceOptions, 'baseDir'>,
+): Map<string, TrustedIssuer> {
+  const issuers = new Map<string, TrustedIssuer>();
+  if (file) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)} cannot be read as JSON (${(error as Error).name})`);
+    }
+    const parsed = z.array(issuerSchema).safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: [${i.path.join('.')}] ${i.message}`);
+    }
+    for (const cfg of parsed.data) {
+      if (issuers.has(cfg.iss)) throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: issuer ${cfg.iss} is listed twice`);
+      issuers.set(cfg.iss, buildIssuer(cfg, publicBaseUrls, { ...options, baseDir: dirname(resolve(file)) }));
+    }
+  }
+  if (trustSandbox && !issuers.has(SANDBOX_ISSUER)) {
+    const path = sandboxJwksPath();
+    issuers.set(SANDBOX_ISSUER, buildIssuer({ iss: SANDBOX_ISSUER, jwksFile: path }, publicBaseUrls, { ...options, baseDir: dirname(path) }));
+  }
+  return issuers;
+}
