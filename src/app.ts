@@ -11,8 +11,8 @@ import { registerServices, type RegisteredService } from './cds/registry.js';
 import { validateFeedback } from './cds/feedback.js';
 import { validateHookRequest } from './cds/validate-request.js';
 import { clientAuth } from './auth/client-jwt.js';
-import type { TrustedIssuer } from './auth/trusted-issuers.js';
-import type { ReplayStore } from './store/replay-store.js';
+import type { Security } from './auth/security.js';
+import { publicJwks } from './auth/keys.js';
 import type { Knowledge } from './knowledge/index.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -22,7 +22,7 @@ export interface AppDeps {
   knowledge: Knowledge;
   clock: Clock;
   modules: HookModule[];
-  auth: { issuers: Map<string, TrustedIssuer>; replay: ReplayStore };
+  auth: Security;
 }
 
 interface Locals {
@@ -112,6 +112,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ services: [...services.values()].map((s) => s.definition) });
   });
 
+  // hookwise's public keys, for registering it as a SMART Backend Services client.
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').json(publicJwks(deps.auth.signingKeys));
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', knowledgeVersion: deps.knowledge.version, services: services.size });
   });
@@ -146,7 +151,7 @@ export function createApp(deps: AppDeps): express.Express {
       return next(error);
     }
     l.logged = true;
-    const result = await invoke(service, request, l.arrivalMs, deps, logFields);
+    const result = await invoke(service, request, l.arrivalMs, { ...deps, ...(deps.auth.backend ? { backend: deps.auth.backend } : {}) }, logFields);
     if (result.status === 200) res.status(200).json(result.body);
     else res.status(result.status).type('application/fhir+json').send(JSON.stringify(result.body));
   });

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
 import { loadKnowledge } from './knowledge/index.js';
 import { createLogger } from './log.js';
-import { createSecurity } from './auth/security.js';
+import { loadSecurity } from './auth/security.js';
 import { hookModules } from '../hooks/index.js';
 
 let config: Config;
@@ -27,7 +27,7 @@ let knowledgeVersion: string;
 try {
   const knowledge = loadKnowledge();
   knowledgeVersion = knowledge.version;
-  const auth = createSecurity(config);
+  const auth = await loadSecurity(config);
   app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {

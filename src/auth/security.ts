@@ -3,10 +3,17 @@
 import type { Config } from '../config.js';
 import { MemoryReplayStore, type ReplayStore } from '../store/replay-store.js';
 import { loadTrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
+import { loadBackendCredentials } from './backend-credentials.js';
+import { BackendTokenProvider } from './backend-token.js';
+import type { SigningKey } from './keys.js';
 
 export interface Security {
   issuers: Map<string, TrustedIssuer>;
   replay: ReplayStore;
+  /** hookwise's own SMART Backend Services tokens, when credentials are configured. */
+  backend?: BackendTokenProvider;
+  /** Public halves published at /.well-known/jwks.json. */
+  signingKeys: SigningKey[];
 }
 
 export function createSecurity(config: Config, now: () => number = Date.now): Security {
@@ -17,5 +24,14 @@ export function createSecurity(config: Config, now: () => number = Date.now): Se
   if (config.profile === 'production' && issuers.size === 0) {
     throw new Error('TRUSTED_ISSUERS_FILE lists no issuer: production needs at least one trusted issuer');
   }
-  return { issuers, replay: new MemoryReplayStore(now) };
+  return { issuers, replay: new MemoryReplayStore(now), signingKeys: [] };
+}
+
+/** The security state including backend credentials (their keys are read asynchronously). */
+export async function loadSecurity(config: Config, now: () => number = Date.now): Promise<Security> {
+  const security = createSecurity(config, now);
+  const { credentials, keys } = await loadBackendCredentials(config.backendCredentialsFile);
+  if (credentials.length > 0) security.backend = new BackendTokenProvider(credentials);
+  security.signingKeys = keys;
+  return security;
 }

@@ -9,6 +9,8 @@ import type { Config } from '../config.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { errorFields, type Logger } from '../log.js';
 import { gather, type KeyOutcome } from '../data/gather.js';
+import { resolveFhirAccess } from '../auth/fhir-access.js';
+import type { BackendTokenProvider } from '../auth/backend-token.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, ResponseContractError } from './response-contract.js';
@@ -27,6 +29,7 @@ export interface InvokeDeps {
   logger: Logger;
   knowledge: Knowledge;
   clock: Clock;
+  backend?: BackendTokenProvider;
 }
 
 /** Gives every card and suggestion a uuid (cards need one for feedback; spec §2.4). */
@@ -74,12 +77,20 @@ export async function invoke(
   };
 
   const work = async (): Promise<InvocationResult> => {
+    const access = await resolveFhirAccess(request, service.scopes, {
+      allowlist: config.fhirServerAllowlist,
+      profile: config.profile,
+      signal: controller.signal,
+      ...(deps.backend ? { backend: deps.backend } : {}),
+    });
+    log.fhirAuth = access.source;
+    if (access.warning) logger.warn(access.warning, { requestId: log.requestId, service: service.module.id });
     const gathered = await gather(request, service.keys, {
       now,
       signal: controller.signal,
       concurrency: config.fhirConcurrency,
       pageCap: config.fhirPageCap,
-      ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
+      access,
     });
     log.prefetch = { ...keysBy(gathered.outcomes), ...(gathered.partial.length ? { partial: gathered.partial } : {}) };
     if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };

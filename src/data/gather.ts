@@ -6,7 +6,8 @@
 import pLimit from 'p-limit';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { HookData, HookRequest, JsonObject } from '../cds/types.js';
-import { bundleHasErrorOutcome, FhirReader, FhirReadError, nextLink } from './fhir-reader.js';
+import { grantRefusal, type FhirAccess } from '../auth/fhir-access.js';
+import { bundleHasErrorOutcome, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
 import { renderTemplate, type CompiledTemplate } from './templates.js';
 
 export type KeyOutcome =
@@ -35,8 +36,8 @@ export interface GatherOptions {
   signal: AbortSignal;
   concurrency: number;
   pageCap: number;
-  /** The bearer token for fhirServer, or undefined to read without one. */
-  accessToken?: string;
+  /** Whether and with which token fhirServer may be read, and what the grant allows. */
+  access: FhirAccess;
 }
 
 export interface Unobtained {
@@ -89,12 +90,30 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   const partial: string[] = [];
   const reader = request.fhirServer ? new FhirReader(request.fhirServer) : undefined;
   const limit = pLimit(options.concurrency);
-  const readOptions = (k: PrefetchKey) => ({
+  const { access } = options;
+  const context = request.context as unknown as Record<string, unknown>;
+  const patientId = String(context.patientId ?? '');
+  let token = access.accessToken;
+  let renewal: Promise<string | undefined> | undefined;
+  const readOptions = (k: PrefetchKey): ReadOptions => ({
     signal: options.signal,
     pageCap: Math.min(options.pageCap, k.maxPages ?? options.pageCap),
-    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+    ...(token ? { accessToken: token } : {}),
   });
-  const context = request.context as unknown as Record<string, unknown>;
+  /** Reads once; after a 401 with hookwise's own token, renews it (once per invocation) and reads again. */
+  const withRenewal = async <T>(read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof FhirReadError && error.status === 401 && access.renew)) throw error;
+      const used = token;
+      renewal ??= access.renew();
+      const fresh = await renewal;
+      if (!fresh || fresh === used) throw error;
+      token = fresh;
+      return read();
+    }
+  };
 
   const settle = (k: PrefetchKey, outcome: KeyOutcome, reason?: string) => {
     outcomes[k.key] = outcome;
@@ -114,8 +133,13 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
       settle(k, 'unavailable', `${why} and the request has no fhirServer to read it from`);
       return;
     }
+    const refusal = access.blocked ?? grantRefusal(access, k.template.resourceType, k.template.interaction, rendered.url, patientId);
+    if (refusal) {
+      settle(k, 'unavailable', `${why} and ${refusal}`);
+      return;
+    }
     try {
-      const result = await limit(() => reader.read(rendered.url, readOptions(k)));
+      const result = await limit(() => withRenewal(() => reader.read(rendered.url, readOptions(k))));
       data[k.key] = result.resource;
       if (result.truncated) partial.push(k.key);
       settle(k, 'fetched');
@@ -127,12 +151,12 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   const continueKey = async (k: PrefetchKey, bundle: Bundle): Promise<void> => {
     data[k.key] = bundle;
     settle(k, 'received');
-    if (!reader) {
+    if (!reader || access.blocked) {
       partial.push(k.key);
       return;
     }
     try {
-      const result = await limit(() => reader.continuePages(bundle, 1, readOptions(k)));
+      const result = await limit(() => withRenewal(() => reader.continuePages(bundle, 1, readOptions(k))));
       data[k.key] = result.resource;
       if (result.truncated) partial.push(k.key);
     } catch {

@@ -205,6 +205,7 @@ describe('prefetch states', () => {
     const draft = body.context.draftOrders.entry[0].resource;
     delete draft.medicationCodeableConcept;
     draft.medicationReference = { reference: 'Medication/med-clari' };
+    body.fhirAuthorization.scope += ' patient/Medication.read';
     const medication = {
       resourceType: 'Medication',
       id: 'med-clari',

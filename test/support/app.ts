@@ -5,7 +5,7 @@ import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
 import { createLogger, MemoryLogStream } from '../../src/log.js';
-import { createSecurity } from '../../src/auth/security.js';
+import { createSecurity, type Security } from '../../src/auth/security.js';
 import type { HookModule } from '../../src/cds/hook-module.js';
 import { hookModules } from '../../hooks/index.js';
 
@@ -17,12 +17,17 @@ export function testKnowledge(): Knowledge {
   return knowledge;
 }
 
-export function buildApp(env: Record<string, string> = {}, modules: HookModule[] = hookModules, now: string = TEST_NOW) {
+export function buildApp(
+  env: Record<string, string> = {},
+  modules: HookModule[] = hookModules,
+  now: string = TEST_NOW,
+  extra: Partial<Pick<Security, 'backend' | 'signingKeys'>> = {},
+) {
   const config = loadConfig({ HOOKWISE_PROFILE: 'test', RESPONSE_CONTRACT: 'throw', ...env });
   const logs = new MemoryLogStream();
   const logger = createLogger({ level: 'debug', stream: logs });
   const clock = fixedClock(now);
-  const auth = createSecurity(config, () => clock.now().getTime());
+  const auth: Security = { ...createSecurity(config, () => clock.now().getTime()), ...extra };
   const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth });
   return { app, logs, config, auth };
 }
