@@ -78,6 +78,26 @@ describe('SMART Backend Services through the app', () => {
     expect(auth!.tokenRequests[0]!.form.get('scope')).toBe('system/Medication.s system/MedicationRequest.s');
   });
 
+  it('many concurrent hook calls share one token request', async () => {
+    const { body, provider } = await setup();
+    auth!.setToken((req, index) => ({ delayMs: 100, body: { access_token: `access-${index}-s3cr3t-token-value`, token_type: 'bearer', expires_in: 300, scope: req.form.get('scope') } }));
+    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const calls = Array.from({ length: 10 }, (_, i) => postHook(app, 'order-sign', { ...body, hookInstance: `c0ffee00-0000-4000-8000-00000000000${i}` }));
+    const results = await Promise.all(calls);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(auth!.tokenRequests).toHaveLength(1);
+  });
+
+  it('honours a grant narrower than requested: what the token does not allow is not read', async () => {
+    const { body, provider } = await setup();
+    auth!.setToken((_req, index) => ({ body: { access_token: `access-${index}-s3cr3t-token-value`, token_type: 'Bearer', expires_in: 300, scope: 'system/Medication.read' } }));
+    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const res = await postHook(app, 'order-sign', body);
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].diagnostics).toContain('the granted scopes do not allow searching MedicationRequest');
+    expect(fhir!.seen.filter((s) => s.url.includes('MedicationRequest'))).toHaveLength(0);
+  });
+
   it('on a 401 from the FHIR server: drops the token, gets a new one once, and reads again', async () => {
     const meds = fixture('requests/order-sign-simvastatin-clarithromycin.json').prefetch.medications.entry.map((e: { resource: unknown }) => e.resource);
     const { body, provider } = await setup((_url, req) =>

@@ -3,6 +3,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,5 +41,20 @@ describe('the service process', () => {
     expect(((await res.json()) as { services: unknown[] }).services).toHaveLength(3);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  it('production refuses to start without the security settings, naming the first one missing', async () => {
+    const p = start({ HOOKWISE_PROFILE: 'production', PORT: '0' });
+    expect(await p.exited).toBe(1);
+    expect(p.err().trim()).toBe('hookwise: invalid setting: PUBLIC_BASE_URLS="" is required in production (the URLs EHRs call, for the JWT aud check)');
+  });
+
+  it('a trust file naming an issuer without a key source stops the start with one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookwise-trust-'));
+    const file = join(dir, 'issuers.json');
+    writeFileSync(file, JSON.stringify([{ iss: 'https://ehr.example.org' }]));
+    const p = start({ HOOKWISE_PROFILE: 'production', PORT: '0', PUBLIC_BASE_URLS: 'https://cds.example.org', FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir', TRUSTED_ISSUERS_FILE: file });
+    expect(await p.exited).toBe(1);
+    expect(p.err().trim()).toMatch(/^hookwise: cannot start: TRUSTED_ISSUERS_FILE=".*issuers.json": \[0\] needs a key source: jwksUrl, jku or jwksFile$/);
   });
 });
