@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { loadKnowledge } from '../src/knowledge/index.js';
 import { createLogger } from '../src/log.js';
 import { createSecurity } from '../src/auth/security.js';
+import { MemoryCardLedger } from '../src/store/card-ledger.js';
 import { hookModules } from '../hooks/index.js';
 
 const { values } = parseArgs({
@@ -58,7 +59,7 @@ async function fire(url: string, body: string, n: number, c: number) {
 }
 
 const config = loadConfig({ HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'error' });
-const app = createApp({ config, logger: createLogger({ level: 'error', silent: true }), knowledge: loadKnowledge(), clock: systemClock, modules: hookModules, auth: createSecurity(config) });
+const app = createApp({ config, logger: createLogger({ level: 'error', silent: true }), knowledge: loadKnowledge(), clock: systemClock, modules: hookModules, auth: createSecurity(config), ledger: new MemoryCardLedger({ overrideWindowMs: 0, retentionMs: 3_600_000 }) });
 const server = http.createServer(app);
 const base = await listen(server);
 

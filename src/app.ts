@@ -13,6 +13,7 @@ import { validateHookRequest } from './cds/validate-request.js';
 import { clientAuth } from './auth/client-jwt.js';
 import type { Security } from './auth/security.js';
 import { publicJwks } from './auth/keys.js';
+import type { CardLedger } from './store/card-ledger.js';
 import type { Knowledge } from './knowledge/index.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -23,6 +24,7 @@ export interface AppDeps {
   clock: Clock;
   modules: HookModule[];
   auth: Security;
+  ledger: CardLedger;
 }
 
 interface Locals {
@@ -156,18 +158,24 @@ export function createApp(deps: AppDeps): express.Express {
     else res.status(result.status).type('application/fhir+json').send(JSON.stringify(result.body));
   });
 
-  app.post('/cds-services/:id/feedback', (req, res, next) => {
+  // Feedback (spec §2.5): an override silences the same finding for the same patient for a while.
+  app.post('/cds-services/:id/feedback', async (req, res, next) => {
     try {
       const service = findService(req.params.id);
       const feedback = validateFeedback(req.body);
+      const counts = { accepted: 0, overridden: 0, unknownCard: 0 };
+      const at = deps.clock.now().getTime();
+      for (const f of feedback) {
+        counts[f.outcome] += 1;
+        if (f.outcome === 'overridden' && !(await deps.ledger.recordOverride(f.card, at))) counts.unknownCard += 1;
+      }
       const l = locals(res);
       l.logged = true;
       logger.info('feedback', {
         requestId: l.requestId,
         route: '/cds-services/:id/feedback',
         service: service.module.id,
-        outcome: feedback.map((f) => f.outcome).join(','),
-        cards: feedback.length,
+        feedback: counts,
         status: 200,
         latencyMs: Date.now() - l.arrivalMs,
       });

@@ -70,6 +70,8 @@ const schema = z
     JWKS_COOLDOWN_S: int(1, 3600),
     FHIR_SERVER_ALLOWLIST: z.string(),
     BACKEND_CREDENTIALS_FILE: z.string(),
+    OVERRIDE_SUPPRESS_HOURS: int(0, 8760),
+    CARD_MEMORY_HOURS: int(1, 720),
   })
   .superRefine((c, ctx) => {
     const bases = splitList(c.PUBLIC_BASE_URLS);
@@ -136,6 +138,10 @@ export interface Config {
   fhirServerAllowlist: string[];
   /** JSON file of SMART Backend Services credentials per FHIR server; '' for none. */
   backendCredentialsFile: string;
+  /** After a clinician overrides a card, the same finding for the same patient stays silent this long (0: never). */
+  overrideSuppressHours: number;
+  /** How long issued cards are remembered, for feedback and for order-select → order-sign. */
+  cardMemoryHours: number;
 }
 
 export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
@@ -161,6 +167,8 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   JWKS_COOLDOWN_S: '30',
   FHIR_SERVER_ALLOWLIST: '',
   BACKEND_CREDENTIALS_FILE: '',
+  OVERRIDE_SUPPRESS_HOURS: '168',
+  CARD_MEMORY_HOURS: '24',
 };
 
 export class ConfigError extends Error {}
@@ -204,5 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwksCooldownS: c.JWKS_COOLDOWN_S,
     fhirServerAllowlist: splitList(c.FHIR_SERVER_ALLOWLIST).map((b) => b.replace(/\/+$/, '')),
     backendCredentialsFile: c.BACKEND_CREDENTIALS_FILE,
+    overrideSuppressHours: c.OVERRIDE_SUPPRESS_HOURS,
+    cardMemoryHours: c.CARD_MEMORY_HOURS,
   };
 }

@@ -8,6 +8,7 @@ import { createApp } from './app.js';
 import { loadKnowledge } from './knowledge/index.js';
 import { createLogger } from './log.js';
 import { loadSecurity } from './auth/security.js';
+import { MemoryCardLedger } from './store/card-ledger.js';
 import { hookModules } from '../hooks/index.js';
 
 let config: Config;
@@ -28,7 +29,8 @@ try {
   const knowledge = loadKnowledge();
   knowledgeVersion = knowledge.version;
   const auth = await loadSecurity(config);
-  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth });
+  const ledger = new MemoryCardLedger({ overrideWindowMs: config.overrideSuppressHours * 3_600_000, retentionMs: config.cardMemoryHours * 3_600_000 });
+  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
       profile: config.profile,

@@ -11,6 +11,7 @@ import { errorFields, type Logger } from '../log.js';
 import { gather, type KeyOutcome } from '../data/gather.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
+import type { CardLedger } from '../store/card-ledger.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, ResponseContractError } from './response-contract.js';
@@ -30,6 +31,41 @@ export interface InvokeDeps {
   knowledge: Knowledge;
   clock: Clock;
   backend?: BackendTokenProvider;
+  ledger: CardLedger;
+}
+
+/** The card as sent: without its internal finding. */
+function wireCard(card: Card): Card {
+  const { finding: _finding, ...wire } = card;
+  return wire;
+}
+
+/**
+ * Drops the cards a clinician has already decided on: a finding overridden for this patient within the window,
+ * or, at order-sign, one already shown at order-select for the same drafts — unless it got worse. If the ledger
+ * fails, every card is shown (it is safer to repeat a card than to hide one).
+ */
+async function withoutSuppressed(
+  cards: Card[],
+  ledger: CardLedger,
+  q: { patient: string; hook: string; now: number },
+  onError: (error: unknown) => void,
+): Promise<{ shown: Card[]; suppressed: Record<string, number> }> {
+  const suppressed: Record<string, number> = {};
+  const shown: Card[] = [];
+  for (const card of cards) {
+    let why;
+    if (card.finding) {
+      try {
+        why = await ledger.suppression({ ...q, finding: card.finding.key, indicator: card.indicator, drafts: card.finding.drafts ?? [] });
+      } catch (error) {
+        onError(error);
+      }
+    }
+    if (why) suppressed[why] = (suppressed[why] ?? 0) + 1;
+    else shown.push(card);
+  }
+  return { shown, suppressed };
 }
 
 /** Gives every card and suggestion a uuid (cards need one for feedback; spec §2.4). */
@@ -113,7 +149,33 @@ export async function invoke(
       knowledge: deps.knowledge,
       now,
     });
-    const checked = enforceContract(stampUuids(decided), config.responseContract);
+    const patient = deps.ledger.patientKey(request.context.patientId);
+    const nowMs = now.getTime();
+    const { shown, suppressed } = await withoutSuppressed(decided, deps.ledger, { patient, hook: service.module.hook, now: nowMs }, (error) =>
+      logger.error('card ledger failed; showing every card', { ...log, ...errorFields(error) }),
+    );
+    if (Object.keys(suppressed).length) log.suppressed = suppressed;
+    const stamped = stampUuids(shown);
+    const checked = enforceContract(stamped.map(wireCard), config.responseContract);
+    const sent = new Set(checked.cards.map((c) => c.uuid));
+    try {
+      await deps.ledger.recordIssued(
+        stamped
+          .filter((c) => c.finding && sent.has(c.uuid))
+          .map((c) => ({
+            uuid: c.uuid!,
+            service: service.module.id,
+            hook: service.module.hook,
+            patient,
+            finding: c.finding!.key,
+            indicator: c.indicator,
+            drafts: c.finding!.drafts ?? [],
+            issuedAt: nowMs,
+          })),
+      );
+    } catch (error) {
+      logger.error('card ledger failed to record issued cards', { ...log, ...errorFields(error) });
+    }
     if (checked.dropped.length) {
       logger.error('card dropped: response contract', {
         ...log,

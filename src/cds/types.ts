@@ -38,7 +38,18 @@ export interface Link {
   appContext?: string;
 }
 
+/**
+ * What a card is about, for suppression: never sent. `key` names the finding independently of the patient and
+ * of resource ids (e.g. the rule and the drugs), `drafts` the draft orders (Type/id) it concerns.
+ */
+export interface CardFinding {
+  key: string;
+  drafts?: string[];
+}
+
 export interface Card {
+  /** Internal: stripped before the response is sent. */
+  finding?: CardFinding;
   uuid?: string;
   summary: string;
   detail?: string;

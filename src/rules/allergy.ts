@@ -149,7 +149,12 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
   if (c.textOnly) lines.push('', 'Matched by name, not by code: confirm before acting (shown one tier lower).');
   lines.push('', `Source: ${md(c.source)}. hookwise knowledge ${k.version}.`);
 
+  const draft = resourceKey(order.resource);
   const card: Card = {
+    finding: {
+      key: `allergy:${(c.className ?? allergy.label).toLowerCase()}:${c.orderIngredient}`,
+      ...(draft ? { drafts: [draft] } : {}),
+    },
     summary: summary(text),
     detail: lines.join('\n'),
     indicator: c.indicator,

@@ -182,7 +182,12 @@ function ddiCard(f: Finding, k: Knowledge): Card {
     suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
   }
 
+  const drafts = f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
   const card: Card = {
+    finding: {
+      key: `ddi:${[primary.object.ingredient, primary.precipitant.ingredient].sort().join('+')}`,
+      ...(drafts.length ? { drafts } : {}),
+    },
     summary: summary(text),
     detail: lines.join('\n'),
     indicator,

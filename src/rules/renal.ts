@@ -66,6 +66,7 @@ export function metforminRenalCards(meds: ResolvedMedication[], egfrData: unknow
 
   return [
     {
+      finding: { key: 'renal:metformin:egfr' },
       summary: summary(text),
       detail: lines.join('\n'),
       indicator,

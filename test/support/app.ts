@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
 import { createLogger, MemoryLogStream } from '../../src/log.js';
 import { createSecurity, type Security } from '../../src/auth/security.js';
+import { MemoryCardLedger } from '../../src/store/card-ledger.js';
 import type { HookModule } from '../../src/cds/hook-module.js';
 import { hookModules } from '../../hooks/index.js';
 
@@ -28,8 +29,9 @@ export function buildApp(
   const logger = createLogger({ level: 'debug', stream: logs });
   const clock = fixedClock(now);
   const auth: Security = { ...createSecurity(config, () => clock.now().getTime()), ...extra };
-  const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth });
-  return { app, logs, config, auth };
+  const ledger = new MemoryCardLedger({ overrideWindowMs: config.overrideSuppressHours * 3_600_000, retentionMs: config.cardMemoryHours * 3_600_000 });
+  const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth, ledger });
+  return { app, logs, config, auth, ledger };
 }
 
 /** POST a hook request body as JSON to /cds-services/{id}. */

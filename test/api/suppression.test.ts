@@ -1,0 +1,114 @@
+// Fewer, better interruptions: a finding the clinician overrode is not shown again for the same patient within
+// the window, unless it got worse; accepted cards and other patients are unaffected.
+import { describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import type { CardLedger } from '../../src/store/card-ledger.js';
+import { createApp } from '../../src/app.js';
+import { buildApp, postHook } from '../support/app.js';
+import { fixture } from '../support/fixtures.js';
+
+type App = Parameters<typeof request>[0];
+let n = 0;
+const instance = () => `0b0e2c4a-1f3d-4c5e-8a7b-${String(++n).padStart(12, '0')}`;
+
+function feedback(app: App, id: string, card: string, outcome: 'overridden' | 'accepted', suggestion?: string) {
+  const item: Record<string, unknown> = { card, outcome, outcomeTimestamp: '2026-11-23T12:01:00Z' };
+  if (outcome === 'overridden') item.overrideReason = { reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' } };
+  else item.acceptedSuggestions = [{ id: suggestion }];
+  return request(app).post(`/cds-services/${id}/feedback`).set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] }));
+}
+
+const sign = (): Record<string, any> => ({ ...fixture('requests/order-sign-simvastatin-clarithromycin.json'), hookInstance: instance() });
+
+describe('suppression after an override', () => {
+  it('an overridden interaction is not shown again for the same patient, but still is for another patient', async () => {
+    const { app, logs } = buildApp();
+    const first = await postHook(app, 'order-sign', sign()).expect(200);
+    expect(first.body.cards).toHaveLength(1);
+    expect(first.body.cards[0].finding).toBeUndefined(); // internal, never sent
+    await feedback(app, 'order-sign', first.body.cards[0].uuid, 'overridden').expect(200);
+
+    const again = await postHook(app, 'order-sign', sign()).expect(200);
+    expect(again.body).toEqual({ cards: [] });
+    expect(logs.records().filter((r) => r.message === 'hook invocation').at(-1)).toMatchObject({ suppressed: { overridden: 1 } });
+
+    const other = sign();
+    other.context.patientId = 'another-patient-77';
+    expect((await postHook(app, 'order-sign', other).expect(200)).body.cards).toHaveLength(1);
+  });
+
+  it('an accepted card does not silence anything', async () => {
+    const { app } = buildApp();
+    const first = await postHook(app, 'order-sign', sign()).expect(200);
+    const card = first.body.cards[0];
+    await feedback(app, 'order-sign', card.uuid, 'accepted', card.suggestions[0].uuid).expect(200);
+    expect((await postHook(app, 'order-sign', sign()).expect(200)).body.cards).toHaveLength(1);
+  });
+
+  it('a finding that got worse is shown again (metformin: overridden at eGFR 38, shown at 24)', async () => {
+    const { app } = buildApp();
+    const pv = (egfr: number) => {
+      const body = fixture('requests/patient-view-metformin-low-egfr.json');
+      body.hookInstance = instance();
+      body.prefetch.egfr.entry[0].resource.valueQuantity.value = egfr;
+      return body;
+    };
+    const warning = await postHook(app, 'patient-view', pv(38)).expect(200);
+    const metforminCard = warning.body.cards.find((c: { summary: string }) => /metformin/i.test(c.summary));
+    expect(metforminCard.indicator).toBe('warning');
+    await feedback(app, 'patient-view', metforminCard.uuid, 'overridden').expect(200);
+    const quiet = await postHook(app, 'patient-view', pv(37)).expect(200);
+    expect(quiet.body.cards.filter((c: { summary: string }) => /metformin/i.test(c.summary))).toHaveLength(0);
+    const worse = await postHook(app, 'patient-view', pv(24)).expect(200);
+    expect(worse.body.cards.filter((c: { summary: string; indicator: string }) => /metformin/i.test(c.summary)).map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
+  });
+
+  it('OVERRIDE_SUPPRESS_HOURS=0 turns suppression off', async () => {
+    const { app } = buildApp({ OVERRIDE_SUPPRESS_HOURS: '0' });
+    const first = await postHook(app, 'order-sign', sign()).expect(200);
+    await feedback(app, 'order-sign', first.body.cards[0].uuid, 'overridden').expect(200);
+    expect((await postHook(app, 'order-sign', sign()).expect(200)).body.cards).toHaveLength(1);
+  });
+
+  it('feedback for a card hookwise does not know is accepted and counted', async () => {
+    const { app, logs } = buildApp();
+    await feedback(app, 'order-sign', '9368d37b-283f-44a0-93ea-547cebab93ed', 'overridden').expect(200);
+    expect(logs.records().find((r) => r.message === 'feedback')).toMatchObject({ feedback: { overridden: 1, accepted: 0, unknownCard: 1 } });
+  });
+
+  it('malformed feedback answers 400 naming the problem (cds-fb-2)', async () => {
+    const { app } = buildApp();
+    const res = await request(app)
+      .post('/cds-services/order-sign/feedback')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-23T12:00:00Z' }] }));
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].diagnostics).toContain('acceptedSuggestions is required when outcome is accepted');
+  });
+
+  it('a failing ledger shows every card (safer than hiding one) and logs an error', async () => {
+    const base = buildApp();
+    const broken: CardLedger = {
+      patientKey: () => 'k',
+      recordIssued: async () => {
+        throw new Error('store down');
+      },
+      recordOverride: async () => false,
+      suppression: async () => {
+        throw new Error('store down');
+      },
+    };
+    const { config, auth, logs } = base;
+    const { hookModules } = await import('../../hooks/index.js');
+    const { createLogger } = await import('../../src/log.js');
+    const { fixedClock } = await import('../../src/clock.js');
+    const { testKnowledge, TEST_NOW } = await import('../support/app.js');
+    const app = createApp({ config, logger: createLogger({ level: 'debug', stream: logs }), knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules: hookModules, auth, ledger: broken });
+    const res = await postHook(app, 'order-sign', sign()).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    expect(logs.records().filter((r) => r.level === 'error').map((r) => r.message)).toEqual([
+      'card ledger failed; showing every card',
+      'card ledger failed to record issued cards',
+    ]);
+  });
+});
