@@ -32,7 +32,8 @@ export interface ClientIdentity {
   tenant?: string;
 }
 
-const TOKEN = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+// The auth scheme is case-insensitive (RFC 7235).
+const TOKEN = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 class AuthError extends Error {
   constructor(readonly reason: AuthFailure) {

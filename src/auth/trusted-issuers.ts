@@ -9,6 +9,11 @@ import { z } from 'zod';
 
 export const SANDBOX_ISSUER = 'https://sandbox.cds-hooks.org';
 
+export class TrustConfigError extends Error {
+  override name = 'TrustConfigError';
+}
+
+
 const url = z.string().refine((v) => {
   try {
     const u = new URL(v);
@@ -47,13 +52,41 @@ export class KeySourceError extends Error {
   }
 }
 
-/** jku patterns: exact URLs, or with `*` standing for any characters except `/`. */
+/**
+ * jku patterns: an exact URL, or one whose path has `*` standing for a single path segment. Scheme, host and
+ * port must match exactly: a `*` in the host is refused when the trust file is loaded. A jku with userinfo, a
+ * query or a fragment never matches.
+ */
 export function jkuMatcher(patterns: string[]): (jku: string) => boolean {
-  const regexes = patterns.map(
-    (p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`),
-  );
-  return (jku) => regexes.some((r) => r.test(jku));
+  const compiled = patterns.map((p) => {
+    const u = new URL(p.replace(/\*/g, 'WILDCARD-SEGMENT'));
+    if (u.host.includes('wildcard-segment') || u.username || u.password || u.search || u.hash) {
+      throw new TrustConfigError(`jku pattern ${JSON.stringify(p)}: * is allowed only in the path, and no userinfo, query or fragment`);
+    }
+    const path = u.pathname
+      .split('/')
+      .map((seg) => (seg.includes('WILDCARD-SEGMENT') ? seg.split('WILDCARD-SEGMENT').map(escape).join('[A-Za-z0-9._~-]+') : escape(seg)))
+      .join('/');
+    return { origin: u.origin, path: new RegExp(`^${path}$`) };
+  });
+  return (jku) => {
+    let u: URL;
+    try {
+      u = new URL(jku);
+    } catch {
+      return false;
+    }
+    if (u.username || u.password || u.search || u.hash || jku.includes('?') || jku.includes('#')) return false;
+    return compiled.some((c) => c.origin === u.origin && c.path.test(u.pathname));
+  };
 }
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Remote key sets per issuer, at most this many (one per allowed jku), least recently used evicted first. */
+const MAX_REMOTE_SETS = 16;
 
 export interface KeySourceOptions {
   cacheMaxAgeMs: number;
@@ -66,15 +99,18 @@ function buildIssuer(cfg: TrustedIssuerConfig, defaults: string[], options: KeyS
   const remote = new Map<string, JWTVerifyGetKey>();
   const remoteSet = (u: string): JWTVerifyGetKey => {
     let set = remote.get(u);
-    if (!set) {
+    if (set) {
+      remote.delete(u); // most recently used last
+    } else {
       // jose caches the set, refreshes it on an unknown kid at most once per cooldown, and times out the fetch.
       set = createRemoteJWKSet(new URL(u), {
         cacheMaxAge: options.cacheMaxAgeMs,
         cooldownDuration: options.cooldownMs,
         timeoutDuration: 2000,
       });
-      remote.set(u, set);
     }
+    remote.set(u, set);
+    while (remote.size > MAX_REMOTE_SETS) remote.delete(remote.keys().next().value as string);
     return set;
   };
   const local = cfg.jwksFile
@@ -97,9 +133,6 @@ function buildIssuer(cfg: TrustedIssuerConfig, defaults: string[], options: KeyS
   };
 }
 
-export class TrustConfigError extends Error {
-  override name = 'TrustConfigError';
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The sandbox's public JWKS, shipped because its key is public and the machine may be offline. */
@@ -143,7 +176,12 @@ export function loadTrustedIssuers(
     }
     for (const cfg of parsed.data) {
       if (issuers.has(cfg.iss)) throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: issuer ${cfg.iss} is listed twice`);
-      issuers.set(cfg.iss, buildIssuer(cfg, publicBaseUrls, { ...options, baseDir: dirname(resolve(file)) }));
+      try {
+        issuers.set(cfg.iss, buildIssuer(cfg, publicBaseUrls, { ...options, baseDir: dirname(resolve(file)) }));
+      } catch (error) {
+        const why = error instanceof TrustConfigError ? error.message : `issuer ${cfg.iss}: ${(error as Error).name}`;
+        throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: ${why}`);
+      }
     }
   }
   if (trustSandbox && !issuers.has(SANDBOX_ISSUER)) {

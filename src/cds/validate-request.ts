@@ -16,6 +16,9 @@ const jsonObject = (what = 'a JSON object') =>
     error: required(what),
   });
 
+/** Optional members a client sent as null are treated as absent (some clients serialize absent as null). */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+
 const FHIR_ID = '[A-Za-z0-9\\-.]{1,64}';
 const fhirId = text().regex(new RegExp(`^${FHIR_ID}$`), {
   error: 'must be a FHIR id (letters, digits, - and ., at most 64)',
@@ -43,14 +46,14 @@ const fhirAuthorization = z.object({
   expires_in: z.number({ error: required('a number of seconds') }).int({ error: 'must be a whole number of seconds' }),
   scope: z.string({ error: required('a space-separated string of scopes') }),
   subject: text(),
-  patient: fhirId.optional(),
+  patient: optional(fhirId),
 });
 
 const envelope = z.object({
   hook: text(),
   hookInstance: text().max(128, { error: 'must be at most 128 characters (a UUID)' }),
-  fhirServer: httpUrl.optional(),
-  fhirAuthorization: fhirAuthorization.optional(),
+  fhirServer: optional(httpUrl),
+  fhirAuthorization: optional(fhirAuthorization),
   context: jsonObject(),
   prefetch: z
     .record(
@@ -61,8 +64,9 @@ const envelope = z.object({
       ),
       { error: required('an object of prefetch keys') },
     )
-    .optional(),
-  extension: jsonObject().optional(),
+    .nullish()
+    .transform((v) => v ?? undefined),
+  extension: optional(jsonObject()),
 });
 
 const draftOrders = z.custom<Record<string, unknown>>(
@@ -79,12 +83,12 @@ export const CONTEXT_SCHEMAS = {
   'patient-view': z.object({
     userId: reference(USERS_PATIENT_VIEW),
     patientId: fhirId,
-    encounterId: fhirId.optional(),
+    encounterId: optional(fhirId),
   }),
   'order-select': z.object({
     userId: reference(USERS_ORDERS),
     patientId: fhirId,
-    encounterId: fhirId.optional(),
+    encounterId: optional(fhirId),
     // The library says 1..*, the Tools IG 0..*: required, but an empty array is tolerated.
     selections: z.array(text().regex(new RegExp(`^[A-Z][A-Za-z]+/${FHIR_ID}$`), { error: 'must be Type/id' }), {
       error: required('an array of Type/id strings'),
@@ -94,7 +98,7 @@ export const CONTEXT_SCHEMAS = {
   'order-sign': z.object({
     userId: reference(USERS_ORDERS),
     patientId: fhirId,
-    encounterId: fhirId.optional(),
+    encounterId: optional(fhirId),
     draftOrders,
   }),
 } as const;

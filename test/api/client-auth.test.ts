@@ -74,6 +74,7 @@ describe('the EHR JWT', () => {
   it('accepts a valid RS384 token for discovery, under either configured base URL', async () => {
     const { app } = buildApp(env);
     await request(app).get('/cds-services').set('Authorization', `Bearer ${await token()}`).expect(200);
+    await request(app).get('/cds-services').set('Authorization', `bearer ${await token()}`).expect(200);
     const other = await token({ aud: 'https://cds.internal.example.org/cds-services' });
     await request(app).get('/cds-services').set('Authorization', `Bearer ${other}`).expect(200);
   });

@@ -188,4 +188,21 @@ describe('POST /cds-services/{id}: what real clients send', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards.length).toBeGreaterThan(0);
   });
+
+  it('treats null optional members as absent (fhirAuthorization, fhirServer, encounterId, prefetch, extension)', async () => {
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    const { app: strictProd } = buildApp();
+    body.fhirAuthorization = null;
+    body.context.encounterId = null;
+    body.extension = null;
+    const res = await post(strictProd, 'order-sign', body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+    const noPrefetch = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    noPrefetch.prefetch = null;
+    noPrefetch.fhirServer = null;
+    noPrefetch.fhirAuthorization = null;
+    const r412 = await post(strictProd, 'order-sign', noPrefetch);
+    expect(r412.status).toBe(412);
+  });
 });
