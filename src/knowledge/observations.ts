@@ -35,6 +35,8 @@ export interface LatestObservationOptions {
   lookbackDays: number;
   /** Code system the codes belong to; LOINC unless told. A coding without a system is accepted. */
   system?: string;
+  /** Results at the same time: keep the lowest (default, e.g. eGFR) or the highest value. */
+  tieBreak?: 'lowest' | 'highest';
 }
 
 /**
@@ -59,7 +61,10 @@ export function latestObservation(value: unknown, opts: LatestObservationOptions
     if (!eff) continue;
     const t = eff.date.getTime();
     if (t < earliest || t > latest) continue;
-    if (best && best.effective.getTime() >= t) continue;
+    if (best && best.effective.getTime() > t) continue;
+    // Two results at the same time (e.g. the race-specific eGFRs of one draw): keep the more conservative one,
+    // so the card never depends on the order of entries.
+    if (best && best.effective.getTime() === t && (opts.tieBreak === 'highest' ? q.value <= best.value : q.value >= best.value)) continue;
     const result: LabResult = { value: q.value, effective: eff.date, effectiveText: eff.text, code: coding.code };
     const unit = str(q.unit) ?? str(q.code);
     if (unit) result.unit = unit;

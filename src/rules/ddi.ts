@@ -137,13 +137,29 @@ export function findDdi({ drafts, active, knowledge }: DdiInput): Card[] {
   return [...findings.values()].map((f) => ddiCard(f, knowledge));
 }
 
+/**
+ * Whether a pair's management makes its critical members a contraindication (the summary then says so).
+ * Pairs managed by "avoid" (atazanavir + PPI, irinotecan, QT) or with dose-adjusted members (rifabutin in
+ * pair 10) are called a high-priority interaction instead, so the card never overstates the label.
+ */
+export function contraindicatedWhenCritical(management: string): boolean {
+  return /contraindicated|do not combine/i.test(management) && !/^avoid/i.test(management) && !/rather than contraindicated/i.test(management);
+}
+
 function ddiCard(f: Finding, k: Knowledge): Card {
   const hits = f.hits.map(finalise).sort((a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || a.pair.seq - b.pair.seq);
   const primary = hits[0]!;
   const indicator = primary.indicator;
   const obj = shorten(primary.object.ingredient, 45);
   const prec = shorten(primary.precipitant.ingredient, 45);
-  const lead = indicator === 'critical' ? 'Contraindicated' : indicator === 'warning' ? 'Interaction' : 'Possible interaction';
+  const lead =
+    indicator === 'critical'
+      ? contraindicatedWhenCritical(primary.pair.management)
+        ? 'Contraindicated'
+        : 'High-priority interaction'
+      : indicator === 'warning'
+        ? 'Interaction'
+        : 'Possible interaction';
   const text =
     `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= 139
       ? `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`

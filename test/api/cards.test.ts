@@ -120,6 +120,22 @@ describe('patient-view: metformin and eGFR', () => {
     expect((await post(app, 'patient-view', body).expect(200)).body).toEqual({ cards: [] });
   });
 
+  it('two eGFRs from one draw (race-specific codes, same time): the lower one decides, whatever the order', async () => {
+    for (const order of [[33, 28], [28, 33]]) {
+      const body = withEgfr(order[0]!);
+      const first = body.prefetch.egfr.entry[0];
+      const second = JSON.parse(JSON.stringify(first));
+      second.resource.id = 'egfr-same-draw';
+      second.resource.code.coding[0].code = order[1] === 28 ? '88294-4' : '88293-6';
+      second.resource.valueQuantity.value = order[1];
+      body.prefetch.egfr.entry.splice(1, 0, second);
+      const res = await post(app, 'patient-view', body).expect(200);
+      const metformin = res.body.cards.filter((c: CardJson) => /metformin/i.test(c.summary));
+      expect(metformin.map((c: CardJson) => c.indicator)).toEqual(['critical']);
+      expect(metformin[0].summary).toContain('28');
+    }
+  });
+
   it('near miss: no metformin among the active medications', async () => {
     const body = withEgfr(20);
     body.prefetch.medications.entry = body.prefetch.medications.entry.slice(1);
