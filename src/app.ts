@@ -4,7 +4,8 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { invoke } from './cds/invoke.js';
+import { clientKeyOf, invoke } from './cds/invoke.js';
+import type { ClientIdentity } from './auth/client-jwt.js';
 import type { HookModule } from './cds/hook-module.js';
 import { HttpProblem, operationOutcome, type Problem } from './cds/operation-outcome.js';
 import { registerServices, type RegisteredService } from './cds/registry.js';
@@ -153,7 +154,7 @@ export function createApp(deps: AppDeps): express.Express {
       return next(error);
     }
     l.logged = true;
-    const result = await invoke(service, request, l.arrivalMs, { ...deps, ...(deps.auth.backend ? { backend: deps.auth.backend } : {}) }, logFields);
+    const result = await invoke(service, request, l.arrivalMs, { ...deps, ...(deps.auth.backend ? { backend: deps.auth.backend } : {}) }, logFields, (res.locals as { client?: ClientIdentity }).client);
     if (result.status === 200) res.status(200).json(result.body);
     else res.status(result.status).type('application/fhir+json').send(JSON.stringify(result.body));
   });
@@ -165,9 +166,10 @@ export function createApp(deps: AppDeps): express.Express {
       const feedback = validateFeedback(req.body);
       const counts = { accepted: 0, overridden: 0, unknownCard: 0 };
       const at = deps.clock.now().getTime();
+      const client = clientKeyOf((res.locals as { client?: ClientIdentity }).client);
       for (const f of feedback) {
         counts[f.outcome] += 1;
-        if (f.outcome === 'overridden' && !(await deps.ledger.recordOverride(f.card, at))) counts.unknownCard += 1;
+        if (f.outcome === 'overridden' && !(await deps.ledger.recordOverride(f.card, at, client))) counts.unknownCard += 1;
       }
       const l = locals(res);
       l.logged = true;

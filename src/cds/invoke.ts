@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { errorFields, type Logger } from '../log.js';
 import { gather, type KeyOutcome } from '../data/gather.js';
+import { normalizeBase } from '../data/fhir-reader.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
 import type { CardLedger } from '../store/card-ledger.js';
@@ -32,6 +33,11 @@ export interface InvokeDeps {
   clock: Clock;
   backend?: BackendTokenProvider;
   ledger: CardLedger;
+}
+
+/** Who called: the key that ties a card's feedback to the client that received it. */
+export function clientKeyOf(client?: { iss: string; tenant?: string }): string {
+  return client ? `${client.iss}|${client.tenant ?? '-'}` : 'unauthenticated';
 }
 
 /** The card as sent: without its internal finding. */
@@ -101,6 +107,8 @@ export async function invoke(
   arrivalMs: number,
   deps: InvokeDeps,
   logFields: Record<string, unknown>,
+  /** The authenticated client (issuer and tenant), or undefined for an unauthenticated development call. */
+  client?: { iss: string; tenant?: string },
 ): Promise<InvocationResult> {
   const { config, logger } = deps;
   const controller = new AbortController();
@@ -149,7 +157,10 @@ export async function invoke(
       knowledge: deps.knowledge,
       now,
     });
-    const patient = deps.ledger.patientKey(request.context.patientId);
+    const clientKey = clientKeyOf(client);
+    const patient = deps.ledger.patientKey(
+      [clientKey, request.fhirServer ? normalizeBase(request.fhirServer).toLowerCase() : '-', request.context.patientId].join('|'),
+    );
     const nowMs = now.getTime();
     const { shown, suppressed } = await withoutSuppressed(decided, deps.ledger, { patient, hook: service.module.hook, now: nowMs }, (error) =>
       logger.error('card ledger failed; showing every card', { ...log, ...errorFields(error) }),
@@ -164,6 +175,7 @@ export async function invoke(
           .filter((c) => c.finding && sent.has(c.uuid))
           .map((c) => ({
             uuid: c.uuid!,
+            client: clientKey,
             service: service.module.id,
             hook: service.module.hook,
             patient,

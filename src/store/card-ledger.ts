@@ -7,6 +7,8 @@ import type { Indicator } from '../cds/types.js';
 
 export interface IssuedCard {
   uuid: string;
+  /** The calling client (issuer and tenant): only it may override the card. */
+  client: string;
   service: string;
   hook: string;
   patient: string;
@@ -19,11 +21,14 @@ export interface IssuedCard {
 export type Suppression = 'overridden' | 'seen-at-order-select';
 
 export interface CardLedger {
-  /** A keyed hash of a patient id: the ledger never holds the id itself. */
-  patientKey(patientId: string): string;
+  /**
+   * A keyed hash of a patient in its context (the calling client, tenant and FHIR server, and the patient id),
+   * so the same id at another EHR is another patient. The ledger never holds the id itself.
+   */
+  patientKey(scopedPatient: string): string;
   recordIssued(cards: IssuedCard[]): Promise<void>;
-  /** Records an override of the card with this uuid; false when the card is unknown (or expired). */
-  recordOverride(uuid: string, at: number): Promise<boolean>;
+  /** Records an override of the card with this uuid by `client`; false when the card is unknown, expired, or was issued to another client. */
+  recordOverride(uuid: string, at: number, client: string): Promise<boolean>;
   /** Why a finding should not be shown again, or undefined. Never suppresses a finding that got worse. */
   suppression(q: { patient: string; finding: string; indicator: Indicator; drafts: string[]; hook: string; now: number }): Promise<Suppression | undefined>;
 }
@@ -48,8 +53,8 @@ export class MemoryCardLedger implements CardLedger {
 
   constructor(private readonly options: LedgerOptions) {}
 
-  patientKey(patientId: string): string {
-    return createHmac('sha256', this.secret).update(patientId).digest('base64url');
+  patientKey(scopedPatient: string): string {
+    return createHmac('sha256', this.secret).update(scopedPatient).digest('base64url');
   }
 
   private cap<K, V>(map: Map<K, V>): void {
@@ -73,9 +78,9 @@ export class MemoryCardLedger implements CardLedger {
     this.cap(this.selected);
   }
 
-  async recordOverride(uuid: string, at: number): Promise<boolean> {
+  async recordOverride(uuid: string, at: number, client: string): Promise<boolean> {
     const card = this.issued.get(uuid);
-    if (!card || card.issuedAt + this.options.retentionMs < at) return false;
+    if (!card || card.issuedAt + this.options.retentionMs < at || card.client !== client) return false;
     const k = `${card.patient}|${card.finding}`;
     const prev = this.overrides.get(k);
     const indicator = prev && RANK[prev.indicator] > RANK[card.indicator] ? prev.indicator : card.indicator;

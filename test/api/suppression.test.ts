@@ -35,6 +35,11 @@ describe('suppression after an override', () => {
     const other = sign();
     other.context.patientId = 'another-patient-77';
     expect((await postHook(app, 'order-sign', other).expect(200)).body.cards).toHaveLength(1);
+
+    // the same patient id at another EHR (another FHIR server) is another patient
+    const elsewhere = sign();
+    elsewhere.fhirServer = 'https://fhir.other-hospital.example.org/R4';
+    expect((await postHook(app, 'order-sign', elsewhere).expect(200)).body.cards).toHaveLength(1);
   });
 
   it('an accepted card does not silence anything', async () => {

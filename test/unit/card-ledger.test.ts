@@ -9,7 +9,7 @@ function ledger() {
 }
 
 function card(l: MemoryCardLedger, over: Partial<IssuedCard> = {}): IssuedCard {
-  return { uuid: 'u1', service: 'order-sign', hook: 'order-sign', patient: l.patientKey('p1'), finding: 'ddi:a+b', indicator: 'warning', drafts: ['MedicationRequest/d1'], issuedAt: T0, ...over };
+  return { uuid: 'u1', client: 'c1', service: 'order-sign', hook: 'order-sign', patient: l.patientKey('p1'), finding: 'ddi:a+b', indicator: 'warning', drafts: ['MedicationRequest/d1'], issuedAt: T0, ...over };
 }
 
 describe('card ledger', () => {
@@ -25,7 +25,7 @@ describe('card ledger', () => {
     const l = ledger();
     const c = card(l);
     await l.recordIssued([c]);
-    expect(await l.recordOverride('u1', T0 + 60_000)).toBe(true);
+    expect(await l.recordOverride('u1', T0 + 60_000, 'c1')).toBe(true);
     const q = { patient: c.patient, finding: c.finding, indicator: 'warning' as const, drafts: [], hook: 'order-sign' };
     expect(await l.suppression({ ...q, now: T0 + 23 * HOUR })).toBe('overridden');
     expect(await l.suppression({ ...q, now: T0 + 25 * HOUR })).toBeUndefined();
@@ -35,8 +35,9 @@ describe('card ledger', () => {
   it('an override of an unknown or forgotten card does nothing', async () => {
     const l = ledger();
     await l.recordIssued([card(l)]);
-    expect(await l.recordOverride('nope', T0)).toBe(false);
-    expect(await l.recordOverride('u1', T0 + 7 * HOUR)).toBe(false);
+    expect(await l.recordOverride('nope', T0, 'c1')).toBe(false);
+    expect(await l.recordOverride('u1', T0 + 7 * HOUR, 'c1')).toBe(false);
+    expect(await l.recordOverride('u1', T0 + HOUR, 'another-client')).toBe(false);
   });
 
   it('order-sign does not repeat what order-select showed for the same drafts, unless worse or other drafts', async () => {
@@ -54,7 +55,7 @@ describe('card ledger', () => {
   it('stays bounded: the oldest entries go first', async () => {
     const l = new MemoryCardLedger({ overrideWindowMs: HOUR, retentionMs: HOUR, maxEntries: 3 });
     for (let i = 0; i < 5; i++) await l.recordIssued([card(l, { uuid: `u${i}` })]);
-    expect(await l.recordOverride('u0', T0)).toBe(false);
-    expect(await l.recordOverride('u4', T0)).toBe(true);
+    expect(await l.recordOverride('u0', T0, 'c1')).toBe(false);
+    expect(await l.recordOverride('u4', T0, 'c1')).toBe(true);
   });
 });
