@@ -35,11 +35,13 @@ function usageRequirements(module: HookModule, scopes: ScopeSet): string {
 
 export function registerService(module: HookModule): RegisteredService {
   const fields = TOKEN_FIELDS[module.hook];
-  const keys: PrefetchKey[] = Object.entries(module.prefetch).map(([key, spec]) => ({
+  const names = Object.keys(module.prefetch);
+  const keys: PrefetchKey[] = Object.entries(module.prefetch).map(([key, spec], i) => ({
     key,
     required: spec.required,
     ...(spec.maxPages ? { maxPages: spec.maxPages } : {}),
-    template: compileTemplate(key, spec.template, fields),
+    // {{%key…}} may name only keys declared before this one (3.0: dependencies come first; no cycles).
+    template: compileTemplate(key, spec.template, { ...fields, prior: names.slice(0, i) }),
   }));
   const scopes = scopesFor(keys.map((k) => k.template));
   const definition: ServiceDefinition = {

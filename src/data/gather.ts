@@ -123,7 +123,7 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   };
 
   const fetchKey = async (k: PrefetchKey, why: string): Promise<void> => {
-    const rendered = renderTemplate(k.template, context, options.now);
+    const rendered = renderTemplate(k.template, context, options.now, data);
     if (!rendered.ok) {
       data[k.key] = null;
       settle(k, 'not-applicable');
@@ -165,31 +165,36 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
     }
   };
 
-  const work: Array<Promise<void>> = [];
-  for (const k of keys) {
-    const received = classify(request.prefetch?.[k.key]);
-    switch (received.kind) {
-      case 'null':
-        data[k.key] = null;
-        settle(k, 'null');
-        break;
-      case 'absent':
-        work.push(fetchKey(k, `prefetch key '${k.key}' was not sent`));
-        break;
-      case 'unusable':
-        work.push(fetchKey(k, `prefetch key '${k.key}' was unusable (${received.why})`));
-        break;
-      case 'resource': {
-        const r = received.resource;
-        if (r.resourceType === 'Bundle' && nextLink(r)) work.push(continueKey(k, r));
-        else {
-          data[k.key] = r;
-          settle(k, 'received');
+  const phase = async (phaseKeys: PrefetchKey[]): Promise<void> => {
+    const work: Array<Promise<void>> = [];
+    for (const k of phaseKeys) {
+      const received = classify(request.prefetch?.[k.key]);
+      switch (received.kind) {
+        case 'null':
+          data[k.key] = null;
+          settle(k, 'null');
+          break;
+        case 'absent':
+          work.push(fetchKey(k, `prefetch key '${k.key}' was not sent`));
+          break;
+        case 'unusable':
+          work.push(fetchKey(k, `prefetch key '${k.key}' was unusable (${received.why})`));
+          break;
+        case 'resource': {
+          const r = received.resource;
+          if (r.resourceType === 'Bundle' && nextLink(r)) work.push(continueKey(k, r));
+          else {
+            data[k.key] = r;
+            settle(k, 'received');
+          }
+          break;
         }
-        break;
       }
     }
-  }
-  await Promise.all(work);
+    await Promise.all(work);
+  };
+  // Keys first, then the keys whose templates read them ({{%key…}}), each phase all at once.
+  await phase(keys.filter((k) => k.template.dependsOn.length === 0));
+  await phase(keys.filter((k) => k.template.dependsOn.length > 0));
   return { data, outcomes, missingRequired, partial };
 }

@@ -12,6 +12,8 @@ export class TemplateError extends Error {
 export interface TokenFields {
   primitive: readonly string[];
   complex: readonly string[];
+  /** Prefetch keys declared before this one, usable as {{%key.path}} (CDS Hooks 3.0 prior-prefetch variables). */
+  prior?: readonly string[];
 }
 
 type PathStep = { kind: 'field'; name: string } | { kind: 'ofType'; type: string } | { kind: 'resolve' };
@@ -20,7 +22,8 @@ type Token =
   | { kind: 'context'; field: string }
   | { kind: 'user'; resourceType: 'Practitioner' | 'PractitionerRole' | 'Patient' | 'RelatedPerson' }
   | { kind: 'today'; offsetDays: number }
-  | { kind: 'path'; field: string; steps: PathStep[] };
+  | { kind: 'path'; field: string; steps: PathStep[] }
+  | { kind: 'prior'; key: string; steps: PathStep[] };
 
 type Part = { literal: string } | { token: Token };
 
@@ -30,6 +33,8 @@ export interface CompiledTemplate {
   resourceType?: string;
   interaction: 'read' | 'search';
   parts: Part[];
+  /** Prefetch keys this template reads through {{%key…}}: it is rendered after they are gathered. */
+  dependsOn: string[];
 }
 
 export type Rendered = { ok: true; url: string } | { ok: false; reason: string };
@@ -65,6 +70,11 @@ function parseToken(expr: string, key: string, fields: TokenFields): Token {
     const n = today[2] ? Number(today[2]) : 0;
     return { kind: 'today', offsetDays: today[1] === '-' ? -n : n };
   }
+  if (e.startsWith('%')) {
+    const [prior, ...rest] = e.slice(1).split('.');
+    if (prior && fields.prior?.includes(prior) && rest.length > 0) return { kind: 'prior', key: prior, steps: parsePath(rest.join('.'), key) };
+    throw new TemplateError(`prefetch key "${key}": {{${e}}} must name a prefetch key declared before it, with a path`);
+  }
   if (e.startsWith('context.')) {
     const [field, ...rest] = e.slice('context.'.length).split('.');
     if (field && rest.length === 0 && fields.primitive.includes(field)) return { kind: 'context', field };
@@ -92,10 +102,12 @@ export function compileTemplate(key: string, source: string, fields: TokenFields
     throw new TemplateError(`prefetch key "${key}": unbalanced {{ }} in template`);
   }
   const head = /^([A-Z][A-Za-z]+)([/?]|$)/.exec(source);
+  const dependsOn = [...new Set(parts.flatMap((p) => ('token' in p && p.token.kind === 'prior' ? [p.token.key] : [])))];
   const compiled: CompiledTemplate = {
     source,
     interaction: head && head[2] === '/' ? 'read' : 'search',
     parts,
+    dependsOn,
   };
   if (head) compiled.resourceType = head[1]!;
   return compiled;
@@ -144,7 +156,12 @@ export function evaluatePath(root: unknown, steps: PathStep[]): string[] {
   return [...new Set(values)];
 }
 
-export function renderTemplate(template: CompiledTemplate, context: Record<string, unknown>, now: Date): Rendered {
+export function renderTemplate(
+  template: CompiledTemplate,
+  context: Record<string, unknown>,
+  now: Date,
+  prior: Record<string, unknown> = {},
+): Rendered {
   let url = '';
   for (const part of template.parts) {
     if ('literal' in part) {
@@ -162,6 +179,8 @@ export function renderTemplate(template: CompiledTemplate, context: Record<strin
       values = m && m[1] === t.resourceType ? [m[2]!] : [];
     } else if (t.kind === 'today') {
       values = [isoDay(now, t.offsetDays)];
+    } else if (t.kind === 'prior') {
+      values = evaluatePath(prior[t.key], t.steps);
     } else {
       values = evaluatePath(context[t.field], t.steps);
     }

@@ -71,6 +71,16 @@ describe('prefetch templates', () => {
     expect(() => compileTemplate('k', template, ORDER)).toThrow(message);
   });
 
+  it('renders {{%key…}} from a prior key and refuses keys not declared before', () => {
+    const t = compileTemplate('refs', 'Medication?_id={{%meds.entry.resource.ofType(MedicationRequest).medication.resolve().id}}', { ...ORDER, prior: ['meds'] });
+    expect(t.dependsOn).toEqual(['meds']);
+    const meds = { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'MedicationRequest', medicationReference: { reference: 'Medication/x1' } } }] };
+    expect(renderTemplate(t, {}, NOW, { meds })).toEqual({ ok: true, url: 'Medication?_id=x1' });
+    expect(renderTemplate(t, {}, NOW, {}).ok).toBe(false);
+    expect(() => compileTemplate('refs', 'Medication?_id={{%later.entry.resource.id}}', { ...ORDER, prior: ['meds'] })).toThrow(/declared before it/);
+    expect(() => compileTemplate('refs', 'Medication?_id={{%meds}}', { ...ORDER, prior: ['meds'] })).toThrow(/declared before it/);
+  });
+
   it('refuses draftOrders paths on patient-view, which has no draftOrders', () => {
     expect(() => compileTemplate('k', 'X?_id={{context.draftOrders.entry.resource.id}}', PV)).toThrow(/unknown token/);
   });
