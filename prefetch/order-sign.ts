@@ -13,4 +13,11 @@ export const orderSignPrefetch: PrefetchSpec = {
     required: false,
     purpose: 'the Medication resources that draft orders reference instead of coding the drug inline',
   },
+  medicationRefs: {
+    // CDS Hooks 3.0 prior-prefetch variable: the Medications that active MedicationRequests reference
+    // (Epic-style medicationReference). Read after `medications`; skipped when none is referenced.
+    template: 'Medication?_id={{%medications.entry.resource.ofType(MedicationRequest).medication.resolve().id}}',
+    required: false,
+    purpose: 'the Medication resources that active medications reference instead of coding the drug inline',
+  },
 };

@@ -382,6 +382,122 @@ const ALLERGY_CITATION =
     groups: labs,
   };
 
+  // ---------- patient-view lab rules: critical potassium, warfarin and INR ----------
+  // README §5. Codes: potassium LOINC from lab-codes (VERIFIED only). INR LOINC codes are PARTIAL/UNVERIFIED in
+  // lab_loinc_codes.csv, so none is shipped: INR results are matched by their name (text confidence).
+  const classRows = read('therapeutic_class_map.csv');
+  const renalRows = read(f3);
+  const drugEntry = (ingredient: string, rows: Row[], file: string, label: string): Record<string, string> => {
+    const row = rows.find((r) => normName(r.ingredient ?? r.drug_or_class ?? '') === ingredient && isVerified(r.rxcui_status));
+    const entry: Record<string, string> = { ingredient, class: label };
+    if (row?.rxcui_ingredient) {
+      entry.rxcui = row.rxcui_ingredient;
+      entry.rxcuiSources = `${row.rxcui_sources ?? ''} (${file})`;
+      addIngredient(ingredient, row.rxcui_ingredient, row.rxcui_status ?? '', row.rxcui_sources ?? '', file);
+    } else {
+      addIngredient(ingredient, '', '', '', file);
+    }
+    return entry;
+  };
+  const potassiumRaising: Array<Record<string, string>> = [];
+  for (const r of classRows) {
+    const cls = r.class ?? '';
+    const label = cls === 'ACE inhibitor' ? 'ACE inhibitor' : cls === 'Angiotensin II receptor blocker' ? 'ARB' : undefined;
+    if (!label) continue;
+    potassiumRaising.push(drugEntry(normName(r.ingredient ?? ''), [r], 'therapeutic_class_map.csv', label));
+  }
+  // Spironolactone and trimethoprim: ingredient RxCUIs VERIFIED in renal_dosing_rules.csv (their renal rules are not).
+  potassiumRaising.push(drugEntry('spironolactone', renalRows, f3, 'potassium-sparing diuretic'));
+  potassiumRaising.push(drugEntry('trimethoprim', renalRows, f3, 'trimethoprim'));
+  const warfarinRow = classRows.find((r) => normName(r.ingredient ?? '') === 'warfarin');
+  const warfarin: Record<string, string> = { ingredient: 'warfarin' };
+  if (warfarinRow && isVerified(warfarinRow.rxcui_status) && warfarinRow.rxcui_ingredient) {
+    warfarin.rxcui = warfarinRow.rxcui_ingredient;
+    warfarin.rxcuiSources = `${warfarinRow.rxcui_sources ?? ''} (therapeutic_class_map.csv)`;
+  }
+  const potassiumCodes = labs.potassium ?? [];
+  if (potassiumCodes.length === 0) throw new Error(`${f4}: no VERIFIED potassium codes`);
+  const inrRows = labRows.filter((r) => groupOf(r.use_in_hookwise ?? '') === 'inr');
+  const labRules = {
+    notes:
+      'Rules of patient-view built on labs. Thresholds and their verification as in shared/knowledge README §5. ' +
+      'Potassium is matched by VERIFIED LOINC (lab-codes.json group "potassium"); INR by name only, because no INR LOINC ' +
+      'code is VERIFIED in lab_loinc_codes.csv (' + inrRows.map((r) => (r.verification ?? '').split(' ')[0]).join(', ') + '): none is shipped, not even for reference.',
+    potassium: {
+      labGroup: 'potassium',
+      lookbackDays: 7,
+      lookbackReason: 'hookwise design choice: a potassium older than a week no longer describes the patient for a critical alert',
+      acceptedUnits: ['mmol/L', 'mEq/L'],
+      unitNote: 'mEq/L equals mmol/L for K+ (monovalent). Any other unit (e.g. mg/dL for 22760-3) is not converted: no card.',
+      criticalLow: 2.8,
+      criticalHigh: 6.2,
+      high: 5.0,
+      criticalSource:
+        "Survey means of US hospital critical limits (Kost GJ, 'Table of Critical Limits', MLO Clinical Laboratory Reference 2023-24): " +
+        'adult potassium low 2.8 mmol/L (SD 0.3), high 6.2 mmol/L (SD 0.4). Cf. Wagar EA et al., Arch Pathol Lab Med 2007;131:1769-75 (CAP Q-Probes, 163 labs)',
+      criticalVerification: 'PARTIAL (read via a secondary copy of the table)',
+      highSource: 'upper limit of a typical adult reference interval (hookwise design choice, not a published critical limit)',
+      raisingDrugs: potassiumRaising,
+      raisingDrugsSource: 'shared/knowledge therapeutic_class_map.csv (ACE inhibitors, ARBs) and renal_dosing_rules.csv (spironolactone, trimethoprim RxCUIs); README §5',
+    },
+    warfarinInr: {
+      drug: warfarin,
+      lookbackDays: 30,
+      lookbackReason: 'hookwise design choice: the latest INR of the last 30 days',
+      textNames: ['inr', 'international normalized ratio', 'international normalised ratio', 'coagulation tissue factor induced.inr'],
+      excludeWords: ['goal', 'target', 'range'],
+      acceptedUnits: ['', '{INR}', 'INR', '1', '{ratio}', 'ratio'],
+      unitNote: 'INR is a ratio without unit; a result in seconds or % is a prothrombin time or activity, not an INR: not used.',
+      targetLow: 2.0,
+      targetHigh: 3.0,
+      targetSource: 'Holbrook A et al. Evidence-based management of anticoagulant therapy (ACCP Antithrombotic Therapy and Prevention of Thrombosis guidelines, 9th ed.), CHEST 2012: target INR 2.0-3.0 for most indications (Grade 1B)',
+      targetVerification: 'VERIFIED against the CHEST 2012 abstract',
+      critical: 5.0,
+      criticalSource: 'INR >= 5 is a common laboratory critical limit (single-laboratory study)',
+      criticalVerification: 'PARTIAL',
+      vitaminKNote: 'CHEST 2012: INR 4.5-10 without bleeding: routine vitamin K not suggested; INR > 10 without bleeding: oral vitamin K suggested (PARTIAL in the research tables).',
+    },
+  };
+  for (const d of [...potassiumRaising, warfarin]) if (!d.rxcui) process.stderr.write(`note: ${d.ingredient} has no VERIFIED RxCUI: matched by name only\n`);
+
+  // ---------- AGS Beers 2023 (age >= 65) ----------
+  const f5 = 'beers_2023_subset.csv';
+  const BEERS_CITATION = '2023 American Geriatrics Society (AGS) Beers Criteria®. J Am Geriatr Soc 2023;71:2052-81. doi:10.1111/jgs.18372';
+  const beersRows = read(f5);
+  const beersEntries = beersRows
+    .filter((r) => isVerified(col(r, 'criterion_verification', f5).replace(/^criterion\s+/i, '')))
+    .map((r) => {
+      const raw = normName(col(r, 'ingredient', f5));
+      const paren = /^(.*?)\s*\(([^)]+)\)\s*$/.exec(raw);
+      const ingredient = paren?.[1]?.trim() ?? raw;
+      const e: Record<string, unknown> = {
+        criterion: col(r, 'criterion', f5),
+        ingredient,
+        recommendation: col(r, 'recommendation', f5),
+        table: /Table\s*(\d+)/.exec(col(r, 'source', f5))?.[1] ?? '2',
+        criterionVerification: col(r, 'criterion_verification', f5),
+      };
+      if (paren?.[2]) e.aliases = [paren[2].trim()];
+      if (isVerified(col(r, 'rxcui_status', f5)) && r.rxcui_ingredient) {
+        e.rxcui = r.rxcui_ingredient;
+        e.rxcuiSources = r.rxcui_sources ?? '';
+      }
+      if (r.exception_note && (/diphenhydramine/.test(r.exception_note) ? ingredient === 'diphenhydramine' : true)) e.exception = r.exception_note;
+      return e;
+    });
+  const beersSkipped = beersRows.filter((r) => !isVerified((r.criterion_verification ?? '').replace(/^criterion\s+/i, '')));
+  const beers = {
+    notes:
+      'Only rows whose criterion_verification is VERIFIED are shipped (' + beersEntries.length + ' of ' + beersRows.length + '). ' +
+      'Not shipped: ' + [...new Set(beersSkipped.map((r) => `${r.criterion} (${(r.criterion_verification ?? '').replace(/^criterion\s+/i, '').split(' ')[0]})`))].join('; ') + '. ' +
+      'AGS Beers Criteria® are AGS copyright and trademark: drug-level facts are cited, not reproduced; check AGS licensing before commercial use.',
+    minimumAge: 65,
+    citation: BEERS_CITATION,
+    doi: '10.1111/jgs.18372',
+    url: 'https://doi.org/10.1111/jgs.18372',
+    entries: beersEntries,
+  };
+
   // ---------- remaining tables feed the ingredient index ----------
   for (const r of read('onc_noninterruptive_ddi_members.csv')) {
     addIngredient(r.ingredient ?? '', r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', 'onc_noninterruptive_ddi_members.csv');
@@ -420,6 +536,8 @@ const ALLERGY_CITATION =
     ['renal-rules.json', renal],
     ['lab-codes.json', labCodes],
     ['ingredients.json', ingredients],
+    ['patient-view-lab-rules.json', labRules],
+    ['beers-2023.json', beers],
   ];
   for (const [name, content] of files) {
     const stamped = { knowledgeVersion: KNOWLEDGE_VERSION, ...(content as Record<string, unknown>) };
@@ -441,6 +559,8 @@ const ALLERGY_CITATION =
     labCodes: Object.values(labs).reduce((n, g) => n + g.length, 0),
     ingredients: ingredients.ingredients.length,
     ingredientsWithRxcui: ingredients.ingredients.filter((i) => 'rxcui' in i).length,
+    potassiumRaisingDrugs: potassiumRaising.length,
+    beersEntries: beersEntries.length,
   };
   process.stdout.write(`knowledge ${KNOWLEDGE_VERSION} written to ${outDir}: ${JSON.stringify(counts)}\n`);
 }

@@ -109,11 +109,69 @@ const ingredientsSchema = z.object({
   multiIngredient: z.array(z.object({ rxcui, ingredients: z.array(nonEmpty).min(2) })),
 });
 
+const drugRefSchema = z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), class: z.string().optional() });
+
+const labRulesSchema = z.object({
+  ...stampedShape,
+  potassium: z.object({
+    labGroup: nonEmpty,
+    lookbackDays: z.number().int().positive(),
+    acceptedUnits: z.array(nonEmpty).min(1),
+    criticalLow: z.number(),
+    criticalHigh: z.number(),
+    high: z.number(),
+    criticalSource: nonEmpty,
+    criticalVerification: nonEmpty,
+    highSource: nonEmpty,
+    raisingDrugs: z.array(drugRefSchema.extend({ class: nonEmpty })),
+  }),
+  warfarinInr: z.object({
+    drug: drugRefSchema,
+    lookbackDays: z.number().int().positive(),
+    textNames: z.array(nonEmpty).min(1),
+    excludeWords: z.array(nonEmpty),
+    acceptedUnits: z.array(z.string()).min(1),
+    targetLow: z.number(),
+    targetHigh: z.number(),
+    targetSource: nonEmpty,
+    targetVerification: nonEmpty,
+    critical: z.number(),
+    criticalSource: nonEmpty,
+    criticalVerification: nonEmpty,
+    vitaminKNote: nonEmpty,
+  }),
+});
+
+const beersEntrySchema = z.object({
+  criterion: nonEmpty,
+  ingredient: nonEmpty,
+  aliases: z.array(nonEmpty).optional(),
+  rxcui: rxcui.optional(),
+  recommendation: nonEmpty,
+  exception: z.string().optional(),
+  table: nonEmpty,
+  criterionVerification: z.string().regex(/^(criterion\s+)?VERIFIED\b/, 'only VERIFIED Beers criteria may be shipped'),
+});
+
+const beersSchema = z.object({
+  ...stampedShape,
+  minimumAge: z.number().int().positive(),
+  citation: nonEmpty,
+  doi: nonEmpty,
+  url: z.url(),
+  entries: z.array(beersEntrySchema).min(1),
+});
+
 export type DdiMember = z.infer<typeof ddiMemberSchema>;
 export type DdiPair = z.infer<typeof ddiPairSchema>;
 export type AllergyClass = z.infer<typeof allergyClassSchema>;
 export type CrossSensitivity = z.infer<typeof allergySchema>['crossSensitivities'][number];
 export type RenalRule = z.infer<typeof renalRuleSchema>;
+export type LabRules = Omit<z.infer<typeof labRulesSchema>, 'knowledgeVersion'>;
+export type PotassiumRule = LabRules['potassium'];
+export type WarfarinInrRule = LabRules['warfarinInr'];
+export type BeersEntry = z.infer<typeof beersEntrySchema>;
+export type BeersCriteria = Omit<z.infer<typeof beersSchema>, 'knowledgeVersion'>;
 export interface LabCode {
   code: string;
   display: string;
@@ -140,6 +198,10 @@ export interface Knowledge {
     crossSensitivities: CrossSensitivity[];
   };
   renal: { source: string; rules: RenalRule[] };
+  /** patient-view lab rules: critical potassium, warfarin and INR (patient-view-lab-rules.json). */
+  labRules: LabRules;
+  /** AGS Beers Criteria 2023, VERIFIED criteria only (beers-2023.json). */
+  beers: BeersCriteria;
   labs: {
     system: 'http://loinc.org';
     groups: Record<string, LabCode[]>;
@@ -205,7 +267,15 @@ function readJson<T>(dir: string, file: string, schema: z.ZodType<T>): T {
 /** Load and validate knowledge/*.json. Throws a KnowledgeError naming the file and the problem. */
 export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   const manifest = readJson(dir, 'manifest.json', manifestSchema);
-  const required = ['onc-high-priority-ddi.json', 'allergy-classes.json', 'renal-rules.json', 'lab-codes.json', 'ingredients.json'];
+  const required = [
+    'onc-high-priority-ddi.json',
+    'allergy-classes.json',
+    'renal-rules.json',
+    'lab-codes.json',
+    'ingredients.json',
+    'patient-view-lab-rules.json',
+    'beers-2023.json',
+  ];
   for (const f of required) {
     if (!manifest.files.includes(f)) throw new KnowledgeError('manifest.json', `does not list ${f}`);
   }
@@ -214,12 +284,16 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   const renal = readJson(dir, 'renal-rules.json', renalSchema);
   const labs = readJson(dir, 'lab-codes.json', labSchema);
   const ing = readJson(dir, 'ingredients.json', ingredientsSchema);
+  const labRules = readJson(dir, 'patient-view-lab-rules.json', labRulesSchema);
+  const beers = readJson(dir, 'beers-2023.json', beersSchema);
   const stampedFiles: Array<[string, { knowledgeVersion: string }]> = [
     ['onc-high-priority-ddi.json', ddi],
     ['allergy-classes.json', allergy],
     ['renal-rules.json', renal],
     ['lab-codes.json', labs],
     ['ingredients.json', ing],
+    ['patient-view-lab-rules.json', labRules],
+    ['beers-2023.json', beers],
   ];
   for (const [file, content] of stampedFiles) {
     if (content.knowledgeVersion !== manifest.version) {
@@ -227,6 +301,9 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     }
   }
   if (!labs.groups.egfr || labs.groups.egfr.length === 0) throw new KnowledgeError('lab-codes.json', 'has no egfr codes');
+  if (!labs.groups[labRules.potassium.labGroup]?.length) {
+    throw new KnowledgeError('patient-view-lab-rules.json', `names lab group ${labRules.potassium.labGroup}, which lab-codes.json lacks`);
+  }
 
   const byName = new Map<string, Ingredient>();
   const byRxcui = new Map<string, string[]>();
@@ -245,6 +322,11 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   // Names used by the rule tables must be resolvable even if a table lists one the index lacks.
   for (const p of ddi.pairs) for (const m of [...p.object, ...p.precipitant]) add(m.ingredient, m.rxcui);
   for (const c of allergy.classes) for (const m of c.members) add(m.ingredient, m.rxcui);
+  for (const d of [...labRules.potassium.raisingDrugs, labRules.warfarinInr.drug]) add(d.ingredient, d.rxcui);
+  for (const e of beers.entries) {
+    add(e.ingredient, e.rxcui);
+    for (const a of e.aliases ?? []) add(a, e.rxcui);
+  }
   for (const m of ing.multiIngredient) {
     if (!byRxcui.has(m.rxcui)) byRxcui.set(m.rxcui, m.ingredients.map((n) => n.toLowerCase()));
   }
@@ -262,6 +344,8 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     ddi: { citation: ddi.source.citation, doi: ddi.source.doi, url: ddi.source.url, pairs: ddi.pairs },
     allergy: { source: allergy.source, classes: allergy.classes, crossSensitivities: allergy.crossSensitivities },
     renal,
+    labRules: { potassium: labRules.potassium, warfarinInr: labRules.warfarinInr },
+    beers: { minimumAge: beers.minimumAge, citation: beers.citation, doi: beers.doi, url: beers.url, entries: beers.entries },
     labs: { system: labs.system, groups: labs.groups },
     ingredients: {
       list: [...byName.values()],

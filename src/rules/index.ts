@@ -4,7 +4,8 @@
 // Prefetch keys read (a key's value may be a Bundle, null for "no data", or absent when not obtained):
 //   patient-view: medications (active MedicationRequest Bundle), egfr (eGFR Observations, last 365 days)
 //   order-select: allergies (AllergyIntolerance Bundle), draftMedications (optional: Medications drafts reference)
-//   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above)
+//   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
+//                 medicationRefs (optional: Medications the active MedicationRequests reference)
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -12,7 +13,11 @@ import { bundleResources, resourceKey, str } from '../knowledge/fhir.js';
 import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication } from '../knowledge/medications.js';
 import { findAllergyConflicts } from './allergy.js';
 import { findDdi } from './ddi.js';
+import { beersCards } from './beers.js';
+import { indicatorRank } from './cards.js';
+import { potassiumCards } from './potassium.js';
 import { metforminRenalCards } from './renal.js';
+import { warfarinInrCards } from './warfarin-inr.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
 
@@ -22,13 +27,22 @@ function dataValue(data: HookData | undefined, key: string): unknown {
 }
 
 export function decidePatientView(input: DecisionInput<PatientViewContext>): Card[] {
-  const { data, knowledge, now } = input;
+  const { context, data, knowledge, now } = input;
   const medsValue = dataValue(data, 'medications');
-  const egfrValue = dataValue(data, 'egfr');
-  if (!medsValue || !egfrValue) return [];
   const lookup = medicationLookup(medsValue);
   const meds = activeMedicationResources(medsValue).map((r) => resolveMedication(r, knowledge, lookup));
-  return metforminRenalCards(meds, egfrValue, now, knowledge);
+  const cards: Card[] = [];
+  const egfrValue = dataValue(data, 'egfr');
+  if (medsValue && egfrValue) cards.push(...metforminRenalCards(meds, egfrValue, now, knowledge));
+  // Potassium needs no medication to fire; the medications only add the potassium-raising drugs to the card.
+  cards.push(...potassiumCards(meds, dataValue(data, 'potassium'), now, knowledge));
+  if (medsValue) {
+    cards.push(...warfarinInrCards(meds, dataValue(data, 'inr'), now, knowledge));
+    const patientId = typeof context.patientId === 'string' ? context.patientId : undefined;
+    cards.push(...beersCards(meds, dataValue(data, 'patient'), patientId, now, knowledge));
+  }
+  // Most urgent first; the order within a tier is the rules' order.
+  return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
 }
 
 export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Card[] {
@@ -54,7 +68,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
   const { context, data, knowledge } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue);
+  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue, dataValue(data, 'medicationRefs'));
   const drafts = bundleResources(context.draftOrders)
     .filter(isMedicationResource)
     .map((r) => resolveMedication(r, knowledge, lookup))

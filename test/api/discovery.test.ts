@@ -29,7 +29,7 @@ describe('GET /cds-services', () => {
     const { app } = buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const byId = Object.fromEntries((res.body.services as Array<Record<string, any>>).map((s) => [s.id, s]));
-    expect(byId['patient-view'].usageRequirements).toContain('system/MedicationRequest.read system/Observation.read');
+    expect(byId['patient-view'].usageRequirements).toContain('system/MedicationRequest.read system/Observation.read system/Patient.read');
     expect(byId['order-select'].usageRequirements).toContain('system/AllergyIntolerance.read');
     expect(byId['order-select'].usageRequirements).not.toContain('Observation');
     expect(byId['order-sign'].usageRequirements).toContain('system/MedicationRequest.s');

@@ -40,7 +40,7 @@ describe('prefetch states', () => {
         authorization: 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED',
       },
     ]);
-    expect(lastInvocation(logs).prefetch).toEqual({ fetched: ['medications'], 'not-applicable': ['draftMedications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ fetched: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'] });
   });
 
   it('null: no data, nothing is fetched', async () => {
@@ -53,7 +53,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
     expect(fake.seen).toHaveLength(0);
-    expect(lastInvocation(logs).prefetch).toEqual({ null: ['medications'], 'not-applicable': ['draftMedications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ null: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'] });
   });
 
   it('an OperationOutcome as the value is not data: the key is read from fhirServer', async () => {
@@ -96,7 +96,7 @@ describe('prefetch states', () => {
     expect(res.body.cards).toHaveLength(1); // simvastatin was only on page 3
     expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/MedicationRequest?page=2', '/fhir/MedicationRequest?page=3']);
     expect(fake.seen.every((s) => s.authorization === 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED')).toBe(true);
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'] });
   });
 
   it('stops at the page cap and logs the key as partial', async () => {
@@ -108,7 +108,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(fake.seen).toHaveLength(1);
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'], partial: ['medications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], partial: ['medications'] });
   });
 
   it('never follows a next link to another server: the token stays on fhirServer', async () => {
@@ -182,7 +182,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'patient-view', body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], failed: ['egfr'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications', 'patient'], failed: ['egfr', 'potassium', 'inr'] });
   });
 
   it('renders date windows from the injected clock', async () => {
@@ -192,8 +192,8 @@ describe('prefetch states', () => {
     body.fhirServer = fake.base;
     delete body.prefetch.egfr;
     await post(app, 'patient-view', body).expect(200);
-    expect(fake.seen).toHaveLength(1);
-    const url = new URL(fake.seen[0]!.url, 'http://x');
+    expect(fake.seen).toHaveLength(3); // egfr, and the optional potassium and inr keys the fixture does not send
+    const url = fake.seen.map((r) => new URL(r.url, 'http://x')).find((u) => u.searchParams.get('code')?.includes('33914-3'))!;
     expect(url.searchParams.get('date')).toBe('ge2025-11-23');
     expect(url.searchParams.get('code')).toContain('http://loinc.org|33914-3');
     expect(url.searchParams.get('_sort')).toBe('-date');
@@ -218,7 +218,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
     expect(res.body.cards[0].indicator).toBe('critical');
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], fetched: ['draftMedications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], fetched: ['draftMedications'], 'not-applicable': ['medicationRefs'] });
   });
 
   it('no draft references a Medication: that key is not applicable and nothing is read', async () => {
@@ -228,6 +228,41 @@ describe('prefetch states', () => {
     body.fhirServer = fake.base;
     await post(app, 'order-sign', body).expect(200);
     expect(fake.seen).toHaveLength(0);
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'] });
+  });
+
+  it('active medications that only reference their drug: reads Medication?_id= from the prior key, then decides', async () => {
+    const { app, logs } = buildApp();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    const active = body.prefetch.medications.entry[0].resource;
+    delete active.medicationCodeableConcept;
+    active.medicationReference = { reference: 'Medication/med-simva' };
+    body.fhirAuthorization.scope += ' patient/Medication.read';
+    const medication = {
+      resourceType: 'Medication',
+      id: 'med-simva',
+      code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'simvastatin 20 MG Oral Tablet' }] },
+    };
+    fake = await startFakeFhir((url) => (url.pathname.endsWith('/Medication') ? { body: searchset([medication]) } : undefined));
+    body.fhirServer = fake.base;
+    const res = await post(app, 'order-sign', body);
+    expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/Medication?_id=med-simva']);
+    expect(res.body.cards.map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications'], 'not-applicable': ['draftMedications'], fetched: ['medicationRefs'] });
+  });
+
+  it('a prior key that was fetched too: the dependent read waits for it and uses what it returned', async () => {
+    const { app } = buildApp();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    delete body.prefetch.medications;
+    body.fhirAuthorization.scope += ' patient/Medication.read';
+    const active = { resourceType: 'MedicationRequest', id: 'a1', status: 'active', intent: 'order', medicationReference: { reference: 'Medication/m-9' } };
+    const medication = { resourceType: 'Medication', id: 'm-9', code: { text: 'Simvastatin 40 MG Oral Tablet', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'Simvastatin 40 MG Oral Tablet' }] } };
+    fake = await startFakeFhir((url) => (url.pathname.endsWith('/Medication') ? { body: searchset([medication]) } : { body: searchset([active]) }));
+    body.fhirServer = fake.base;
+    const res = await post(app, 'order-sign', body);
+    expect(fake.seen.map((s) => s.url.split('?')[0])).toEqual(['/fhir/MedicationRequest', '/fhir/Medication']);
+    expect(fake.seen[1]!.url).toBe('/fhir/Medication?_id=m-9');
+    expect(res.body.cards).toHaveLength(1);
   });
 });

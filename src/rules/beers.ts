@@ -1,0 +1,86 @@
+// patient-view: AGS Beers Criteria 2023 (JAGS 2023;71:2052-81, doi:10.1111/jgs.18372) for patients aged 65 and over.
+// Only criteria VERIFIED in the research tables are shipped (knowledge/beers-2023.json).
+// One info card per chart open lists every active Beers medication: these are review prompts, not alarms, and one
+// card per drug would push the critical cards of the same chart out of sight.
+// Pure: (medications, Patient, now, knowledge) -> cards.
+import type { Card } from '../cds/types.js';
+import type { BeersEntry, Knowledge } from '../knowledge/index.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import type { MatchConfidence } from '../knowledge/match.js';
+import { betterConfidence } from '../knowledge/match.js';
+import { patientAge } from '../knowledge/patients.js';
+import { TOPIC_SYSTEM, formatDate, md, summary } from './cards.js';
+
+export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;
+
+/** RxNorm names of extended-release products, which a "short-acting" criterion does not cover. */
+const EXTENDED_RELEASE = /\b(extended release|\d+\s*hr)\b/i;
+
+interface BeersHit {
+  med: ResolvedMedication;
+  entry: BeersEntry;
+  confidence: MatchConfidence;
+}
+
+function matches(entry: BeersEntry, name: string, rxcui: string | undefined): boolean {
+  if (name === entry.ingredient || (entry.aliases ?? []).includes(name)) return true;
+  return entry.rxcui !== undefined && rxcui === entry.rxcui;
+}
+
+export function beersHits(meds: ResolvedMedication[], k: Knowledge): BeersHit[] {
+  const hits: BeersHit[] = [];
+  for (const med of meds) {
+    for (const entry of k.beers.entries) {
+      const found = med.ingredients.filter((i) => matches(entry, i.name, i.rxcui));
+      if (found.length === 0) continue;
+      if (/short-acting/i.test(entry.criterion) && EXTENDED_RELEASE.test(medicationLabel(med))) continue;
+      let confidence: MatchConfidence = 'text';
+      for (const f of found) confidence = betterConfidence(confidence, f.confidence);
+      const existing = hits.find((h) => h.med === med && h.entry.ingredient === entry.ingredient);
+      if (existing) existing.confidence = betterConfidence(existing.confidence, confidence);
+      else hits.push({ med, entry, confidence });
+    }
+  }
+  return hits;
+}
+
+export function beersCards(meds: ResolvedMedication[], patientData: unknown, patientId: string | undefined, now: Date, k: Knowledge): Card[] {
+  const age = patientAge(patientData, now, patientId);
+  if (age === undefined || age < k.beers.minimumAge) return [];
+  const hits = beersHits(meds, k);
+  if (hits.length === 0) return [];
+
+  const drugs = [...new Set(hits.map((h) => h.entry.ingredient))];
+  const text = `Beers 2023, age ${age}: ${drugs.length === 1 ? 'potentially inappropriate' : `${drugs.length} potentially inappropriate drugs`}: ${drugs.join(', ')}`;
+
+  const lines: string[] = [];
+  lines.push(`**Age ${age}** on ${formatDate(now)} (from Patient.birthDate). The AGS Beers Criteria apply from ${k.beers.minimumAge}.`);
+  lines.push('');
+  for (const h of hits) {
+    const parts = [
+      `- **${md(medicationLabel(h.med))}** (${md(h.entry.ingredient)}; ${md(h.entry.criterion)}, Table ${md(h.entry.table)}): ${md(h.entry.recommendation)}.`,
+    ];
+    if (h.entry.exception) parts.push(`Exception: ${md(h.entry.exception)}.`);
+    if (h.confidence === 'text') parts.push('_Matched by name, not by code: confirm._');
+    lines.push(parts.join(' '));
+  }
+  lines.push('');
+  lines.push(
+    'These are prompts to review the medication with the patient, not contraindications. hookwise checks only the Beers ' +
+      `criteria verified in its research tables (${k.beers.entries.length} drugs); absence of this card does not mean none applies.`,
+  );
+  lines.push('');
+  lines.push(`Source: ${md(k.beers.citation)}. hookwise knowledge ${k.version}.`);
+
+  return [
+    {
+      // The set of Beers drugs: a newly started one makes a new finding.
+      finding: { key: `beers:${[...drugs].sort().join('+')}` },
+      summary: summary(text),
+      detail: lines.join('\n'),
+      indicator: 'info',
+      source: { label: 'hookwise: AGS Beers Criteria 2023', topic: { ...BEERS_TOPIC } },
+      links: [{ label: 'AGS Beers Criteria 2023 (J Am Geriatr Soc, doi:10.1111/jgs.18372)', url: k.beers.url, type: 'absolute' }],
+    },
+  ];
+}

@@ -1,0 +1,186 @@
+// patient-view: active warfarin and the latest INR (target 2.0–3.0, CHEST 2012; INR >= 5 a common critical limit).
+// No INR LOINC code is VERIFIED in the research tables, so INR results are recognised by their NAME
+// (code.text / coding display): a text match, so every card here is one tier lower and says "lab matched by name".
+// Pure: (medications, laboratory Observations, now, knowledge) -> cards.
+import type { Card, Indicator, JsonObject } from '../cds/types.js';
+import type { Knowledge, WarfarinInrRule } from '../knowledge/index.js';
+import { bundleResources, codings, conceptText, isObject, parseDate, str } from '../knowledge/fhir.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
+import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary } from './cards.js';
+import { drugHits, provesBelow } from './potassium.js';
+
+export const ANTICOAGULATION_TOPIC = { system: TOPIC_SYSTEM, code: 'anticoagulation-monitoring', display: 'Anticoagulation monitoring' } as const;
+
+const SKIP_STATUSES = new Set(['entered-in-error', 'cancelled']);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface InrResult {
+  value: number;
+  comparator?: string;
+  unit?: string;
+  effective: Date;
+  effectiveText: string;
+  /** The name the result was recognised by. */
+  matchedName: string;
+  /** Codings as reported (system|code), shown but never used for matching. */
+  reportedCodes: string[];
+  id?: string;
+}
+
+function containsPhrase(text: string[], phrase: string[]): boolean {
+  if (phrase.length === 0) return false;
+  for (let i = 0; i + phrase.length <= text.length; i++) if (phrase.every((w, j) => text[i + j] === w)) return true;
+  return false;
+}
+
+/** The name of an Observation's code that identifies it as an INR, or undefined. */
+export function inrName(code: unknown, rule: WarfarinInrRule): string | undefined {
+  const names = [conceptText(code), ...codings(code).map((c) => c.display)].filter((s): s is string => typeof s === 'string');
+  const phrases = rule.textNames.map(tokens);
+  const exclude = new Set(rule.excludeWords.map((w) => w.toLowerCase()));
+  for (const n of names) {
+    const t = tokens(n);
+    if (t.some((w) => exclude.has(w))) continue;
+    if (phrases.some((p) => containsPhrase(t, p))) return n;
+  }
+  return undefined;
+}
+
+function unitAccepted(unit: string | undefined, rule: WarfarinInrRule): boolean {
+  const u = (unit ?? '').replace(/\s+/g, '').toLowerCase();
+  return rule.acceptedUnits.some((a) => a.replace(/\s+/g, '').toLowerCase() === u);
+}
+
+function effectiveOf(o: JsonObject): { date: Date; text: string } | undefined {
+  const candidates: unknown[] = [o.effectiveDateTime, o.effectiveInstant];
+  if (isObject(o.effectivePeriod)) candidates.push(o.effectivePeriod.end, o.effectivePeriod.start);
+  candidates.push(o.issued);
+  for (const c of candidates) {
+    const date = parseDate(c);
+    if (date) return { date, text: String(c) };
+  }
+  return undefined;
+}
+
+/**
+ * The newest INR in `value` within [now - lookbackDays, now + 1 day]: an Observation named like an INR, with a
+ * numeric valueQuantity whose unit is a ratio's (none, {INR}, 1, ...). A result named INR but in seconds or % is a
+ * prothrombin time or activity, not an INR, and is not a candidate. entered-in-error and cancelled are skipped.
+ */
+export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date): InrResult | undefined {
+  const earliest = now.getTime() - rule.lookbackDays * DAY_MS;
+  const latest = now.getTime() + DAY_MS;
+  let best: InrResult | undefined;
+  for (const o of bundleResources(value)) {
+    if (o.resourceType !== 'Observation') continue;
+    const status = str(o.status)?.toLowerCase();
+    if (status && SKIP_STATUSES.has(status)) continue;
+    const matchedName = inrName(o.code, rule);
+    if (!matchedName) continue;
+    const q = o.valueQuantity;
+    if (!isObject(q) || typeof q.value !== 'number' || !Number.isFinite(q.value)) continue;
+    const unit = str(q.unit) ?? str(q.code);
+    if (!unitAccepted(unit, rule)) continue;
+    const eff = effectiveOf(o);
+    if (!eff) continue;
+    const t = eff.date.getTime();
+    if (t < earliest || t > latest) continue;
+    if (best && best.effective.getTime() >= t) continue;
+    const r: InrResult = {
+      value: q.value,
+      effective: eff.date,
+      effectiveText: eff.text,
+      matchedName,
+      reportedCodes: codings(o.code)
+        .filter((c) => c.code)
+        .map((c) => `${c.system ?? 'no system'} ${c.code}`),
+    };
+    if (unit) r.unit = unit;
+    const comparator = str(q.comparator);
+    if (comparator) r.comparator = comparator;
+    const id = str(o.id);
+    if (id) r.id = id;
+    best = r;
+  }
+  return best;
+}
+
+/** True only when the result proves the value is at or above `t`. */
+function provesAtLeast(lab: { value: number; comparator?: string }, t: number): boolean {
+  const c = lab.comparator;
+  if (c === '<' || c === '<=') return false;
+  return lab.value >= t;
+}
+
+/** True only when the result proves the value is above `t`. */
+function provesOver(lab: { value: number; comparator?: string }, t: number): boolean {
+  const c = lab.comparator;
+  if (c === '<' || c === '<=') return false;
+  return c === '>' ? lab.value >= t : lab.value > t;
+}
+
+export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, now: Date, k: Knowledge): Card[] {
+  const rule = k.labRules.warfarinInr;
+  const hits = drugHits(meds, [rule.drug]);
+  if (hits.length === 0) return [];
+  const inr = latestInr(inrData, rule, now);
+  if (!inr) return [];
+
+  let base: Indicator;
+  let kind: 'critical' | 'above' | 'below';
+  if (provesAtLeast(inr, rule.critical)) [base, kind] = ['critical', 'critical'];
+  else if (provesOver(inr, rule.targetHigh)) [base, kind] = ['warning', 'above'];
+  else if (provesBelow(inr, rule.targetLow)) [base, kind] = ['info', 'below'];
+  else return [];
+  // The INR is always a text match (no verified code): one tier lower. Info stays info.
+  const indicator = lowerIndicator(base);
+  let drugConfidence: MatchConfidence = 'text';
+  for (const h of hits) drugConfidence = betterConfidence(drugConfidence, h.confidence);
+
+  const value = `${inr.comparator ?? ''}${inr.value}`;
+  const date = formatDate(inr.effective);
+  const target = `${rule.targetLow.toFixed(1)}–${rule.targetHigh.toFixed(1)}`;
+  const text =
+    kind === 'critical'
+      ? `Warfarin with INR ${value} (${date}): at or above ${rule.critical}, critical range`
+      : kind === 'above'
+        ? `Warfarin with INR ${value} (${date}): above the ${target} target`
+        : `Warfarin with INR ${value} (${date}): below the ${target} target`;
+
+  const lines: string[] = [];
+  lines.push(`**Active warfarin:** ${hits.map((h) => md(medicationLabel(h.med))).join('; ')}${drugConfidence === 'text' ? ' (matched by name)' : ''}`);
+  lines.push(
+    `**Latest INR (last ${rule.lookbackDays} days):** ${md(value)}${inr.unit ? ` ${md(inr.unit)}` : ''} on ${md(inr.effectiveText)}` +
+      `${inr.id ? ` (Observation/${md(inr.id)})` : ''}`,
+  );
+  lines.push(
+    `**Lab matched by name** ("${md(inr.matchedName)}"), not by a verified code: no INR LOINC code is verified in hookwise's knowledge, ` +
+      `so this card is shown one tier lower. Code${inr.reportedCodes.length === 1 ? '' : 's'} as reported: ` +
+      `${inr.reportedCodes.length > 0 ? md(inr.reportedCodes.join(', ')) : 'none'}.`,
+  );
+  lines.push('');
+  if (kind === 'critical') {
+    lines.push(`INR at or above ${rule.critical} is a common laboratory critical limit: check for bleeding and review the warfarin dose now.`);
+    lines.push(md(rule.vitaminKNote));
+  } else if (kind === 'above') {
+    lines.push(`INR is above the usual ${target} target for most indications: review the warfarin dose and what changed (interacting drugs, diet, illness).`);
+  } else {
+    lines.push(`INR is below the usual ${target} target for most indications: review adherence, interacting drugs and the dose.`);
+  }
+  lines.push('');
+  lines.push(`Source: target ${target}: ${md(rule.targetSource)}; ${md(rule.targetVerification)}.`);
+  if (kind === 'critical') lines.push(`Critical limit ${rule.critical}: ${md(rule.criticalSource)}; verification ${md(rule.criticalVerification)}.`);
+  lines.push(`hookwise knowledge ${k.version}.`);
+
+  return [
+    {
+      // A new INR is a new finding: an override of this one does not silence the next.
+      finding: { key: `warfarin-inr:${kind}:${inr.effective.toISOString()}` },
+      summary: summary(text),
+      detail: lines.join('\n'),
+      indicator,
+      source: { label: 'hookwise: warfarin and INR (CHEST 2012 target range)', topic: { ...ANTICOAGULATION_TOPIC } },
+    },
+  ];
+}

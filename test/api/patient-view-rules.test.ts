@@ -1,0 +1,172 @@
+// The patient-view rules of the knowledge issue through the real app: critical potassium, warfarin and INR, Beers.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { buildApp, postHook, testKnowledge } from '../support/app.js';
+import { fixture } from '../support/fixtures.js';
+import { searchset, startFakeFhir, type FakeFhir } from '../support/fake-fhir.js';
+
+let fake: FakeFhir | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+type CardJson = Record<string, any>;
+
+async function cards(body: unknown): Promise<CardJson[]> {
+  const { app } = buildApp(); // a fresh app per call: nothing remembered between tests
+  const res = await postHook(app, 'patient-view', body).expect(200);
+  return res.body.cards as CardJson[];
+}
+
+function expectInformational(card: CardJson) {
+  expect(card.summary.length).toBeLessThan(140);
+  expect(card.suggestions).toBeUndefined();
+  expect(card.selectionBehavior).toBeUndefined();
+  expect(card.detail).toContain(`knowledge ${testKnowledge().version}`);
+  expect(card.uuid).toEqual(expect.any(String));
+}
+
+describe('patient-view: critical potassium', () => {
+  const fx = () => fixture('requests/patient-view-critical-potassium-lisinopril.json');
+
+  it('the latest potassium above 6.2 on lisinopril: one critical card naming the drug, the value and the LOINC', async () => {
+    const [card, ...rest] = await cards(fx());
+    expect(rest).toEqual([]);
+    expect(card!.indicator).toBe('critical');
+    expect(card!.summary).toBe('Critical potassium 6.8 mmol/L (2026-11-21): above 6.2; on lisinopril');
+    expect(card!.detail).toContain('LOINC 6298-4');
+    expect(card!.detail).toContain('PARTIAL');
+    expectInformational(card!);
+  });
+
+  it('near miss: a latest potassium of exactly 5.0 gives no card', async () => {
+    const body = fx();
+    body.prefetch.potassium.entry[0].resource.valueQuantity.value = 5.0;
+    expect(await cards(body)).toEqual([]);
+  });
+
+  it('near miss: the high potassium is older than 7 days', async () => {
+    const body = fx();
+    for (const e of body.prefetch.potassium.entry) e.resource.effectiveDateTime = '2026-11-10T08:00:00Z';
+    expect(await cards(body)).toEqual([]);
+  });
+
+  it('an entered-in-error latest result falls back to the one before it (5.4: warning)', async () => {
+    const body = fx();
+    body.prefetch.potassium.entry[0].resource.status = 'entered-in-error';
+    const got = await cards(body);
+    expect(got.map((c) => c.indicator)).toEqual(['warning']);
+    expect(got[0]!.summary).toBe('High potassium 5.4 mmol/L (2026-11-18): above 5.0; on lisinopril');
+  });
+});
+
+describe('patient-view: warfarin and INR', () => {
+  const fx = () => fixture('requests/patient-view-warfarin-high-inr.json');
+
+  it('INR 5.6 on warfarin: critical wording at warning tier (INR matched by name); a PT in seconds is not read as INR', async () => {
+    const got = await cards(fx());
+    expect(got).toHaveLength(1); // the patient is 64: no Beers card for warfarin
+    expect(got[0]!.indicator).toBe('warning');
+    expect(got[0]!.summary).toBe('Warfarin with INR 5.6 (2026-11-20): at or above 5, critical range');
+    expect(got[0]!.detail).toContain('Lab matched by name');
+    expectInformational(got[0]!);
+  });
+
+  it('near miss: an inactive warfarin', async () => {
+    const body = fx();
+    body.prefetch.medications.entry[0].resource.status = 'completed';
+    expect(await cards(body)).toEqual([]);
+  });
+
+  it('near miss: the INR entered in error leaves the earlier 2.6, within target', async () => {
+    const body = fx();
+    body.prefetch.inr.entry[1].resource.status = 'entered-in-error';
+    expect(await cards(body)).toEqual([]);
+  });
+
+  it('at 65 the same patient also gets the Beers card for warfarin, after the INR card', async () => {
+    const body = fx();
+    body.prefetch.patient.birthDate = '1961-07-04';
+    const got = await cards(body);
+    expect(got.map((c) => c.indicator)).toEqual(['warning', 'info']);
+    expect(got[1]!.summary).toBe('Beers 2023, age 65: potentially inappropriate: warfarin');
+  });
+});
+
+describe('patient-view: AGS Beers 2023', () => {
+  const fx = () => fixture('requests/patient-view-beers-older-adult.json');
+
+  it('age 78 on diphenhydramine and glipizide: one info card for both, with the citation link', async () => {
+    const got = await cards(fx());
+    expect(got).toHaveLength(1);
+    expect(got[0]!.indicator).toBe('info');
+    expect(got[0]!.summary).toBe('Beers 2023, age 78: 2 potentially inappropriate drugs: diphenhydramine, glipizide');
+    expect(got[0]!.detail).toContain('doi:10.1111/jgs.18372');
+    expect(got[0]!.links).toEqual([expect.objectContaining({ url: 'https://doi.org/10.1111/jgs.18372' })]);
+    expectInformational(got[0]!);
+  });
+
+  it('near miss: age 64, or no birth date', async () => {
+    const young = fx();
+    young.prefetch.patient.birthDate = '1961-11-24';
+    expect(await cards(young)).toEqual([]);
+    const unknown = fx();
+    delete unknown.prefetch.patient.birthDate;
+    expect(await cards(unknown)).toEqual([]);
+  });
+});
+
+describe('patient-view: the new prefetch keys', () => {
+  it('are listed in discovery with the Patient read scope', async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/cds-services').expect(200);
+    const pv = (res.body.services as CardJson[]).find((s) => s.id === 'patient-view')!;
+    expect(Object.keys(pv.prefetch).sort()).toEqual(['egfr', 'inr', 'medications', 'patient', 'potassium']);
+    expect(pv.prefetch.patient).toBe('Patient/{{context.patientId}}');
+    expect(pv.prefetch.inr).toBe('Observation?patient={{context.patientId}}&category=laboratory&date=ge{{today() - 30 days}}&_sort=-date&_count=50');
+    expect(pv.usageRequirements).toContain('system/Patient.read');
+  });
+
+  it('are optional: when none of them can be read, the call is still answered 200 from the others', async () => {
+    const body = fixture('requests/patient-view-beers-older-adult.json');
+    delete body.prefetch.patient;
+    delete body.prefetch.potassium;
+    delete body.prefetch.inr;
+    fake = await startFakeFhir(() => ({ status: 503, body: {} }));
+    body.fhirServer = fake.base;
+    const { app } = buildApp();
+    const res = await postHook(app, 'patient-view', body).expect(200);
+    expect(res.body).toEqual({ cards: [] }); // no age, so no Beers card
+    expect(fake.seen).toHaveLength(3);
+  });
+
+  it('absent keys are read from fhirServer: the Patient by id, potassium by the 5 verified codes over 7 days, labs over 30 days', async () => {
+    const body = fixture('requests/patient-view-critical-potassium-lisinopril.json');
+    const { patient, potassium, inr } = body.prefetch;
+    delete body.prefetch.patient;
+    delete body.prefetch.potassium;
+    delete body.prefetch.inr;
+    fake = await startFakeFhir((url) => {
+      if (url.pathname.endsWith('/Patient/pv-k-4410')) return { body: patient };
+      if (url.pathname.endsWith('/Observation') && url.searchParams.get('category') === 'laboratory') return { body: inr };
+      if (url.pathname.endsWith('/Observation')) return { body: searchset(potassium.entry.map((e: CardJson) => e.resource)) };
+      return undefined;
+    });
+    body.fhirServer = fake.base;
+    const { app } = buildApp();
+    const res = await postHook(app, 'patient-view', body).expect(200);
+    expect(res.body.cards.map((c: CardJson) => c.indicator)).toEqual(['critical']);
+    expect(fake.seen).toHaveLength(3);
+    const urls = fake.seen.map((s) => new URL(s.url, 'http://x'));
+    const k = urls.find((u) => u.searchParams.get('code')?.includes('6298-4'))!;
+    expect(k.searchParams.get('code')!.split(',').sort()).toEqual(
+      ['2823-3', '6298-4', '22760-3', '39789-3', '32713-0'].map((c) => `http://loinc.org|${c}`).sort(),
+    );
+    expect(k.searchParams.get('date')).toBe('ge2026-11-16');
+    const labs = urls.find((u) => u.searchParams.get('category') === 'laboratory')!;
+    expect(labs.searchParams.get('date')).toBe('ge2026-10-24');
+    expect(labs.searchParams.get('code')).toBeNull();
+    expect(urls.some((u) => u.pathname.endsWith('/Patient/pv-k-4410'))).toBe(true);
+  });
+});

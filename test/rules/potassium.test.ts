@@ -1,0 +1,116 @@
+import { describe, it, expect } from '@jest/globals';
+import type { Card, JsonObject } from '../../src/cds/types.js';
+import { decidePatientView } from '../../src/rules/index.js';
+import { POTASSIUM_LOINC } from '../../prefetch/patient-view.js';
+import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from './helpers.js';
+
+const k = (value: number, daysAgo = 2, extra: JsonObject = {}) =>
+  fixture('observation-potassium', {
+    id: `k-${value}-${daysAgo}`,
+    effectiveDateTime: daysBefore(daysAgo),
+    valueQuantity: { value, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+    ...extra,
+  });
+
+function view(labs: JsonObject[] | null | undefined, meds: JsonObject[] = []): Card[] {
+  const d: Record<string, ReturnType<typeof bundle> | null> = { medications: bundle(...meds) };
+  if (labs !== undefined) d.potassium = labs === null ? null : bundle(...labs);
+  return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
+}
+
+describe('patient-view: critical and high potassium', () => {
+  it('fires critical above 6.2 with value, unit, date, LOINC, the PARTIAL source and the knowledge version', () => {
+    const cards = view([fixture('observation-potassium')]);
+    expect(cards).toHaveLength(1);
+    const c = cards[0]!;
+    expect(c.indicator).toBe('critical');
+    expect(c.summary).toBe('Critical potassium 6.8 mmol/L (2026-11-21): above 6.2');
+    expect(c.summary.length).toBeLessThan(140);
+    expect(c.detail).toContain('LOINC 6298-4');
+    expect(c.detail).toContain('2026-11-21T07:45:00Z');
+    expect(c.detail).toContain('PARTIAL');
+    expect(c.detail).toContain('Table of Critical Limits');
+    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.source.topic?.code).toBe('critical-lab-value');
+    expect(c.suggestions).toBeUndefined();
+    expect(c.links).toBeUndefined();
+  });
+
+  it('fires critical below 2.8', () => {
+    const cards = view([k(2.5)]);
+    expect(cards.map((c) => c.indicator)).toEqual(['critical']);
+    expect(cards[0]!.summary).toMatch(/^Critical potassium 2.5 mmol\/L \(\d{4}-\d{2}-\d{2}\): below 2.8$/);
+  });
+
+  it('gives a warning above 5.0 and names an active ACE inhibitor, ARB, spironolactone or trimethoprim', () => {
+    const meds = [
+      fixture('medication-request-lisinopril'),
+      medRequest('m-spiro', 'spironolactone 25 MG Oral Tablet'),
+      medRequest('m-simva', 'Simvastatin 20 MG Oral Tablet'),
+    ];
+    const cards = view([k(5.6)], meds);
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.summary).toBe(`High potassium 5.6 mmol/L (${daysBefore(2).slice(0, 10)}): above 5.0; on lisinopril, spironolactone`);
+    expect(cards[0]!.detail).toContain('lisinopril 10 MG Oral Tablet (ACE inhibitor)');
+    expect(cards[0]!.detail).toContain('spironolactone 25 MG Oral Tablet (potassium-sparing diuretic)');
+    expect(cards[0]!.detail).not.toContain('Simvastatin');
+  });
+
+  it('finds trimethoprim inside sulfamethoxazole/trimethoprim by its verified combination code, and an ARB by name', () => {
+    const smx = medRequest('m-smx', 'x', 'active', {
+      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '10831' }] },
+    });
+    const losartan = medRequest('m-los', 'x', 'active', { medicationCodeableConcept: { text: 'losartan 50 mg daily' } });
+    const cards = view([k(6.5)], [smx, losartan]);
+    expect(cards.map((c) => c.indicator)).toEqual(['critical']);
+    expect(cards[0]!.summary).toContain('on trimethoprim, losartan');
+    expect(cards[0]!.detail).toContain('(ARB, matched by name)');
+  });
+
+  it('reads mEq/L as mmol/L', () => {
+    expect(view([k(6.5, 1, { valueQuantity: { value: 6.5, unit: 'mEq/L', code: 'meq/L' } })]).map((c) => c.indicator)).toEqual(['critical']);
+  });
+
+  it('near miss: exactly 5.0, exactly 6.2 (warning only) and exactly 2.8', () => {
+    expect(view([k(5.0)])).toEqual([]);
+    expect(view([k(6.2)]).map((c) => c.indicator)).toEqual(['warning']);
+    expect(view([k(2.8)])).toEqual([]);
+    expect(view([k(4.1)])).toEqual([]);
+  });
+
+  it('near miss: a potassium older than the 7-day window', () => {
+    expect(view([k(6.9, 8)])).toEqual([]);
+    expect(view([k(6.9, 6.9)]).map((c) => c.indicator)).toEqual(['critical']);
+  });
+
+  it('near miss: an entered-in-error result is skipped, and the latest valid one is used', () => {
+    expect(view([k(7.1, 1, { status: 'entered-in-error' })])).toEqual([]);
+    expect(view([k(7.1, 1, { status: 'entered-in-error' }), k(4.2, 3)])).toEqual([]);
+    expect(view([k(7.1, 4), k(4.2, 1)])).toEqual([]);
+  });
+
+  it('near miss: a unit other than mmol/L or mEq/L (or none) is not converted: no card', () => {
+    const massCode = { coding: [{ system: 'http://loinc.org', code: '22760-3', display: 'Potassium [Mass/volume] in Serum or Plasma' }] };
+    expect(view([k(27, 1, { code: massCode, valueQuantity: { value: 27, unit: 'mg/dL', code: 'mg/dL' } })])).toEqual([]);
+    expect(view([k(6.9, 1, { valueQuantity: { value: 6.9 } })])).toEqual([]);
+  });
+
+  it('near miss: a potassium under a code that is not a verified potassium LOINC', () => {
+    expect(view([k(6.9, 1, { code: { coding: [{ system: 'http://loinc.org', code: '2951-2', display: 'Sodium' }], text: 'Potassium' } })])).toEqual([]);
+  });
+
+  it('does not trust censored values beyond what they prove', () => {
+    expect(view([k(6.0, 1, { valueQuantity: { value: 6.0, comparator: '<', unit: 'mmol/L' } })])).toEqual([]);
+    expect(view([k(7.0, 1, { valueQuantity: { value: 7.0, comparator: '>', unit: 'mmol/L' } })]).map((c) => c.indicator)).toEqual(['critical']);
+  });
+
+  it('does nothing without potassium data (null, absent or empty)', () => {
+    expect(view(null)).toEqual([]);
+    expect(view(undefined)).toEqual([]);
+    expect(view([])).toEqual([]);
+  });
+
+  it('the prefetch searches exactly the verified potassium codes of the knowledge', () => {
+    expect([...POTASSIUM_LOINC].sort()).toEqual((knowledge().labs.groups.potassium ?? []).map((c) => c.code).sort());
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, it, expect } from '@jest/globals';
+import type { Card, JsonObject } from '../../src/cds/types.js';
+import { decidePatientView } from '../../src/rules/index.js';
+import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from './helpers.js';
+
+const inr = (value: number, daysAgo = 3, extra: JsonObject = {}) =>
+  fixture('observation-inr', { id: `inr-${value}-${daysAgo}`, effectiveDateTime: daysBefore(daysAgo), valueQuantity: { value, unit: '{INR}' }, ...extra });
+
+const WARFARIN = () => fixture('medication-request-warfarin');
+
+function view(meds: JsonObject[], labs: JsonObject[] | null | undefined): Card[] {
+  const d: Record<string, ReturnType<typeof bundle> | null> = { medications: bundle(...meds) };
+  if (labs !== undefined) d.inr = labs === null ? null : bundle(...labs);
+  return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
+}
+
+describe('patient-view: warfarin and INR (matched by name)', () => {
+  it('INR 5 or more: critical wording, shown as a warning because the lab is matched by name', () => {
+    const cards = view([WARFARIN()], [fixture('observation-inr')]);
+    expect(cards).toHaveLength(1);
+    const c = cards[0]!;
+    expect(c.indicator).toBe('warning');
+    expect(c.summary).toBe('Warfarin with INR 5.6 (2026-11-20): at or above 5, critical range');
+    expect(c.detail).toContain('Warfarin Sodium 5 MG Oral Tablet');
+    expect(c.detail).toContain('5.6 {INR}');
+    expect(c.detail).toContain('2026-11-20T10:15:00Z');
+    expect(c.detail).toContain('Lab matched by name');
+    expect(c.detail).toContain('http://loinc.org 6301-6'); // as reported, not used for matching
+    expect(c.detail).toContain('CHEST 2012');
+    expect(c.detail).toContain('PARTIAL');
+    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.suggestions).toBeUndefined();
+  });
+
+  it('INR above 3.0: info (warning one tier lower); below 2.0: info', () => {
+    const high = view([WARFARIN()], [inr(3.4)]);
+    expect(high.map((c) => c.indicator)).toEqual(['info']);
+    expect(high[0]!.summary).toMatch(/^Warfarin with INR 3.4 \(\d{4}-\d{2}-\d{2}\): above the 2.0–3.0 target$/);
+    const low = view([WARFARIN()], [inr(1.6)]);
+    expect(low.map((c) => c.indicator)).toEqual(['info']);
+    expect(low[0]!.summary).toContain('below the 2.0–3.0 target');
+  });
+
+  it('recognises INR by "International normalized ratio" and "Coagulation tissue factor induced.INR", without a unit', () => {
+    const byLongName = inr(3.6, 2, { code: { text: 'International Normalized Ratio' }, valueQuantity: { value: 3.6 } });
+    expect(view([WARFARIN()], [byLongName]).map((c) => c.indicator)).toEqual(['info']);
+    const byLoincName = inr(5.2, 2, { code: { coding: [{ display: 'Coagulation tissue factor induced.INR' }] } });
+    expect(view([WARFARIN()], [byLoincName]).map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('within the target (2.0 to 3.0 inclusive): no card', () => {
+    expect(view([WARFARIN()], [inr(2.0)])).toEqual([]);
+    expect(view([WARFARIN()], [inr(3.0)])).toEqual([]);
+    expect(view([WARFARIN()], [inr(2.5)])).toEqual([]);
+  });
+
+  it('uses the latest INR in the 30-day window', () => {
+    expect(view([WARFARIN()], [inr(6.1, 10), inr(2.4, 1)])).toEqual([]);
+    expect(view([WARFARIN()], [inr(6.1, 31)])).toEqual([]);
+  });
+
+  it('near miss: an inactive warfarin, or no warfarin', () => {
+    expect(view([fixture('medication-request-warfarin', { status: 'stopped' })], [inr(6)])).toEqual([]);
+    expect(view([fixture('medication-request-warfarin', { status: 'entered-in-error' })], [inr(6)])).toEqual([]);
+    expect(view([fixture('medication-request-lisinopril')], [inr(6)])).toEqual([]);
+  });
+
+  it('near miss: unit or name mismatch (a prothrombin time in seconds, an INR goal, another lab)', () => {
+    expect(view([WARFARIN()], [inr(14.2, 1, { valueQuantity: { value: 14.2, unit: 's' } })])).toEqual([]);
+    expect(view([WARFARIN()], [inr(6, 1, { code: { text: 'Prothrombin time (PT)' }, valueQuantity: { value: 6, unit: 's' } })])).toEqual([]);
+    expect(view([WARFARIN()], [inr(3.5, 1, { code: { text: 'INR goal' }, valueQuantity: { value: 3.5 } })])).toEqual([]);
+    expect(view([WARFARIN()], [inr(6, 1, { code: { text: 'Potassium' }, valueQuantity: { value: 6, unit: 'mmol/L' } })])).toEqual([]);
+    expect(view([WARFARIN()], [inr(6, 1, { code: { text: 'Interleukin' } })])).toEqual([]);
+  });
+
+  it('near miss: an entered-in-error INR is skipped', () => {
+    expect(view([WARFARIN()], [inr(7.5, 1, { status: 'entered-in-error' })])).toEqual([]);
+    expect(view([WARFARIN()], [inr(7.5, 1, { status: 'entered-in-error' }), inr(2.5, 5)])).toEqual([]);
+  });
+
+  it('a warfarin matched by text is said so; the card stays one tier lower, not two', () => {
+    const text = medRequest('m-w', 'x', 'active', { medicationCodeableConcept: { text: 'warfarin 3 mg as directed' } });
+    const cards = view([text], [inr(5.5)]);
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.detail).toContain('(matched by name)');
+  });
+
+  it('accepts the warfarin ingredient RxCUI 11289 as a code match', () => {
+    const coded = medRequest('m-w', 'x', 'active', {
+      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '11289' }] },
+    });
+    expect(view([coded], [inr(5.5)]).map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('does nothing without INR data', () => {
+    expect(view([WARFARIN()], null)).toEqual([]);
+    expect(view([WARFARIN()], undefined)).toEqual([]);
+    expect(view([WARFARIN()], [])).toEqual([]);
+  });
+});
