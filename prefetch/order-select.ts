@@ -1,4 +1,5 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
+import { draftMedications } from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
   allergies: {
@@ -6,11 +7,5 @@ export const orderSelectPrefetch: PrefetchSpec = {
     required: true,
     purpose: 'allergies and intolerances, checked against the selected orders',
   },
-  draftMedications: {
-    // CDS Hooks 3.0 token: the Medication ids that draft orders reference (Epic-style medicationReference).
-    // A client that does not render it omits the key; hookwise reads it, or skips it when no draft references one.
-    template: 'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}',
-    required: false,
-    purpose: 'the Medication resources that draft orders reference instead of coding the drug inline',
-  },
+  draftMedications,
 };

@@ -1,5 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { EGFR_LOINC, loincParam } from './loinc.js';
+import { ACTIVE_MEDICATIONS_TEMPLATE, medicationRefs } from './medications.js';
 
 // Potassium: the LOINC codes VERIFIED in the researched table (knowledge/lab-codes.json group "potassium"; a test
 // checks they are equal). 22760-3 reports mg/dL, which the rule does not convert: it is read but gives no card.
@@ -11,10 +12,11 @@ export const INR_LOOKBACK_DAYS = 30;
 
 export const patientViewPrefetch: PrefetchSpec = {
   medications: {
-    template: 'MedicationRequest?patient={{context.patientId}}&status=active',
+    template: ACTIVE_MEDICATIONS_TEMPLATE,
     required: true,
     purpose: 'active medications, the subject of every patient-view rule',
   },
+  medicationRefs,
   egfr: {
     template: `Observation?patient={{context.patientId}}&code=${loincParam(EGFR_LOINC)}&date=ge{{today() - 365 days}}&_sort=-date&_count=10`,
     required: false,

@@ -29,7 +29,7 @@ function dataValue(data: HookData | undefined, key: string): unknown {
 export function decidePatientView(input: DecisionInput<PatientViewContext>): Card[] {
   const { context, data, knowledge, now } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(medsValue);
+  const lookup = medicationLookup(medsValue, dataValue(data, 'medicationRefs'));
   const meds = activeMedicationResources(medsValue).map((r) => resolveMedication(r, knowledge, lookup));
   const cards: Card[] = [];
   const egfrValue = dataValue(data, 'egfr');

@@ -122,7 +122,7 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const pv = (res.body.services as CardJson[]).find((s) => s.id === 'patient-view')!;
-    expect(Object.keys(pv.prefetch).sort()).toEqual(['egfr', 'inr', 'medications', 'patient', 'potassium']);
+    expect(Object.keys(pv.prefetch).sort()).toEqual(['egfr', 'inr', 'medicationRefs', 'medications', 'patient', 'potassium']);
     expect(pv.prefetch.patient).toBe('Patient/{{context.patientId}}');
     expect(pv.prefetch.inr).toBe('Observation?patient={{context.patientId}}&category=laboratory&date=ge{{today() - 30 days}}&_sort=-date&_count=50');
     expect(pv.usageRequirements).toContain('system/Patient.read');

@@ -182,7 +182,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'patient-view', body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications', 'patient'], failed: ['egfr', 'potassium', 'inr'] });
+    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications', 'patient'], failed: ['egfr', 'potassium', 'inr'], 'not-applicable': ['medicationRefs'] });
   });
 
   it('renders date windows from the injected clock', async () => {
