@@ -13,6 +13,7 @@ import { normalizeBase } from '../data/fhir-reader.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
 import type { CardLedger } from '../store/card-ledger.js';
+import { groupByDraft } from './group-cards.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, ResponseContractError } from './response-contract.js';
@@ -166,7 +167,7 @@ export async function invoke(
       logger.error('card ledger failed; showing every card', { ...log, ...errorFields(error) }),
     );
     if (Object.keys(suppressed).length) log.suppressed = suppressed;
-    const stamped = stampUuids(shown);
+    const stamped = stampUuids(groupByDraft(shown));
     const checked = enforceContract(stamped.map(wireCard), config.responseContract);
     const sent = new Set(checked.cards.map((c) => c.uuid));
     try {
@@ -179,7 +180,7 @@ export async function invoke(
             service: service.module.id,
             hook: service.module.hook,
             patient,
-            finding: c.finding!.key,
+            findings: [c.finding!.key, ...(c.finding!.also ?? [])],
             indicator: c.indicator,
             drafts: c.finding!.drafts ?? [],
             issuedAt: nowMs,

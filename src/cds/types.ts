@@ -45,6 +45,8 @@ export interface Link {
 export interface CardFinding {
   key: string;
   drafts?: string[];
+  /** Keys of further findings merged into this card (grouped by draft order). */
+  also?: string[];
 }
 
 export interface Card {

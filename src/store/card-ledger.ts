@@ -12,7 +12,8 @@ export interface IssuedCard {
   service: string;
   hook: string;
   patient: string;
-  finding: string;
+  /** The findings the card showed (more than one when findings about one draft were grouped). */
+  findings: string[];
   indicator: Indicator;
   drafts: string[];
   issuedAt: number;
@@ -66,11 +67,13 @@ export class MemoryCardLedger implements CardLedger {
     for (const c of cards) {
       this.issued.set(c.uuid, c);
       if (c.hook === 'order-select') {
-        for (const d of c.drafts) {
-          const k = `${c.patient}|${c.finding}|${d}`;
-          const prev = this.selected.get(k);
-          const indicator = prev && RANK[prev.indicator] > RANK[c.indicator] ? prev.indicator : c.indicator;
-          this.selected.set(k, { until: c.issuedAt + this.options.retentionMs, indicator });
+        for (const f of c.findings) {
+          for (const d of c.drafts) {
+            const k = `${c.patient}|${f}|${d}`;
+            const prev = this.selected.get(k);
+            const indicator = prev && RANK[prev.indicator] > RANK[c.indicator] ? prev.indicator : c.indicator;
+            this.selected.set(k, { until: c.issuedAt + this.options.retentionMs, indicator });
+          }
         }
       }
     }
@@ -81,10 +84,12 @@ export class MemoryCardLedger implements CardLedger {
   async recordOverride(uuid: string, at: number, client: string): Promise<boolean> {
     const card = this.issued.get(uuid);
     if (!card || card.issuedAt + this.options.retentionMs < at || card.client !== client) return false;
-    const k = `${card.patient}|${card.finding}`;
-    const prev = this.overrides.get(k);
-    const indicator = prev && RANK[prev.indicator] > RANK[card.indicator] ? prev.indicator : card.indicator;
-    this.overrides.set(k, { until: at + this.options.overrideWindowMs, indicator });
+    for (const f of card.findings) {
+      const k = `${card.patient}|${f}`;
+      const prev = this.overrides.get(k);
+      const indicator = prev && RANK[prev.indicator] > RANK[card.indicator] ? prev.indicator : card.indicator;
+      this.overrides.set(k, { until: at + this.options.overrideWindowMs, indicator });
+    }
     this.cap(this.overrides);
     return true;
   }

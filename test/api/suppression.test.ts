@@ -116,4 +116,25 @@ describe('suppression after an override', () => {
       'card ledger failed to record issued cards',
     ]);
   });
+
+  it('findings about one draft come as one card; overriding it silences each of them', async () => {
+    const { app } = buildApp();
+    const body = sign();
+    const simva = body.prefetch.medications.entry[0];
+    const ergot = JSON.parse(JSON.stringify(simva));
+    ergot.resource.id = 'eErgot02';
+    ergot.resource.medicationCodeableConcept = { text: 'ergotamine tartrate 1 MG Oral Tablet', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'ergotamine tartrate 1 MG Oral Tablet' }] };
+    body.prefetch.medications.entry.push(ergot);
+    const res = await postHook(app, 'order-sign', body).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    const card = res.body.cards[0];
+    expect(card.summary).toMatch(/\(\+1 more about this order\)$/);
+    expect(card.detail).toMatch(/simvastatin/i);
+    expect(card.detail).toMatch(/ergotamine/i);
+    expect(card.suggestions).toHaveLength(1);
+    await feedback(app, 'order-sign', card.uuid, 'overridden').expect(200);
+    const onlyErgot = sign();
+    onlyErgot.prefetch.medications.entry = [ergot];
+    expect((await postHook(app, 'order-sign', onlyErgot).expect(200)).body).toEqual({ cards: [] });
+  });
 });

@@ -1,0 +1,91 @@
+// Findings about the same draft order become one card, so a clinician signing one order meets one
+// interruption that lists every concern with it, not a stack of cards (knowledge issue: "findings about the
+// same draft order are grouped"). Cards about several drafts, or about none (patient-view), stay as they are.
+import type { Card, Coding, Indicator, Link, Suggestion } from './types.js';
+
+const RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
+const MAX_SUMMARY = 139;
+
+function singleDraft(card: Card): string | undefined {
+  const drafts = card.finding?.drafts;
+  return drafts && drafts.length === 1 ? drafts[0] : undefined;
+}
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function suggestionKey(s: Suggestion): string {
+  return JSON.stringify((s.actions ?? []).map((a) => [a.type, a.resourceId ?? a.resource?.resourceType]));
+}
+
+/** The most severe card's summary, with the number of further concerns, under 140 characters. */
+function groupSummary(lead: Card, more: number): string {
+  const tail = ` (+${more} more about this order)`;
+  const chars = [...lead.summary];
+  const room = MAX_SUMMARY - tail.length;
+  const head = chars.length <= room ? lead.summary : `${chars.slice(0, room - 1).join('')}…`;
+  return `${head}${tail}`;
+}
+
+function merge(cards: Card[]): Card {
+  const sorted = [...cards].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]);
+  const lead = sorted[0]!;
+  const detail = sorted
+    .map((c, i) => `**${i + 1}. ${c.summary.replace(/([\\`*_[\]<>|#])/g, '\\$1')}**${c.detail ? `\n\n${c.detail}` : ''}`)
+    .join('\n\n---\n\n');
+  const suggestions = uniqueBy(sorted.flatMap((c) => c.suggestions ?? []), suggestionKey);
+  const overrideReasons = uniqueBy<Coding>(sorted.flatMap((c) => c.overrideReasons ?? []), (r) => `${r.system}|${r.code}`);
+  const links = uniqueBy<Link>(sorted.flatMap((c) => c.links ?? []), (l) => l.url);
+  const merged: Card = {
+    finding: {
+      key: lead.finding!.key,
+      drafts: lead.finding!.drafts ?? [],
+      also: sorted.slice(1).flatMap((c) => [c.finding!.key, ...(c.finding!.also ?? [])]),
+    },
+    summary: groupSummary(lead, sorted.length - 1),
+    detail,
+    indicator: lead.indicator,
+    source: lead.source,
+  };
+  if (suggestions.length) {
+    let recommended = false;
+    merged.suggestions = suggestions.map((s) => {
+      if (!s.isRecommended) return s;
+      if (!recommended) return (recommended = true), s;
+      const { isRecommended: _dropped, ...rest } = s; // at-most-one: one recommendation only (cds-resp-1)
+      return rest;
+    });
+    merged.selectionBehavior = sorted.some((c) => c.selectionBehavior === 'any') ? 'any' : 'at-most-one';
+  }
+  if (overrideReasons.length) merged.overrideReasons = overrideReasons;
+  if (links.length) merged.links = links;
+  return merged;
+}
+
+/** Groups the cards whose finding concerns one and the same draft; keeps the order of first appearance. */
+export function groupByDraft(cards: Card[]): Card[] {
+  const byDraft = new Map<string, Card[]>();
+  for (const c of cards) {
+    const d = singleDraft(c);
+    if (d) byDraft.set(d, [...(byDraft.get(d) ?? []), c]);
+  }
+  const out: Card[] = [];
+  const emitted = new Set<string>();
+  for (const c of cards) {
+    const d = singleDraft(c);
+    if (!d) out.push(c);
+    else if (!emitted.has(d)) {
+      emitted.add(d);
+      const group = byDraft.get(d)!;
+      out.push(group.length === 1 ? c : merge(group));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { groupByDraft } from '../../src/cds/group-cards.js';
+import { cardViolations } from '../../src/cds/response-contract.js';
+import type { Card } from '../../src/cds/types.js';
+
+const card = (key: string, drafts: string[] | undefined, indicator: Card['indicator'], summary = `About ${key}`): Card => ({
+  finding: { key, ...(drafts ? { drafts } : {}) },
+  summary,
+  detail: `Detail of ${key}`,
+  indicator,
+  source: { label: 'hookwise' },
+  ...(drafts?.length === 1
+    ? {
+        selectionBehavior: 'at-most-one' as const,
+        suggestions: [{ label: 'Remove the order', isRecommended: true, actions: [{ type: 'delete' as const, description: 'Remove', resourceId: drafts[0]! }] }],
+        overrideReasons: [{ system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk', display: 'Benefit outweighs risk' }],
+      }
+    : {}),
+});
+
+describe('grouping findings about the same draft', () => {
+  it('merges findings about one draft into one card led by the most severe, and leaves the rest alone', () => {
+    const cards = [
+      card('ddi:a+b', ['MedicationRequest/1'], 'warning'),
+      card('renal:x', undefined, 'warning'),
+      card('ddi:a+c', ['MedicationRequest/1'], 'critical', 'Contraindicated: a + c'),
+      card('ddi:d+e', ['MedicationRequest/1', 'MedicationRequest/2'], 'critical'),
+      card('dup:a', ['MedicationRequest/9'], 'info'),
+    ];
+    const out = groupByDraft(cards);
+    expect(out.map((c) => c.finding!.key)).toEqual(['ddi:a+c', 'renal:x', 'ddi:d+e', 'dup:a']);
+    const merged = out[0]!;
+    expect(merged.indicator).toBe('critical');
+    expect(merged.summary).toBe('Contraindicated: a + c (+1 more about this order)');
+    expect(merged.finding).toEqual({ key: 'ddi:a+c', drafts: ['MedicationRequest/1'], also: ['ddi:a+b'] });
+    expect(merged.detail).toContain('Detail of ddi:a+c');
+    expect(merged.detail).toContain('Detail of ddi:a+b');
+    expect(merged.suggestions).toHaveLength(1);
+    expect(merged.overrideReasons).toHaveLength(1);
+    expect(cardViolations({ ...merged, uuid: '4e0a3a1e-3283-4575-ab82-028d55fe2719', suggestions: merged.suggestions!.map((s) => ({ ...s, uuid: 'e56e1945-20b3-4393-8503-a1a20fd73152' })) }).filter((v) => !v.includes('finding'))).toEqual([]);
+  });
+
+  it('keeps the merged summary under 140 characters', () => {
+    const long = card('k1', ['X/1'], 'critical', 'y'.repeat(139));
+    const out = groupByDraft([long, card('k2', ['X/1'], 'info')]);
+    expect([...out[0]!.summary].length).toBeLessThan(140);
+    expect(out[0]!.summary.endsWith('(+1 more about this order)')).toBe(true);
+  });
+});
