@@ -15,7 +15,9 @@ function card(l: MemoryCardLedger, over: Partial<IssuedCard> = {}): IssuedCard {
 describe('card ledger', () => {
   it('keeps patients only as a keyed hash', () => {
     const l = ledger();
-    expect(l.patientKey('p1')).not.toContain('p1');
+    const id = 'Practitioner-free|https://ehr.example.org/fhir|eRw7cX1Qm2Zf0aVb8sKp3Lg3';
+    expect(l.patientKey(id)).not.toContain('eRw7cX1Qm2Zf0aVb8sKp3Lg3');
+    expect(l.patientKey(id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(l.patientKey('p1')).toBe(l.patientKey('p1'));
     expect(l.patientKey('p1')).not.toBe(l.patientKey('p2'));
     expect(new MemoryCardLedger({ overrideWindowMs: 1, retentionMs: 1 }).patientKey('p1')).not.toBe(l.patientKey('p1'));
