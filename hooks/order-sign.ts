@@ -6,10 +6,11 @@ import { orderSignPrefetch } from '../prefetch/order-sign.js';
 export const orderSign: HookModule<OrderSignContext> = {
   id: 'order-sign',
   hook: 'order-sign',
-  title: 'hookwise high-priority drug–drug interactions at signing',
+  title: 'hookwise drug–drug interactions and duplicate therapy at signing',
   description:
     'When orders are signed, checks them against active medications and each other for the 15 ONC ' +
-    'high-priority drug–drug interactions (Phansalkar et al., JAMIA 2012).',
+    'high-priority drug–drug interactions (Phansalkar et al., JAMIA 2012), duplicate therapy (same ingredient or ' +
+    'class, dual RAAS blockade) and a few non-interruptive notes (Phansalkar et al., JAMIA 2013).',
   prefetch: orderSignPrefetch,
   decide: decideOrderSign,
 };

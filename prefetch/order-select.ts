@@ -1,5 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
-import { draftMedications } from './medications.js';
+import { renalPrefetch } from './renal.js';
+import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs } from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
   allergies: {
@@ -8,4 +9,13 @@ export const orderSelectPrefetch: PrefetchSpec = {
     purpose: 'allergies and intolerances, checked against the selected orders',
   },
   draftMedications,
+  // Optional: without it the selected orders are still checked against allergies and the other drafts.
+  medications: {
+    template: ACTIVE_MEDICATIONS_TEMPLATE,
+    required: false,
+    purpose: 'active medications, checked with the selected orders for high-priority interactions and duplicate therapy',
+  },
+  medicationRefs,
+  // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
+  ...renalPrefetch,
 };

@@ -1,4 +1,5 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
+import { renalPrefetch } from './renal.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs } from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
@@ -9,4 +10,6 @@ export const orderSignPrefetch: PrefetchSpec = {
   },
   medicationRefs,
   draftMedications,
+  // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
+  ...renalPrefetch,
 };

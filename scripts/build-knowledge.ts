@@ -498,6 +498,170 @@ const ALLERGY_CITATION =
     entries: beersEntries,
   };
 
+  // ---------- duplicate therapy: therapeutic classes (README §4) ----------
+  // Classes are the hand-set `class` column of therapeutic_class_map.csv; the ATC group is kept as a reference only
+  // (the ATC/DDD index is WHOCC copyright and is not shipped). Members: RxCUI only when VERIFIED; others by name.
+  const f6 = 'therapeutic_class_map.csv';
+  const DUP_CLASSES: Record<string, { id: string; label: string; indicator: 'info' | 'warning'; rationale: string }> = {
+    PPI: { id: 'ppi', label: 'proton pump inhibitor', indicator: 'info', rationale: 'two PPIs add no benefit over one' },
+    'HMG-CoA reductase inhibitor (statin)': { id: 'statin', label: 'statin', indicator: 'info', rationale: 'two statins add myopathy risk without a recognised benefit' },
+    SSRI: { id: 'ssri', label: 'SSRI', indicator: 'info', rationale: 'two SSRIs add serotonergic risk; usually a switch in progress' },
+    SNRI: { id: 'snri', label: 'SNRI', indicator: 'info', rationale: 'two SNRIs add serotonergic and blood-pressure effects; usually a switch in progress' },
+    'ACE inhibitor': { id: 'ace-inhibitor', label: 'ACE inhibitor', indicator: 'info', rationale: 'two ACE inhibitors block the same enzyme; usually a switch in progress' },
+    'Angiotensin II receptor blocker': { id: 'arb', label: 'angiotensin II receptor blocker', indicator: 'info', rationale: 'two ARBs block the same receptor; usually a switch in progress' },
+    'NSAID (systemic, non-aspirin)': { id: 'nsaid', label: 'NSAID', indicator: 'info', rationale: 'two systemic NSAIDs add gastrointestinal, renal and cardiovascular risk without added benefit' },
+    'Oral anticoagulant': { id: 'oral-anticoagulant', label: 'oral anticoagulant', indicator: 'warning', rationale: 'two oral anticoagulants together carry a serious bleeding risk; usually a switch whose stop order is missing' },
+    'Low-molecular-weight heparin / factor Xa (parenteral)': { id: 'lmwh', label: 'low-molecular-weight heparin', indicator: 'warning', rationale: 'two parenteral anticoagulant orders carry a serious bleeding risk' },
+    'P2Y12 inhibitor': { id: 'p2y12', label: 'P2Y12 inhibitor', indicator: 'warning', rationale: 'two P2Y12 inhibitors together carry a serious bleeding risk; usually a switch whose stop order is missing' },
+    Benzodiazepine: { id: 'benzodiazepine', label: 'benzodiazepine', indicator: 'info', rationale: 'two benzodiazepines add sedation and respiratory depression' },
+    'Opioid agonist': { id: 'opioid', label: 'opioid', indicator: 'info', rationale: 'two opioids add respiratory depression; a long-acting plus a breakthrough opioid may be intended' },
+    Sulfonylurea: { id: 'sulfonylurea', label: 'sulfonylurea', indicator: 'info', rationale: 'two sulfonylureas add hypoglycaemia risk without added benefit' },
+    'Loop diuretic': { id: 'loop-diuretic', label: 'loop diuretic', indicator: 'info', rationale: 'two loop diuretics add volume and electrolyte risk; usually a switch in progress' },
+  };
+  const dupClasses = new Map<string, Record<string, unknown> & { members: Array<Record<string, unknown>>; unverifiedMembers: string[]; atcGroupReference: string[] }>();
+  for (const r of read(f6)) {
+    const cls = col(r, 'class', f6);
+    const def = DUP_CLASSES[cls];
+    if (!def) throw new Error(`${f6}: unknown class ${cls}; add it to DUP_CLASSES`);
+    let c = dupClasses.get(def.id);
+    if (!c) {
+      c = { id: def.id, label: def.label, sourceClass: cls, indicator: def.indicator, rationale: def.rationale, atcGroupReference: [], members: [], unverifiedMembers: [] };
+      dupClasses.set(def.id, c);
+    }
+    const atc = col(r, 'atc_group_reference_only', f6);
+    if (atc && !c.atcGroupReference.includes(atc)) c.atcGroupReference.push(atc);
+    const raw = normName(col(r, 'ingredient', f6));
+    const paren = /^(.*?)\s*\(([^)]+)\)\s*$/.exec(raw);
+    const ingredient = paren?.[1]?.trim() ?? raw;
+    const m: Record<string, unknown> = { ingredient };
+    if (paren?.[2]) m.aliases = [paren[2].trim()];
+    const status = col(r, 'rxcui_status', f6);
+    if (isVerified(status) && r.rxcui_ingredient) {
+      m.rxcui = r.rxcui_ingredient;
+      m.rxcuiSources = r.rxcui_sources ?? '';
+    } else {
+      c.unverifiedMembers.push(`${ingredient} (${status.split(' ')[0]})`);
+    }
+    c.members.push(m);
+  }
+  for (const id of ['ace-inhibitor', 'arb', 'oral-anticoagulant']) if (!dupClasses.has(id)) throw new Error(`${f6}: class ${id} missing`);
+  const duplicateTherapy = {
+    notes:
+      'Duplicate therapy (README §4): same ingredient in two orders (warning), two members of one class (the class indicator: ' +
+      'warning for anticoagulants and P2Y12 inhibitors, info otherwise), ACE inhibitor + ARB as dual RAAS blockade (warning). ' +
+      'Members carry an RxCUI only when VERIFIED; the others (unverifiedMembers) are matched by name at lower confidence.',
+    source:
+      'hookwise therapeutic class map (shared/knowledge therapeutic_class_map.csv: hand-set classes in the sense of the FDA Established ' +
+      'Pharmacologic Class; ATC groups recorded as a reference only, WHOCC copyright); RxCUIs from CPIC, PharmGKB, PDDI-CDS, Synthea, CDC-MME',
+    classes: [...dupClasses.values()].map((c) => (c.unverifiedMembers.length ? c : (({ unverifiedMembers: _u, ...rest }) => rest)(c))),
+    dualRaas: {
+      id: 'dual-raas',
+      classes: ['ace-inhibitor', 'arb'],
+      indicator: 'warning',
+      consequence: 'ACE inhibitor plus ARB (dual RAAS blockade) raises the risk of hyperkalaemia, hypotension and acute kidney injury without a shown benefit on outcomes.',
+      management: 'Use one RAAS blocker. If switching, stop the other; if both are intended, monitor potassium, creatinine and blood pressure.',
+      evidence: 'ONTARGET (NEJM 2008) and VA NEPHRON-D (NEJM 2013)',
+      evidenceVerification: 'recalled in the research notes (README §4), not re-read when compiled',
+      nonInterruptiveNote:
+        'The ONC non-interruptive list (Phansalkar 2013, pair 23) counts ACE inhibitor + ARB among pairs that need no interruptive alert; ' +
+        'hookwise still shows a warning card (not a hard stop) because the combination is rarely intended (design choice, README §1b).',
+    },
+  };
+
+  // ---------- ONC non-interruptive DDI list (Phansalkar 2013, README §1b) ----------
+  // Shipped as data. Members: only those with a VERIFIED RxCUI; rows the research flags "exclude" are dropped;
+  // class-only rows (acetaminophen, niacin, vitamin E, omeprazole as a class) are listed by name, not matched.
+  // Cards: only pairs with a `card` entry (a short monitoring note helps); the rest stay silent by design.
+  const f7 = 'onc_noninterruptive_ddi_members.csv';
+  const NI_PAIRS = [
+    'ACE inhibitors–salicylates', 'niacin–statins', 'β-blockers–SSRIs', 'iron salts–PPIs', 'thiazides–ACE inhibitors',
+    'thyroid hormones–calcium salts', 'thyroid hormones–statins', 'thiazides–NSAIDs', 'β-blockers–thyroid hormones',
+    'tacrolimus/sirolimus/everolimus–corticosteroids', 'antacids–oral corticosteroids', 'bisphosphonates–calcium salts',
+    'vitamin B12–omeprazole', 'folic acid–methotrexate', 'sulfonylureas–ACE inhibitors', 'iron salts–thyroid hormones',
+    'anticoagulants–corticosteroids', 'anticoagulants–acetaminophen', 'antacids–oral iron', 'anticoagulants–PPIs',
+    'PPIs–imidazole antifungals', 'β-blockers–oral calcium salts', 'ACE inhibitors–ARBs', 'anticoagulants–statins',
+    'omeprazole–benzodiazepines', 'anticoagulants–vitamin E', 'oral zinc–oral quinolones', 'NSAIDs–β-blockers',
+    'clopidogrel–salicylates', 'oral contraceptives–corticosteroids', 'β-blockers–dihydropyridine CCBs',
+    'corticosteroids–anticholinesterases', 'ACE inhibitors–NSAIDs',
+  ];
+  const niRows = read(f7);
+  const NI_CARDS: Record<number, Record<string, unknown>> = {
+    33: {
+      indicator: 'info',
+      summary: 'ACE inhibitor + NSAID: check blood pressure, kidney function and potassium',
+      note:
+        'NSAIDs can blunt the blood-pressure effect of ACE inhibitors and, together with them, reduce kidney function and raise potassium, ' +
+        'most in older, volume-depleted or CKD patients (and with a diuretic: the "triple whammy"). Usually acceptable: check blood pressure, ' +
+        'creatinine and potassium after starting.',
+      noteBasis:
+        'hookwise summary of the NSAID interaction in US ACE inhibitor labels, written from memory and not re-read when compiled (UNVERIFIED); ' +
+        'the "triple whammy" is a design judgement of the research notes (README §1b), not from the paper',
+      excludeIngredients: ['aspirin', 'salsalate', 'diflunisal'],
+      excludeWhy:
+        'salicylates belong to pair 1 (ACE inhibitors–salicylates, silent: low-dose aspirin with an ACE inhibitor is routine); the transcribed ' +
+        'pair 1 has no usable salicylate member (its rows are flagged "exclude"), so the salicylates in the NSAID list are named here',
+      why: 'a short monitoring note helps and nothing else in hookwise covers it',
+    },
+  };
+  const nonInterruptive = {
+    notes:
+      'All 33 pairs of the ONC non-interruptive list are shipped as data. Cards only for pairs with `card` (info): pair 33 ACE inhibitor + NSAID. ' +
+      'Silent by design: pair 23 ACE inhibitor + ARB (covered by the dual RAAS duplicate-therapy card); pairs whose co-prescription is routine ' +
+      'or intended (clopidogrel + aspirin, anticoagulant + statin/PPI, beta-blocker + dihydropyridine CCB, folic acid + methotrexate, ...); ' +
+      'absorption/timing pairs (iron, calcium, zinc, antacids, thyroid hormones, bisphosphonates) where a card at ordering adds no action; ' +
+      'class-only members (acetaminophen, niacin, vitamin E) that have no ingredient to match. The pair list was not checked line by line against the paper.',
+    source: {
+      citation:
+        'Phansalkar S, van der Sijs H, Tucker AD, et al. Drug–drug interactions that should be non-interruptive in order to reduce alert fatigue ' +
+        'in electronic health records. J Am Med Inform Assoc 2013;20(3):489–93. doi:10.1136/amiajnl-2012-001089',
+      doi: '10.1136/amiajnl-2012-001089',
+      url: 'https://doi.org/10.1136/amiajnl-2012-001089',
+      transcription: 'dbmi-pitt/public-PDDI-analysis, ONC Non-interuptive List_Imported.xlsx (shared/knowledge onc_noninterruptive_ddi_members.csv)',
+    },
+    pairs: NI_PAIRS.map((name, i) => {
+      const seq = i + 1;
+      const rows = niRows.filter((r) => Number(col(r, 'pair_id', f7)) === seq);
+      if (rows.length === 0) throw new Error(`${f7}: pair ${seq} has no rows`);
+      const side = (s: string): { classLabel: string; members: Array<Record<string, string>>; classOnly: string[]; unshipped: number } => {
+        const sideRows = rows.filter((r) => col(r, 'side', f7) === s);
+        const members: Array<Record<string, string>> = [];
+        const classOnly: string[] = [];
+        let unshipped = 0;
+        for (const r of sideRows) {
+          const ingredient = normName(col(r, 'ingredient', f7));
+          if (/\bexclude\b/i.test(col(r, 'note', f7))) continue;
+          if (!ingredient) {
+            classOnly.push(col(r, 'class_label', f7));
+            continue;
+          }
+          if (!isVerified(col(r, 'rxcui_status', f7)) || !r.rxcui_ingredient) {
+            unshipped++;
+            continue;
+          }
+          if (!members.some((m) => m.ingredient === ingredient)) members.push({ ingredient, rxcui: r.rxcui_ingredient });
+        }
+        return { classLabel: sideRows[0]?.class_label ?? '', members, classOnly, unshipped };
+      };
+      const o = side('object');
+      const p = side('precipitant');
+      const entry: Record<string, unknown> = {
+        id: `onc-ni-${String(seq).padStart(2, '0')}`,
+        seq,
+        name,
+        objectClass: o.classLabel,
+        precipitantClass: p.classLabel,
+        object: o.members,
+        precipitant: p.members,
+        membersNotShipped: o.unshipped + p.unshipped,
+      };
+      const classOnly = [...o.classOnly, ...p.classOnly];
+      if (classOnly.length) entry.classOnly = classOnly;
+      const card = NI_CARDS[seq];
+      if (card) entry.card = card;
+      return entry;
+    }),
+  };
+
   // ---------- remaining tables feed the ingredient index ----------
   for (const r of read('onc_noninterruptive_ddi_members.csv')) {
     addIngredient(r.ingredient ?? '', r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', 'onc_noninterruptive_ddi_members.csv');
@@ -538,6 +702,8 @@ const ALLERGY_CITATION =
     ['ingredients.json', ingredients],
     ['patient-view-lab-rules.json', labRules],
     ['beers-2023.json', beers],
+    ['duplicate-therapy.json', duplicateTherapy],
+    ['onc-noninterruptive-ddi.json', nonInterruptive],
   ];
   for (const [name, content] of files) {
     const stamped = { knowledgeVersion: KNOWLEDGE_VERSION, ...(content as Record<string, unknown>) };
@@ -561,6 +727,11 @@ const ALLERGY_CITATION =
     ingredientsWithRxcui: ingredients.ingredients.filter((i) => 'rxcui' in i).length,
     potassiumRaisingDrugs: potassiumRaising.length,
     beersEntries: beersEntries.length,
+    duplicateClasses: duplicateTherapy.classes.length,
+    duplicateClassMembers: duplicateTherapy.classes.reduce((n, c) => n + c.members.length, 0),
+    nonInterruptivePairs: nonInterruptive.pairs.length,
+    nonInterruptiveMembers: nonInterruptive.pairs.reduce((n, p) => n + (p.object as unknown[]).length + (p.precipitant as unknown[]).length, 0),
+    nonInterruptiveCardPairs: nonInterruptive.pairs.filter((p) => p.card).length,
   };
   process.stdout.write(`knowledge ${KNOWLEDGE_VERSION} written to ${outDir}: ${JSON.stringify(counts)}\n`);
 }

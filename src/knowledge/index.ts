@@ -162,6 +162,69 @@ const beersSchema = z.object({
   entries: z.array(beersEntrySchema).min(1),
 });
 
+const dupMemberSchema = z.object({ ingredient: nonEmpty, aliases: z.array(nonEmpty).optional(), rxcui: rxcui.optional() });
+
+const dupClassSchema = z.object({
+  id: nonEmpty,
+  label: nonEmpty,
+  sourceClass: nonEmpty,
+  indicator: z.enum(['info', 'warning']),
+  rationale: nonEmpty,
+  atcGroupReference: z.array(nonEmpty),
+  members: z.array(dupMemberSchema).min(1),
+  unverifiedMembers: z.array(nonEmpty).optional(),
+});
+
+const duplicateTherapySchema = z.object({
+  ...stampedShape,
+  source: nonEmpty,
+  classes: z.array(dupClassSchema).min(1),
+  dualRaas: z.object({
+    id: nonEmpty,
+    classes: z.tuple([nonEmpty, nonEmpty]),
+    indicator,
+    consequence: nonEmpty,
+    management: nonEmpty,
+    evidence: nonEmpty,
+    evidenceVerification: nonEmpty,
+    nonInterruptiveNote: nonEmpty,
+  }),
+});
+
+const niMemberSchema = z.object({ ingredient: nonEmpty, rxcui });
+
+const niPairSchema = z.object({
+  id: nonEmpty,
+  seq: z.number().int().positive(),
+  name: nonEmpty,
+  objectClass: nonEmpty,
+  precipitantClass: nonEmpty,
+  object: z.array(niMemberSchema),
+  precipitant: z.array(niMemberSchema),
+  membersNotShipped: z.number().int().nonnegative(),
+  classOnly: z.array(nonEmpty).optional(),
+  card: z
+    .object({
+      indicator: z.literal('info'),
+      summary: nonEmpty.max(139),
+      note: nonEmpty,
+      noteBasis: nonEmpty,
+      excludeIngredients: z.array(nonEmpty).optional(),
+      excludeWhy: z.string().optional(),
+      why: nonEmpty,
+    })
+    .optional(),
+});
+
+const nonInterruptiveSchema = z.object({
+  ...stampedShape,
+  source: z.object({ citation: nonEmpty, doi: nonEmpty, url: z.url(), transcription: nonEmpty }),
+  pairs: z.array(niPairSchema).min(1),
+});
+
+export type DuplicateClass = z.infer<typeof dupClassSchema>;
+export type DualRaasRule = z.infer<typeof duplicateTherapySchema>['dualRaas'];
+export type NonInterruptivePair = z.infer<typeof niPairSchema>;
 export type DdiMember = z.infer<typeof ddiMemberSchema>;
 export type DdiPair = z.infer<typeof ddiPairSchema>;
 export type AllergyClass = z.infer<typeof allergyClassSchema>;
@@ -202,6 +265,10 @@ export interface Knowledge {
   labRules: LabRules;
   /** AGS Beers Criteria 2023, VERIFIED criteria only (beers-2023.json). */
   beers: BeersCriteria;
+  /** Therapeutic classes for duplicate therapy and the dual RAAS rule (duplicate-therapy.json). */
+  duplicateTherapy: { source: string; classes: DuplicateClass[]; dualRaas: DualRaasRule };
+  /** ONC non-interruptive DDI list (Phansalkar 2013); cards only for pairs with `card` (onc-noninterruptive-ddi.json). */
+  nonInterruptive: { citation: string; doi: string; url: string; pairs: NonInterruptivePair[] };
   labs: {
     system: 'http://loinc.org';
     groups: Record<string, LabCode[]>;
@@ -275,6 +342,8 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     'ingredients.json',
     'patient-view-lab-rules.json',
     'beers-2023.json',
+    'duplicate-therapy.json',
+    'onc-noninterruptive-ddi.json',
   ];
   for (const f of required) {
     if (!manifest.files.includes(f)) throw new KnowledgeError('manifest.json', `does not list ${f}`);
@@ -286,6 +355,8 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   const ing = readJson(dir, 'ingredients.json', ingredientsSchema);
   const labRules = readJson(dir, 'patient-view-lab-rules.json', labRulesSchema);
   const beers = readJson(dir, 'beers-2023.json', beersSchema);
+  const duplicateTherapy = readJson(dir, 'duplicate-therapy.json', duplicateTherapySchema);
+  const nonInterruptive = readJson(dir, 'onc-noninterruptive-ddi.json', nonInterruptiveSchema);
   const stampedFiles: Array<[string, { knowledgeVersion: string }]> = [
     ['onc-high-priority-ddi.json', ddi],
     ['allergy-classes.json', allergy],
@@ -294,6 +365,8 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     ['ingredients.json', ing],
     ['patient-view-lab-rules.json', labRules],
     ['beers-2023.json', beers],
+    ['duplicate-therapy.json', duplicateTherapy],
+    ['onc-noninterruptive-ddi.json', nonInterruptive],
   ];
   for (const [file, content] of stampedFiles) {
     if (content.knowledgeVersion !== manifest.version) {
@@ -327,6 +400,18 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     add(e.ingredient, e.rxcui);
     for (const a of e.aliases ?? []) add(a, e.rxcui);
   }
+  for (const c of duplicateTherapy.classes) {
+    for (const m of c.members) {
+      add(m.ingredient, m.rxcui);
+      for (const a of m.aliases ?? []) add(a, m.rxcui);
+    }
+  }
+  for (const id of duplicateTherapy.dualRaas.classes) {
+    if (!duplicateTherapy.classes.some((c) => c.id === id)) {
+      throw new KnowledgeError('duplicate-therapy.json', `dualRaas names unknown class ${id}`);
+    }
+  }
+  for (const p of nonInterruptive.pairs) for (const m of [...p.object, ...p.precipitant]) add(m.ingredient, m.rxcui);
   for (const m of ing.multiIngredient) {
     if (!byRxcui.has(m.rxcui)) byRxcui.set(m.rxcui, m.ingredients.map((n) => n.toLowerCase()));
   }
@@ -346,6 +431,8 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     renal,
     labRules: { potassium: labRules.potassium, warfarinInr: labRules.warfarinInr },
     beers: { minimumAge: beers.minimumAge, citation: beers.citation, doi: beers.doi, url: beers.url, entries: beers.entries },
+    duplicateTherapy: { source: duplicateTherapy.source, classes: duplicateTherapy.classes, dualRaas: duplicateTherapy.dualRaas },
+    nonInterruptive: { citation: nonInterruptive.source.citation, doi: nonInterruptive.source.doi, url: nonInterruptive.source.url, pairs: nonInterruptive.pairs },
     labs: { system: labs.system, groups: labs.groups },
     ingredients: {
       list: [...byName.values()],

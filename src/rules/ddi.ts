@@ -2,7 +2,7 @@
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
 import { resourceKey } from '../knowledge/fhir.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
-import type { DdiMember, DdiPair, Knowledge } from '../knowledge/index.js';
+import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/match.js';
 import { type MedicationLookup, type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/medications.js';
 import {
@@ -19,6 +19,55 @@ export interface DdiInput {
   drafts: ResolvedMedication[];
   active: ResolvedMedication[];
   knowledge: Knowledge;
+  /**
+   * order-select: the selected drafts. Only pairs that involve one of them are reported (a selected draft with an
+   * active medication or with any other draft); two non-selected drafts, or a non-selected draft with an active
+   * medication, give nothing. Absent (order-sign): every draft is in focus.
+   */
+  focus?: ReadonlySet<ResolvedMedication>;
+  /** Card wording for the drafts: "Order being signed" (default) or "Selected order" / "Other draft order". */
+  hook?: 'order-select' | 'order-sign';
+}
+
+/**
+ * The comparisons a drug-pair rule makes: each draft in focus with each active medication (not the same resource),
+ * and each pair of drafts of which at least one is in focus. `isDraft` says whether `other` is a draft.
+ */
+export function comparisons(
+  drafts: ResolvedMedication[],
+  active: ResolvedMedication[],
+  focus?: ReadonlySet<ResolvedMedication>,
+): Array<{ draft: ResolvedMedication; other: ResolvedMedication; isDraft: boolean }> {
+  const inFocus = (d: ResolvedMedication): boolean => !focus || focus.has(d);
+  const draftIds = new Set(drafts.map((d) => d.id).filter((id): id is string => id !== undefined));
+  const others = active.filter((m) => m.id === undefined || !draftIds.has(m.id));
+  const out: Array<{ draft: ResolvedMedication; other: ResolvedMedication; isDraft: boolean }> = [];
+  drafts.forEach((d, i) => {
+    if (inFocus(d)) for (const m of others) out.push({ draft: d, other: m, isDraft: false });
+    for (const d2 of drafts.slice(i + 1)) {
+      if (d.id !== undefined && d.id === d2.id) continue; // the same order listed twice
+      if (inFocus(d)) out.push({ draft: d, other: d2, isDraft: true });
+      else if (inFocus(d2)) out.push({ draft: d2, other: d, isDraft: true });
+    }
+  });
+  return out;
+}
+
+/** Card lines naming the drafts and medications involved, worded for the hook. */
+export function involvedLines(
+  drafts: ResolvedMedication[],
+  others: ResolvedMedication[],
+  hook: 'order-select' | 'order-sign' = 'order-sign',
+  focus?: ReadonlySet<ResolvedMedication>,
+): string[] {
+  const lines: string[] = [];
+  const ref = (m: ResolvedMedication): string => `${md(medicationLabel(m))}${m.key ? ` (${md(m.key)})` : ''}`;
+  for (const d of drafts) {
+    const role = hook === 'order-sign' ? 'Order being signed' : !focus || focus.has(d) ? 'Selected order' : 'Other draft order';
+    lines.push(`- ${role}: ${ref(d)}`);
+  }
+  for (const o of others) lines.push(`- Active medication: ${ref(o)}`);
+  return lines;
 }
 
 interface Side {
@@ -106,12 +155,10 @@ function finalise(hit: PairHit): PairHit {
   return { ...hit, indicator: applyConfidence(hit.indicator, worst), textOnly: worst === 'text' };
 }
 
-export function findDdi({ drafts, active, knowledge }: DdiInput): Card[] {
-  const draftIds = new Set(drafts.map((d) => d.id).filter((id): id is string => id !== undefined));
-  const others = active.filter((m) => m.id === undefined || !draftIds.has(m.id));
+export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
   const findings = new Map<string, Finding>();
 
-  const record = (draft: ResolvedMedication, other: ResolvedMedication, isDraft: boolean): void => {
+  for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
     for (const hit of hitsBetween(draft, other, knowledge.ddi.pairs)) {
       const key = [hit.object.ingredient, hit.precipitant.ingredient].sort().join('+');
       let f = findings.get(key);
@@ -127,14 +174,9 @@ export function findDdi({ drafts, active, knowledge }: DdiInput): Card[] {
         f.others.push({ med: other, isDraft });
       }
     }
-  };
+  }
 
-  drafts.forEach((d, i) => {
-    for (const m of others) record(d, m, false);
-    for (const d2 of drafts.slice(i + 1)) record(d, d2, true);
-  });
-
-  return [...findings.values()].map((f) => ddiCard(f, knowledge));
+  return [...findings.values()].map((f) => ddiCard(f, knowledge, hook, focus));
 }
 
 /**
@@ -146,7 +188,7 @@ export function contraindicatedWhenCritical(management: string): boolean {
   return /contraindicated|do not combine/i.test(management) && !/^avoid/i.test(management) && !/rather than contraindicated/i.test(management);
 }
 
-function ddiCard(f: Finding, k: Knowledge): Card {
+function ddiCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-sign' = 'order-sign', focus?: ReadonlySet<ResolvedMedication>): Card {
   const hits = f.hits.map(finalise).sort((a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || a.pair.seq - b.pair.seq);
   const primary = hits[0]!;
   const indicator = primary.indicator;
@@ -184,13 +226,13 @@ function ddiCard(f: Finding, k: Knowledge): Card {
     lines.push('');
   }
   lines.push('Involved:');
-  for (const d of f.drafts) lines.push(`- Order being signed: ${md(medicationLabel(d))}${d.key ? ` (${md(d.key)})` : ''}`);
-  for (const o of f.others) lines.push(`- Active medication: ${md(medicationLabel(o.med))}${o.med.key ? ` (${md(o.med.key)})` : ''}`);
+  lines.push(...involvedLines(f.drafts, f.others.map((o) => o.med), hook, focus));
   lines.push('');
   lines.push(`Source: ${md(k.ddi.citation)}. hookwise knowledge ${k.version}.`);
 
   const suggestions: Suggestion[] = [];
   for (const d of f.drafts) {
+    if (focus && !focus.has(d)) continue; // order-select: offer to remove the selected order, not the others
     const resourceId = resourceKey(d.resource);
     if (!resourceId) continue;
     const drug = d.ingredients.find((i) => i.name === primary.object.ingredient || i.name === primary.precipitant.ingredient)?.name ?? medicationLabel(d);
@@ -220,4 +262,68 @@ function ddiCard(f: Finding, k: Knowledge): Card {
 
 export function resolveAll(resources: unknown[], k: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {
   return resources.map((r) => resolveMedication(r, k, lookup));
+}
+
+// ---------- ONC non-interruptive list (Phansalkar 2013): info cards for the few pairs chosen in knowledge ----------
+
+function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: IngredientMatch): boolean {
+  return list.some((m) => m.ingredient === ing.name || m.rxcui === ing.rxcui);
+}
+
+/**
+ * Info cards for the pairs of the ONC non-interruptive list that carry a `card` in knowledge (pair 33, ACE
+ * inhibitor + NSAID); every other pair stays silent by design (knowledge/README.md). Members of the pair named by
+ * `excludeIngredients` (the salicylates, pair 1) never trigger the card. Same comparisons as findDdi.
+ */
+export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
+  const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
+  const findings = new Map<string, { pair: DdiPairNi; a: string; b: string; textOnly: boolean; drafts: ResolvedMedication[]; others: ResolvedMedication[] }>();
+  for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
+    for (const pair of pairs) {
+      const isExcluded = (ing: IngredientMatch): boolean => (pair.card?.excludeIngredients ?? []).includes(ing.name);
+      for (const [x, y] of [
+        [draft, other],
+        [other, draft],
+      ] as const) {
+        for (const oi of x.ingredients) {
+          if (!niMember(pair.object, oi) || isExcluded(oi)) continue;
+          for (const pi of y.ingredients) {
+            if (pi.name === oi.name || !niMember(pair.precipitant, pi) || isExcluded(pi)) continue;
+            const key = `${pair.id}:${oi.name}+${pi.name}`;
+            let f = findings.get(key);
+            if (!f) {
+              f = { pair, a: oi.name, b: pi.name, textOnly: true, drafts: [], others: [] };
+              findings.set(key, f);
+            }
+            if (oi.confidence !== 'text' && pi.confidence !== 'text') f.textOnly = false;
+            if (!f.drafts.includes(draft)) f.drafts.push(draft);
+            if (isDraft) {
+              if (!f.drafts.includes(other)) f.drafts.push(other);
+            } else if (!f.others.includes(other)) f.others.push(other);
+          }
+        }
+      }
+    }
+  }
+  return [...findings.values()].map((f) => {
+    const card = f.pair.card!;
+    const lines = [
+      `**${md(f.a)} + ${md(f.b)}**: ${md(f.pair.name)} (ONC non-interruptive list, pair ${f.pair.seq}: shown as information only, no action required)`,
+      '',
+      `- ${md(card.note)}`,
+      `- Basis of the note: ${md(card.noteBasis)}.`,
+    ];
+    if (f.textOnly) lines.push('- Matched by name, not by code: confirm the medication.');
+    lines.push('', 'Involved:', ...involvedLines(f.drafts, f.others, hook, focus), '');
+    lines.push(`Source: ${md(knowledge.nonInterruptive.citation)}. hookwise knowledge ${knowledge.version}.`);
+    const draftKeys = f.drafts.map((d) => d.key).filter((k): k is string => k !== undefined);
+    return {
+      finding: { key: `ddi-ni:${[f.a, f.b].sort().join('+')}`, ...(draftKeys.length ? { drafts: draftKeys } : {}) },
+      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= 139 ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
+      detail: lines.join('\n'),
+      indicator: card.indicator,
+      source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },
+      links: [{ label: 'Phansalkar 2013 (JAMIA)', url: knowledge.nonInterruptive.url, type: 'absolute' }],
+    } satisfies Card;
+  });
 }

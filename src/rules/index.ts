@@ -3,16 +3,20 @@
 //
 // Prefetch keys read (a key's value may be a Bundle, null for "no data", or absent when not obtained):
 //   patient-view: medications (active MedicationRequest Bundle), egfr (eGFR Observations, last 365 days)
-//   order-select: allergies (AllergyIntolerance Bundle), draftMedications (optional: Medications drafts reference)
+//   order-select: allergies (AllergyIntolerance Bundle), draftMedications (optional: Medications drafts reference),
+//                 medications (optional: active MedicationRequest Bundle), medicationRefs (optional, as below)
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
 import type { DecisionInput } from '../cds/hook-module.js';
-import type { Card, HookData, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
+import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
 import { bundleResources, resourceKey, str } from '../knowledge/fhir.js';
 import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication } from '../knowledge/medications.js';
 import { findAllergyConflicts } from './allergy.js';
-import { findDdi } from './ddi.js';
+import { kidneyFunction } from '../knowledge/crcl.js';
+import { renalDosingCards } from './renal-dosing.js';
+import { findDdi, findNonInterruptive } from './ddi.js';
+import { findDuplicateTherapy } from './duplicate-therapy.js';
 import { beersCards } from './beers.js';
 import { indicatorRank } from './cards.js';
 import { potassiumCards } from './potassium.js';
@@ -49,20 +53,36 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const { context, data, knowledge } = input;
   const selections = Array.isArray(context.selections) ? context.selections.filter((s): s is string => typeof s === 'string') : [];
   if (selections.length === 0) return [];
-  const allergiesValue = dataValue(data, 'allergies');
-  if (!allergiesValue) return [];
-  const allergies = activeAllergies(allergiesValue, knowledge);
-  if (allergies.length === 0) return [];
-  const drafts = bundleResources(context.draftOrders);
-  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'));
-  const selected = drafts.filter((r) => {
-    if (!isMedicationResource(r)) return false;
+  const medsValue = dataValue(data, 'medications');
+  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue, dataValue(data, 'medicationRefs'));
+  const isSelected = (r: JsonObject): boolean => {
     const key = resourceKey(r);
     const id = str(r.id);
     return selections.some((s) => s === key || (!s.includes('/') && s === id));
-  });
-  const orders = selected.map((r) => resolveMedication(r, knowledge, lookup)).filter((m) => m.ingredients.length > 0);
-  return findAllergyConflicts(orders, allergies, knowledge);
+  };
+  const drafts = bundleResources(context.draftOrders)
+    .filter(isMedicationResource)
+    .map((r) => ({ r, m: resolveMedication(r, knowledge, lookup) }))
+    .filter((x) => x.m.ingredients.length > 0);
+  const selected = drafts.filter((x) => isSelected(x.r)).map((x) => x.m);
+  if (selected.length === 0) return [];
+  const cards: Card[] = [];
+  const allergiesValue = dataValue(data, 'allergies');
+  if (allergiesValue) {
+    const allergies = activeAllergies(allergiesValue, knowledge);
+    if (allergies.length > 0) cards.push(...findAllergyConflicts(selected, allergies, knowledge));
+  }
+  // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
+  // not selected are left to their own selection (or to order-sign).
+  const focus = new Set(selected);
+  const all = drafts.map((x) => x.m);
+  const active = activeMedicationResources(medsValue)
+    .map((r) => resolveMedication(r, knowledge, lookup))
+    .filter((m) => m.ingredients.length > 0);
+  const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const };
+  cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
+  cards.push(...renalDosingCards(selected, kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, { activeMedications: active }));
+  return byIndicator(cards);
 }
 
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
@@ -77,5 +97,17 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const active = activeMedicationResources(medsValue)
     .map((r) => resolveMedication(r, knowledge, lookup))
     .filter((m) => m.ingredients.length > 0);
-  return findDdi({ drafts, active, knowledge });
+  const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
+  const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
+  return byIndicator([
+    ...findDdi(pairInput),
+    ...findDuplicateTherapy(pairInput),
+    ...findNonInterruptive(pairInput),
+    ...renalDosingCards(drafts, kidney, knowledge, input.now, { activeMedications: active }),
+  ]);
+}
+
+/** Most urgent first; the order within a tier is the rules' order. */
+function byIndicator(cards: Card[]): Card[] {
+  return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
 }

@@ -31,7 +31,8 @@ describe('GET /cds-services', () => {
     const byId = Object.fromEntries((res.body.services as Array<Record<string, any>>).map((s) => [s.id, s]));
     expect(byId['patient-view'].usageRequirements).toContain('system/MedicationRequest.read system/Observation.read system/Patient.read');
     expect(byId['order-select'].usageRequirements).toContain('system/AllergyIntolerance.read');
-    expect(byId['order-select'].usageRequirements).not.toContain('Observation');
+    expect(byId['order-select'].usageRequirements).toContain('system/Observation.read system/Patient.read');
+    expect(byId['patient-view'].usageRequirements).not.toContain('AllergyIntolerance');
     expect(byId['order-sign'].usageRequirements).toContain('system/MedicationRequest.s');
   });
 

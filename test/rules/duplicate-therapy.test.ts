@@ -1,0 +1,170 @@
+import { describe, it, expect } from '@jest/globals';
+import type { Card, JsonObject, OrderSelectContext, OrderSignContext } from '../../src/cds/types.js';
+import { decideOrderSelect, decideOrderSign } from '../../src/rules/index.js';
+import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
+
+const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+function sign(drafts: JsonObject[], active: JsonObject[]): Card[] {
+  const context: OrderSignContext = { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) };
+  return decideOrderSign({ context, data: data({ medications: bundle(...active) }), knowledge: knowledge(), now: NOW });
+}
+
+function select(drafts: JsonObject[], selections: string[], active: JsonObject[]): Card[] {
+  const context: OrderSelectContext = { userId: 'Practitioner/1', patientId: 'pat-1', selections, draftOrders: draftOrders(...drafts) };
+  return decideOrderSelect({ context, data: data({ allergies: bundle(), medications: bundle(...active) }), knowledge: knowledge(), now: NOW });
+}
+
+const draft = (id: string, display: string, extra: JsonObject = {}): JsonObject => medRequest(id, display, 'draft', extra);
+const keys = (cards: Card[]): string[] => cards.map((c) => c.finding?.key ?? '');
+
+describe('duplicate therapy: same ingredient', () => {
+  it('a draft of an active ingredient: warning that offers to remove the new draft', () => {
+    const cards = sign([draft('d-simva', 'Simvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin')]);
+    expect(cards).toHaveLength(1);
+    const c = cards[0]!;
+    expect(c.indicator).toBe('warning');
+    expect(c.summary).toBe('Duplicate therapy: simvastatin is already an active medication');
+    expect(c.finding).toEqual({ key: 'duplicate-ingredient:simvastatin', drafts: ['MedicationRequest/d-simva'] });
+    expect(c.detail).toContain('MedicationRequest/med-simvastatin');
+    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.source.topic?.code).toBe('duplicate-therapy');
+    expect(c.selectionBehavior).toBe('at-most-one');
+    expect(c.suggestions).toEqual([
+      { label: 'Remove the new simvastatin order', actions: [{ type: 'delete', description: 'Remove the new simvastatin order', resourceId: 'MedicationRequest/d-simva' }] },
+    ]);
+    for (const r of c.overrideReasons ?? []) expect(r.display).toBeTruthy();
+  });
+
+  it('two drafts of one ingredient: one card, removing the second draft only', () => {
+    const cards = sign([draft('d-1', 'Simvastatin 20 MG Oral Tablet'), draft('d-2', 'Simvastatin 40 MG Oral Tablet')], []);
+    expect(cards.map((c) => c.summary)).toEqual(['Duplicate therapy: simvastatin is ordered twice']);
+    expect(cards[0]!.finding?.drafts).toEqual(['MedicationRequest/d-1', 'MedicationRequest/d-2']);
+    expect(cards[0]!.suggestions?.map((s) => s.actions?.[0]?.resourceId)).toEqual(['MedicationRequest/d-2']);
+  });
+
+  it('a combination product against the same combination: one card naming both ingredients', () => {
+    const combo = 'Amlodipine 5 MG / Benazepril hydrochloride 10 MG Oral Capsule';
+    const cards = sign([draft('d-combo', combo)], [medRequest('a-combo', combo)]);
+    expect(keys(cards)).toEqual(['duplicate-ingredient:amlodipine+benazepril']);
+  });
+
+  it('near miss: a combination product alone is not a duplicate of itself', () => {
+    expect(sign([draft('d-combo', 'Amlodipine 5 MG / Benazepril hydrochloride 10 MG Oral Capsule')], [])).toEqual([]);
+  });
+
+  it('near miss: an inactive medication of the same ingredient', () => {
+    expect(sign([draft('d-simva', 'Simvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin', { status: 'stopped' })])).toEqual([]);
+  });
+
+  it('near miss: the same order (same id) in drafts and the active list', () => {
+    expect(sign([fixture('medication-request-simvastatin', { status: 'draft' })], [fixture('medication-request-simvastatin')])).toEqual([]);
+  });
+
+  it('near miss: a renewal whose priorPrescription names the active order', () => {
+    const renewal = draft('d-renew', 'Simvastatin 20 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/med-simvastatin' } });
+    expect(sign([renewal], [fixture('medication-request-simvastatin')])).toEqual([]);
+    const absolute = draft('d-renew', 'Simvastatin 20 MG Oral Tablet', { priorPrescription: { reference: 'https://ehr.example.org/fhir/MedicationRequest/med-simvastatin' } });
+    expect(sign([absolute], [fixture('medication-request-simvastatin')])).toEqual([]);
+  });
+
+  it('a renewal of one order still counts against a second active order of the same drug', () => {
+    const renewal = draft('d-renew', 'Simvastatin 20 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/med-simvastatin' } });
+    const cards = sign([renewal], [fixture('medication-request-simvastatin'), medRequest('other-simva', 'Simvastatin 10 MG Oral Tablet')]);
+    expect(keys(cards)).toEqual(['duplicate-ingredient:simvastatin']);
+    expect(cards[0]!.detail).toContain('MedicationRequest/other-simva');
+    expect(cards[0]!.detail).not.toContain('MedicationRequest/med-simvastatin');
+  });
+
+  it('a name-only match drops one tier and says so', () => {
+    const text = { ...draft('d-text', 'x'), medicationCodeableConcept: { text: 'simvastatin 40mg' } };
+    const cards = sign([text], [fixture('medication-request-simvastatin')]);
+    expect(cards.map((c) => c.indicator)).toEqual(['info']);
+    expect(cards[0]!.detail).toContain('Matched by name');
+  });
+});
+
+describe('duplicate therapy: knowledge', () => {
+  it('ships the 14 classes; codes only where VERIFIED (apixaban and edoxaban by name)', () => {
+    const classes = knowledge().duplicateTherapy.classes;
+    expect(classes.map((c) => c.id)).toHaveLength(14);
+    const oac = classes.find((c) => c.id === 'oral-anticoagulant')!;
+    expect(oac.members.find((m) => m.ingredient === 'apixaban')?.rxcui).toBeUndefined();
+    expect(oac.members.find((m) => m.ingredient === 'warfarin')?.rxcui).toBe('11289');
+    expect(classes.filter((c) => c.indicator === 'warning').map((c) => c.id).sort()).toEqual(['lmwh', 'oral-anticoagulant', 'p2y12']);
+  });
+});
+
+describe('duplicate therapy: same class', () => {
+  it('two oral anticoagulants: warning with bleeding wording', () => {
+    const riva = { ...draft('d-riva', 'x'), medicationCodeableConcept: { coding: [{ system: RX, code: '1114195' }], text: 'Xarelto' } };
+    const cards = sign([riva], [fixture('medication-request-warfarin')]);
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.indicator).toBe('warning');
+    expect(cards[0]!.summary).toBe('Two oral anticoagulants: rivaroxaban + warfarin, serious bleeding risk (already active)');
+    expect(cards[0]!.finding?.key).toBe('duplicate-class:oral-anticoagulant:rivaroxaban+warfarin');
+  });
+
+  it('two P2Y12 inhibitors in two drafts: warning', () => {
+    const cards = sign([draft('d-clop', 'clopidogrel 75 MG Oral Tablet'), draft('d-tica', 'ticagrelor 90 MG Oral Tablet')], []);
+    expect(cards.map((c) => [c.indicator, c.finding?.key])).toEqual([['warning', 'duplicate-class:p2y12:clopidogrel+ticagrelor']]);
+  });
+
+  it('two statins: info', () => {
+    const cards = sign([draft('d-atorva', 'atorvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin')]);
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['info', 'Same class: two statins, atorvastatin + simvastatin (already active)']]);
+    expect(cards[0]!.detail).toContain('C10AA');
+  });
+
+  it('near miss: different classes (a statin and a PPI) give no duplicate card', () => {
+    expect(sign([draft('d-omep', 'omeprazole 20 MG Delayed Release Oral Capsule')], [fixture('medication-request-simvastatin')])).toEqual([]);
+  });
+
+  it('near miss: an inactive member of the class', () => {
+    expect(sign([draft('d-atorva', 'atorvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin', { status: 'completed' })])).toEqual([]);
+  });
+});
+
+describe('dual RAAS blockade', () => {
+  it('ARB draft with an active ACE inhibitor: a separate warning, not a class duplicate', () => {
+    const cards = sign([draft('d-losartan', 'losartan potassium 50 MG Oral Tablet')], [fixture('medication-request-lisinopril')]);
+    expect(cards).toHaveLength(1);
+    const c = cards[0]!;
+    expect(c.indicator).toBe('warning');
+    expect(c.summary).toBe('Dual RAAS blockade: lisinopril (ACE inhibitor) + losartan (ARB)');
+    expect(c.finding?.key).toBe('dual-raas:lisinopril+losartan');
+    expect(c.detail).toContain('ONTARGET');
+    expect(c.detail).toContain('recalled');
+    expect(c.source.label).toBe('hookwise: dual RAAS blockade');
+  });
+
+  it('near miss: two ARBs are a class duplicate (info), not dual RAAS', () => {
+    const cards = sign([draft('d-losartan', 'losartan potassium 50 MG Oral Tablet')], [medRequest('a-valsartan', 'valsartan 80 MG Oral Tablet')]);
+    expect(keys(cards)).toEqual(['duplicate-class:arb:losartan+valsartan']);
+    expect(cards[0]!.indicator).toBe('info');
+  });
+});
+
+describe('duplicate therapy at order-select', () => {
+  it('a selected draft against an active medication', () => {
+    const cards = select([draft('d-simva', 'Simvastatin 40 MG Oral Tablet')], ['MedicationRequest/d-simva'], [fixture('medication-request-simvastatin')]);
+    expect(keys(cards)).toEqual(['duplicate-ingredient:simvastatin']);
+    expect(cards[0]!.detail).toContain('Selected order');
+  });
+
+  it('a selected draft against a draft that is not selected: the selected one is offered for removal', () => {
+    const cards = select(
+      [draft('d-1', 'Simvastatin 20 MG Oral Tablet'), draft('d-2', 'Simvastatin 40 MG Oral Tablet')],
+      ['MedicationRequest/d-2'],
+      [],
+    );
+    expect(keys(cards)).toEqual(['duplicate-ingredient:simvastatin']);
+    expect(cards[0]!.detail).toContain('Other draft order');
+    expect(cards[0]!.suggestions?.map((s) => s.actions?.[0]?.resourceId)).toEqual(['MedicationRequest/d-2']);
+  });
+
+  it('near miss: two non-selected drafts, or a non-selected draft with an active medication', () => {
+    const drafts = [draft('d-1', 'Simvastatin 20 MG Oral Tablet'), draft('d-2', 'Simvastatin 40 MG Oral Tablet'), draft('d-3', 'omeprazole 20 MG Oral Capsule')];
+    expect(select(drafts, ['MedicationRequest/d-3'], [fixture('medication-request-simvastatin')])).toEqual([]);
+  });
+});
