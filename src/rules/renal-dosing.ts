@@ -48,13 +48,12 @@ const NEW_ORDER_ONLY = new Set(['R02']);
 /** Below this strength an aspirin order is low-dose, not "NSAID-dose" (design choice). */
 const ASPIRIN_NSAID_DOSE_MG = 325;
 /**
- * R23 members: systemic NSAIDs of shared/knowledge therapeutic_class_map.csv "NSAID (systemic, non-aspirin)"
- * (VERIFIED RxCUIs, resolved through the ingredient index) and the rule's own list. Aspirin and celecoxib have
- * their own rows (R21, R22). TODO: ship this class in knowledge/ via scripts/build-knowledge.ts.
+ * R23 members: the systemic NSAID class of the shipped class map (knowledge/duplicate-therapy.json, "NSAID
+ * (systemic, non-aspirin)"). Aspirin and celecoxib have their own rows (R21, R22).
  */
-export const NSAID_CLASS_MEMBERS = [
-  'ibuprofen', 'naproxen', 'diclofenac', 'ketorolac', 'meloxicam', 'indomethacin', 'etodolac', 'nabumetone', 'piroxicam',
-] as const;
+export function nsaidClassMembers(k: Knowledge): Set<string> {
+  return new Set(k.duplicateTherapy.classes.find((c) => c.id === 'nsaid')?.members.map((m) => m.ingredient) ?? []);
+}
 const NOT_SYSTEMIC = /\b(topical|gel|cream|ointment|lotion|patch|transdermal|ophthalmic|otic|eye|drops?)\b/i;
 
 export interface RenalDosingOptions {
@@ -62,7 +61,7 @@ export interface RenalDosingOptions {
   activeMedications?: ResolvedMedication[];
 }
 
-type Basis = 'crcl' | 'egfr' | 'egfr-for-crcl';
+type Basis = 'crcl' | 'egfr';
 
 interface Measurement {
   basis: Basis;
@@ -108,10 +107,8 @@ function measurementFor(r: RenalRule, kidney: KidneyFunction): Measurement | und
       const v = Math.floor(kidney.crcl.value);
       return { basis: 'crcl', value: v, label: `CrCl ${v} mL/min (Cockcroft-Gault)` };
     }
-    if (usable(kidney.egfrRecent)) {
-      const lab = kidney.egfrRecent;
-      return { basis: 'egfr-for-crcl', value: lab.value, label: `eGFR ${egfrText(lab)} (no CrCl)`, lab };
-    }
+    // A CrCl rule is skipped silently when CrCl cannot be computed (knowledge issue): eGFR is not CrCl, and a
+    // card built on a substitute would claim more than the data shows.
     return undefined;
   }
   if (r.measure.toLowerCase() === 'egfr' && usable(kidney.egfr)) {
@@ -146,7 +143,7 @@ function rulesFor(ing: IngredientMatch, k: Knowledge): RenalRule[] {
   const applied = k.renal.rules.filter((r) => (RENAL_DOSING_RULE_IDS as readonly string[]).includes(r.id));
   const own = applied.filter((r) => r.id !== NSAID_CLASS_RULE && (r.drug.toLowerCase() === ing.name || (r.rxcui !== undefined && r.rxcui === ing.rxcui)));
   if (own.length > 0) return own;
-  if ((NSAID_CLASS_MEMBERS as readonly string[]).includes(ing.name)) return applied.filter((r) => r.id === NSAID_CLASS_RULE);
+  if (nsaidClassMembers(k).has(ing.name)) return applied.filter((r) => r.id === NSAID_CLASS_RULE);
   return [];
 }
 
@@ -224,7 +221,6 @@ function renalCard(
 ): Card {
   const { rule, m } = primary;
   let indicator: Indicator = applyConfidence(rule.indicator, ing.confidence as MatchConfidence);
-  if (m.basis === 'egfr-for-crcl') indicator = lowerIndicator(indicator);
   for (let i = 0; i < lowerBy; i++) indicator = lowerIndicator(indicator);
 
   const drug = shorten(ing.name, 40);
@@ -247,13 +243,6 @@ function renalCard(
     const lab = m.lab;
     lines.push(
       `**Kidney function:** eGFR ${md(egfrText(lab))} on ${md(formatDate(lab.effective))} (LOINC ${md(lab.code)}${lab.display ? ` ${md(lab.display)}` : ''}${lab.id ? `, Observation/${md(lab.id)}` : ''}).`,
-    );
-  }
-  if (m.basis === 'egfr-for-crcl') {
-    lines.push(
-      `This rule is stated in CrCl (Cockcroft-Gault), which could not be computed (${md(kidney.crclMissing.join('; ') || 'inputs missing')}). ` +
-        'The eGFR of the last 90 days is used in its place; eGFR is normalised to 1.73 m² and may overestimate CrCl in older or small patients. ' +
-        'Shown one tier lower: record a weight or creatinine to get the CrCl.',
     );
   }
   lines.push('');

@@ -218,13 +218,8 @@ describe('renal dosing at order time', () => {
       expect(run([fixture('renal-draft-nitrofurantoin')], d)).toEqual([]);
     });
 
-    it('missing weight with a recent eGFR: uses eGFR, says so, one tier lower', () => {
-      const cards = run([fixture('renal-draft-nitrofurantoin')], male70(2.7, { weight: null, egfr: egfr(25) }));
-      expect(brief(cards)).toEqual([['renal:nitrofurantoin:R07', 'warning']]);
-      expect(cards[0]!.summary).toContain('eGFR 25 mL/min/1.73 m² (no CrCl)');
-      expect(cards[0]!.detail).toContain('could not be computed (no body weight');
-      expect(cards[0]!.detail).toContain('one tier lower');
-      expect(cards[0]!.suggestions).toBeUndefined();
+    it('missing weight with a recent eGFR: no card (a CrCl rule is skipped silently, never run on eGFR)', () => {
+      expect(run([fixture('renal-draft-nitrofurantoin')], male70(2.7, { weight: null, egfr: egfr(25) }))).toEqual([]);
     });
 
     it('an eGFR older than 90 days does not stand in for CrCl', () => {
