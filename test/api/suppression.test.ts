@@ -137,4 +137,23 @@ describe('suppression after an override', () => {
     onlyErgot.prefetch.medications.entry = [ergot];
     expect((await postHook(app, 'order-sign', onlyErgot).expect(200)).body).toEqual({ cards: [] });
   });
+
+  it('order-sign does not repeat what order-select showed for the same draft, but does for another patient', async () => {
+    const { app, logs } = buildApp();
+    const select = fixture('requests/order-select-clarithromycin-simvastatin.json');
+    const shown = await postHook(app, 'order-select', select).expect(200);
+    const ddi = shown.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary));
+    expect(ddi).toHaveLength(1);
+
+    const signBody = { ...select, hook: 'order-sign', hookInstance: instance(), context: { ...select.context } };
+    delete signBody.context.selections;
+    signBody.context.draftOrders = { ...select.context.draftOrders, entry: select.context.draftOrders.entry.filter((e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302') };
+    const signed = await postHook(app, 'order-sign', signBody).expect(200);
+    expect(signed.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary))).toEqual([]);
+    expect(logs.records().filter((r) => r.message === 'hook invocation').at(-1)).toMatchObject({ suppressed: { 'seen-at-order-select': 1 } });
+
+    const otherPatient = { ...signBody, hookInstance: instance(), context: { ...signBody.context, patientId: 'someone-else-1' } };
+    const again = await postHook(app, 'order-sign', otherPatient).expect(200);
+    expect(again.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary))).toHaveLength(1);
+  });
 });
