@@ -551,8 +551,9 @@ const ALLERGY_CITATION =
       'warning for anticoagulants and P2Y12 inhibitors, info otherwise), ACE inhibitor + ARB as dual RAAS blockade (warning). ' +
       'Members carry an RxCUI only when VERIFIED; the others (unverifiedMembers) are matched by name at lower confidence.',
     source:
-      'hookwise therapeutic class map (shared/knowledge therapeutic_class_map.csv: hand-set classes in the sense of the FDA Established ' +
-      'Pharmacologic Class; ATC groups recorded as a reference only, WHOCC copyright); RxCUIs from CPIC, PharmGKB, PDDI-CDS, Synthea, CDC-MME',
+      'hookwise therapeutic class map (hand-set classes in the sense of the FDA Established Pharmacologic Class); ' +
+      'ingredient RxCUIs from CPIC, PharmGKB, PDDI-CDS, Synthea and CDC-MME',
+    provenance: 'shared/knowledge therapeutic_class_map.csv (ATC groups recorded as a reference only, WHOCC copyright)',
     classes: [...dupClasses.values()].map((c) => (c.unverifiedMembers.length ? c : (({ unverifiedMembers: _u, ...rest }) => rest)(c))),
     dualRaas: {
       id: 'dual-raas',

@@ -180,7 +180,7 @@ function duplicateCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-s
   lines.push('', 'Involved:', ...involvedLines(f.drafts, f.others, hook, focus), '');
   const source =
     f.kind === 'ingredient'
-      ? 'hookwise duplicate-therapy rule: the same ingredient in two orders (shared/knowledge README §4)'
+      ? 'hookwise duplicate-therapy rule: the same ingredient ordered twice or ordered while active'
       : f.kind === 'dual-raas'
         ? `${raas.evidence} (recalled, not re-read); class membership: ${k.duplicateTherapy.source}`
         : k.duplicateTherapy.source;
