@@ -90,7 +90,7 @@ for (const f of fixtures) {
 const pv = JSON.parse(readFileSync(new URL('patient-view-metformin-low-egfr.json', dir), 'utf8'));
 pv.fhirServer = fhirBase;
 delete pv.prefetch;
-row('no prefetch, 2 keys read from a 50 ms FHIR server', await fire(`${base}/cds-services/patient-view`, JSON.stringify(pv), N, C));
+row('patient-view, no prefetch: 5 keys read at once from a 50 ms FHIR server', await fire(`${base}/cds-services/patient-view`, JSON.stringify(pv), N, C));
 fhirMode = 'hang';
 row(`FHIR server hangs (deadline ${config.hookDeadlineMs} ms)`, await fire(`${base}/cds-services/patient-view`, JSON.stringify(pv), Math.min(N, 16), C));
 server.closeAllConnections();
