@@ -47,7 +47,7 @@ function merge(cards: Card[]): Card {
     finding: {
       key: lead.finding!.key,
       drafts: lead.finding!.drafts ?? [],
-      also: sorted.slice(1).flatMap((c) => [c.finding!.key, ...(c.finding!.also ?? [])]),
+      also: sorted.slice(1).flatMap((c) => [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])]),
     },
     summary: groupSummary(lead, sorted.length - 1),
     detail,

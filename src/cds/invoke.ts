@@ -152,6 +152,7 @@ export async function invoke(
         ),
       };
     }
+    if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
     const decided = service.module.decide({
       context: request.context,
       data: gathered.data,
@@ -170,6 +171,8 @@ export async function invoke(
     const stamped = stampUuids(groupByDraft(shown));
     const checked = enforceContract(stamped.map(wireCard), config.responseContract);
     const sent = new Set(checked.cards.map((c) => c.uuid));
+    // Past the deadline the answer was already {"cards": []}: nothing was shown, so nothing is recorded.
+    if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
     try {
       await deps.ledger.recordIssued(
         stamped
@@ -180,8 +183,7 @@ export async function invoke(
             service: service.module.id,
             hook: service.module.hook,
             patient,
-            findings: [c.finding!.key, ...(c.finding!.also ?? [])],
-            indicator: c.indicator,
+            findings: [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])],
             drafts: c.finding!.drafts ?? [],
             issuedAt: nowMs,
           })),

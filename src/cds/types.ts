@@ -45,8 +45,8 @@ export interface Link {
 export interface CardFinding {
   key: string;
   drafts?: string[];
-  /** Keys of further findings merged into this card (grouped by draft order). */
-  also?: string[];
+  /** Further findings merged into this card (grouped by draft order), each with its own tier. */
+  also?: Array<{ key: string; indicator: Indicator }>;
 }
 
 export interface Card {

@@ -12,9 +12,8 @@ export interface IssuedCard {
   service: string;
   hook: string;
   patient: string;
-  /** The findings the card showed (more than one when findings about one draft were grouped). */
-  findings: string[];
-  indicator: Indicator;
+  /** The findings the card showed, each with its own tier (more than one when findings about one draft were grouped). */
+  findings: Array<{ key: string; indicator: Indicator }>;
   drafts: string[];
   issuedAt: number;
 }
@@ -69,9 +68,9 @@ export class MemoryCardLedger implements CardLedger {
       if (c.hook === 'order-select') {
         for (const f of c.findings) {
           for (const d of c.drafts) {
-            const k = `${c.patient}|${f}|${d}`;
+            const k = `${c.patient}|${f.key}|${d}`;
             const prev = this.selected.get(k);
-            const indicator = prev && RANK[prev.indicator] > RANK[c.indicator] ? prev.indicator : c.indicator;
+            const indicator = prev && RANK[prev.indicator] > RANK[f.indicator] ? prev.indicator : f.indicator;
             this.selected.set(k, { until: c.issuedAt + this.options.retentionMs, indicator });
           }
         }
@@ -85,9 +84,9 @@ export class MemoryCardLedger implements CardLedger {
     const card = this.issued.get(uuid);
     if (!card || card.issuedAt + this.options.retentionMs < at || card.client !== client) return false;
     for (const f of card.findings) {
-      const k = `${card.patient}|${f}`;
+      const k = `${card.patient}|${f.key}`;
       const prev = this.overrides.get(k);
-      const indicator = prev && RANK[prev.indicator] > RANK[card.indicator] ? prev.indicator : card.indicator;
+      const indicator = prev && RANK[prev.indicator] > RANK[f.indicator] ? prev.indicator : f.indicator;
       this.overrides.set(k, { until: at + this.options.overrideWindowMs, indicator });
     }
     this.cap(this.overrides);

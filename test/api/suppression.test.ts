@@ -156,4 +156,26 @@ describe('suppression after an override', () => {
     const again = await postHook(app, 'order-sign', otherPatient).expect(200);
     expect(again.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary))).toHaveLength(1);
   });
+
+  it('a call answered empty at the deadline records nothing as shown', async () => {
+    const base = buildApp({ HOOK_DEADLINE_MS: '150' });
+    const recorded: unknown[] = [];
+    const slow: CardLedger = {
+      patientKey: (p) => p,
+      recordIssued: async (cards) => {
+        recorded.push(...cards);
+      },
+      recordOverride: async () => false,
+      suppression: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 300)),
+    };
+    const { hookModules } = await import('../../hooks/index.js');
+    const { createLogger } = await import('../../src/log.js');
+    const { fixedClock } = await import('../../src/clock.js');
+    const { testKnowledge, TEST_NOW } = await import('../support/app.js');
+    const app = createApp({ config: base.config, logger: createLogger({ level: 'debug', stream: base.logs }), knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules: hookModules, auth: base.auth, ledger: slow });
+    const res = await postHook(app, 'order-sign', sign()).expect(200);
+    expect(res.body).toEqual({ cards: [] });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(recorded).toEqual([]);
+  });
 });

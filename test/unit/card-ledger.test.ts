@@ -9,7 +9,7 @@ function ledger() {
 }
 
 function card(l: MemoryCardLedger, over: Partial<IssuedCard> = {}): IssuedCard {
-  return { uuid: 'u1', client: 'c1', service: 'order-sign', hook: 'order-sign', patient: l.patientKey('p1'), findings: ['ddi:a+b'], indicator: 'warning', drafts: ['MedicationRequest/d1'], issuedAt: T0, ...over };
+  return { uuid: 'u1', client: 'c1', service: 'order-sign', hook: 'order-sign', patient: l.patientKey('p1'), findings: [{ key: 'ddi:a+b', indicator: 'warning' }], drafts: ['MedicationRequest/d1'], issuedAt: T0, ...over };
 }
 
 describe('card ledger', () => {
@@ -28,7 +28,7 @@ describe('card ledger', () => {
     const c = card(l);
     await l.recordIssued([c]);
     expect(await l.recordOverride('u1', T0 + 60_000, 'c1')).toBe(true);
-    const q = { patient: c.patient, finding: c.findings[0]!, indicator: 'warning' as const, drafts: [], hook: 'order-sign' };
+    const q = { patient: c.patient, finding: c.findings[0]!.key, indicator: 'warning' as const, drafts: [], hook: 'order-sign' };
     expect(await l.suppression({ ...q, now: T0 + 23 * HOUR })).toBe('overridden');
     expect(await l.suppression({ ...q, now: T0 + 25 * HOUR })).toBeUndefined();
     expect(await l.suppression({ ...q, indicator: 'critical', now: T0 + HOUR })).toBeUndefined();
@@ -46,7 +46,7 @@ describe('card ledger', () => {
     const l = ledger();
     const c = card(l, { hook: 'order-select', service: 'order-select' });
     await l.recordIssued([c]);
-    const q = { patient: c.patient, finding: c.findings[0]!, hook: 'order-sign', now: T0 + HOUR };
+    const q = { patient: c.patient, finding: c.findings[0]!.key, hook: 'order-sign', now: T0 + HOUR };
     expect(await l.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'] })).toBe('seen-at-order-select');
     expect(await l.suppression({ ...q, indicator: 'critical', drafts: ['MedicationRequest/d1'] })).toBeUndefined();
     expect(await l.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1', 'MedicationRequest/d2'] })).toBeUndefined();
@@ -59,5 +59,14 @@ describe('card ledger', () => {
     for (let i = 0; i < 5; i++) await l.recordIssued([card(l, { uuid: `u${i}` })]);
     expect(await l.recordOverride('u0', T0, 'c1')).toBe(false);
     expect(await l.recordOverride('u4', T0, 'c1')).toBe(true);
+  });
+
+  it('a grouped card records each finding at its own tier, so a finding that gets worse shows again', async () => {
+    const l = ledger();
+    const c = card(l, { hook: 'order-select', findings: [{ key: 'renal:x', indicator: 'critical' }, { key: 'ddi:a+b', indicator: 'warning' }] });
+    await l.recordIssued([c]);
+    const q = { patient: c.patient, hook: 'order-sign', drafts: ['MedicationRequest/d1'], now: T0 + HOUR };
+    expect(await l.suppression({ ...q, finding: 'ddi:a+b', indicator: 'critical' })).toBeUndefined();
+    expect(await l.suppression({ ...q, finding: 'ddi:a+b', indicator: 'warning' })).toBe('seen-at-order-select');
   });
 });

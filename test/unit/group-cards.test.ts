@@ -32,7 +32,7 @@ describe('grouping findings about the same draft', () => {
     const merged = out[0]!;
     expect(merged.indicator).toBe('critical');
     expect(merged.summary).toBe('Contraindicated: a + c (+1 more about this order)');
-    expect(merged.finding).toEqual({ key: 'ddi:a+c', drafts: ['MedicationRequest/1'], also: ['ddi:a+b'] });
+    expect(merged.finding).toEqual({ key: 'ddi:a+c', drafts: ['MedicationRequest/1'], also: [{ key: 'ddi:a+b', indicator: 'warning' }] });
     expect(merged.detail).toContain('Detail of ddi:a+c');
     expect(merged.detail).toContain('Detail of ddi:a+b');
     expect(merged.suggestions).toHaveLength(1);
@@ -45,5 +45,15 @@ describe('grouping findings about the same draft', () => {
     const out = groupByDraft([long, card('k2', ['X/1'], 'info')]);
     expect([...out[0]!.summary].length).toBeLessThan(140);
     expect(out[0]!.summary.endsWith('(+1 more about this order)')).toBe(true);
+  });
+
+  it('keeps at most one recommended suggestion when different suggestions are merged (cds-resp-1)', () => {
+    const a = card('k1', ['X/1'], 'critical');
+    const b = card('k2', ['X/1'], 'warning');
+    b.suggestions = [{ label: 'Replace with an alternative', isRecommended: true, actions: [{ type: 'create', description: 'Create', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' } } as never }] }];
+    const merged = groupByDraft([a, b])[0]!;
+    expect(merged.suggestions).toHaveLength(2);
+    expect(merged.suggestions!.filter((s) => s.isRecommended)).toHaveLength(1);
+    expect(merged.finding!.also).toEqual([{ key: 'k2', indicator: 'warning' }]);
   });
 });
