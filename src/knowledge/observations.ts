@@ -35,8 +35,13 @@ export interface LatestObservationOptions {
   lookbackDays: number;
   /** Code system the codes belong to; LOINC unless told. A coding without a system is accepted. */
   system?: string;
-  /** Results at the same time: keep the lowest (default, e.g. eGFR) or the highest value. */
-  tieBreak?: 'lowest' | 'highest';
+  /**
+   * Results at the same time: keep the lowest (default, e.g. eGFR), the highest, or the one a score ranks higher
+   * (e.g. the most abnormal potassium).
+   */
+  tieBreak?: 'lowest' | 'highest' | ((value: number) => number);
+  /** Only results whose unit passes this test are candidates (checked before the newest is chosen). */
+  acceptUnit?: (unit: string | undefined) => boolean;
 }
 
 /**
@@ -64,7 +69,13 @@ export function latestObservation(value: unknown, opts: LatestObservationOptions
     if (best && best.effective.getTime() > t) continue;
     // Two results at the same time (e.g. the race-specific eGFRs of one draw): keep the more conservative one,
     // so the card never depends on the order of entries.
-    if (best && best.effective.getTime() === t && (opts.tieBreak === 'highest' ? q.value <= best.value : q.value >= best.value)) continue;
+    if (opts.acceptUnit && !opts.acceptUnit(str(q.unit) ?? str(q.code))) continue;
+    if (best && best.effective.getTime() === t) {
+      const tb = opts.tieBreak;
+      const keepBest =
+        typeof tb === 'function' ? tb(q.value) <= tb(best.value) : tb === 'highest' ? q.value <= best.value : q.value >= best.value;
+      if (keepBest) continue;
+    }
     const result: LabResult = { value: q.value, effective: eff.date, effectiveText: eff.text, code: coding.code };
     const unit = str(q.unit) ?? str(q.code);
     if (unit) result.unit = unit;

@@ -54,10 +54,17 @@ function unitAccepted(unit: string | undefined, rule: PotassiumRule): boolean {
 
 export function potassiumCards(meds: ResolvedMedication[], potassiumData: unknown, now: Date, k: Knowledge): Card[] {
   const rule = k.labRules.potassium;
-  const lab = latestObservation(potassiumData, { codes: labCodes(k, rule.labGroup), now, lookbackDays: rule.lookbackDays });
+  // mmol/L and mEq/L are the same number for K+; anything else (mg/dL, no unit) is not converted, so such results
+  // are not candidates at all (a later mg/dL result must not hide an earlier critical one). Two results at the same
+  // time (serum and whole blood of one draw): the more abnormal one decides.
+  const lab = latestObservation(potassiumData, {
+    codes: labCodes(k, rule.labGroup),
+    now,
+    lookbackDays: rule.lookbackDays,
+    acceptUnit: (unit) => unitAccepted(unit, rule),
+    tieBreak: (v) => Math.max(rule.criticalLow - v, v - rule.high, 0),
+  });
   if (!lab) return [];
-  // mmol/L and mEq/L are the same number for K+; anything else (mg/dL, no unit) is not converted: no card.
-  if (!unitAccepted(lab.unit, rule)) return [];
 
   let indicator: Indicator;
   let kind: 'critical-low' | 'critical-high' | 'high';

@@ -36,6 +36,21 @@ describe('patient-view: critical and high potassium', () => {
     expect(c.links).toBeUndefined();
   });
 
+  it('two results at the same time (serum and whole blood of one draw): the more abnormal decides, whatever the order', () => {
+    const same = daysBefore(1);
+    for (const [a, b] of [[6.6, 4.1], [4.1, 6.6]] as const) {
+      const cards = view([k(a, 1, { id: `a-${a}`, effectiveDateTime: same }), k(b, 1, { id: `b-${b}`, effectiveDateTime: same })]);
+      expect(cards.map((c) => [c.indicator, c.summary.includes('6.6')])).toEqual([['critical', true]]);
+    }
+  });
+
+  it('a later result in an unconverted unit does not hide an earlier critical one', () => {
+    const mgdl = k(27, 1, { id: 'k-mgdl', valueQuantity: { value: 27, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' } });
+    const cards = view([mgdl, k(6.9, 2)]);
+    expect(cards.map((c) => c.indicator)).toEqual(['critical']);
+    expect(cards[0]!.summary).toContain('6.9');
+  });
+
   it('fires critical below 2.8', () => {
     const cards = view([k(2.5)]);
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
