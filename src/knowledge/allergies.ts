@@ -1,7 +1,7 @@
 // AllergyIntolerance entries that count, with their allergen resolved to ingredients and allergy classes.
 import type { JsonObject } from '../cds/types.js';
 import type { Knowledge } from './index.js';
-import { RXNORM, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, statusCode, str } from './fhir.js';
+import { isRxNorm, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, statusCode, str } from './fhir.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence, findIngredientNames, tokens } from './match.js';
 
 export interface AllergyClassMatch {
@@ -81,7 +81,7 @@ export function resolveAllergen(concept: unknown, k: Knowledge): { ingredients: 
   const cs = codings(concept);
   for (const c of cs) {
     if (!c.code) continue;
-    if (c.system === RXNORM) {
+    if (isRxNorm(c.system)) {
       for (const n of k.ingredients.byRxcui.get(c.code) ?? []) addIngredient(ingredients, n, 'code', k);
     } else if (c.system === SNOMED) {
       for (const cls of k.allergy.classes) {
@@ -92,7 +92,7 @@ export function resolveAllergen(concept: unknown, k: Knowledge): { ingredients: 
   if (ingredients.length === 0 && classes.length === 0) {
     // No verified code: names in the RxNorm display (rxnorm-name) or any other text (text).
     const texts: Array<[string, MatchConfidence]> = [];
-    for (const c of cs) if (c.display) texts.push([c.display, c.system === RXNORM ? 'rxnorm-name' : 'text']);
+    for (const c of cs) if (c.display) texts.push([c.display, isRxNorm(c.system) ? 'rxnorm-name' : 'text']);
     const text = conceptText(concept);
     if (text) texts.push([text, 'text']);
     for (const [t, conf] of texts) {

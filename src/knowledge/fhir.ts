@@ -2,6 +2,15 @@
 import type { JsonObject } from '../cds/types.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+/** RxNorm's OID, as DSTU2 and C-CDA-derived data often name the system. */
+const RXNORM_OID = 'urn:oid:2.16.840.1.113883.6.88';
+
+/** Whether a coding's system is RxNorm, by its URL (with or without a trailing slash) or its OID. */
+export function isRxNorm(system: string | undefined): boolean {
+  if (!system) return false;
+  const s = system.trim().replace(/\/+$/, '').toLowerCase();
+  return s === RXNORM || s === RXNORM_OID;
+}
 export const SNOMED = 'http://snomed.info/sct';
 export const LOINC = 'http://loinc.org';
 

@@ -2,7 +2,7 @@
 // STU3 MedicationRequest, DSTU2 MedicationOrder. Never throws; a resource with no medication has no ingredients.
 import type { JsonObject } from '../cds/types.js';
 import type { Knowledge } from './index.js';
-import { RXNORM, bundleResources, codings, conceptLabel, conceptText, isObject, objects, resourceKey, str } from './fhir.js';
+import { isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, resourceKey, str } from './fhir.js';
 import {
   type IngredientMatch,
   type MatchConfidence,
@@ -66,7 +66,7 @@ function mergeMatches(into: IngredientMatch[], names: string[], confidence: Matc
 export function conceptIngredients(concept: unknown, k: Knowledge, extraText?: string): IngredientMatch[] {
   const out: IngredientMatch[] = [];
   const cs = codings(concept);
-  const rx = cs.filter((c) => c.system === RXNORM);
+  const rx = cs.filter((c) => isRxNorm(c.system));
   for (const c of rx) {
     const names = c.code ? k.ingredients.byRxcui.get(c.code) : undefined;
     if (names) mergeMatches(out, [...names], 'code', k);
@@ -76,7 +76,7 @@ export function conceptIngredients(concept: unknown, k: Knowledge, extraText?: s
     if (c.display) mergeMatches(out, ingredientsFromRxNormName(c.display, k), 'rxnorm-name', k);
   }
   if (out.length > 0) return out;
-  const texts = [conceptText(concept), ...cs.filter((c) => c.system !== RXNORM).map((c) => c.display), extraText];
+  const texts = [conceptText(concept), ...cs.filter((c) => !isRxNorm(c.system)).map((c) => c.display), extraText];
   for (const t of texts) if (t) mergeMatches(out, findIngredientNames(t, k), 'text', k);
   return out;
 }

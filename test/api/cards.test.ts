@@ -39,6 +39,16 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     expect(res.body.cards[0].summary.toLowerCase()).toMatch(/tizanidine.*ciprofloxacin|ciprofloxacin.*tizanidine/);
   });
 
+  it('RxNorm named by its OID (DSTU2, C-CDA-derived data) is still RxNorm: the card stays critical', async () => {
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    for (const c of [body.prefetch.medications.entry[0].resource.medicationCodeableConcept, body.context.draftOrders.entry[0].resource.medicationCodeableConcept]) {
+      c.coding[0].system = 'urn:oid:2.16.840.1.113883.6.88';
+      delete c.text;
+    }
+    const res = await post(app, 'order-sign', body).expect(200);
+    expect(res.body.cards.map((c: CardJson) => c.indicator)).toEqual(['critical']);
+  });
+
   it('near miss: the same draft with an active drug outside the pair gives no card', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     const coding = body.prefetch.medications.entry[0].resource.medicationCodeableConcept;

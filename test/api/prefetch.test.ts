@@ -270,4 +270,23 @@ describe('prefetch states', () => {
     expect(fake.seen[1]!.url).toBe('/fhir/Medication?_id=m-9');
     expect(res.body.cards).toHaveLength(1);
   });
+
+  it('a DSTU2 MedicationOrder draft that references its Medication: the Medication is read too', async () => {
+    const { app } = buildApp();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    body.context.draftOrders.entry[0].resource = {
+      resourceType: 'MedicationOrder',
+      id: 'mo-clari',
+      status: 'draft',
+      patient: { reference: `Patient/${body.context.patientId}` },
+      medicationReference: { reference: 'Medication/med-clari-2', display: 'clarithromycin' },
+    };
+    body.fhirAuthorization.scope += ' patient/Medication.read';
+    const medication = { resourceType: 'Medication', id: 'med-clari-2', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '21212', display: 'clarithromycin' }] } };
+    fake = await startFakeFhir((url) => (url.pathname.endsWith('/Medication') ? { body: searchset([medication]) } : undefined));
+    body.fhirServer = fake.base;
+    const res = await post(app, 'order-sign', body).expect(200);
+    expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/Medication?_id=med-clari-2']);
+    expect(res.body.cards.map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
+  });
 });
