@@ -79,9 +79,16 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
     } else if (!into.others.includes(other)) into.others.push(other);
   };
 
+  // The same product listed twice (same label): a stale duplicate in the list, not a second therapy.
+  const sameProduct = (a: ResolvedMedication, b: ResolvedMedication): boolean =>
+    medicationLabel(a).trim().toLowerCase() === medicationLabel(b).trim().toLowerCase();
+
   for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
     if (other === draft || (other.key !== undefined && other.key === draft.key)) continue; // the same order
     if (!isDraft && isRenewalOf(draft, other)) continue;
+    // A renewal is not a duplicate of the same product listed twice in the active list either (chronic meds often
+    // are); another strength or product of the same drug still counts.
+    if (!isDraft && active.some((a) => isRenewalOf(draft, a) && sameProduct(a, other))) continue;
     if (isDraft && (isRenewalOf(draft, other) || isRenewalOf(other, draft))) continue;
 
     // Same ingredient(s): one finding for the whole shared set, so a combination product matched against the same

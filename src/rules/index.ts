@@ -25,6 +25,10 @@ import { warfarinInrCards } from './warfarin-inr.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
 
+function isBundle(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { resourceType?: unknown }).resourceType === 'Bundle';
+}
+
 function dataValue(data: HookData | undefined, key: string): unknown {
   if (!data || !Object.prototype.hasOwnProperty.call(data, key)) return undefined;
   return data[key] ?? null;
@@ -81,7 +85,9 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
     .filter((m) => m.ingredients.length > 0);
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const };
   cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
-  cards.push(...renalDosingCards(selected, kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, { activeMedications: active }));
+  // Only a medication list actually obtained says whether metformin is new (R02) or continued.
+  const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
+  cards.push(...renalDosingCards(selected, kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   return byIndicator(cards);
 }
 
@@ -103,7 +109,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...findDdi(pairInput),
     ...findDuplicateTherapy(pairInput),
     ...findNonInterruptive(pairInput),
-    ...renalDosingCards(drafts, kidney, knowledge, input.now, { activeMedications: active }),
+    ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
   ]);
 }
 

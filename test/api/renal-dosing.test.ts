@@ -46,4 +46,21 @@ describe('renal dosing at order-sign', () => {
     const res = await postHook(app, 'order-sign', body).expect(200);
     expect(res.body.cards.filter((c: { summary: string }) => /dofetilide/i.test(c.summary))).toEqual([]);
   });
+
+  it('order-select without a medication list: metformin R02 says it may be continued therapy, not "not on metformin"', async () => {
+    const { app } = buildApp();
+    const patient = fixture('fhir/renal-patient-female-82.json');
+    const metformin = { resourceType: 'MedicationRequest', id: 'draft-met', status: 'draft', intent: 'order', subject: { reference: `Patient/${patient.id}` }, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '6809', display: 'metformin' }] } };
+    const egfr = { resourceType: 'Observation', id: 'eg-1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '33914-3' }] }, effectiveDateTime: '2026-11-10T08:00:00Z', valueQuantity: { value: 40, unit: 'mL/min/{1.73_m2}' } };
+    const body = {
+      hook: 'order-select',
+      hookInstance: 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d',
+      context: { userId: 'Practitioner/example', patientId: patient.id, selections: ['MedicationRequest/draft-met'], draftOrders: { resourceType: 'Bundle', entry: [{ resource: metformin }] } },
+      prefetch: { allergies: bundle(), patient, egfr: bundle(egfr), creatinine: null, weight: null },
+    };
+    const res = await postHook(app, 'order-select', body).expect(200);
+    const card = res.body.cards.find((c: { summary: string }) => /metformin/i.test(c.summary));
+    expect(card).toBeDefined();
+    expect(card.detail).toContain('If this order continues metformin');
+  });
 });

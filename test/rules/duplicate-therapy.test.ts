@@ -76,6 +76,12 @@ describe('duplicate therapy: same ingredient', () => {
     expect(cards[0]!.detail).not.toContain('MedicationRequest/med-simvastatin');
   });
 
+  it('near miss: a renewal when the active list shows the renewed product twice (a stale duplicate listing)', () => {
+    const renewal = draft('d-renew', 'Simvastatin 20 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/med-simvastatin' } });
+    const listedTwice = { ...fixture('medication-request-simvastatin'), id: 'med-simvastatin-copy' };
+    expect(sign([renewal], [fixture('medication-request-simvastatin'), listedTwice])).toEqual([]);
+  });
+
   it('a name-only match drops one tier and says so', () => {
     const text = { ...draft('d-text', 'x'), medicationCodeableConcept: { text: 'simvastatin 40mg' } };
     const cards = sign([text], [fixture('medication-request-simvastatin')]);
