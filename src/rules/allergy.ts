@@ -128,7 +128,9 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
   const drug = shorten(c.orderIngredient, 40);
   const allergen = shorten(allergy.label, 40);
   const lead = c.indicator === 'critical' ? 'Allergy' : c.indicator === 'warning' ? 'Possible allergy' : 'Low cross-reactivity';
-  const text = `${lead}: ${drug} ordered; patient has a ${allergen} allergy (${RELATION_TEXT[c.relation]})`;
+  // "allergy recorded: <allergen>" reads right whatever the allergen text is ("Penicillin G", "Allergy to
+  // penicillin", free text).
+  const text = `${lead}: ${drug} ordered; allergy recorded: ${allergen} (${RELATION_TEXT[c.relation]})`;
 
   const lines: string[] = [];
   lines.push(`**Order:** ${md(medicationLabel(order))}${order.key ? ` (${md(order.key)})` : ''}`);

@@ -17,7 +17,7 @@ describe('order-select: drug–allergy conflicts', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Allergy: amoxicillin ordered; patient has a Penicillin V allergy (same class)');
+    expect(c.summary).toBe('Allergy: amoxicillin ordered; allergy recorded: Penicillin V (same class)');
     expect(c.detail).toContain('criticality high');
     expect(c.detail).toContain('Anaphylaxis');
     expect(c.detail).toContain('knowledge 2026.11.0');
