@@ -169,7 +169,7 @@ export function createApp(deps: AppDeps): express.Express {
       const client = clientKeyOf((res.locals as { client?: ClientIdentity }).client);
       for (const f of feedback) {
         counts[f.outcome] += 1;
-        if (f.outcome === 'overridden' && !(await deps.ledger.recordOverride(f.card, at, client))) counts.unknownCard += 1;
+        if (f.outcome === 'overridden' && !(await deps.ledger.recordOverride(f.card, at, client, service.module.id))) counts.unknownCard += 1;
       }
       const l = locals(res);
       l.logged = true;

@@ -123,6 +123,11 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   };
 
   const fetchKey = async (k: PrefetchKey, why: string): Promise<void> => {
+    const lost = k.template.dependsOn.find((d) => outcomes[d] === 'failed' || outcomes[d] === 'unavailable');
+    if (lost) {
+      settle(k, 'failed', `${why} and the prefetch key '${lost}' it is built from could not be obtained`);
+      return;
+    }
     const rendered = renderTemplate(k.template, context, options.now, data);
     if (!rendered.ok) {
       data[k.key] = null;
@@ -193,8 +198,11 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
     }
     await Promise.all(work);
   };
-  // Keys first, then the keys whose templates read them ({{%key…}}), each phase all at once.
-  await phase(keys.filter((k) => k.template.dependsOn.length === 0));
-  await phase(keys.filter((k) => k.template.dependsOn.length > 0));
+  // Keys in order of dependency ({{%key…}}): a key is read after every key it reads, each level all at once.
+  // The registry allows only keys declared earlier, so one pass gives every key its level.
+  const level = new Map<string, number>();
+  for (const k of keys) level.set(k.key, Math.max(-1, ...k.template.dependsOn.map((d) => level.get(d) ?? 0)) + 1);
+  const deepest = Math.max(0, ...level.values());
+  for (let l = 0; l <= deepest; l++) await phase(keys.filter((k) => level.get(k.key) === l));
   return { data, outcomes, missingRequired, partial };
 }

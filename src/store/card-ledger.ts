@@ -27,8 +27,11 @@ export interface CardLedger {
    */
   patientKey(scopedPatient: string): string;
   recordIssued(cards: IssuedCard[]): Promise<void>;
-  /** Records an override of the card with this uuid by `client`; false when the card is unknown, expired, or was issued to another client. */
-  recordOverride(uuid: string, at: number, client: string): Promise<boolean>;
+  /**
+   * Records an override of the card with this uuid, reported by `client` to `service`; false when the card is
+   * unknown, expired, or was issued to another client or by another service.
+   */
+  recordOverride(uuid: string, at: number, client: string, service: string): Promise<boolean>;
   /** Why a finding should not be shown again, or undefined. Never suppresses a finding that got worse. */
   suppression(q: { patient: string; finding: string; indicator: Indicator; drafts: string[]; hook: string; now: number }): Promise<Suppression | undefined>;
 }
@@ -80,9 +83,9 @@ export class MemoryCardLedger implements CardLedger {
     this.cap(this.selected);
   }
 
-  async recordOverride(uuid: string, at: number, client: string): Promise<boolean> {
+  async recordOverride(uuid: string, at: number, client: string, service: string): Promise<boolean> {
     const card = this.issued.get(uuid);
-    if (!card || card.issuedAt + this.options.retentionMs < at || card.client !== client) return false;
+    if (!card || card.issuedAt + this.options.retentionMs < at || card.client !== client || card.service !== service) return false;
     for (const f of card.findings) {
       const k = `${card.patient}|${f.key}`;
       const prev = this.overrides.get(k);

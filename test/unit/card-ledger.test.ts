@@ -27,7 +27,7 @@ describe('card ledger', () => {
     const l = ledger();
     const c = card(l);
     await l.recordIssued([c]);
-    expect(await l.recordOverride('u1', T0 + 60_000, 'c1')).toBe(true);
+    expect(await l.recordOverride('u1', T0 + 60_000, 'c1', 'order-sign')).toBe(true);
     const q = { patient: c.patient, finding: c.findings[0]!.key, indicator: 'warning' as const, drafts: [], hook: 'order-sign' };
     expect(await l.suppression({ ...q, now: T0 + 23 * HOUR })).toBe('overridden');
     expect(await l.suppression({ ...q, now: T0 + 25 * HOUR })).toBeUndefined();
@@ -37,9 +37,10 @@ describe('card ledger', () => {
   it('an override of an unknown or forgotten card does nothing', async () => {
     const l = ledger();
     await l.recordIssued([card(l)]);
-    expect(await l.recordOverride('nope', T0, 'c1')).toBe(false);
-    expect(await l.recordOverride('u1', T0 + 7 * HOUR, 'c1')).toBe(false);
-    expect(await l.recordOverride('u1', T0 + HOUR, 'another-client')).toBe(false);
+    expect(await l.recordOverride('nope', T0, 'c1', 'order-sign')).toBe(false);
+    expect(await l.recordOverride('u1', T0 + 7 * HOUR, 'c1', 'order-sign')).toBe(false);
+    expect(await l.recordOverride('u1', T0 + HOUR, 'another-client', 'order-sign')).toBe(false);
+    expect(await l.recordOverride('u1', T0 + HOUR, 'c1', 'patient-view')).toBe(false);
   });
 
   it('order-sign does not repeat what order-select showed for the same drafts, unless worse or other drafts', async () => {
@@ -57,8 +58,8 @@ describe('card ledger', () => {
   it('stays bounded: the oldest entries go first', async () => {
     const l = new MemoryCardLedger({ overrideWindowMs: HOUR, retentionMs: HOUR, maxEntries: 3 });
     for (let i = 0; i < 5; i++) await l.recordIssued([card(l, { uuid: `u${i}` })]);
-    expect(await l.recordOverride('u0', T0, 'c1')).toBe(false);
-    expect(await l.recordOverride('u4', T0, 'c1')).toBe(true);
+    expect(await l.recordOverride('u0', T0, 'c1', 'order-sign')).toBe(false);
+    expect(await l.recordOverride('u4', T0, 'c1', 'order-sign')).toBe(true);
   });
 
   it('a grouped card records each finding at its own tier, so a finding that gets worse shows again', async () => {

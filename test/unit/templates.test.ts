@@ -116,3 +116,35 @@ describe('scopes derived from templates', () => {
     expect(() => scopesFor([compileTemplate('u', '{{context.userId}}', PV)])).toThrow(/resource type/);
   });
 });
+
+describe('prefetch chains ({{%key…}})', () => {
+  it('reads a chain level by level, and a required key whose prior key failed counts as missing', async () => {
+    const { gather } = await import('../../src/data/gather.js');
+    const { startFakeFhir, searchset } = await import('../support/fake-fhir.js');
+    const fields = { ...PV, prior: ['a', 'b'] };
+    const a = compileTemplate('a', 'MedicationRequest?patient={{context.patientId}}', { ...PV, prior: [] });
+    const b = compileTemplate('b', 'Medication?_id={{%a.entry.resource.medication.resolve().id}}', { ...PV, prior: ['a'] });
+    const c = compileTemplate('c', 'Substance?_id={{%b.entry.resource.ingredient.item.resolve().id}}', fields);
+    const seen: string[] = [];
+    const fake = await startFakeFhir((url) => {
+      seen.push(url.pathname);
+      if (url.pathname.endsWith('/MedicationRequest')) return { body: searchset([{ resourceType: 'MedicationRequest', id: 'r', medicationReference: { reference: 'Medication/m' } }]) };
+      if (url.pathname.endsWith('/Medication')) return { body: searchset([{ resourceType: 'Medication', id: 'm', ingredient: [{ itemReference: { reference: 'Substance/s' } }] }]) };
+      return { body: searchset([]) };
+    });
+    try {
+      const request = { hook: 'patient-view', hookInstance: 'x', fhirServer: fake.base, context: { userId: 'Practitioner/1', patientId: 'p' } };
+      const keys = [{ key: 'a', template: a, required: true }, { key: 'b', template: b, required: false }, { key: 'c', template: c, required: true }];
+      const opts = { now: NOW, signal: new AbortController().signal, concurrency: 4, pageCap: 2, access: { source: 'none' as const } };
+      const ok = await gather(request, keys, opts);
+      expect(seen).toEqual(['/fhir/MedicationRequest', '/fhir/Medication', '/fhir/Substance']);
+      expect(ok.outcomes).toEqual({ a: 'fetched', b: 'fetched', c: 'fetched' });
+
+      const failedPrior = await gather({ ...request, prefetch: { a: { resourceType: 'OperationOutcome', issue: [] } } }, keys.map((k) => (k.key === 'a' ? { ...k, required: false } : k)), { ...opts, access: { source: 'blocked' as const, blocked: 'blocked for the test' } });
+      expect(failedPrior.outcomes).toEqual({ a: 'unavailable', b: 'failed', c: 'failed' });
+      expect(failedPrior.missingRequired.map((m) => m.key)).toEqual(['c']);
+    } finally {
+      await fake.close();
+    }
+  });
+});
