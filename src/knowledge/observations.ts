@@ -18,7 +18,8 @@ export interface LabResult {
 const SKIP_STATUSES = new Set(['entered-in-error', 'cancelled']);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function effectiveOf(o: JsonObject): { date: Date; text: string } | undefined {
+/** When an Observation was taken: effective[x], else issued. */
+export function effectiveOf(o: JsonObject): { date: Date; text: string } | undefined {
   const candidates: unknown[] = [o.effectiveDateTime, o.effectiveInstant];
   if (isObject(o.effectivePeriod)) candidates.push(o.effectivePeriod.end, o.effectivePeriod.start);
   candidates.push(o.issued);

@@ -4,8 +4,9 @@
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
 import type { Card, Indicator, JsonObject } from '../cds/types.js';
 import type { Knowledge, WarfarinInrRule } from '../knowledge/index.js';
-import { bundleResources, codings, conceptText, isObject, parseDate, str } from '../knowledge/fhir.js';
+import { bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { effectiveOf } from '../knowledge/observations.js';
 import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
 import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary } from './cards.js';
 import { drugHits, provesBelow } from './potassium.js';
@@ -50,17 +51,6 @@ export function inrName(code: unknown, rule: WarfarinInrRule): string | undefine
 function unitAccepted(unit: string | undefined, rule: WarfarinInrRule): boolean {
   const u = (unit ?? '').replace(/\s+/g, '').toLowerCase();
   return rule.acceptedUnits.some((a) => a.replace(/\s+/g, '').toLowerCase() === u);
-}
-
-function effectiveOf(o: JsonObject): { date: Date; text: string } | undefined {
-  const candidates: unknown[] = [o.effectiveDateTime, o.effectiveInstant];
-  if (isObject(o.effectivePeriod)) candidates.push(o.effectivePeriod.end, o.effectivePeriod.start);
-  candidates.push(o.issued);
-  for (const c of candidates) {
-    const date = parseDate(c);
-    if (date) return { date, text: String(c) };
-  }
-  return undefined;
 }
 
 /**
