@@ -2,7 +2,7 @@
 // Authorization header), the peak number of requests in flight, and which requests saw their connection closed
 // by the client before an answer.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 export interface Seen {
   method: string;
@@ -24,7 +24,6 @@ export interface FakeFhir {
 
 export async function startFakeFhir(route: Route): Promise<FakeFhir> {
   let inFlight = 0;
-  const sockets = new Set<import('node:net').Socket>();
   const state: Omit<FakeFhir, 'close' | 'base'> = { seen: [], maxInFlight: 0, closedEarly: 0 };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -53,19 +52,10 @@ export async function startFakeFhir(route: Route): Promise<FakeFhir> {
     if (answer.delayMs) setTimeout(send, answer.delayMs);
     else send();
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   const fake = state as FakeFhir;
   fake.base = `http://127.0.0.1:${port}/fhir`;
-  fake.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  fake.close = close;
   return fake;
 }
 

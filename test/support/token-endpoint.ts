@@ -3,7 +3,7 @@
 // decoded header and claims) and answers as the test says: a token, an error status, a delay, or no answer
 // at all. Behaviour can be changed between requests (setToken / setDiscovery).
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 
 export interface TokenRequest {
@@ -84,7 +84,6 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 export async function startAuthServer(options: FakeAuthOptions = {}): Promise<FakeAuthServer> {
-  const sockets = new Set<Socket>();
   let tokenHandler: TokenHandler = options.token ?? issueToken();
   let discoveryHandler: DiscoveryHandler = options.discovery ?? ((a) => ({ body: smartConfiguration(a, options) }));
 
@@ -127,12 +126,8 @@ export async function startAuthServer(options: FakeAuthOptions = {}): Promise<Fa
       else send();
     })();
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
+  const { port } = listening;
   const auth: FakeAuthServer = {
     base: `http://127.0.0.1:${port}/fhir`,
     tokenEndpoint: `http://127.0.0.1:${port}${TOKEN_PATH}`,
@@ -146,11 +141,7 @@ export async function startAuthServer(options: FakeAuthOptions = {}): Promise<Fa
     setDiscovery(handler) {
       discoveryHandler = handler;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
   return auth;
 }
