@@ -9,12 +9,12 @@ import type { ClientIdentity } from './auth/client-jwt.js';
 import type { HookModule } from './cds/hook-module.js';
 import { HttpProblem, operationOutcome, type Problem } from './cds/operation-outcome.js';
 import { registerServices, type RegisteredService } from './cds/registry.js';
-import { validateFeedback } from './cds/feedback.js';
+import { toFeedbackRecord, validateFeedback } from './cds/feedback.js';
 import { validateHookRequest } from './cds/validate-request.js';
 import { clientAuth } from './auth/client-jwt.js';
 import type { Security } from './auth/security.js';
 import { publicJwks } from './auth/keys.js';
-import type { CardLedger } from './store/card-ledger.js';
+import type { Store } from './store/ledger.js';
 import type { Knowledge } from './knowledge/index.js';
 import { errorFields, type Logger } from './log.js';
 
@@ -25,7 +25,8 @@ export interface AppDeps {
   clock: Clock;
   modules: HookModule[];
   auth: Security;
-  ledger: CardLedger;
+  /** The ledger (issued cards, feedback, suppression) and JWT replay store. */
+  ledger: Store;
 }
 
 interface Locals {
@@ -164,12 +165,15 @@ export function createApp(deps: AppDeps): express.Express {
     try {
       const service = findService(req.params.id);
       const feedback = validateFeedback(req.body);
-      const counts = { accepted: 0, overridden: 0, unknownCard: 0 };
-      const at = deps.clock.now().getTime();
+      const counts = { accepted: 0, overridden: 0, duplicate: 0, unknownCard: 0 };
+      const receivedAt = deps.clock.now().getTime();
       const client = clientKeyOf((res.locals as { client?: ClientIdentity }).client);
+      // Stored one by one, each durably, before the 200: what is acknowledged is on disk.
       for (const f of feedback) {
-        counts[f.outcome] += 1;
-        if (f.outcome === 'overridden' && !(await deps.ledger.recordOverride(f.card, at, client, service.module.id))) counts.unknownCard += 1;
+        const result = await deps.ledger.recordFeedback(toFeedbackRecord(f, receivedAt), client, service.module.id);
+        if (result.status === 'stored') counts[f.outcome] += 1;
+        else if (result.status === 'duplicate') counts.duplicate += 1;
+        else counts.unknownCard += 1;
       }
       const l = locals(res);
       l.logged = true;

@@ -72,6 +72,17 @@ const schema = z
     BACKEND_CREDENTIALS_FILE: z.string(),
     OVERRIDE_SUPPRESS_HOURS: int(0, 8760),
     CARD_MEMORY_HOURS: int(1, 720),
+    DATABASE_URL: z.string().refine((v) => v === '' || /^postgres(ql)?:\/\/./.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL (or empty for the embedded SQLite ledger)',
+    }),
+    DATABASE_SCHEMA: z.string().regex(/^([a-z_][a-z0-9_]{0,62})?$/, { message: 'must be a lower-case SQL identifier' }),
+    LEDGER_PATH: z.string().min(1, { message: 'must not be empty' }),
+    LEDGER_RETENTION_DAYS: int(1, 3650),
+    SERVICE_MODES: z
+      .string()
+      .refine((s) => splitList(s).every((m) => /^[A-Za-z0-9._-]+=(on|shadow|off)$/.test(m)), {
+        message: 'must list service-id=on|shadow|off, comma-separated',
+      }),
   })
   .superRefine((c, ctx) => {
     const bases = splitList(c.PUBLIC_BASE_URLS);
@@ -142,6 +153,16 @@ export interface Config {
   overrideSuppressHours: number;
   /** How long issued cards are remembered, for feedback and for order-select → order-sign. */
   cardMemoryHours: number;
+  /** PostgreSQL URL of the shared ledger; '' for the embedded SQLite file at ledgerPath. */
+  databaseUrl: string;
+  /** PostgreSQL schema for hookwise's tables ('' = the user's search_path). */
+  databaseSchema: string;
+  /** The embedded ledger's SQLite file (or :memory:), used when databaseUrl is ''. */
+  ledgerPath: string;
+  /** Issued cards and feedback are kept this long (the alert-fatigue record), then purged. */
+  ledgerRetentionDays: number;
+  /** Per service id: on (default), shadow (runs and records, answers no cards) or off (not offered). */
+  serviceModes: Record<string, 'on' | 'shadow' | 'off'>;
 }
 
 export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
@@ -169,6 +190,11 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   BACKEND_CREDENTIALS_FILE: '',
   OVERRIDE_SUPPRESS_HOURS: '168',
   CARD_MEMORY_HOURS: '24',
+  DATABASE_URL: '',
+  DATABASE_SCHEMA: '',
+  LEDGER_PATH: 'data/hookwise.sqlite',
+  LEDGER_RETENTION_DAYS: '90',
+  SERVICE_MODES: '',
 };
 
 export class ConfigError extends Error {}
@@ -214,5 +240,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backendCredentialsFile: c.BACKEND_CREDENTIALS_FILE,
     overrideSuppressHours: c.OVERRIDE_SUPPRESS_HOURS,
     cardMemoryHours: c.CARD_MEMORY_HOURS,
+    databaseUrl: c.DATABASE_URL,
+    databaseSchema: c.DATABASE_SCHEMA,
+    ledgerPath: c.LEDGER_PATH,
+    ledgerRetentionDays: c.LEDGER_RETENTION_DAYS,
+    serviceModes: Object.fromEntries(
+      splitList(c.SERVICE_MODES).map((m) => m.split('=') as [string, 'on' | 'shadow' | 'off']),
+    ),
   };
 }

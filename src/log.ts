@@ -10,7 +10,7 @@ const ALLOWED_FIELDS = new Set([
   'requestId', 'service', 'hook', 'hookInstance', 'method', 'route', 'status', 'latencyMs', 'outcome',
   'prefetch', 'cards', 'dropped', 'violations', 'deadlineMs', 'errorType', 'errorFrames', 'reason',
   'key', 'keys', 'fhirHost', 'fhirStatus', 'pages', 'profile', 'port', 'host', 'knowledgeVersion',
-  'services', 'corsOrigins', 'setting', 'iss', 'kid', 'jti', 'tenant', 'fhirAuth', 'suppressed', 'feedback',
+  'services', 'corsOrigins', 'setting', 'iss', 'kid', 'jti', 'tenant', 'fhirAuth', 'suppressed', 'feedback', 'ledger',
 ]);
 
 const allowListed = winston.format((info) => {

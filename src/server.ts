@@ -6,9 +6,10 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './app.js';
 import { loadKnowledge } from './knowledge/index.js';
-import { createLogger } from './log.js';
+import { createLogger, errorFields } from './log.js';
 import { loadSecurity } from './auth/security.js';
-import { MemoryCardLedger } from './store/card-ledger.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/ledger.js';
 import { hookModules } from '../hooks/index.js';
 
 let config: Config;
@@ -25,11 +26,12 @@ try {
 const logger = createLogger({ level: config.logLevel });
 let app;
 let knowledgeVersion: string;
+let ledger: Store;
 try {
   const knowledge = loadKnowledge();
   knowledgeVersion = knowledge.version;
-  const auth = await loadSecurity(config);
-  const ledger = new MemoryCardLedger({ overrideWindowMs: config.overrideSuppressHours * 3_600_000, retentionMs: config.cardMemoryHours * 3_600_000 });
+  ledger = await openStore(config, { onPoolError: (error) => logger.error('ledger connection lost', errorFields(error)) });
+  const auth = await loadSecurity(config, ledger);
   app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
@@ -50,6 +52,7 @@ const server = app.listen(config.port, config.host, () => {
     port: typeof bound === 'object' && bound ? bound.port : config.port,
     knowledgeVersion,
     services: hookModules.map((m) => m.id).join(','),
+    ledger: ledger.backend,
     corsOrigins: config.corsOrigins.join(','),
   });
 });

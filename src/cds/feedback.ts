@@ -2,6 +2,7 @@
 // Tolerates what clients really send: the sandbox's override reason Coding has no display.
 import { z } from 'zod';
 import { HttpProblem } from './operation-outcome.js';
+import type { FeedbackRecord } from '../store/ledger.js';
 
 const coding = z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().optional() });
 
@@ -41,4 +42,18 @@ export function validateFeedback(input: unknown): Feedback[] {
     );
   }
   return parsed.data.feedback;
+}
+
+/** What the ledger keeps of a feedback item: the free-text userComment is not kept (it may name people). */
+export function toFeedbackRecord(f: Feedback, receivedAt: number): FeedbackRecord {
+  const reason = f.overrideReason?.reason;
+  return {
+    card: f.card,
+    outcome: f.outcome,
+    acceptedSuggestions: (f.acceptedSuggestions ?? []).map((s) => s.id),
+    ...(reason ? { overrideReason: { system: reason.system, code: reason.code } } : {}),
+    hasComment: Boolean(f.overrideReason?.userComment?.trim()),
+    outcomeTimestamp: f.outcomeTimestamp,
+    receivedAt,
+  };
 }

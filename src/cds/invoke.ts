@@ -12,7 +12,7 @@ import { gather, type KeyOutcome } from '../data/gather.js';
 import { normalizeBase } from '../data/fhir-reader.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
-import type { CardLedger } from '../store/card-ledger.js';
+import { ruleOf, type CardLedger } from '../store/ledger.js';
 import { groupByDraft } from './group-cards.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
@@ -182,10 +182,15 @@ export async function invoke(
             client: clientKey,
             service: service.module.id,
             hook: service.module.hook,
+            hookInstance: request.hookInstance,
+            rule: ruleOf(c.finding!.key),
+            knowledgeVersion: deps.knowledge.version,
+            indicator: c.indicator,
             patient,
             findings: [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])],
             drafts: c.finding!.drafts ?? [],
             issuedAt: nowMs,
+            shadow: false,
           })),
       );
     } catch (error) {

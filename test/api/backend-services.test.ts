@@ -54,7 +54,7 @@ async function setup(route?: Route, capabilities?: string[]) {
 describe('SMART Backend Services through the app', () => {
   it('reads with its own token: the assertion is signed and addressed right, the exact hook scopes are requested, and the token is reused', async () => {
     const { body, provider } = await setup();
-    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider, signingKeys: [key] });
+    const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider, signingKeys: [key] });
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
@@ -73,7 +73,7 @@ describe('SMART Backend Services through the app', () => {
 
   it('asks for SMART v2 scopes when the server advertises permission-v2', async () => {
     const { body, provider } = await setup(undefined, ['client-confidential-asymmetric', 'permission-v2']);
-    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     await postHook(app, 'order-sign', body).expect(200);
     expect(auth!.tokenRequests[0]!.form.get('scope')).toBe('system/Medication.s system/MedicationRequest.s system/Observation.s system/Patient.r');
   });
@@ -81,7 +81,7 @@ describe('SMART Backend Services through the app', () => {
   it('many concurrent hook calls share one token request', async () => {
     const { body, provider } = await setup();
     auth!.setToken((req, index) => ({ delayMs: 100, body: { access_token: `access-${index}-s3cr3t-token-value`, token_type: 'bearer', expires_in: 300, scope: req.form.get('scope') } }));
-    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const calls = Array.from({ length: 10 }, (_, i) => postHook(app, 'order-sign', { ...body, hookInstance: `c0ffee00-0000-4000-8000-00000000000${i}` }));
     const results = await Promise.all(calls);
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
@@ -91,7 +91,7 @@ describe('SMART Backend Services through the app', () => {
   it('honours a grant narrower than requested: what the token does not allow is not read', async () => {
     const { body, provider } = await setup();
     auth!.setToken((_req, index) => ({ body: { access_token: `access-${index}-s3cr3t-token-value`, token_type: 'Bearer', expires_in: 300, scope: 'system/Medication.read' } }));
-    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(412);
     expect(res.body.issue[0].diagnostics).toContain('the granted scopes do not allow searching MedicationRequest');
@@ -103,7 +103,7 @@ describe('SMART Backend Services through the app', () => {
     const { body, provider } = await setup((_url, req) =>
       req.headers.authorization === 'Bearer access-1-s3cr3t-token-value' ? { status: 401, body: { resourceType: 'OperationOutcome', issue: [] } } : { body: searchset(meds) },
     );
-    const { app } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
@@ -117,7 +117,7 @@ describe('SMART Backend Services through the app', () => {
   it('a token endpoint that fails: the required key answers 412 naming why, at once', async () => {
     const { body, provider } = await setup();
     auth!.setToken(() => ({ status: 500, body: { error: 'server_error' } }));
-    const { app, logs } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const { app, logs } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(412);
     expect(res.body.issue[0].diagnostics).toContain('could not get its SMART backend token (token-endpoint)');
@@ -128,7 +128,7 @@ describe('SMART Backend Services through the app', () => {
   it('a token endpoint that hangs: the deadline still answers with empty cards, and the token request is abandoned', async () => {
     const { body, provider } = await setup();
     auth!.setToken(() => ({ hang: true }));
-    const { app, logs } = buildApp({ HOOK_DEADLINE_MS: '400' }, hookModules, TEST_NOW, { backend: provider });
+    const { app, logs } = await buildApp({ HOOK_DEADLINE_MS: '400' }, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
@@ -140,7 +140,7 @@ describe('SMART Backend Services through the app', () => {
 
   it('never logs or returns the access token, the assertion or the EHR token', async () => {
     const { body, provider } = await setup();
-    const { app, logs } = buildApp({}, hookModules, TEST_NOW, { backend: provider });
+    const { app, logs } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
     const ehr = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     const res2 = await postHook(app, 'order-sign', { ...ehr, fhirServer: 'http://127.0.0.1:9/fhir', prefetch: {} });
@@ -150,7 +150,7 @@ describe('SMART Backend Services through the app', () => {
   });
 
   it('publishes its public keys at /.well-known/jwks.json, never the private parts', async () => {
-    const { app } = buildApp({}, hookModules, TEST_NOW, { signingKeys: [key] });
+    const { app } = await buildApp({}, hookModules, TEST_NOW, { signingKeys: [key] });
     const res = await request(app).get('/.well-known/jwks.json').expect(200);
     expect(res.body.keys).toHaveLength(1);
     expect(res.body.keys[0]).toMatchObject({ kty: 'RSA', kid: 'hookwise-test-1', alg: 'RS384', use: 'sig' });

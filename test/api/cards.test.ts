@@ -1,6 +1,6 @@
 // Each shipped rule through the real app: it fires on its fixture and stays quiet on the near miss.
 import { describe, expect, it } from '@jest/globals';
-import { buildApp, postHook, testKnowledge } from '../support/app.js';
+import { buildApp, postHook, testKnowledge , type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
 const post = postHook;
@@ -17,7 +17,10 @@ function expectActionable(card: CardJson, deleteId: string) {
 }
 
 describe('order-sign: ONC high-priority drug–drug interactions', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
 
   it('a draft clarithromycin with active simvastatin: one critical card that can remove the draft', async () => {
     const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200);
@@ -67,7 +70,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
 });
 
 describe('order-select: drug–allergy', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
 
   it('amoxicillin/clavulanate selected with a penicillin allergy: a critical card focused on the selection', async () => {
     const res = await post(app, 'order-select', fixture('requests/order-select-amoxicillin-penicillin-allergy.json')).expect(200);
@@ -100,7 +106,10 @@ describe('order-select: drug–allergy', () => {
 });
 
 describe('patient-view: metformin and eGFR', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
   const withEgfr = (value: number, date = '2026-10-15T09:30:00Z') => {
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     const obs = body.prefetch.egfr.entry[0].resource;

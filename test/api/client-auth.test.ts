@@ -72,7 +72,7 @@ async function expect401(app: Parameters<typeof request>[0], authorization: stri
 
 describe('the EHR JWT', () => {
   it('accepts a valid RS384 token for discovery, under either configured base URL', async () => {
-    const { app } = buildApp(env);
+    const { app } = await buildApp(env);
     await request(app).get('/cds-services').set('Authorization', `Bearer ${await token()}`).expect(200);
     await request(app).get('/cds-services').set('Authorization', `bearer ${await token()}`).expect(200);
     const other = await token({ aud: 'https://cds.internal.example.org/cds-services' });
@@ -80,7 +80,7 @@ describe('the EHR JWT', () => {
   });
 
   it('accepts an aud array that contains the endpoint, and a valid ES384 token from an allow-listed jku with its tenant', async () => {
-    const { app } = buildApp(env);
+    const { app } = await buildApp(env);
     const t = await token({ aud: ['https://other.example/x', `${BASE}/cds-services`] });
     await request(app).get('/cds-services').set('Authorization', `Bearer ${t}`).expect(200);
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
@@ -91,7 +91,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses alg none before any key lookup', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     const before = jwks.seen.length;
     const none = handMade({ alg: 'none', typ: 'JWT', kid: 'ehr-rs-1' }, { iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 60, iat: NOW_S, jti: 'n1' }, 'x');
     await expect401(app, `Bearer ${none}`);
@@ -102,7 +102,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses HS256 signed with the public key as the secret (algorithm confusion)', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     const pem = createPublicKey({ key: rsa.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
     const header = { alg: 'HS256', typ: 'JWT', kid: 'ehr-rs-1' };
     const payload = { iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 60, iat: NOW_S, jti: 'h1' };
@@ -113,7 +113,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses a wrong aud, and the aud of another endpoint', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     await expect401(app, `Bearer ${await token({ aud: 'https://attacker.example/cds-services' })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'aud' });
     const forSelect = await token({ aud: `${BASE}/cds-services/order-select` });
@@ -123,7 +123,7 @@ describe('the EHR JWT', () => {
   });
 
   it('never derives aud from the Host header', async () => {
-    const { app } = buildApp(env);
+    const { app } = await buildApp(env);
     const hostAud = await token({ aud: 'http://evil.example/cds-services' });
     await expect401(app, `Bearer ${hostAud}`).then(() => undefined);
     const res = await request(app).get('/cds-services').set('Host', 'evil.example').set('Authorization', `Bearer ${await token({ aud: 'http://evil.example/cds-services' })}`);
@@ -131,7 +131,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses an expired token and one issued in the future (beyond the skew)', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     await expect401(app, `Bearer ${await token({ iat: NOW_S - 600, exp: NOW_S - 60 })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'expired' });
     await expect401(app, `Bearer ${await token({ iat: NOW_S + 120, exp: NOW_S + 400 })}`);
@@ -141,7 +141,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses a replayed jti', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     const t = await token({ jti: 'once-only' });
     await request(app).get('/cds-services').set('Authorization', `Bearer ${t}`).expect(200);
     await expect401(app, `Bearer ${t}`);
@@ -149,7 +149,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses an unknown kid after one refresh of the JWKS, and does not refetch again within the cooldown', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     await request(app).get('/cds-services').set('Authorization', `Bearer ${await token()}`).expect(200);
     const before = jwks.seen.length;
     await expect401(app, `Bearer ${await token({}, { kid: 'rotated-away' })}`);
@@ -159,7 +159,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses a tampered payload and a token signed by another key with the same kid', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     const [h, , s] = (await token()).split('.');
     const forged = Buffer.from(JSON.stringify({ iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 3600, iat: NOW_S, jti: 't1', admin: true })).toString('base64url');
     await expect401(app, `Bearer ${h}.${forged}.${s}`);
@@ -169,7 +169,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses an untrusted iss, and a wrong tenant', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     await expect401(app, `Bearer ${await token({ iss: 'https://unknown.example' })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'untrusted-issuer', iss: 'https://unknown.example' });
     const wrongTenant = await mint(ec, { iss: EPIC, aud: `${BASE}/cds-services`, tenant: 'hospital-b' }, { jku: `${jkuServer.base}/tenants/b/jwks.json` }, NOW_S);
@@ -178,7 +178,7 @@ describe('the EHR JWT', () => {
   });
 
   it('never fetches a jku that is not allow-listed for the issuer', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     const t = await mint(ec, { iss: EPIC, aud: `${BASE}/cds-services`, tenant: 'hospital-a' }, { jku: `${evil.base}/jwks.json` }, NOW_S);
     await expect401(app, `Bearer ${t}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'jku-not-allowed' });
@@ -188,7 +188,7 @@ describe('the EHR JWT', () => {
   });
 
   it('refuses a missing, malformed or oversized Authorization header, and a token without kid or typ', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     await expect401(app, undefined);
     expect(lastFailure(logs)).toMatchObject({ reason: 'missing' });
     await expect401(app, 'Basic dXNlcjpwYXNz');
@@ -202,7 +202,7 @@ describe('the EHR JWT', () => {
   });
 
   it('guards the hook and feedback endpoints too, but not the CORS preflight', async () => {
-    const { app } = buildApp(env);
+    const { app } = await buildApp(env);
     expect((await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json'))).status).toBe(401);
     const fb = await request(app).post('/cds-services/order-sign/feedback').set('content-type', 'application/json').send('{}');
     expect(fb.status).toBe(401);
@@ -218,7 +218,7 @@ describe('the EHR JWT', () => {
   });
 
   it('never logs the token, and never answers with detail', async () => {
-    const { app, logs } = buildApp(env);
+    const { app, logs } = await buildApp(env);
     const t = await token({ aud: 'https://wrong.example/cds-services' });
     const res = await expect401(app, `Bearer ${t}`);
     expect(res.text).not.toContain('aud');
@@ -230,7 +230,7 @@ describe('the EHR JWT', () => {
 
 describe('profiles', () => {
   it('development: a call without a token is accepted with a warning; a bad token is still refused', async () => {
-    const { app, logs } = buildApp({});
+    const { app, logs } = await buildApp({});
     await request(app).get('/cds-services').expect(200);
     expect(logs.records().some((r) => r.level === 'warn' && r.message === 'call without a JWT accepted (development profile)')).toBe(true);
     await expect401(app, 'Bearer a.b.c');
@@ -238,15 +238,15 @@ describe('profiles', () => {
 
   it('development trusts the CDS Hooks Sandbox with its shipped key: a real sandbox-signed token verifies', async () => {
     const sandboxToken = readFileSync(new URL('../../fixtures/tokens/sandbox-2020.jwt', import.meta.url), 'utf8').trim();
-    const { app, auth } = buildApp({ PUBLIC_BASE_URLS: 'http://127.0.0.1:8000' }, undefined, '2020-07-08T17:51:40Z');
+    const { app, auth } = await buildApp({ PUBLIC_BASE_URLS: 'http://127.0.0.1:8000' }, undefined, '2020-07-08T17:51:40Z');
     expect(auth.issuers.has(SANDBOX_ISSUER)).toBe(true);
     await request(app).get('/cds-services').set('Authorization', `Bearer ${sandboxToken}`).expect(200);
-    const wrongBase = buildApp({ PUBLIC_BASE_URLS: 'http://127.0.0.1:9000' }, undefined, '2020-07-08T17:51:40Z');
+    const wrongBase = await buildApp({ PUBLIC_BASE_URLS: 'http://127.0.0.1:9000' }, undefined, '2020-07-08T17:51:40Z');
     await expect401(wrongBase.app, `Bearer ${sandboxToken}`);
   });
 
-  it('production does not trust the sandbox and refuses to start without a trusted issuer', () => {
-    const { auth } = buildApp(env);
+  it('production does not trust the sandbox and refuses to start without a trusted issuer', async () => {
+    const { auth } = await buildApp(env);
     expect(auth.issuers.has(SANDBOX_ISSUER)).toBe(false);
     expect(() => loadConfig({ ...env, TRUST_SANDBOX: 'true' })).toThrow(/^TRUST_SANDBOX="true" cannot be true in production/);
     expect(() => loadConfig({ ...env, TRUSTED_ISSUERS_FILE: '' })).toThrow(ConfigError);
@@ -254,12 +254,12 @@ describe('profiles', () => {
     expect(() => loadConfig({ ...env, FHIR_SERVER_ALLOWLIST: '' })).toThrow(/^FHIR_SERVER_ALLOWLIST="" is required in production/);
   });
 
-  it('a trust file that is not valid stops the start with a line naming the setting', () => {
+  it('a trust file that is not valid stops the start with a line naming the setting', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookwise-trust-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ iss: 'https://x.example' }]));
-    expect(() => buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).toThrow(/^TRUSTED_ISSUERS_FILE=.*needs a key source/);
+    await expect(buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).rejects.toThrow(/^TRUSTED_ISSUERS_FILE=.*needs a key source/);
     writeFileSync(bad, '{nope');
-    expect(() => buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).toThrow(/^TRUSTED_ISSUERS_FILE=.*cannot be read as JSON/);
+    await expect(buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).rejects.toThrow(/^TRUSTED_ISSUERS_FILE=.*cannot be read as JSON/);
   });
 });

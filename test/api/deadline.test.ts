@@ -20,7 +20,7 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 
 describe('the deadline', () => {
   it('a FHIR server that hangs: 200 with empty cards, and the read is aborted (the server sees the connection close)', async () => {
-    const { app, logs } = buildApp({ HOOK_DEADLINE_MS: '400' });
+    const { app, logs } = await buildApp({ HOOK_DEADLINE_MS: '400' });
     fake = await startFakeFhir(() => ({ hang: true }));
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.fhirServer = fake.base;
@@ -36,7 +36,7 @@ describe('the deadline', () => {
   });
 
   it('a slow FHIR server: every missing key is read at once (the server sees them overlap)', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     fake = await startFakeFhir(() => ({ body: searchset([]), delayMs: 150 }));
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     body.fhirServer = fake.base;
@@ -50,7 +50,7 @@ describe('the deadline', () => {
   });
 
   it('FHIR_CONCURRENCY bounds the reads in flight', async () => {
-    const { app } = buildApp({ FHIR_CONCURRENCY: '1' });
+    const { app } = await buildApp({ FHIR_CONCURRENCY: '1' });
     fake = await startFakeFhir(() => ({ body: searchset([]), delayMs: 50 }));
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     body.fhirServer = fake.base;
@@ -68,7 +68,7 @@ describe('the deadline', () => {
         throw new TypeError('Cannot read properties of undefined (reading Marguerite Ellsworth-Pike)');
       },
     };
-    const { app, logs } = buildApp({}, [throwing]);
+    const { app, logs } = await buildApp({}, [throwing]);
     const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
@@ -87,7 +87,7 @@ describe('the deadline', () => {
       ],
     };
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
-    const prod = buildApp({ RESPONSE_CONTRACT: 'drop' }, [sloppy]);
+    const prod = await buildApp({ RESPONSE_CONTRACT: 'drop' }, [sloppy]);
     const res = await post(prod.app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(res.body.cards.map((c: { summary: string }) => c.summary)).toEqual(['Fine card']);
@@ -97,7 +97,7 @@ describe('the deadline', () => {
       dropped: 1,
       violations: ['summary must be under 140 characters'],
     });
-    const strict = buildApp({ RESPONSE_CONTRACT: 'throw' }, [sloppy]);
+    const strict = await buildApp({ RESPONSE_CONTRACT: 'throw' }, [sloppy]);
     expect((await post(strict.app, 'order-sign', body)).status).toBe(500);
   });
 });

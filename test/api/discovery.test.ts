@@ -5,7 +5,7 @@ import { buildApp } from '../support/app.js';
 
 describe('GET /cds-services', () => {
   it('lists one service per hook with the members an integrator needs', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await request(app).get('/cds-services').expect(200).expect('content-type', /json/);
     const services = res.body.services as Array<Record<string, any>>;
     expect(services.map((s) => [s.id, s.hook])).toEqual([
@@ -26,7 +26,7 @@ describe('GET /cds-services', () => {
   });
 
   it('names the exact scopes each hook needs, derived from its templates', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const byId = Object.fromEntries((res.body.services as Array<Record<string, any>>).map((s) => [s.id, s]));
     expect(byId['patient-view'].usageRequirements).toContain('system/MedicationRequest.read system/Observation.read system/Patient.read');
@@ -37,7 +37,7 @@ describe('GET /cds-services', () => {
   });
 
   it('answers CORS preflight without a token and allows Authorization and Content-Type', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await request(app)
       .options('/cds-services/order-sign')
       .set('Origin', 'https://sandbox.cds-hooks.org')
@@ -52,7 +52,7 @@ describe('GET /cds-services', () => {
   });
 
   it('echoes only configured origins, with credentials when asked, never * with credentials', async () => {
-    const { app } = buildApp({ CORS_ORIGINS: 'https://sandbox.cds-hooks.org', CORS_ALLOW_CREDENTIALS: 'true' });
+    const { app } = await buildApp({ CORS_ORIGINS: 'https://sandbox.cds-hooks.org', CORS_ALLOW_CREDENTIALS: 'true' });
     const ok = await request(app).get('/cds-services').set('Origin', 'https://sandbox.cds-hooks.org').expect(200);
     expect(ok.headers['access-control-allow-origin']).toBe('https://sandbox.cds-hooks.org');
     expect(ok.headers['access-control-allow-credentials']).toBe('true');
@@ -61,7 +61,7 @@ describe('GET /cds-services', () => {
   });
 
   it('answers 404 with an OperationOutcome for unknown paths and 405 for a wrong method', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const nf = await request(app).get('/nope').expect(404);
     expect(nf.body.resourceType).toBe('OperationOutcome');
     const wrong = await request(app).get('/cds-services/order-sign').expect(405);

@@ -22,7 +22,7 @@ function signWithoutPrefetch(server: string) {
 describe('FHIR server allow-list', () => {
   it('reads nothing from a fhirServer that is not allow-listed: the required key answers 412, the token never leaves', async () => {
     fake = await startFakeFhir(() => ({ body: searchset([]) }));
-    const { app } = buildApp({ FHIR_SERVER_ALLOWLIST: 'https://fhir.hospital.example.org/R4' });
+    const { app } = await buildApp({ FHIR_SERVER_ALLOWLIST: 'https://fhir.hospital.example.org/R4' });
     const { body } = signWithoutPrefetch(fake.base);
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(412);
@@ -32,11 +32,11 @@ describe('FHIR server allow-list', () => {
 
   it('reads from an allow-listed server (the base matches by path prefix, not by string prefix)', async () => {
     fake = await startFakeFhir((url) => ({ body: searchset(url.pathname.endsWith('MedicationRequest') ? [] : []) }));
-    const { app } = buildApp({ FHIR_SERVER_ALLOWLIST: `${fake.base}` });
+    const { app } = await buildApp({ FHIR_SERVER_ALLOWLIST: `${fake.base}` });
     const { body, meds } = signWithoutPrefetch(fake.base);
     await fake.close();
     fake = await startFakeFhir(() => ({ body: searchset(meds) }));
-    const allowed = buildApp({ FHIR_SERVER_ALLOWLIST: fake.base });
+    const allowed = await buildApp({ FHIR_SERVER_ALLOWLIST: fake.base });
     body.fhirServer = fake.base;
     const ok = await postHook(allowed.app, 'order-sign', body);
     expect(ok.status).toBe(200);
@@ -49,7 +49,7 @@ describe('FHIR server allow-list', () => {
 
   it('development without an allow-list reads any server, with a warning', async () => {
     fake = await startFakeFhir(() => ({ body: searchset([]) }));
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const { body } = signWithoutPrefetch(fake.base);
     await postHook(app, 'order-sign', body).expect(200);
     expect(fake.seen).toHaveLength(1);
@@ -65,7 +65,7 @@ describe('scope-aware reads with the EHR grant', () => {
     ['patient scope for this patient', 'patient/MedicationRequest.read'],
   ])('%s allows the search', async (_name, scope) => {
     fake = await startFakeFhir(() => ({ body: searchset([]) }));
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const { body } = signWithoutPrefetch(fake.base);
     body.fhirAuthorization.scope = scope;
     await postHook(app, 'order-sign', body).expect(200);
@@ -78,7 +78,7 @@ describe('scope-aware reads with the EHR grant', () => {
     ['a patient scope for another patient', 'patient/MedicationRequest.read', 'searching MedicationRequest'],
   ])('%s: the read is not attempted and the required key answers 412 with the reason', async (name, scope, reason) => {
     fake = await startFakeFhir(() => ({ body: searchset([]) }));
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const { body } = signWithoutPrefetch(fake.base);
     body.fhirAuthorization.scope = scope;
     if (name.startsWith('a patient scope')) body.fhirAuthorization.patient = 'someone-else';

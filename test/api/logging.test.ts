@@ -18,7 +18,7 @@ function sensitiveValues(value: unknown, key = '', out = new Set<string>()): Set
 
 describe('logs', () => {
   it('carry one structured line per invocation and no patient data', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const files = readdirSync(new URL('../../fixtures/requests/', import.meta.url)).filter((f) => f.endsWith('.json'));
     const fake = await startFakeFhir(() => ({ status: 500, body: {} }));
     const secrets = new Set<string>();

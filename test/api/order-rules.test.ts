@@ -2,14 +2,17 @@
 // blockade, ONC high-priority interactions at selection, and the near misses.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { buildApp, postHook, testKnowledge } from '../support/app.js';
+import { buildApp, postHook, testKnowledge , type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
 type CardJson = Record<string, any>;
 const summaries = (cards: CardJson[]) => cards.map((c) => [c.indicator, c.summary]);
 
 describe('order-sign: duplicate therapy and dual RAAS blockade', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
 
   it('rivaroxaban with active warfarin, losartan with active lisinopril: two warnings; the simvastatin renewal is quiet', async () => {
     const res = await postHook(app, 'order-sign', fixture('requests/order-sign-duplicate-therapy.json')).expect(200);
@@ -44,7 +47,10 @@ describe('order-sign: duplicate therapy and dual RAAS blockade', () => {
 });
 
 describe('order-select: interactions and duplicates for the selected draft', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
 
   it('selected clarithromycin with active simvastatin (and the simvastatin draft): one critical card; no duplicate card for the unselected draft', async () => {
     const res = await postHook(app, 'order-select', fixture('requests/order-select-clarithromycin-simvastatin.json')).expect(200);

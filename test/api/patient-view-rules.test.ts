@@ -14,7 +14,7 @@ afterEach(async () => {
 type CardJson = Record<string, any>;
 
 async function cards(body: unknown): Promise<CardJson[]> {
-  const { app } = buildApp(); // a fresh app per call: nothing remembered between tests
+  const { app } = await buildApp(); // a fresh app per call: nothing remembered between tests
   const res = await postHook(app, 'patient-view', body).expect(200);
   return res.body.cards as CardJson[];
 }
@@ -119,7 +119,7 @@ describe('patient-view: AGS Beers 2023', () => {
 
 describe('patient-view: the new prefetch keys', () => {
   it('are listed in discovery with the Patient read scope', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const pv = (res.body.services as CardJson[]).find((s) => s.id === 'patient-view')!;
     expect(Object.keys(pv.prefetch).sort()).toEqual(['egfr', 'inr', 'medicationRefs', 'medications', 'patient', 'potassium']);
@@ -135,7 +135,7 @@ describe('patient-view: the new prefetch keys', () => {
     delete body.prefetch.inr;
     fake = await startFakeFhir(() => ({ status: 503, body: {} }));
     body.fhirServer = fake.base;
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await postHook(app, 'patient-view', body).expect(200);
     expect(res.body).toEqual({ cards: [] }); // no age, so no Beers card
     expect(fake.seen).toHaveLength(3);
@@ -154,7 +154,7 @@ describe('patient-view: the new prefetch keys', () => {
       return undefined;
     });
     body.fhirServer = fake.base;
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await postHook(app, 'patient-view', body).expect(200);
     expect(res.body.cards.map((c: CardJson) => c.indicator)).toEqual(['critical']);
     expect(fake.seen).toHaveLength(3);

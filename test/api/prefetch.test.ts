@@ -30,7 +30,7 @@ function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
 
 describe('prefetch states', () => {
   it('absent key: renders the template, reads it from fhirServer with the bearer token, and decides on it', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const { body, serve } = signFixtureServedBy();
     fake = await startFakeFhir(serve);
     body.fhirServer = fake.base;
@@ -49,7 +49,7 @@ describe('prefetch states', () => {
   });
 
   it('null: no data, nothing is fetched', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const { body, serve } = signFixtureServedBy();
     fake = await startFakeFhir(serve);
     body.fhirServer = fake.base;
@@ -62,7 +62,7 @@ describe('prefetch states', () => {
   });
 
   it('an OperationOutcome as the value is not data: the key is read from fhirServer', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const { body, serve } = signFixtureServedBy();
     fake = await startFakeFhir(serve);
     body.fhirServer = fake.base;
@@ -74,7 +74,7 @@ describe('prefetch states', () => {
   });
 
   it('an OperationOutcome inside the Bundle is not data either', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const { body, serve } = signFixtureServedBy();
     fake = await startFakeFhir(serve);
     body.fhirServer = fake.base;
@@ -86,7 +86,7 @@ describe('prefetch states', () => {
   });
 
   it('a paginated Bundle: follows next links on fhirServer with the token and decides on every page', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const { body, meds } = signFixtureServedBy();
     const filler = (i: number) => ({ resourceType: 'MedicationRequest', id: `f${i}`, status: 'active', intent: 'order', medicationCodeableConcept: { text: 'lisinopril 10 MG Oral Tablet' } });
     fake = await startFakeFhir((url) => {
@@ -105,7 +105,7 @@ describe('prefetch states', () => {
   });
 
   it('stops at the page cap and logs the key as partial', async () => {
-    const { app, logs } = buildApp({ FHIR_PAGE_CAP: '2' });
+    const { app, logs } = await buildApp({ FHIR_PAGE_CAP: '2' });
     const { body } = signFixtureServedBy();
     fake = await startFakeFhir((url) => ({ body: searchset([], `${fake!.base}/MedicationRequest?page=${Number(url.searchParams.get('page')) + 1}`) }));
     body.fhirServer = fake.base;
@@ -117,7 +117,7 @@ describe('prefetch states', () => {
   });
 
   it('never follows a next link to another server: the token stays on fhirServer', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const elsewhere = await startFakeFhir(() => ({ body: searchset([]) }));
     try {
       const { body } = signFixtureServedBy();
@@ -133,7 +133,7 @@ describe('prefetch states', () => {
   });
 
   it('a required key with no fhirServer: 412 with an OperationOutcome naming the key', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     delete body.prefetch.medications;
     delete body.fhirServer;
@@ -155,7 +155,7 @@ describe('prefetch states', () => {
   });
 
   it.each([500, 401, 404])('a required key whose read answers %i: 412 naming the key and the status', async (status) => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const { body } = signFixtureServedBy();
     fake = await startFakeFhir(() => ({ status, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] } }));
     body.fhirServer = fake.base;
@@ -168,7 +168,7 @@ describe('prefetch states', () => {
   });
 
   it('a FHIR server that answers something that is not FHIR counts as a failed read', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const { body } = signFixtureServedBy();
     fake = await startFakeFhir(() => ({ body: '<html>login</html>', contentType: 'text/html' }));
     body.fhirServer = fake.base;
@@ -179,7 +179,7 @@ describe('prefetch states', () => {
   });
 
   it('an optional key that fails: 200, decided without it', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     fake = await startFakeFhir(() => ({ status: 503, body: {} }));
     body.fhirServer = fake.base;
@@ -191,7 +191,7 @@ describe('prefetch states', () => {
   });
 
   it('renders date windows from the injected clock', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     fake = await startFakeFhir(() => ({ body: searchset([]) }));
     body.fhirServer = fake.base;
@@ -205,7 +205,7 @@ describe('prefetch states', () => {
   });
 
   it('a draft that references its drug (Epic-style): reads Medication?_id= from the draftOrders token and decides on it', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     const draft = body.context.draftOrders.entry[0].resource;
     delete draft.medicationCodeableConcept;
@@ -227,7 +227,7 @@ describe('prefetch states', () => {
   });
 
   it('no draft references a Medication: that key is not applicable and nothing is read', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     fake = await startFakeFhir(() => undefined);
     body.fhirServer = fake.base;
@@ -237,7 +237,7 @@ describe('prefetch states', () => {
   });
 
   it('active medications that only reference their drug: reads Medication?_id= from the prior key, then decides', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     const active = body.prefetch.medications.entry[0].resource;
     delete active.medicationCodeableConcept;
@@ -257,7 +257,7 @@ describe('prefetch states', () => {
   });
 
   it('a prior key that was fetched too: the dependent read waits for it and uses what it returned', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     delete body.prefetch.medications;
     body.fhirAuthorization.scope += ' patient/Medication.read';
@@ -272,7 +272,7 @@ describe('prefetch states', () => {
   });
 
   it('a DSTU2 MedicationOrder draft that references its Medication: the Medication is read too', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.context.draftOrders.entry[0].resource = {
       resourceType: 'MedicationOrder',

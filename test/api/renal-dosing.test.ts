@@ -29,7 +29,7 @@ function signDofetilide() {
 
 describe('renal dosing at order-sign', () => {
   it('a dofetilide order for an 82-year-old woman, 61 kg, SCr 1.3: a card citing the computed CrCl', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await postHook(app, 'order-sign', signDofetilide()).expect(200);
     const card = res.body.cards.find((c: { summary: string }) => /dofetilide/i.test(c.summary));
     expect(card).toBeDefined();
@@ -40,7 +40,7 @@ describe('renal dosing at order-sign', () => {
   });
 
   it('without a body weight there is no CrCl, and a CrCl rule does not fire on a guess', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const body = signDofetilide();
     body.prefetch.weight = bundle();
     const res = await postHook(app, 'order-sign', body).expect(200);
@@ -48,7 +48,7 @@ describe('renal dosing at order-sign', () => {
   });
 
   it('order-select without a medication list: metformin R02 says it may be continued therapy, not "not on metformin"', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const patient = fixture('fhir/renal-patient-female-82.json');
     const metformin = { resourceType: 'MedicationRequest', id: 'draft-met', status: 'draft', intent: 'order', subject: { reference: `Patient/${patient.id}` }, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '6809', display: 'metformin' }] } };
     const egfr = { resourceType: 'Observation', id: 'eg-1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '33914-3' }] }, effectiveDateTime: '2026-11-10T08:00:00Z', valueQuantity: { value: 40, unit: 'mL/min/{1.73_m2}' } };

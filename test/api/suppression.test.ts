@@ -2,7 +2,7 @@
 // the window, unless it got worse; accepted cards and other patients are unaffected.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { CardLedger } from '../../src/store/card-ledger.js';
+import type { Store } from '../../src/store/ledger.js';
 import { createApp } from '../../src/app.js';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
@@ -18,11 +18,23 @@ function feedback(app: App, id: string, card: string, outcome: 'overridden' | 'a
   return request(app).post(`/cds-services/${id}/feedback`).set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] }));
 }
 
+/** A store that remembers nothing, for tests that replace one method. */
+const inert: Store = {
+  backend: 'sqlite',
+  patientKey: (p) => p,
+  recordIssued: async () => undefined,
+  recordFeedback: async () => ({ status: 'unknown-card' }),
+  suppression: async () => undefined,
+  firstSeen: async () => true,
+  ping: async () => undefined,
+  close: async () => undefined,
+};
+
 const sign = (): Record<string, any> => ({ ...fixture('requests/order-sign-simvastatin-clarithromycin.json'), hookInstance: instance() });
 
 describe('suppression after an override', () => {
   it('an overridden interaction is not shown again for the same patient, but still is for another patient', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const first = await postHook(app, 'order-sign', sign()).expect(200);
     expect(first.body.cards).toHaveLength(1);
     expect(first.body.cards[0].finding).toBeUndefined(); // internal, never sent
@@ -43,7 +55,7 @@ describe('suppression after an override', () => {
   });
 
   it('an accepted card does not silence anything', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const first = await postHook(app, 'order-sign', sign()).expect(200);
     const card = first.body.cards[0];
     await feedback(app, 'order-sign', card.uuid, 'accepted', card.suggestions[0].uuid).expect(200);
@@ -51,7 +63,7 @@ describe('suppression after an override', () => {
   });
 
   it('a finding that got worse is shown again (metformin: overridden at eGFR 38, shown at 24)', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const pv = (egfr: number) => {
       const body = fixture('requests/patient-view-metformin-low-egfr.json');
       body.hookInstance = instance();
@@ -69,20 +81,20 @@ describe('suppression after an override', () => {
   });
 
   it('OVERRIDE_SUPPRESS_HOURS=0 turns suppression off', async () => {
-    const { app } = buildApp({ OVERRIDE_SUPPRESS_HOURS: '0' });
+    const { app } = await buildApp({ OVERRIDE_SUPPRESS_HOURS: '0' });
     const first = await postHook(app, 'order-sign', sign()).expect(200);
     await feedback(app, 'order-sign', first.body.cards[0].uuid, 'overridden').expect(200);
     expect((await postHook(app, 'order-sign', sign()).expect(200)).body.cards).toHaveLength(1);
   });
 
-  it('feedback for a card hookwise does not know is accepted and counted', async () => {
-    const { app, logs } = buildApp();
+  it('feedback for a card hookwise does not know is answered 200, counted and not stored', async () => {
+    const { app, logs } = await buildApp();
     await feedback(app, 'order-sign', '9368d37b-283f-44a0-93ea-547cebab93ed', 'overridden').expect(200);
-    expect(logs.records().find((r) => r.message === 'feedback')).toMatchObject({ feedback: { overridden: 1, accepted: 0, unknownCard: 1 } });
+    expect(logs.records().find((r) => r.message === 'feedback')).toMatchObject({ feedback: { overridden: 0, accepted: 0, duplicate: 0, unknownCard: 1 } });
   });
 
   it('malformed feedback answers 400 naming the problem (cds-fb-2)', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const res = await request(app)
       .post('/cds-services/order-sign/feedback')
       .set('content-type', 'application/json')
@@ -92,13 +104,13 @@ describe('suppression after an override', () => {
   });
 
   it('a failing ledger shows every card (safer than hiding one) and logs an error', async () => {
-    const base = buildApp();
-    const broken: CardLedger = {
+    const base = await buildApp();
+    const broken: Store = {
+      ...inert,
       patientKey: () => 'k',
       recordIssued: async () => {
         throw new Error('store down');
       },
-      recordOverride: async () => false,
       suppression: async () => {
         throw new Error('store down');
       },
@@ -118,7 +130,7 @@ describe('suppression after an override', () => {
   });
 
   it('findings about one draft come as one card; overriding it silences each of them', async () => {
-    const { app } = buildApp();
+    const { app } = await buildApp();
     const body = sign();
     const simva = body.prefetch.medications.entry[0];
     const ergot = JSON.parse(JSON.stringify(simva));
@@ -139,7 +151,7 @@ describe('suppression after an override', () => {
   });
 
   it('order-sign does not repeat what order-select showed for the same draft, but does for another patient', async () => {
-    const { app, logs } = buildApp();
+    const { app, logs } = await buildApp();
     const select = fixture('requests/order-select-clarithromycin-simvastatin.json');
     const shown = await postHook(app, 'order-select', select).expect(200);
     const ddi = shown.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary));
@@ -158,14 +170,14 @@ describe('suppression after an override', () => {
   });
 
   it('a call answered empty at the deadline records nothing as shown', async () => {
-    const base = buildApp({ HOOK_DEADLINE_MS: '150' });
+    const base = await buildApp({ HOOK_DEADLINE_MS: '150' });
     const recorded: unknown[] = [];
-    const slow: CardLedger = {
+    const slow: Store = {
+      ...inert,
       patientKey: (p) => p,
       recordIssued: async (cards) => {
         recorded.push(...cards);
       },
-      recordOverride: async () => false,
       suppression: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 300)),
     };
     const { hookModules } = await import('../../hooks/index.js');

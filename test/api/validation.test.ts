@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { buildApp, postHook } from '../support/app.js';
+import { buildApp, postHook , type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
 const post = postHook;
@@ -10,7 +10,10 @@ function diagnostics(body: { issue?: Array<{ diagnostics?: string }> }): string 
 }
 
 describe('POST /cds-services/{id}: bad input', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
 
   it('400 for malformed JSON, as an OperationOutcome without internals', async () => {
     const res = await request(app).post('/cds-services/order-sign').set('content-type', 'application/json').send('{"hook": "order-sign",');
@@ -124,7 +127,7 @@ describe('POST /cds-services/{id}: bad input', () => {
   });
 
   it('413 past the body limit, while several MB of prefetch pass', async () => {
-    const small = buildApp({ BODY_LIMIT: '64kb' }).app;
+    const small = (await buildApp({ BODY_LIMIT: '64kb' })).app;
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.extension = { 'org.example.padding': 'x'.repeat(100_000) };
     const res = await post(small, 'order-sign', body);
@@ -142,7 +145,10 @@ describe('POST /cds-services/{id}: bad input', () => {
 });
 
 describe('POST /cds-services/{id}: what real clients send', () => {
-  const { app } = buildApp();
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
 
   it('accepts unknown members and extensions anywhere and ignores them', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
@@ -191,7 +197,7 @@ describe('POST /cds-services/{id}: what real clients send', () => {
 
   it('treats null optional members as absent (fhirAuthorization, fhirServer, encounterId, prefetch, extension)', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
-    const { app: strictProd } = buildApp();
+    const { app: strictProd } = await buildApp();
     body.fhirAuthorization = null;
     body.context.encounterId = null;
     body.extension = null;

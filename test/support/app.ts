@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
 import { createLogger, MemoryLogStream } from '../../src/log.js';
 import { createSecurity, type Security } from '../../src/auth/security.js';
-import { MemoryCardLedger } from '../../src/store/card-ledger.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { HookModule } from '../../src/cds/hook-module.js';
 import { hookModules } from '../../hooks/index.js';
 
@@ -18,7 +18,7 @@ export function testKnowledge(): Knowledge {
   return knowledge;
 }
 
-export function buildApp(
+export async function buildApp(
   env: Record<string, string> = {},
   modules: HookModule[] = hookModules,
   now: string = TEST_NOW,
@@ -28,11 +28,14 @@ export function buildApp(
   const logs = new MemoryLogStream();
   const logger = createLogger({ level: 'debug', stream: logs });
   const clock = fixedClock(now);
-  const auth: Security = { ...createSecurity(config, () => clock.now().getTime()), ...extra };
-  const ledger = new MemoryCardLedger({ overrideWindowMs: config.overrideSuppressHours * 3_600_000, retentionMs: config.cardMemoryHours * 3_600_000 });
+  // The embedded backend, in memory unless the test names a file or a DATABASE_URL.
+  const ledger = await openStore({ ...config, ledgerPath: env.LEDGER_PATH ?? ':memory:' }, { now: () => clock.now().getTime() });
+  const auth: Security = { ...createSecurity(config, ledger), ...extra };
   const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth, ledger });
   return { app, logs, config, auth, ledger };
 }
+
+export type TestApp = Awaited<ReturnType<typeof buildApp>>['app'];
 
 /** POST a hook request body as JSON to /cds-services/{id}. */
 export function postHook(app: Parameters<typeof request>[0], id: string, body: unknown) {

@@ -1,0 +1,101 @@
+// What hookwise remembers between calls, behind one interface with two backends (embedded SQLite, shared
+// PostgreSQL): every card it sent (no clinical content: ids, rule, tier, patient as a keyed hash, draft keys),
+// the clinicians' feedback on them, the JWT ids already used (replay), and from those, which findings to keep quiet.
+import type { Indicator } from '../cds/types.js';
+import type { ReplayStore } from './replay-store.js';
+
+export interface IssuedCard {
+  uuid: string;
+  /** The calling client (issuer and tenant): only it may give feedback on the card. */
+  client: string;
+  service: string;
+  hook: string;
+  hookInstance: string;
+  /** The rule that produced the card's main finding (e.g. `ddi`, `renal`, `beers`): a metrics label, no patient data. */
+  rule: string;
+  knowledgeVersion: string;
+  /** The card's tier as sent. */
+  indicator: Indicator;
+  /** Keyed hash of the patient in its context (see `patientKey`); never the id itself. */
+  patient: string;
+  /** The findings the card showed, each with its own tier (more than one when findings about one draft were grouped). */
+  findings: Array<{ key: string; indicator: Indicator }>;
+  /** Keys of the draft orders the card is about (resource type/id or a hash of the drug). */
+  drafts: string[];
+  issuedAt: number;
+  /** Recorded but not shown: the service runs in shadow mode. Shadow cards never silence a later card. */
+  shadow: boolean;
+}
+
+export type Suppression = 'overridden' | 'seen-at-order-select';
+
+export interface SuppressionQuery {
+  patient: string;
+  finding: string;
+  indicator: Indicator;
+  drafts: string[];
+  hook: string;
+  now: number;
+}
+
+/** One feedback item as stored: no free text (a userComment may name people), only whether there was one. */
+export interface FeedbackRecord {
+  card: string;
+  outcome: 'accepted' | 'overridden';
+  acceptedSuggestions: string[];
+  overrideReason?: { system: string; code: string };
+  hasComment: boolean;
+  outcomeTimestamp: string;
+  receivedAt: number;
+}
+
+export type FeedbackResult =
+  /** Stored and joined to its card; `rule` and `indicator` are the card's. */
+  | { status: 'stored'; rule: string; indicator: Indicator }
+  /** The same feedback was already stored (idempotent: a retried POST changes nothing). */
+  | { status: 'duplicate'; rule: string; indicator: Indicator }
+  /** No such card was issued to this client by this service (or it has been purged): not stored. */
+  | { status: 'unknown-card' };
+
+export interface CardLedger {
+  /**
+   * A keyed hash of a patient in its context (the calling client, tenant and FHIR server, and the patient id),
+   * so the same id at another EHR is another patient. The ledger never holds the id itself.
+   */
+  patientKey(scopedPatient: string): string;
+  /** Records the cards of one answer, durably, before the answer is sent. */
+  recordIssued(cards: IssuedCard[]): Promise<void>;
+  /**
+   * Stores one feedback item reported by `client` to `service`, joined to its card, once; an `overridden`
+   * outcome of a card that was shown silences its findings for this patient (see `suppression`).
+   */
+  recordFeedback(feedback: FeedbackRecord, client: string, service: string): Promise<FeedbackResult>;
+  /** Why a finding should not be shown again, or undefined. Never suppresses a finding that got worse. */
+  suppression(q: SuppressionQuery): Promise<Suppression | undefined>;
+}
+
+export interface Store extends CardLedger, ReplayStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Resolves when the store answers a trivial query (readiness). */
+  ping(): Promise<void>;
+  /** Flushes pending writes and closes the connection(s). */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** How long an override silences the same finding for the same patient. */
+  overrideWindowMs: number;
+  /** How long an order-select card counts as seen for order-sign of the same drafts. */
+  selectWindowMs: number;
+  /** How long issued cards, feedback and overrides are kept before they are purged. */
+  retentionMs: number;
+  now?: () => number;
+}
+
+export const INDICATOR_RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
+
+/** The rule a finding key belongs to: its first segment (`ddi:a+b` → `ddi`). */
+export function ruleOf(findingKey: string): string {
+  const i = findingKey.indexOf(':');
+  return i < 0 ? findingKey : findingKey.slice(0, i);
+}

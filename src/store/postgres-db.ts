@@ -1,0 +1,71 @@
+// The shared backend: PostgreSQL through a pg pool, for several instances behind a load balancer. Statements
+// are written with `?` and numbered here; BIGINT columns (epoch milliseconds) come back as numbers.
+import pg from 'pg';
+import type { SqlDb, SqlRunner } from './sql-db.js';
+
+const INT8_OID = 20;
+
+/** `?` → `$1`, `$2`, … (our statements carry no `?` inside literals). */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** A schema of its own (created if missing); the default is the user's search_path. */
+  schema?: string;
+  max?: number;
+  onError?: (error: Error) => void;
+}
+
+export class PostgresDb implements SqlDb {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly schemaReady: Promise<void>;
+
+  constructor(options: PostgresOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+      types: { getTypeParser: ((oid: number, format?: string) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+    });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.pool.on('error', (error) => options.onError?.(error));
+    const schema = options.schema;
+    this.schemaReady = schema
+      ? this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`).then(() => undefined)
+      : Promise.resolve();
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    await this.schemaReady;
+    const result = await this.pool.query(numberPlaceholders(sql), [...params]);
+    return result.rows as T[];
+  }
+
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    await this.schemaReady;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work({
+        query: async <R>(sql: string, params: readonly unknown[] = []) => (await client.query(numberPlaceholders(sql), [...params])).rows as R[],
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

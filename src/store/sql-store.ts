@@ -1,0 +1,234 @@
+// The ledger and replay store on SQL, the same code for SQLite and PostgreSQL (see sql-db.ts).
+//   - Issued cards are written by group commit: the cards of every answer ready in the same turn of the event
+//     loop go in one transaction, and each answer waits for that commit before it is sent.
+//   - Feedback is written in its own transaction before the 200; the same feedback twice is stored once.
+//   - The key that hashes patient ids lives in the database, so every instance, and a restarted one, agrees.
+//   - Expired rows are purged in the background.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { Indicator } from '../cds/types.js';
+import { migrate } from './schema.js';
+import type { SqlDb, SqlRunner } from './sql-db.js';
+import {
+  INDICATOR_RANK,
+  type FeedbackRecord,
+  type FeedbackResult,
+  type IssuedCard,
+  type Store,
+  type StoreOptions,
+  type Suppression,
+  type SuppressionQuery,
+} from './ledger.js';
+
+const PURGE_EVERY_MS = 10 * 60_000;
+
+interface Pending {
+  cards: IssuedCard[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Keeps the higher tier of an existing row while it is still valid; an expired row is simply replaced. */
+function keepHigherTier(table: string): string {
+  return `tier = CASE WHEN ${table}.valid_until > ? AND ${table}.tier > excluded.tier THEN ${table}.tier ELSE excluded.tier END`;
+}
+
+export class SqlStore implements Store {
+  readonly backend: 'sqlite' | 'postgres';
+  private pending: Pending[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly db: SqlDb,
+    private readonly options: StoreOptions,
+    private readonly secret: Buffer,
+  ) {
+    this.backend = db.dialect;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Migrates the database, loads (or creates) the patient key, and starts the purge. */
+  static async open(db: SqlDb, options: StoreOptions): Promise<SqlStore> {
+    await migrate(db);
+    await db.query(`INSERT INTO hookwise_meta (name, value) VALUES ('patient_key', ?) ON CONFLICT (name) DO NOTHING`, [
+      randomBytes(32).toString('base64'),
+    ]);
+    const [row] = await db.query<{ value: string }>(`SELECT value FROM hookwise_meta WHERE name = 'patient_key'`);
+    const store = new SqlStore(db, options, Buffer.from(row!.value, 'base64'));
+    await store.purge();
+    store.purgeTimer = setInterval(() => void store.purge().catch(() => undefined), PURGE_EVERY_MS).unref();
+    return store;
+  }
+
+  patientKey(scopedPatient: string): string {
+    return createHmac('sha256', this.secret).update(scopedPatient).digest('base64url');
+  }
+
+  // ── issued cards (group commit) ──────────────────────────────────────────────────────────────────────────
+
+  recordIssued(cards: IssuedCard[]): Promise<void> {
+    if (cards.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ cards, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flushing = this.flushing.then(() => this.flush());
+        });
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const { cards } of batch) for (const card of cards) await this.insertCard(tx, card);
+      });
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  }
+
+  private async insertCard(tx: SqlRunner, c: IssuedCard): Promise<void> {
+    await tx.query(
+      `INSERT INTO hookwise_issued_card
+         (uuid, client, service, hook, hook_instance, rule, knowledge_version, indicator, patient, findings, drafts, issued_at, shadow)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (uuid) DO NOTHING`,
+      [c.uuid, c.client, c.service, c.hook, c.hookInstance, c.rule, c.knowledgeVersion, c.indicator, c.patient,
+        JSON.stringify(c.findings), JSON.stringify(c.drafts), c.issuedAt, c.shadow ? 1 : 0],
+    );
+    // What a clinician saw at order-select is not repeated at order-sign; a shadow card was not seen.
+    if (c.hook !== 'order-select' || c.shadow) return;
+    const validUntil = c.issuedAt + this.options.selectWindowMs;
+    for (const f of c.findings) {
+      for (const draft of c.drafts) {
+        await tx.query(
+          `INSERT INTO hookwise_seen_finding (patient, finding, draft, tier, valid_until) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (patient, finding, draft) DO UPDATE SET ${keepHigherTier('hookwise_seen_finding')}, valid_until = excluded.valid_until`,
+          [c.patient, f.key, draft, INDICATOR_RANK[f.indicator], validUntil, c.issuedAt],
+        );
+      }
+    }
+  }
+
+  // ── feedback ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  async recordFeedback(f: FeedbackRecord, client: string, service: string): Promise<FeedbackResult> {
+    // Identity of a feedback item: who reported what about which card, when. A retried POST has the same one.
+    const id = createHash('sha256').update([client, service, f.card, f.outcome, f.outcomeTimestamp].join('\n')).digest('base64url');
+    return this.db.transaction(async (tx) => {
+      const [card] = await tx.query<{ rule: string; indicator: Indicator; patient: string; findings: string; shadow: number }>(
+        `SELECT rule, indicator, patient, findings, shadow FROM hookwise_issued_card WHERE uuid = ? AND client = ? AND service = ?`,
+        [f.card, client, service],
+      );
+      if (!card) return { status: 'unknown-card' } as const;
+      const inserted = await tx.query(
+        `INSERT INTO hookwise_feedback
+           (id, card_uuid, client, service, outcome, accepted_suggestions, reason_system, reason_code, has_comment, outcome_timestamp, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id`,
+        [id, f.card, client, service, f.outcome, JSON.stringify(f.acceptedSuggestions), f.overrideReason?.system ?? null,
+          f.overrideReason?.code ?? null, f.hasComment ? 1 : 0, f.outcomeTimestamp, f.receivedAt],
+      );
+      if (inserted.length === 0) return { status: 'duplicate', rule: card.rule, indicator: card.indicator } as const;
+      if (f.outcome === 'overridden' && !card.shadow) {
+        const findings = JSON.parse(card.findings) as IssuedCard['findings'];
+        for (const finding of findings) {
+          await tx.query(
+            `INSERT INTO hookwise_finding_override (patient, finding, tier, valid_until) VALUES (?, ?, ?, ?)
+             ON CONFLICT (patient, finding) DO UPDATE SET ${keepHigherTier('hookwise_finding_override')}, valid_until = excluded.valid_until`,
+            [card.patient, finding.key, INDICATOR_RANK[finding.indicator], f.receivedAt + this.options.overrideWindowMs, f.receivedAt],
+          );
+        }
+      }
+      return { status: 'stored', rule: card.rule, indicator: card.indicator } as const;
+    });
+  }
+
+  /** The feedback stored for one card, oldest first (for audits and tests). */
+  async feedbackOf(cardUuid: string): Promise<Array<Omit<FeedbackRecord, 'card'> & { client: string; service: string }>> {
+    const rows = await this.db.query<{
+      client: string; service: string; outcome: FeedbackRecord['outcome']; accepted_suggestions: string; reason_system: string | null;
+      reason_code: string | null; has_comment: number; outcome_timestamp: string; received_at: number;
+    }>(
+      `SELECT client, service, outcome, accepted_suggestions, reason_system, reason_code, has_comment, outcome_timestamp, received_at
+       FROM hookwise_feedback WHERE card_uuid = ? ORDER BY received_at, id`,
+      [cardUuid],
+    );
+    return rows.map((r) => ({
+      client: r.client,
+      service: r.service,
+      outcome: r.outcome,
+      acceptedSuggestions: JSON.parse(r.accepted_suggestions) as string[],
+      ...(r.reason_system !== null && r.reason_code !== null ? { overrideReason: { system: r.reason_system, code: r.reason_code } } : {}),
+      hasComment: r.has_comment === 1,
+      outcomeTimestamp: r.outcome_timestamp,
+      receivedAt: Number(r.received_at),
+    }));
+  }
+
+  // ── suppression ──────────────────────────────────────────────────────────────────────────────────────────
+
+  async suppression(q: SuppressionQuery): Promise<Suppression | undefined> {
+    const checkSeen = q.hook === 'order-sign' && q.drafts.length > 0;
+    const rows = await this.db.query<{ kind: string; draft: string; tier: number; valid_until: number }>(
+      `SELECT 'o' AS kind, '' AS draft, tier, valid_until FROM hookwise_finding_override WHERE patient = ? AND finding = ?` +
+        (checkSeen ? ` UNION ALL SELECT 's' AS kind, draft, tier, valid_until FROM hookwise_seen_finding WHERE patient = ? AND finding = ?` : ''),
+      checkSeen ? [q.patient, q.finding, q.patient, q.finding] : [q.patient, q.finding],
+    );
+    const rank = INDICATOR_RANK[q.indicator];
+    const live = rows.filter((r) => Number(r.valid_until) > q.now && rank <= r.tier);
+    if (live.some((r) => r.kind === 'o')) return 'overridden';
+    if (checkSeen) {
+      const seen = new Set(live.filter((r) => r.kind === 's').map((r) => r.draft));
+      if (q.drafts.every((d) => seen.has(d))) return 'seen-at-order-select';
+    }
+    return undefined;
+  }
+
+  // ── JWT replay ───────────────────────────────────────────────────────────────────────────────────────────
+
+  async firstSeen(key: string, expiresAtMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO hookwise_jwt_replay (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE hookwise_jwt_replay.expires_at <= ?
+       RETURNING key`,
+      [key, expiresAtMs, this.now()],
+    );
+    return rows.length === 1;
+  }
+
+  // ── upkeep ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Deletes what no longer counts: expired JWT ids and suppressions, and cards and feedback past retention. */
+  async purge(): Promise<void> {
+    const now = this.now();
+    const before = now - this.options.retentionMs;
+    await this.db.query('DELETE FROM hookwise_jwt_replay WHERE expires_at <= ?', [now]);
+    await this.db.query('DELETE FROM hookwise_seen_finding WHERE valid_until <= ?', [now]);
+    await this.db.query('DELETE FROM hookwise_finding_override WHERE valid_until <= ?', [now]);
+    await this.db.query('DELETE FROM hookwise_feedback WHERE received_at < ?', [before]);
+    await this.db.query('DELETE FROM hookwise_issued_card WHERE issued_at < ?', [before]);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.flushScheduled = false;
+    await this.flushing;
+    await this.flush();
+    await this.db.close();
+  }
+}
