@@ -4,6 +4,8 @@ import pg from 'pg';
 import type { SqlDb, SqlRunner } from './sql-db.js';
 
 const INT8_OID = 20;
+/** An arbitrary constant: the advisory lock that serializes schema creation across instances. */
+const SCHEMA_LOCK = 7_342_519_000;
 
 /** `?` → `$1`, `$2`, … (our statements carry no `?` inside literals). */
 export function numberPlaceholders(sql: string): string {
@@ -35,10 +37,16 @@ export class PostgresDb implements SqlDb {
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => options.onError?.(error));
-    const schema = options.schema;
-    this.schemaReady = schema
-      ? this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`).then(() => undefined)
-      : Promise.resolve();
+    this.schemaReady = options.schema ? this.createSchema(options.schema) : Promise.resolve();
+    this.schemaReady.catch(() => undefined); // reported by the first query that awaits it
+  }
+
+  /** CREATE SCHEMA IF NOT EXISTS races with itself; instances starting together take turns. */
+  private async createSchema(schema: string): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(?)', [SCHEMA_LOCK]);
+      await tx.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
+    });
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -49,6 +57,10 @@ export class PostgresDb implements SqlDb {
 
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     await this.schemaReady;
+    return this.inTransaction(work);
+  }
+
+  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

@@ -1,28 +1,29 @@
 // The embedded backend: one SQLite file (better-sqlite3), in WAL mode with synchronous=FULL, so a commit is on
-// disk before it returns and survives a crash of the process or the machine. better-sqlite3 is synchronous;
-// every call is queued so that statements of another request never land inside an open transaction.
+// disk before it returns and survives a crash of the process or the machine. It serves one instance; several
+// instances share PostgreSQL instead.
+// better-sqlite3 is synchronous, and a transaction here spans awaits, so: one connection per file per process
+// (two would block each other's BEGIN on the same thread), and every call on it queued, so that statements of
+// another request never land inside an open transaction.
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqlDb, SqlRunner } from './sql-db.js';
 
-export class SqliteDb implements SqlDb {
-  readonly dialect = 'sqlite' as const;
-  private readonly db: Database.Database;
+class Connection {
+  readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private tail: Promise<unknown> = Promise.resolve();
+  users = 0;
 
-  /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
   }
 
-  private run<T>(sql: string, params: readonly unknown[]): T[] {
+  run<T>(sql: string, params: readonly unknown[]): T[] {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -32,33 +33,64 @@ export class SqliteDb implements SqlDb {
   }
 
   /** Runs `work` after everything queued before it. */
-  private serial<T>(work: () => Promise<T>): Promise<T> {
+  serial<T>(work: () => Promise<T>): Promise<T> {
     const result = this.tail.then(work, work);
     this.tail = result.catch(() => undefined);
     return result;
   }
+}
+
+const connections = new Map<string, Connection>();
+
+export class SqliteDb implements SqlDb {
+  readonly dialect = 'sqlite' as const;
+  private connection: Connection | undefined;
+  private readonly key: string;
+
+  /** `path` is a file (its folder is created) or `:memory:` (a database of its own every time). */
+  constructor(path: string) {
+    this.key = path === ':memory:' ? `:memory:${Math.random()}` : resolve(path);
+    let connection = connections.get(this.key);
+    if (!connection) {
+      connection = new Connection(path);
+      connections.set(this.key, connection);
+    }
+    connection.users += 1;
+    this.connection = connection;
+  }
+
+  private open(): Connection {
+    if (!this.connection) throw new Error('the ledger database is closed');
+    return this.connection;
+  }
 
   query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.serial(async () => this.run<T>(sql, params));
+    const c = this.open();
+    return c.serial(async () => c.run<T>(sql, params));
   }
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+    const c = this.open();
+    return c.serial(async () => {
+      c.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await work({ query: async <R>(sql: string, params: readonly unknown[] = []) => this.run<R>(sql, params) });
-        this.db.exec('COMMIT');
+        const result = await work({ query: async <R>(sql: string, params: readonly unknown[] = []) => c.run<R>(sql, params) });
+        c.db.exec('COMMIT');
         return result;
       } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (c.db.inTransaction) c.db.exec('ROLLBACK');
         throw error;
       }
     });
   }
 
   async close(): Promise<void> {
-    await this.serial(async () => {
-      if (this.db.open) this.db.close();
-    });
+    const c = this.connection;
+    if (!c) return;
+    this.connection = undefined;
+    c.users -= 1;
+    if (c.users > 0) return;
+    connections.delete(this.key);
+    await c.serial(async () => c.db.close());
   }
 }

@@ -1,0 +1,227 @@
+// One contract, both backends: every test here runs on embedded SQLite and on real PostgreSQL.
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { SqlStore } from '../../src/store/sql-store.js';
+import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import type { FeedbackRecord, IssuedCard, StoreOptions } from '../../src/store/ledger.js';
+import { BACKENDS, type Backend } from './backends.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-11-23T12:00:00Z');
+
+describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
+  const open: SqlStore[] = [];
+  const backends: Backend[] = [];
+  let clock = T0;
+
+  async function store(backend?: Backend, options: Partial<StoreOptions> = {}): Promise<{ s: SqlStore; b: Backend }> {
+    const b = backend ?? makeBackend();
+    if (!backend) backends.push(b);
+    const s = await SqlStore.open(b.connect(), { overrideWindowMs: 24 * HOUR, selectWindowMs: 6 * HOUR, retentionMs: 90 * 24 * HOUR, now: () => clock, ...options });
+    open.push(s);
+    return { s, b };
+  }
+
+  afterEach(async () => {
+    clock = T0;
+    await Promise.all(open.splice(0).map((s) => s.close().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.drop()));
+  });
+
+  function card(s: SqlStore, over: Partial<IssuedCard> = {}): IssuedCard {
+    return {
+      uuid: 'a3c0f1de-0000-4000-8000-000000000001',
+      client: 'https://ehr.example.org|-',
+      service: 'order-sign',
+      hook: 'order-sign',
+      hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
+      rule: 'ddi',
+      knowledgeVersion: '2026.11.0',
+      indicator: 'warning',
+      patient: s.patientKey('p1'),
+      findings: [{ key: 'ddi:a+b', indicator: 'warning' }],
+      drafts: ['MedicationRequest/d1'],
+      issuedAt: T0,
+      shadow: false,
+      ...over,
+    };
+  }
+
+  const override = (uuid: string, over: Partial<FeedbackRecord> = {}): FeedbackRecord => ({
+    card: uuid,
+    outcome: 'overridden',
+    acceptedSuggestions: [],
+    overrideReason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' },
+    hasComment: true,
+    outcomeTimestamp: '2026-11-23T12:01:00Z',
+    receivedAt: T0 + 60_000,
+    ...over,
+  });
+
+  it('keeps patients only as a keyed hash, the same for every instance and after a restart', async () => {
+    const { s, b } = await store();
+    const id = 'https://ehr.example.org|-|https://ehr.example.org/fhir|eRw7cX1Qm2Zf0aVb8sKp3Lg3';
+    expect(s.patientKey(id)).not.toContain('eRw7cX1Qm2Zf0aVb8sKp3Lg3');
+    expect(s.patientKey(id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(s.patientKey('p1')).not.toBe(s.patientKey('p2'));
+    const { s: second } = await store(b);
+    expect(second.patientKey(id)).toBe(s.patientKey(id));
+    const { s: elsewhere } = await store();
+    expect(elsewhere.patientKey(id)).not.toBe(s.patientKey(id));
+  });
+
+  it('stores feedback joined to its card, once; refuses cards of another client or service', async () => {
+    const { s } = await store();
+    const c = card(s);
+    await s.recordIssued([c]);
+    expect(await s.recordFeedback(override('9368d37b-283f-44a0-93ea-547cebab93ed'), c.client, 'order-sign')).toEqual({ status: 'unknown-card' });
+    expect(await s.recordFeedback(override(c.uuid), 'another|-', 'order-sign')).toEqual({ status: 'unknown-card' });
+    expect(await s.recordFeedback(override(c.uuid), c.client, 'order-select')).toEqual({ status: 'unknown-card' });
+    expect(await s.recordFeedback(override(c.uuid), c.client, 'order-sign')).toEqual({ status: 'stored', rule: 'ddi', indicator: 'warning' });
+    expect(await s.recordFeedback(override(c.uuid, { receivedAt: T0 + 120_000 }), c.client, 'order-sign')).toEqual({ status: 'duplicate', rule: 'ddi', indicator: 'warning' });
+    const accepted: FeedbackRecord = { card: c.uuid, outcome: 'accepted', acceptedSuggestions: ['s-1'], hasComment: false, outcomeTimestamp: '2026-11-23T12:02:00Z', receivedAt: T0 + 130_000 };
+    expect((await s.recordFeedback(accepted, c.client, 'order-sign')).status).toBe('stored');
+    expect(await s.feedbackOf(c.uuid)).toEqual([
+      { client: c.client, service: 'order-sign', outcome: 'overridden', acceptedSuggestions: [], overrideReason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' }, hasComment: true, outcomeTimestamp: '2026-11-23T12:01:00Z', receivedAt: T0 + 60_000 },
+      { client: c.client, service: 'order-sign', outcome: 'accepted', acceptedSuggestions: ['s-1'], hasComment: false, outcomeTimestamp: '2026-11-23T12:02:00Z', receivedAt: T0 + 130_000 },
+    ]);
+  });
+
+  it('an override silences the finding for the window, unless it gets worse; accepting silences nothing', async () => {
+    const { s } = await store();
+    const c = card(s);
+    const kept = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000002', findings: [{ key: 'ddi:c+d', indicator: 'warning' }] });
+    await s.recordIssued([c, kept]);
+    await s.recordFeedback(override(c.uuid), c.client, c.service);
+    await s.recordFeedback({ card: kept.uuid, outcome: 'accepted', acceptedSuggestions: ['x'], hasComment: false, outcomeTimestamp: '2026-11-23T12:01:00Z', receivedAt: T0 }, c.client, c.service);
+    const q = { patient: c.patient, finding: 'ddi:a+b', indicator: 'warning' as const, drafts: [], hook: 'order-sign' };
+    expect(await s.suppression({ ...q, now: T0 + 23 * HOUR })).toBe('overridden');
+    expect(await s.suppression({ ...q, indicator: 'info', now: T0 + HOUR })).toBe('overridden');
+    expect(await s.suppression({ ...q, indicator: 'critical', now: T0 + HOUR })).toBeUndefined();
+    expect(await s.suppression({ ...q, now: T0 + 25 * HOUR })).toBeUndefined();
+    expect(await s.suppression({ ...q, patient: s.patientKey('p2'), now: T0 + HOUR })).toBeUndefined();
+    expect(await s.suppression({ ...q, finding: 'ddi:c+d', now: T0 + HOUR })).toBeUndefined();
+  });
+
+  it('order-sign does not repeat what order-select showed for the same drafts, unless worse, other drafts or later', async () => {
+    const { s } = await store();
+    const c = card(s, { hook: 'order-select', service: 'order-select' });
+    await s.recordIssued([c]);
+    const q = { patient: c.patient, finding: 'ddi:a+b', hook: 'order-sign', now: T0 + HOUR };
+    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'] })).toBe('seen-at-order-select');
+    expect(await s.suppression({ ...q, indicator: 'critical', drafts: ['MedicationRequest/d1'] })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1', 'MedicationRequest/d2'] })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'], hook: 'order-select' })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'], now: T0 + 7 * HOUR })).toBeUndefined();
+  });
+
+  it('a grouped card records each finding at its own tier; a lower tier seen later does not lower it', async () => {
+    const { s } = await store();
+    const grouped = card(s, { hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'critical' }, { key: 'ddi:a+b', indicator: 'warning' }] });
+    await s.recordIssued([grouped]);
+    await s.recordIssued([card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000009', hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'info' }], issuedAt: T0 + 60_000 })]);
+    const q = { patient: grouped.patient, hook: 'order-sign', drafts: ['MedicationRequest/d1'], now: T0 + HOUR };
+    expect(await s.suppression({ ...q, finding: 'ddi:a+b', indicator: 'critical' })).toBeUndefined();
+    expect(await s.suppression({ ...q, finding: 'ddi:a+b', indicator: 'warning' })).toBe('seen-at-order-select');
+    expect(await s.suppression({ ...q, finding: 'renal:x', indicator: 'critical' })).toBe('seen-at-order-select');
+  });
+
+  it('shadow cards are recorded but never silence a card the clinician would see', async () => {
+    const { s } = await store();
+    const selected = card(s, { hook: 'order-select', service: 'order-select', shadow: true });
+    const signed = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000003', shadow: true });
+    await s.recordIssued([selected, signed]);
+    expect((await s.recordFeedback(override(signed.uuid), signed.client, signed.service)).status).toBe('stored');
+    const q = { patient: signed.patient, finding: 'ddi:a+b', indicator: 'warning' as const, drafts: ['MedicationRequest/d1'], hook: 'order-sign', now: T0 + HOUR };
+    expect(await s.suppression(q)).toBeUndefined();
+  });
+
+  it('survives a restart: cards, overrides and feedback are still there', async () => {
+    const { s, b } = await store();
+    const c = card(s);
+    await s.recordIssued([c]);
+    await s.recordFeedback(override(c.uuid), c.client, c.service);
+    await s.close();
+    const { s: again } = await store(b);
+    expect(await again.suppression({ patient: again.patientKey('p1'), finding: 'ddi:a+b', indicator: 'warning', drafts: [], hook: 'order-sign', now: T0 + HOUR })).toBe('overridden');
+    expect(await again.feedbackOf(c.uuid)).toHaveLength(1);
+    expect((await again.recordFeedback(override(c.uuid), c.client, c.service)).status).toBe('duplicate');
+  });
+
+  it('commits the cards of concurrent answers together, each answer waiting for its commit', async () => {
+    const { s, b } = await store();
+    const cards = Array.from({ length: 150 }, (_, i) => card(s, { uuid: `a3c0f1de-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    await Promise.all(cards.map((c) => s.recordIssued([c])));
+    const reader = b.connect();
+    try {
+      const [row] = await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_issued_card');
+      expect(Number(row!.n)).toBe(150);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('close() writes what is still queued', async () => {
+    const { s, b } = await store();
+    const c = card(s);
+    const pending = s.recordIssued([c]);
+    await s.close();
+    await pending;
+    const { s: again } = await store(b);
+    expect((await again.recordFeedback(override(c.uuid), c.client, c.service)).status).toBe('stored');
+  });
+
+  it('accepts a JWT id once while it lives, from any instance, and again after it expired', async () => {
+    const { s, b } = await store();
+    const { s: other } = await store(b);
+    const results = await Promise.all([s.firstSeen('iss|jti-1', T0 + 300_000), other.firstSeen('iss|jti-1', T0 + 300_000), s.firstSeen('iss|jti-1', T0 + 300_000)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await s.firstSeen('iss|jti-2', T0 + 300_000)).toBe(true);
+    clock = T0 + 300_001;
+    expect(await other.firstSeen('iss|jti-1', T0 + 600_000)).toBe(true);
+    expect(await s.firstSeen('iss|jti-1', T0 + 600_000)).toBe(false);
+  });
+
+  it('purges cards and feedback past retention and suppressions past their window', async () => {
+    const { s, b } = await store(undefined, { retentionMs: 48 * HOUR });
+    const old = card(s);
+    const recent = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000004', issuedAt: T0 + 47 * HOUR });
+    await s.recordIssued([old, recent]);
+    await s.recordFeedback(override(old.uuid), old.client, old.service);
+    await s.firstSeen('iss|jti-9', T0 + 1000);
+    clock = T0 + 49 * HOUR;
+    await s.purge();
+    const reader = b.connect();
+    try {
+      const count = async (table: string) => Number((await reader.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
+      expect(await count('hookwise_issued_card')).toBe(1);
+      expect(await count('hookwise_feedback')).toBe(0);
+      expect(await count('hookwise_finding_override')).toBe(0);
+      expect(await count('hookwise_jwt_replay')).toBe(0);
+    } finally {
+      await reader.close();
+    }
+    expect((await s.recordFeedback(override(recent.uuid), recent.client, recent.service)).status).toBe('stored');
+  });
+
+  it('instances starting together migrate once; a database from a newer hookwise is refused', async () => {
+    const b = makeBackend();
+    backends.push(b);
+    const started = await Promise.all([store(b), store(b), store(b)]);
+    expect(new Set(started.map(({ s }) => s.patientKey('p1'))).size).toBe(1);
+    const db = b.connect();
+    await db.query(`UPDATE hookwise_meta SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION + 1)]);
+    await expect(SqlStore.open(db, { overrideWindowMs: HOUR, selectWindowMs: HOUR, retentionMs: HOUR })).rejects.toThrow(
+      `the ledger database has schema version ${SCHEMA_VERSION + 1}, newer than this hookwise's ${SCHEMA_VERSION}`,
+    );
+    await db.close();
+  });
+
+  it('ping answers while the database is reachable and fails once it is closed', async () => {
+    const { s } = await store();
+    await expect(s.ping()).resolves.toBeUndefined();
+    await s.close();
+    await expect(s.ping()).rejects.toThrow();
+  });
+});
