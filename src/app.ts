@@ -27,6 +27,8 @@ export interface AppDeps {
   auth: Security;
   /** The ledger (issued cards, feedback, suppression) and JWT replay store. */
   ledger: Store;
+  /** True once the process is shutting down: /ready answers 503 so the load balancer stops sending calls. */
+  isDraining?: () => boolean;
 }
 
 interface Locals {

@@ -32,7 +32,7 @@ try {
   knowledgeVersion = knowledge.version;
   ledger = await openStore(config, { onPoolError: (error) => logger.error('ledger connection lost', errorFields(error)) });
   const auth = await loadSecurity(config, ledger);
-  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger });
+  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger, isDraining: () => draining });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
       profile: config.profile,
@@ -44,6 +44,7 @@ try {
   process.exit(1);
 }
 
+let draining = false;
 const server = app.listen(config.port, config.host, () => {
   const bound = server.address();
   logger.info('hookwise listening', {
@@ -62,12 +63,37 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 });
 // Hook calls are short; keep-alive sockets must not outlive a restart.
 server.keepAliveTimeout = 5000;
+// While draining, every answer closes its connection, so a keep-alive client reconnects to another instance.
+server.on('request', (_req, res) => {
+  if (draining) res.setHeader('Connection', 'close');
+});
 
-function shutdown(signal: string): void {
+/**
+ * SIGTERM/SIGINT: stop accepting, let the calls in flight finish (each is bounded by the hook deadline), write
+ * what the ledger still holds, close it, exit 0. SHUTDOWN_GRACE_MS bounds the whole drain.
+ */
+async function shutdown(signal: string): Promise<void> {
+  if (draining) return;
+  draining = true;
+  const startedAt = Date.now();
   logger.info('shutting down', { reason: signal });
-  server.close(() => process.exit(0));
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  setTimeout(() => process.exit(0), config.shutdownGraceMs).unref();
+  const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), config.shutdownGraceMs).unref());
+  const outcome = (await Promise.race([drained.then(() => 'drained' as const), grace])) as 'drained' | 'grace';
+  if (outcome === 'grace') server.closeAllConnections();
+  let status = 0;
+  try {
+    await ledger.close();
+  } catch (error) {
+    status = 1;
+    logger.error('ledger did not close cleanly', errorFields(error));
+  }
+  logger.info('stopped', { reason: signal, outcome, latencyMs: Date.now() - startedAt });
+  // Let winston write the last lines before the process ends.
+  logger.on('finish', () => process.exit(status));
+  logger.end();
+  setTimeout(() => process.exit(status), 1000).unref();
 }
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,9 +1,12 @@
 // The process entry as `npm start` runs it: listens, serves discovery, refuses a bad setting in one line,
-// and exits cleanly on SIGTERM.
+// drains the calls in flight on SIGTERM and exits 0, and keeps what it acknowledged across a crash.
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { startFakeFhir } from '../support/fake-fhir.js';
+import { fixture } from '../support/fixtures.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +15,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LEDGER_PATH: ':memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -23,6 +26,37 @@ function start(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
+/** Waits for the "hookwise listening" line and returns the base URL. */
+async function listening(p: ReturnType<typeof start>): Promise<string> {
+  const deadline = Date.now() + 15000;
+  while (!p.out().includes('hookwise listening') && Date.now() < deadline) {
+    if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
+  return `http://127.0.0.1:${line.port}`;
+}
+
+function logLines(p: ReturnType<typeof start>): Array<Record<string, unknown>> {
+  return p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A request on a connection of its own (no keep-alive pool), to see whether a new connection is accepted. */
+function freshConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+const ledgerFile = () => join(mkdtempSync(join(tmpdir(), 'hookwise-process-')), 'ledger.sqlite');
+
+function postJson(base: string, path: string, body: unknown) {
+  return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
 describe('the service process', () => {
   it('refuses a wrong setting with one line naming it, and exit code 1', async () => {
     const p = start({ PORT: 'eighty' });
@@ -31,7 +65,7 @@ describe('the service process', () => {
   });
 
   it('starts on defaults, serves discovery, logs JSON, and exits 0 on SIGTERM', async () => {
-    const p = start({ PORT: '0', HOST: '127.0.0.1' });
+    const p = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: ledgerFile() });
     const deadline = Date.now() + 15000;
     while (!p.out().includes('hookwise listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
@@ -56,5 +90,63 @@ describe('the service process', () => {
     const p = start({ HOOKWISE_PROFILE: 'production', PORT: '0', PUBLIC_BASE_URLS: 'https://cds.example.org', FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir', TRUSTED_ISSUERS_FILE: file });
     expect(await p.exited).toBe(1);
     expect(p.err().trim()).toMatch(/^hookwise: cannot start: TRUSTED_ISSUERS_FILE=".*issuers.json": \[0\] needs a key source: jwksUrl, jku or jwksFile$/);
+  });
+
+  it('on SIGTERM refuses new connections, answers every call in flight, closes the ledger and exits 0', async () => {
+    const fhir = await startFakeFhir(() => ({ delayMs: 1500, body: { resourceType: 'Bundle', type: 'searchset', entry: [] } }));
+    const p = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: ledgerFile() });
+    try {
+      const base = await listening(p);
+      const calls = Array.from({ length: 8 }, (_, i) =>
+        postJson(base, '/cds-services/patient-view', {
+          hook: 'patient-view',
+          hookInstance: `5b0e2c4a-1f3d-4c5e-8a7b-00000000000${i}`,
+          fhirServer: fhir.base,
+          context: { userId: 'Practitioner/example', patientId: `drain-${i}` },
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as { cards?: unknown[] } })),
+      );
+      // Every call is in flight: its FHIR reads have arrived and will take 1.5 s.
+      while (new Set(fhir.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('patient'))).size < 8) await new Promise((r) => setTimeout(r, 20));
+      p.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(freshConnection(`${base}/health`)).rejects.toThrow(/ECONNREFUSED/);
+      const answers = await Promise.all(calls);
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+      for (const a of answers) expect(Array.isArray(a.body.cards)).toBe(true);
+      expect(await p.exited).toBe(0);
+      const lines = logLines(p);
+      expect(lines.filter((l) => l.message === 'hook invocation' && l.status === 200)).toHaveLength(8);
+      expect(lines.at(-1)).toMatchObject({ message: 'stopped', reason: 'SIGTERM', outcome: 'drained' });
+    } finally {
+      p.child.kill('SIGKILL');
+      await fhir.close();
+    }
+  });
+
+  it('keeps an acknowledged override through a crash (SIGKILL) and a restart', async () => {
+    const file = ledgerFile();
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    delete body.fhirServer;
+    delete body.fhirAuthorization;
+    const first = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: file });
+    let base = await listening(first);
+    const shown = (await (await postJson(base, '/cds-services/order-sign', body)).json()) as { cards: Array<{ uuid: string }> };
+    expect(shown.cards).toHaveLength(1);
+    const ack = await postJson(base, '/cds-services/order-sign/feedback', {
+      feedback: [{ card: shown.cards[0]!.uuid, outcome: 'overridden', overrideReason: { userComment: 'discussed with pharmacy' }, outcomeTimestamp: '2026-11-23T12:01:00Z' }],
+    });
+    expect(ack.status).toBe(200);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe(null);
+
+    const second = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: file });
+    try {
+      base = await listening(second);
+      const again = (await (await postJson(base, '/cds-services/order-sign', { ...body, hookInstance: '6c1f3d5b-2a4e-4d6f-9b8c-000000000001' })).json()) as { cards: unknown[] };
+      expect(again.cards).toEqual([]);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
   });
 });
