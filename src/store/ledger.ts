@@ -89,6 +89,11 @@ export interface StoreOptions {
   selectWindowMs: number;
   /** How long issued cards, feedback and overrides are kept before they are purged. */
   retentionMs: number;
+  /**
+   * On the hook path (suppression, recording issued cards) the store gets this long; past it the call goes on
+   * without it (every card shown) instead of spending the hook's deadline waiting for a slow database.
+   */
+  hookPathTimeoutMs?: number;
   now?: () => number;
 }
 

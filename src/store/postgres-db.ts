@@ -31,6 +31,8 @@ export class PostgresDb implements SqlDb {
       connectionString: options.connectionString,
       max: options.max ?? 10,
       connectionTimeoutMillis: 5000,
+      // No statement of ours takes long; one that does is a sick database, not work to wait for.
+      query_timeout: 10_000,
       idleTimeoutMillis: 30_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
       types: { getTypeParser: ((oid: number, format?: string) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },

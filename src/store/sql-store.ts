@@ -5,6 +5,7 @@
 //   - The key that hashes patient ids lives in the database, so every instance, and a restarted one, agrees.
 //   - Expired rows are purged in the background.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import pTimeout from 'p-timeout';
 import type { Indicator } from '../cds/types.js';
 import { migrate } from './schema.js';
 import type { SqlDb, SqlRunner } from './sql-db.js';
@@ -20,6 +21,7 @@ import {
 } from './ledger.js';
 
 const PURGE_EVERY_MS = 10 * 60_000;
+const HOOK_PATH_TIMEOUT_MS = 1000;
 
 interface Pending {
   cards: IssuedCard[];
@@ -68,9 +70,15 @@ export class SqlStore implements Store {
 
   // ── issued cards (group commit) ──────────────────────────────────────────────────────────────────────────
 
+  /** A hook must not wait on a slow database: past the bound it goes on without the store. */
+  private bounded<T>(work: Promise<T>, what: string): Promise<T> {
+    const ms = this.options.hookPathTimeoutMs ?? HOOK_PATH_TIMEOUT_MS;
+    return pTimeout(work, { milliseconds: ms, message: `the ledger did not ${what} within ${ms} ms` });
+  }
+
   recordIssued(cards: IssuedCard[]): Promise<void> {
     if (cards.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    const committed = new Promise<void>((resolve, reject) => {
       this.pending.push({ cards, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -80,6 +88,7 @@ export class SqlStore implements Store {
         });
       }
     });
+    return this.bounded(committed, 'record the issued cards');
   }
 
   private async flush(): Promise<void> {
@@ -178,7 +187,11 @@ export class SqlStore implements Store {
 
   // ── suppression ──────────────────────────────────────────────────────────────────────────────────────────
 
-  async suppression(q: SuppressionQuery): Promise<Suppression | undefined> {
+  suppression(q: SuppressionQuery): Promise<Suppression | undefined> {
+    return this.bounded(this.findSuppression(q), 'answer a suppression query');
+  }
+
+  private async findSuppression(q: SuppressionQuery): Promise<Suppression | undefined> {
     const checkSeen = q.hook === 'order-sign' && q.drafts.length > 0;
     const rows = await this.db.query<{ kind: string; draft: string; tier: number; valid_until: number }>(
       `SELECT 'o' AS kind, '' AS draft, tier, valid_until FROM hookwise_finding_override WHERE patient = ? AND finding = ?` +

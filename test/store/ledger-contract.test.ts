@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import type { FeedbackRecord, IssuedCard, StoreOptions } from '../../src/store/ledger.js';
+import type { SqlDb } from '../../src/store/sql-db.js';
 import { BACKENDS, type Backend } from './backends.js';
 
 const HOUR = 3_600_000;
@@ -223,5 +224,28 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await expect(s.ping()).resolves.toBeUndefined();
     await s.close();
     await expect(s.ping()).rejects.toThrow();
+  });
+
+  it('a database that stops answering costs a hook call at most the hook-path bound', async () => {
+    const b = makeBackend();
+    backends.push(b);
+    const real = b.connect();
+    let hang = false;
+    const never = new Promise<never>(() => undefined);
+    const stalling: SqlDb = {
+      dialect: real.dialect,
+      query: (sql, params) => (hang ? never : real.query(sql, params)),
+      transaction: (work) => (hang ? never : real.transaction(work)),
+      close: () => real.close(),
+    };
+    const s = await SqlStore.open(stalling, { overrideWindowMs: HOUR, selectWindowMs: HOUR, retentionMs: HOUR, hookPathTimeoutMs: 150 });
+    hang = true;
+    const started = Date.now();
+    await expect(s.suppression({ patient: 'p', finding: 'ddi:a+b', indicator: 'warning', drafts: [], hook: 'order-sign', now: T0 })).rejects.toThrow(
+      'the ledger did not answer a suppression query within 150 ms',
+    );
+    await expect(s.recordIssued([card(s)])).rejects.toThrow('the ledger did not record the issued cards within 150 ms');
+    expect(Date.now() - started).toBeLessThan(1000);
+    await real.close();
   });
 });
