@@ -25,6 +25,8 @@ export interface ClientAuthOptions {
   requireToken: boolean;
   logger: Logger;
   now?: () => number;
+  /** Called with the reason of every refused token (metrics); never with the token or its claims. */
+  onFailure?: (reason: AuthFailure) => void;
 }
 
 export interface ClientIdentity {
@@ -120,6 +122,7 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       next();
     } catch (error) {
       const reason = reasonOf(error);
+      options.onFailure?.(reason);
       options.logger.warn('client authentication failed', { requestId, route: req.originalUrl.split('?')[0], reason, iss, kid, jti });
       res
         .status(401)

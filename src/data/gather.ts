@@ -38,6 +38,16 @@ export interface GatherOptions {
   pageCap: number;
   /** Whether and with which token fhirServer may be read, and what the grant allows. */
   access: FhirAccess;
+  /** Called once per read of a key from fhirServer (all its pages, a token renewal included), for metrics. */
+  onRead?: (observation: ReadObservation) => void;
+}
+
+/** One read of a prefetch key from fhirServer: how long it took and, when it failed, why. */
+export interface ReadObservation {
+  key: string;
+  seconds: number;
+  /** The error the read ended with (a FhirReadError for the FHIR server's failures); absent on success. */
+  error?: unknown;
 }
 
 export interface Unobtained {
@@ -115,6 +125,19 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
     }
   };
 
+  /** Times one read of a key (inside the concurrency limit, so waiting for a slot does not count). */
+  const timed = async <T>(k: PrefetchKey, read: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      const result = await read();
+      options.onRead?.({ key: k.key, seconds: (performance.now() - started) / 1000 });
+      return result;
+    } catch (error) {
+      options.onRead?.({ key: k.key, seconds: (performance.now() - started) / 1000, error });
+      throw error;
+    }
+  };
+
   const settle = (k: PrefetchKey, outcome: KeyOutcome, reason?: string) => {
     outcomes[k.key] = outcome;
     if ((outcome === 'failed' || outcome === 'unavailable') && k.required) {
@@ -144,7 +167,7 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
       return;
     }
     try {
-      const result = await limit(() => withRenewal(() => reader.read(rendered.url, readOptions(k))));
+      const result = await limit(() => timed(k, () => withRenewal(() => reader.read(rendered.url, readOptions(k)))));
       data[k.key] = result.resource;
       if (result.truncated) partial.push(k.key);
       settle(k, 'fetched');
@@ -161,7 +184,7 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
       return;
     }
     try {
-      const result = await limit(() => withRenewal(() => reader.continuePages(bundle, 1, readOptions(k))));
+      const result = await limit(() => timed(k, () => withRenewal(() => reader.continuePages(bundle, 1, readOptions(k)))));
       data[k.key] = result.resource;
       if (result.truncated) partial.push(k.key);
     } catch {
