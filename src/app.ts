@@ -4,7 +4,7 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { clientKeyOf, invoke } from './cds/invoke.js';
+import { clientKeyOf, invoke, type PhaseTimings } from './cds/invoke.js';
 import type { ClientIdentity } from './auth/client-jwt.js';
 import type { HookModule } from './cds/hook-module.js';
 import { HttpProblem, operationOutcome, type Problem } from './cds/operation-outcome.js';
@@ -17,6 +17,7 @@ import { publicJwks } from './auth/keys.js';
 import type { Store } from './store/ledger.js';
 import type { Knowledge } from './knowledge/index.js';
 import { errorFields, type Logger } from './log.js';
+import { countJwtFailure, createMetrics, type Metrics } from './metrics.js';
 
 export interface AppDeps {
   config: Config;
@@ -29,19 +30,48 @@ export interface AppDeps {
   ledger: Store;
   /** True once the process is shutting down: /ready answers 503 so the load balancer stops sending calls. */
   isDraining?: () => boolean;
+  /** The app's metrics (GET /metrics); a fresh registry per app when absent. */
+  metrics?: Metrics;
 }
 
 interface Locals {
   arrivalMs: number;
+  /** performance.now() at arrival: Server-Timing and the latency histogram. */
+  arrivalPerf: number;
   requestId: string;
   logged?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
+/** /ready waits this long for the store to answer a trivial query. */
+const READY_PING_MS = 1000;
+/** Probes and scrapes come every few seconds: they are not logged line by line. */
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
 
 function locals(res: Response): Locals {
   return res.locals as Locals;
+}
+
+/** `gather;dur=12.3, decide;dur=0.8, ledger;dur=0.4, total;dur=14.1` (ms, one decimal): what is known. */
+export function serverTiming(timings: PhaseTimings, totalMs: number): string {
+  const parts = (['gather', 'decide', 'ledger'] as const)
+    .filter((name) => timings[name] !== undefined)
+    .map((name) => `${name};dur=${timings[name]!.toFixed(1)}`);
+  return [...parts, `total;dur=${totalMs.toFixed(1)}`].join(', ');
+}
+
+/** True when the store answers a trivial query within `ms`; never throws. */
+async function storeAnswers(store: Store, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => store.ping()).then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sendProblem(res: Response, status: number, problems: Problem[], headers: Record<string, string> = {}): void {
@@ -50,7 +80,9 @@ function sendProblem(res: Response, status: number, problems: Problem[], headers
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, logger } = deps;
-  const services = registerServices(deps.modules);
+  // A mode naming an unknown service throws here: the process refuses to start.
+  const services = registerServices(deps.modules, config.serviceModes);
+  const metrics = deps.metrics ?? createMetrics();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -60,10 +92,11 @@ export function createApp(deps: AppDeps): express.Express {
     const given = req.get('x-request-id');
     const l = locals(res);
     l.arrivalMs = Date.now();
+    l.arrivalPerf = performance.now();
     l.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.set('X-Request-Id', l.requestId);
     res.on('finish', () => {
-      if (l.logged) return;
+      if (l.logged || (QUIET_PATHS.has(req.path) && res.statusCode < 500 && req.method === 'GET')) return;
       logger.info('request', {
         requestId: l.requestId,
         method: req.method,
@@ -82,7 +115,8 @@ export function createApp(deps: AppDeps): express.Express {
       credentials: config.corsAllowCredentials,
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id'],
+      // Server-Timing: a browser client (the Sandbox) may read where the time of a call went.
+      exposedHeaders: ['X-Request-Id', 'Server-Timing'],
       maxAge: 600,
     }),
   );
@@ -99,6 +133,7 @@ export function createApp(deps: AppDeps): express.Express {
       requireToken: config.profile === 'production',
       logger,
       now: () => deps.clock.now().getTime(),
+      onFailure: (reason) => countJwtFailure(metrics, reason),
     }),
   );
 
@@ -123,8 +158,44 @@ export function createApp(deps: AppDeps): express.Express {
     res.set('Cache-Control', 'public, max-age=3600').json(publicJwks(deps.auth.signingKeys));
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', knowledgeVersion: deps.knowledge.version, services: services.size });
+  // Operations, outside /cds-services (no JWT: scraped and probed from inside the network). None of them tells
+  // versions, URLs, database names or error messages.
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const text = await metrics.registry.metrics();
+      res.status(200).set('Content-Type', metrics.contentType).set('Cache-Control', 'no-store').send(text);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Liveness: the process answers.
+  app.get('/health', (_req, res) => {
+    res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+
+  // Readiness: the store answers within a second, the knowledge is loaded, and the process is not draining.
+  app.get('/ready', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const l = locals(res);
+    // Names and states only: never an error message, a URL or a version.
+    let checks: Record<string, 'ok' | 'fail' | 'draining'>;
+    if (deps.isDraining?.()) checks = { process: 'draining' };
+    else {
+      checks = {
+        process: 'ok',
+        store: (await storeAnswers(deps.ledger, READY_PING_MS)) ? 'ok' : 'fail',
+        knowledge: typeof deps.knowledge?.version === 'string' && deps.knowledge.version.length > 0 ? 'ok' : 'fail',
+      };
+    }
+    const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+    if (failing.length === 0) {
+      res.status(200).json({ status: 'ready' });
+      return;
+    }
+    l.logged = true;
+    logger.warn('not ready', { requestId: l.requestId, route: req.path, status: 503, checks });
+    res.status(503).json({ status: 'not-ready', checks });
   });
 
   const findService = (id: string): RegisteredService => {
@@ -147,6 +218,7 @@ export function createApp(deps: AppDeps): express.Express {
       request = validateHookRequest(req.body, service.module.hook);
     } catch (error) {
       l.logged = true;
+      metrics.hookDuration.observe({ service: service.module.id, outcome: 'invalid' }, (performance.now() - l.arrivalPerf) / 1000);
       logger.info('hook invocation', {
         ...logFields,
         service: service.module.id,
@@ -157,7 +229,17 @@ export function createApp(deps: AppDeps): express.Express {
       return next(error);
     }
     l.logged = true;
-    const result = await invoke(service, request, l.arrivalMs, { ...deps, ...(deps.auth.backend ? { backend: deps.auth.backend } : {}) }, logFields, (res.locals as { client?: ClientIdentity }).client);
+    const result = await invoke(
+      service,
+      request,
+      l.arrivalMs,
+      { ...deps, metrics, ...(deps.auth.backend ? { backend: deps.auth.backend } : {}) },
+      logFields,
+      (res.locals as { client?: ClientIdentity }).client,
+    );
+    const totalMs = performance.now() - l.arrivalPerf;
+    metrics.hookDuration.observe({ service: service.module.id, outcome: result.outcome }, totalMs / 1000);
+    res.set('Server-Timing', serverTiming(result.timings ?? {}, totalMs));
     if (result.status === 200) res.status(200).json(result.body);
     else res.status(result.status).type('application/fhir+json').send(JSON.stringify(result.body));
   });
@@ -173,9 +255,16 @@ export function createApp(deps: AppDeps): express.Express {
       // Stored one by one, each durably, before the 200: what is acknowledged is on disk.
       for (const f of feedback) {
         const result = await deps.ledger.recordFeedback(toFeedbackRecord(f, receivedAt), client, service.module.id);
-        if (result.status === 'stored') counts[f.outcome] += 1;
-        else if (result.status === 'duplicate') counts.duplicate += 1;
-        else counts.unknownCard += 1;
+        if (result.status === 'stored') {
+          counts[f.outcome] += 1;
+          metrics.feedback.inc({ service: service.module.id, rule: result.rule, outcome: f.outcome });
+        } else if (result.status === 'duplicate') {
+          counts.duplicate += 1;
+          metrics.feedbackDuplicate.inc({ service: service.module.id });
+        } else {
+          counts.unknownCard += 1;
+          metrics.feedbackUnknownCard.inc({ service: service.module.id });
+        }
       }
       const l = locals(res);
       l.logged = true;
@@ -199,6 +288,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.all('/cds-services', allow('GET, OPTIONS'));
   app.all('/cds-services/:id', allow('POST, OPTIONS'));
   app.all('/cds-services/:id/feedback', allow('POST, OPTIONS'));
+  app.all(['/metrics', '/health', '/ready'], allow('GET, OPTIONS'));
 
   app.use((_req, _res, next) => next(new HttpProblem(404, [{ code: 'not-found', diagnostics: 'no such endpoint' }])));
 

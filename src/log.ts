@@ -11,6 +11,7 @@ const ALLOWED_FIELDS = new Set([
   'prefetch', 'cards', 'dropped', 'violations', 'deadlineMs', 'errorType', 'errorFrames', 'reason',
   'key', 'keys', 'fhirHost', 'fhirStatus', 'pages', 'profile', 'port', 'host', 'knowledgeVersion',
   'services', 'corsOrigins', 'setting', 'iss', 'kid', 'jti', 'tenant', 'fhirAuth', 'suppressed', 'feedback', 'ledger',
+  'shadowCards', 'checks',
 ]);
 
 const allowListed = winston.format((info) => {

@@ -17,14 +17,28 @@ import { groupByDraft } from './group-cards.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, ResponseContractError } from './response-contract.js';
-import type { Card, CdsResponse, HookRequest } from './types.js';
+import type { Card, CdsResponse, HookRequest, Indicator } from './types.js';
+import { countPrefetch, observeRead, type Metrics } from '../metrics.js';
 
 export type InvocationOutcome = 'ok' | 'timeout' | '412' | 'error';
+
+/** How long each phase took, in ms (Server-Timing); a phase the call did not finish is absent. */
+export interface PhaseTimings {
+  /** FHIR access (hookwise's own token included) and every prefetch key: received, read or followed. */
+  gather?: number;
+  /** The rules, the suppression check, grouping and the response contract. */
+  decide?: number;
+  /** Recording the issued cards. */
+  ledger?: number;
+}
 
 export interface InvocationResult {
   status: number;
   body: unknown;
   outcome: InvocationOutcome;
+  timings?: PhaseTimings;
+  /** The cards decided (sent, or recorded only in shadow mode): rule and tier, for metrics. */
+  decided?: Array<{ rule: string; indicator: Indicator }>;
 }
 
 export interface InvokeDeps {
@@ -34,6 +48,7 @@ export interface InvokeDeps {
   clock: Clock;
   backend?: BackendTokenProvider;
   ledger: CardLedger;
+  metrics?: Metrics;
 }
 
 /** Who called: the key that ties a card's feedback to the client that received it. */
@@ -111,7 +126,11 @@ export async function invoke(
   /** The authenticated client (issuer and tenant), or undefined for an unauthenticated development call. */
   client?: { iss: string; tenant?: string },
 ): Promise<InvocationResult> {
-  const { config, logger } = deps;
+  const { config, logger, metrics } = deps;
+  const serviceId = service.module.id;
+  const shadow = service.mode === 'shadow';
+  const timings: PhaseTimings = {};
+  const since = (start: number) => performance.now() - start;
   const controller = new AbortController();
   const now = deps.clock.now();
   const log: Record<string, unknown> = {
@@ -122,6 +141,7 @@ export async function invoke(
   };
 
   const work = async (): Promise<InvocationResult> => {
+    const gatherStart = performance.now();
     const access = await resolveFhirAccess(request, service.scopes, {
       allowlist: config.fhirServerAllowlist,
       profile: config.profile,
@@ -136,10 +156,14 @@ export async function invoke(
       concurrency: config.fhirConcurrency,
       pageCap: config.fhirPageCap,
       access,
+      ...(metrics ? { onRead: (o) => observeRead(metrics, serviceId, o) } : {}),
     });
+    timings.gather = since(gatherStart);
+    if (metrics) countPrefetch(metrics, serviceId, gathered.outcomes);
     log.prefetch = { ...keysBy(gathered.outcomes), ...(gathered.partial.length ? { partial: gathered.partial } : {}) };
     if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
     if (gathered.missingRequired.length > 0) {
+      for (const m of gathered.missingRequired) metrics?.preconditionFailed.inc({ service: serviceId, key: m.key });
       return {
         status: 412,
         outcome: '412',
@@ -153,6 +177,7 @@ export async function invoke(
       };
     }
     if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
+    const decideStart = performance.now();
     const decided = service.module.decide({
       context: request.context,
       data: gathered.data,
@@ -167,12 +192,17 @@ export async function invoke(
     const { shown, suppressed } = await withoutSuppressed(decided, deps.ledger, { patient, hook: service.module.hook, now: nowMs }, (error) =>
       logger.error('card ledger failed; showing every card', { ...log, ...errorFields(error) }),
     );
-    if (Object.keys(suppressed).length) log.suppressed = suppressed;
+    if (Object.keys(suppressed).length) {
+      log.suppressed = suppressed;
+      for (const [reason, n] of Object.entries(suppressed)) metrics?.cardsSuppressed.inc({ service: serviceId, reason }, n);
+    }
     const stamped = stampUuids(groupByDraft(shown));
     const checked = enforceContract(stamped.map(wireCard), config.responseContract);
     const sent = new Set(checked.cards.map((c) => c.uuid));
+    timings.decide = since(decideStart);
     // Past the deadline the answer was already {"cards": []}: nothing was shown, so nothing is recorded.
     if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
+    const ledgerStart = performance.now();
     try {
       await deps.ledger.recordIssued(
         stamped
@@ -190,12 +220,14 @@ export async function invoke(
             findings: [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])],
             drafts: c.finding!.drafts ?? [],
             issuedAt: nowMs,
-            shadow: false,
+            // Shadow mode: recorded, never sent; the ledger does not count it as shown.
+            shadow,
           })),
       );
     } catch (error) {
       logger.error('card ledger failed to record issued cards', { ...log, ...errorFields(error) });
     }
+    timings.ledger = since(ledgerStart);
     if (checked.dropped.length) {
       logger.error('card dropped: response contract', {
         ...log,
@@ -203,7 +235,15 @@ export async function invoke(
         violations: checked.dropped.flatMap((d) => d.violations),
       });
     }
-    return { status: 200, body: { cards: checked.cards } satisfies CdsResponse, outcome: 'ok' };
+    const rules = new Map(stamped.map((c) => [c.uuid, c.finding ? ruleOf(c.finding.key) : 'none']));
+    const decidedCards = checked.cards.map((c) => ({ rule: rules.get(c.uuid) ?? 'none', indicator: c.indicator }));
+    if (shadow) log.shadowCards = countByIndicator(checked.cards);
+    return {
+      status: 200,
+      body: (shadow ? EMPTY : { cards: checked.cards }) satisfies CdsResponse,
+      outcome: 'ok',
+      decided: decidedCards,
+    };
   };
 
   const remaining = Math.max(0, config.hookDeadlineMs - (Date.now() - arrivalMs));
@@ -223,6 +263,14 @@ export async function invoke(
     }
   } finally {
     controller.abort();
+  }
+  result.timings = timings;
+  if (metrics) {
+    if (result.outcome === 'timeout') metrics.deadlineExpired.inc({ service: serviceId });
+    if (result.outcome === 'ok') {
+      const counter = shadow ? metrics.shadowCards : metrics.cards;
+      for (const c of result.decided ?? []) counter.inc({ service: serviceId, rule: c.rule, indicator: c.indicator });
+    }
   }
 
   const cards = result.status === 200 ? (result.body as CdsResponse).cards : [];

@@ -13,8 +13,13 @@ export const TOKEN_FIELDS: Record<HookModule['hook'], TokenFields> = {
   'order-sign': { primitive: ['userId', 'patientId', 'encounterId'], complex: ['draftOrders'] },
 };
 
+/** on: offered and answered; shadow: offered, runs and records its cards but answers none; off: not offered. */
+export type ServiceMode = 'on' | 'shadow' | 'off';
+
 export interface RegisteredService {
   module: HookModule;
+  /** on or shadow (a service that is off is not registered). */
+  mode: Exclude<ServiceMode, 'off'>;
   keys: PrefetchKey[];
   scopes: ScopeSet;
   definition: ServiceDefinition;
@@ -33,7 +38,7 @@ function usageRequirements(module: HookModule, scopes: ScopeSet): string {
   ].join(' ');
 }
 
-export function registerService(module: HookModule): RegisteredService {
+export function registerService(module: HookModule, mode: Exclude<ServiceMode, 'off'> = 'on'): RegisteredService {
   const fields = TOKEN_FIELDS[module.hook];
   const names = Object.keys(module.prefetch);
   const keys: PrefetchKey[] = Object.entries(module.prefetch).map(([key, spec], i) => ({
@@ -52,14 +57,29 @@ export function registerService(module: HookModule): RegisteredService {
   };
   if (keys.length) definition.prefetch = Object.fromEntries(keys.map((k) => [k.key, k.template.source]));
   definition.usageRequirements = usageRequirements(module, scopes);
-  return { module, keys, scopes, definition };
+  return { module, mode, keys, scopes, definition };
 }
 
-export function registerServices(modules: HookModule[]): Map<string, RegisteredService> {
+/**
+ * The services to offer, each in its mode (SERVICE_MODES; unnamed services are on). A service that is off is left
+ * out: not in discovery, and its hook and feedback endpoints answer 404 as for an unknown id. A mode naming a
+ * service that does not exist stops the start (a typo must not leave a service on that was meant to be off).
+ */
+export function registerServices(modules: HookModule[], modes: Record<string, ServiceMode> = {}): Map<string, RegisteredService> {
+  const ids = new Set<string>();
+  for (const m of modules) {
+    if (ids.has(m.id)) throw new Error(`two hook modules share the service id "${m.id}"`);
+    ids.add(m.id);
+  }
+  for (const id of Object.keys(modes)) {
+    if (!ids.has(id)) throw new Error(`SERVICE_MODES names unknown service '${id}'; known: ${[...ids].join(', ')}`);
+  }
   const services = new Map<string, RegisteredService>();
   for (const m of modules) {
-    if (services.has(m.id)) throw new Error(`two hook modules share the service id "${m.id}"`);
-    services.set(m.id, registerService(m));
+    const mode = modes[m.id] ?? 'on';
+    // Templates are compiled for every module, off or not, so a broken template stops the start either way.
+    const registered = registerService(m, mode === 'off' ? 'on' : mode);
+    if (mode !== 'off') services.set(m.id, registered);
   }
   return services;
 }
