@@ -264,7 +264,8 @@ export async function invoke(
   } finally {
     controller.abort();
   }
-  result.timings = timings;
+  // What is known now: a read still settling after the deadline does not change the answer's timings.
+  result.timings = { ...timings };
   if (metrics) {
     if (result.outcome === 'timeout') metrics.deadlineExpired.inc({ service: serviceId });
     if (result.outcome === 'ok') {
