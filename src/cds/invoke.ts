@@ -261,9 +261,10 @@ export async function invoke(
       logger.error('hook failed; answering empty cards', { ...log, ...errorFields(error) });
       result = { status: 200, body: EMPTY, outcome: 'error' };
     }
-  } finally {
-    controller.abort();
   }
+  // Answer first, cancel after: when many calls pass their deadline together (a hung FHIR server), aborting
+  // their reads one by one before answering would make the last answers late.
+  setImmediate(() => controller.abort());
   // What is known now: a read still settling after the deadline does not change the answer's timings.
   result.timings = { ...timings };
   if (metrics) {

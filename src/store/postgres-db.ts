@@ -57,15 +57,17 @@ export class PostgresDb implements SqlDb {
     return result.rows as T[];
   }
 
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
     await this.schemaReady;
-    return this.inTransaction(work);
+    return this.inTransaction(work, options.durable ?? true);
   }
 
-  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>, durable = true): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // Not durable: commit without waiting for the WAL flush (a server crash may lose the last moments).
+      if (!durable) await client.query('SET LOCAL synchronous_commit TO OFF');
       const result = await work({
         query: async <R>(sql: string, params: readonly unknown[] = []) => (await client.query(numberPlaceholders(sql), [...params])).rows as R[],
       });

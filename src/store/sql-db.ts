@@ -8,7 +8,11 @@ export interface SqlRunner {
 
 export interface SqlDb extends SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. A durable commit
+   * (the default) is on disk when it returns; `durable: false` survives a crash of hookwise but may lose the
+   * last moments' commits if the machine or the database server itself goes down.
+   */
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>, options?: { durable?: boolean }): Promise<T>;
   close(): Promise<void>;
 }

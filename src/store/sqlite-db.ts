@@ -1,5 +1,7 @@
-// The embedded backend: one SQLite file (better-sqlite3), in WAL mode with synchronous=FULL, so a commit is on
-// disk before it returns and survives a crash of the process or the machine. It serves one instance; several
+// The embedded backend: one SQLite file (better-sqlite3), in WAL mode. A durable transaction commits with
+// synchronous=FULL (on disk before it returns: survives a crash of the process or the machine); a non-durable
+// one with NORMAL (in the OS's hands before it returns: survives a crash of the process; the next durable
+// commit puts it on disk too). It serves one instance; several
 // instances share PostgreSQL instead.
 // better-sqlite3 is synchronous, and a transaction here spans awaits, so: one connection per file per process
 // (two would block each other's BEGIN on the same thread), and every call on it queued, so that statements of
@@ -21,6 +23,15 @@ class Connection {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+  }
+
+  private durable = true;
+
+  /** synchronous=FULL or NORMAL for the next commits (a pragma outside any transaction, cheap). */
+  setDurable(durable: boolean): void {
+    if (durable === this.durable) return;
+    this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+    this.durable = durable;
   }
 
   run<T>(sql: string, params: readonly unknown[]): T[] {
@@ -69,9 +80,10 @@ export class SqliteDb implements SqlDb {
     return c.serial(async () => c.run<T>(sql, params));
   }
 
-  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
     const c = this.open();
     return c.serial(async () => {
+      c.setDurable(options.durable ?? true);
       c.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await work({ query: async <R>(sql: string, params: readonly unknown[] = []) => c.run<R>(sql, params) });
