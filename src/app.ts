@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { clientKeyOf, invoke, type PhaseTimings } from './cds/invoke.js';
+import type { LoopLag } from './cds/loop-lag.js';
 import type { ClientIdentity } from './auth/client-jwt.js';
 import type { HookModule } from './cds/hook-module.js';
 import { HttpProblem, operationOutcome, type Problem } from './cds/operation-outcome.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   ledger: Store;
   /** True once the process is shutting down: /ready answers 503 so the load balancer stops sending calls. */
   isDraining?: () => boolean;
+  /** How late the event loop runs: a hook's deadline counts the time its request waited for the loop. */
+  loopLag?: LoopLag;
   /** The app's metrics (GET /metrics); a fresh registry per app when absent. */
   metrics?: Metrics;
 }
@@ -38,6 +41,8 @@ interface Locals {
   arrivalMs: number;
   /** performance.now() at arrival: Server-Timing and the latency histogram. */
   arrivalPerf: number;
+  /** How long the request is estimated to have waited for a busy event loop before arrivalMs. */
+  waitedMs: number;
   requestId: string;
   logged?: boolean;
 }
@@ -93,6 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
     const l = locals(res);
     l.arrivalMs = Date.now();
     l.arrivalPerf = performance.now();
+    l.waitedMs = deps.loopLag?.current() ?? 0;
     l.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.set('X-Request-Id', l.requestId);
     res.on('finish', () => {
@@ -105,7 +111,9 @@ export function createApp(deps: AppDeps): express.Express {
         latencyMs: Date.now() - l.arrivalMs,
       });
     });
-    next();
+    // Everything else waits for the next turn of the loop: when many calls arrive at once, each is stamped
+    // with its arrival before any of them starts its work, so no deadline starts late.
+    setImmediate(next);
   });
 
   // CORS for browser clients such as the CDS Hooks Sandbox: preflight answered without auth.
@@ -232,7 +240,8 @@ export function createApp(deps: AppDeps): express.Express {
     const result = await invoke(
       service,
       request,
-      l.arrivalMs,
+      // The EHR's clock started before a busy loop let the request in: the deadline counts that wait too.
+      l.arrivalMs - Math.round(l.waitedMs),
       { ...deps, metrics, ...(deps.auth.backend ? { backend: deps.auth.backend } : {}) },
       logFields,
       (res.locals as { client?: ClientIdentity }).client,

@@ -9,6 +9,7 @@ import { loadKnowledge } from './knowledge/index.js';
 import { createLogger, errorFields } from './log.js';
 import { loadSecurity } from './auth/security.js';
 import { openStore } from './store/open-store.js';
+import { startLoopLag } from './cds/loop-lag.js';
 import type { Store } from './store/ledger.js';
 import { hookModules } from '../hooks/index.js';
 
@@ -32,7 +33,7 @@ try {
   knowledgeVersion = knowledge.version;
   ledger = await openStore(config, { onPoolError: (error) => logger.error('ledger connection lost', errorFields(error)) });
   const auth = await loadSecurity(config, ledger);
-  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger, isDraining: () => draining });
+  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger, isDraining: () => draining, loopLag: startLoopLag() });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
       profile: config.profile,

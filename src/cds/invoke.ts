@@ -112,6 +112,8 @@ function keysBy(outcomes: Record<string, KeyOutcome>): Record<string, string[]> 
 }
 
 const EMPTY: CdsResponse = { cards: [] };
+/** The reason reads still in flight are aborted; one shared value, not a new DOMException per call. */
+const ANSWERED = new Error('the hook call was answered');
 
 /**
  * Runs a validated request. `arrivalMs` is the request's arrival (Date.now() at the first middleware), so the
@@ -264,7 +266,7 @@ export async function invoke(
   }
   // Answer first, cancel after: when many calls pass their deadline together (a hung FHIR server), aborting
   // their reads one by one before answering would make the last answers late.
-  setImmediate(() => controller.abort());
+  setImmediate(() => controller.abort(ANSWERED));
   // What is known now: a read still settling after the deadline does not change the answer's timings.
   result.timings = { ...timings };
   if (metrics) {
