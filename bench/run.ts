@@ -1,99 +1,193 @@
-// The benchmark: the real app on 127.0.0.1, every fixture request fired N times at a fixed concurrency
-// without fhirServer (the decision path: validation, rules, contract, ledger); then one run where every key is
-// read from a local FHIR server that answers in 50 ms (the parallel fallback), and one where it hangs (the deadline).
-//   npm run bench [-- --requests 400 --concurrency 8]
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
+// hookwise benchmark. Starts the real service (and a bare Express baseline) as child processes on 127.0.0.1,
+// so the load generator (autocannon, in this process) never shares their event loop, then runs:
+//   1. full prefetch, each hook at a few concurrencies: req/s, p50/p99, non-2xx; ratio to bare Express (≥ 0.6)
+//   2. fallback: N = 1, 3, 6 keys read from a FHIR server taking 300 ms per read (parallel: ≤ 1.15 × one read)
+//   3. a FHIR server that never answers, 200 calls at once: answered by the deadline, no socket left open
+//   4. resident memory through a sustained mixed run (flat)
+// Prints a table per scenario and a PASS/MISS line per target; writes bench/results/latest.{json,md}.
+//
+//   npm run bench [-- --quick] [--duration S] [--database-url URL] [--strict]
+//
+// Exit status: 1 when a call was answered wrongly (non-2xx, errors, not the expected body) or the bench broke;
+// 2 with --strict when a performance target was missed; 0 otherwise (misses are still printed as MISS).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApp } from '../src/app.js';
-import { systemClock } from '../src/clock.js';
-import { loadConfig } from '../src/config.js';
-import { loadKnowledge } from '../src/knowledge/index.js';
-import { createLogger } from '../src/log.js';
-import { createSecurity } from '../src/auth/security.js';
-import { MemoryCardLedger } from '../src/store/card-ledger.js';
-import { hookModules } from '../hooks/index.js';
+import { ChildSet, openSockets, rssMb, type RunningChild } from './lib/child.js';
+import { fullPrefetchBodies } from './lib/bodies.js';
+import { HungFhir, SlowFhir } from './lib/fhir-stub.js';
+import { formatTable, markdownTable, targetLine, type Table, type Target } from './lib/report.js';
+import type { BenchContext, Discovery } from './scenarios/context.js';
+import { runThroughput } from './scenarios/throughput.js';
+import { READ_MS, runFallback } from './scenarios/fallback.js';
+import { runHung } from './scenarios/hung.js';
+import { runMemory } from './scenarios/memory.js';
 
-const { values } = parseArgs({
-  options: { requests: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '8' } },
-});
-const N = Number(values.requests);
-const C = Number(values.concurrency);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(ROOT, 'bench', 'results');
 
-function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+interface Args {
+  quick: boolean;
+  durationS: number;
+  databaseUrl?: string;
+  strict: boolean;
+  /** Scenario numbers to run (--only 1,3); all by default. */
+  only: Set<string>;
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** How long each part runs. Full: about 5 minutes in all; quick: a smoke run of about a minute. */
+interface Plan {
+  concurrencies: number[];
+  durationS: number;
+  fallbackCalls: number;
+  hungCalls: number;
+  sustainedS: number;
+  sampleEveryMs: number;
 }
 
-async function fire(url: string, body: string, n: number, c: number) {
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: c }, async () => {
-      while (next < n) {
-        next += 1;
-        const t = performance.now();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t);
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+function parseCli(): Args {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      'database-url': { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
+  });
+  const only = new Set((values.only ?? '1,2,3,4').split(',').map((v) => v.trim()));
+  if ([...only].some((v) => !['1', '2', '3', '4'].includes(v))) throw new Error(`--only takes scenario numbers 1-4, comma-separated, not ${values.only}`);
+  const durationS = values.duration === undefined ? (values.quick ? 1 : 6) : Number(values.duration);
+  if (!Number.isFinite(durationS) || durationS <= 0) throw new Error(`--duration must be a positive number of seconds, not ${values.duration}`);
   return {
-    p50: pct(latencies, 50).toFixed(1),
-    p95: pct(latencies, 95).toFixed(1),
-    p99: pct(latencies, 99).toFixed(1),
-    max: latencies.at(-1)!.toFixed(1),
-    rps: (n / seconds).toFixed(0),
-    statuses: Object.fromEntries(statuses),
+    quick: values.quick ?? false,
+    durationS,
+    strict: values.strict ?? false,
+    only,
+    ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
   };
 }
 
-const config = loadConfig({ HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'error' });
-const app = createApp({ config, logger: createLogger({ level: 'error', silent: true }), knowledge: loadKnowledge(), clock: systemClock, modules: hookModules, auth: createSecurity(config), ledger: new MemoryCardLedger({ overrideWindowMs: 0, retentionMs: 3_600_000 }) });
-const server = http.createServer(app);
-const base = await listen(server);
-
-let fhirMode: 'slow' | 'hang' = 'slow';
-const fhir = http.createServer((_req, res) => {
-  if (fhirMode === 'hang') return;
-  setTimeout(() => {
-    res.writeHead(200, { 'content-type': 'application/fhir+json' });
-    res.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [] }));
-  }, 50);
-});
-const fhirBase = `${await listen(fhir)}/fhir`;
-
-const dir = new URL('../fixtures/requests/', import.meta.url);
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
-console.log(`hookwise bench: ${N} requests per row, concurrency ${C}, node ${process.version}`);
-console.log('scenario'.padEnd(58), 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', ' req/s', 'statuses');
-const row = (name: string, r: Awaited<ReturnType<typeof fire>>) =>
-  console.log(name.padEnd(58), r.p50.padStart(6), r.p95.padStart(6), r.p99.padStart(6), r.max.padStart(6), r.rps.padStart(6), JSON.stringify(r.statuses));
-
-// The decision path: each fixture as sent, without fhirServer, so nothing is read over the network.
-for (const f of fixtures) {
-  const body = JSON.parse(readFileSync(new URL(f, dir), 'utf8'));
-  delete body.fhirServer;
-  delete body.fhirAuthorization;
-  row(`prefetch only: ${f}`, await fire(`${base}/cds-services/${body.hook}`, JSON.stringify(body), N, C));
+function planFor(args: Args): Plan {
+  return {
+    concurrencies: [1, 8, 32],
+    durationS: args.durationS,
+    fallbackCalls: args.quick ? 3 : 9,
+    hungCalls: 200,
+    sustainedS: args.quick ? 8 : 60,
+    sampleEveryMs: args.quick ? 1000 : 2000,
+  };
 }
-const pv = JSON.parse(readFileSync(new URL('patient-view-metformin-low-egfr.json', dir), 'utf8'));
-pv.fhirServer = fhirBase;
-delete pv.prefetch;
-row('patient-view, no prefetch: 5 keys read at once from a 50 ms FHIR server', await fire(`${base}/cds-services/patient-view`, JSON.stringify(pv), N, C));
-fhirMode = 'hang';
-row(`FHIR server hangs (deadline ${config.hookDeadlineMs} ms)`, await fire(`${base}/cds-services/patient-view`, JSON.stringify(pv), Math.min(N, 16), C));
-server.closeAllConnections();
-fhir.closeAllConnections();
-server.close();
-fhir.close();
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    totalMemMb: Math.round(os.totalmem() / 1024 / 1024),
+    date: new Date().toISOString(),
+  };
+}
+
+/** Prefetch templates per service, from the running service: the bench follows what hookwise declares. */
+async function fetchDiscovery(child: RunningChild): Promise<Discovery> {
+  const res = await fetch(`${child.baseUrl}/cds-services`);
+  const json = (await res.json()) as { services?: Array<{ id: string; prefetch?: Record<string, string> }> };
+  const discovery: Discovery = {};
+  for (const s of json.services ?? []) discovery[s.id] = s.prefetch ?? {};
+  return discovery;
+}
+
+/** The service's environment: the real setting names of src/config.ts (and the store settings being added). */
+function hookwiseEnv(args: Args, ledgerPath: string, fhirOrigins: string[]): Record<string, string> {
+  return {
+    HOOKWISE_PROFILE: 'development',
+    // warn: per-request info lines would put logging cost into every figure.
+    LOG_LEVEL: 'warn',
+    LEDGER_PATH: ledgerPath,
+    // Development reads any fhirServer, but logs a warning per call without an allow-list; the local stubs
+    // are allow-listed instead, as production requires.
+    FHIR_SERVER_ALLOWLIST: fhirOrigins.map((o) => `${o}/`).join(','),
+    ...(args.databaseUrl ? { DATABASE_URL: args.databaseUrl } : {}),
+  };
+}
+
+function writeResults(report: object, tables: Table[], targets: Target[], header: string): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  const md = [`# hookwise benchmark`, '', header, '', ...tables.map((t) => markdownTable(t) + '\n'), '### Targets', '', ...targets.map((t) => `- ${targetLine(t)}`), ''];
+  writeFileSync(path.join(RESULTS, 'latest.md'), md.join('\n'));
+}
+
+async function main(children: ChildSet): Promise<number> {
+  const args = parseCli();
+  const plan = planFor(args);
+  const info = machine();
+  const header = `node ${info.node}, ${info.cpus} × ${info.cpuModel}, ${info.platform}, ${info.date}` + (args.quick ? ' (--quick)' : '') + (args.databaseUrl ? ', DATABASE_URL set' : '');
+  console.log(`hookwise bench: ${header}`);
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookwise-bench-'));
+  const slow = new SlowFhir(ROOT, READ_MS);
+  const hung = new HungFhir();
+  try {
+    await slow.start();
+    await hung.start();
+    const hookwise = await children.start({ name: 'hookwise', entry: 'src/server.ts', cwd: ROOT, env: hookwiseEnv(args, path.join(tmp, 'ledger.sqlite'), [slow.origin, hung.origin]) });
+    const rssAtReadyMb = rssMb(hookwise.pid);
+    const socketsAtReady = openSockets(hookwise.pid);
+    const bare = await children.start({ name: 'bare express', entry: 'bench/bare-server.ts', cwd: ROOT, env: {} });
+    const ctx: BenchContext = { root: ROOT, hookwise, bare, discovery: await fetchDiscovery(hookwise), bodies: fullPrefetchBodies(ROOT), durationS: plan.durationS, quick: args.quick };
+
+    const s1 = args.only.has('1') ? await runThroughput(ctx, plan.concurrencies) : undefined;
+    const s2 = args.only.has('2') ? await runFallback(ctx, slow, plan.fallbackCalls) : undefined;
+    const s3 = args.only.has('3') ? await runHung(ctx, hung, plan.hungCalls) : undefined;
+    const s4 = args.only.has('4') ? await runMemory(ctx, rssAtReadyMb, plan.sustainedS, plan.sampleEveryMs) : undefined;
+    const ran = [s1, s2, s3, s4].filter((s) => s !== undefined);
+
+    const tables = ran.flatMap((s) => s.tables);
+    const targets = ran.flatMap((s) => s.targets);
+    const failures = ran.flatMap((s) => s.failures);
+    for (const t of tables) console.log(formatTable(t));
+    console.log('\n== Targets');
+    for (const t of targets) console.log(targetLine(t));
+    for (const f of failures) console.error(`FAIL  ${f}`);
+
+    const report = {
+      machine: info,
+      options: { ...plan, quick: args.quick, databaseUrl: args.databaseUrl ? 'set' : 'unset' },
+      hookwise: { pid: hookwise.pid, rssAtReadyMb, socketsAtReady },
+      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data },
+      targets,
+      failures,
+    };
+    writeResults(report, tables, targets, header);
+    console.log(`\nwritten: ${path.relative(ROOT, path.join(RESULTS, 'latest.json'))}, ${path.relative(ROOT, path.join(RESULTS, 'latest.md'))}`);
+    if (failures.length) return 1;
+    return args.strict && targets.some((t) => !t.pass && !t.skipped) ? 2 : 0;
+  } finally {
+    await children.killAll();
+    await slow.stop();
+    await hung.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const children = new ChildSet();
+// Children must not outlive the bench, also when it is interrupted or crashes.
+process.on('exit', () => children.killAllNow());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    children.killAllNow();
+    process.exit(130);
+  });
+}
+try {
+  process.exitCode = await main(children);
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+}
