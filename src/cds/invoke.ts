@@ -112,6 +112,11 @@ function keysBy(outcomes: Record<string, KeyOutcome>): Record<string, string[]> 
 }
 
 const EMPTY: CdsResponse = { cards: [] };
+/** Time kept for writing the answer: 100 ms of a 4.5 s deadline, proportionally less of a short one. */
+export function answerMarginMs(deadlineMs: number): number {
+  return Math.min(100, Math.round(deadlineMs * 0.05));
+}
+
 /** The reason reads still in flight are aborted; one shared value, not a new DOMException per call. */
 const ANSWERED = new Error('the hook call was answered');
 
@@ -248,7 +253,9 @@ export async function invoke(
     };
   };
 
-  const remaining = Math.max(0, config.hookDeadlineMs - (Date.now() - arrivalMs));
+  // The answer must be out by the deadline, not merely decided: the work stops a little earlier, leaving the
+  // time to write the answer (many calls can reach their deadline together).
+  const remaining = Math.max(0, config.hookDeadlineMs - answerMarginMs(config.hookDeadlineMs) - (Date.now() - arrivalMs));
   let result: InvocationResult;
   try {
     result = await pTimeout(work(), { milliseconds: remaining });
