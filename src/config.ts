@@ -151,7 +151,7 @@ export interface Config {
   backendCredentialsFile: string;
   /** After a clinician overrides a card, the same finding for the same patient stays silent this long (0: never). */
   overrideSuppressHours: number;
-  /** How long issued cards are remembered, for feedback and for order-select → order-sign. */
+  /** How long a card shown at order-select counts as seen for order-sign of the same drafts. */
   cardMemoryHours: number;
   /** PostgreSQL URL of the shared ledger; '' for the embedded SQLite file at ledgerPath. */
   databaseUrl: string;
