@@ -2,8 +2,9 @@
 // scenario 1's load at 8 connections mixed over the three hooks, sampled every few seconds.
 // RSS under load is a saw (the heap grows until a GC, then drops), so a slope over a minute mostly measures where
 // the saw was at both ends. "Flat" is therefore judged on the floor: the lowest sample of the last quarter of
-// the run may be at most FLAT_FLOOR_GROWTH_MB above the lowest of the first quarter. The least-squares slope is
-// reported too. For scale: keeping 1 KB per call at ~700 calls/s would add ~40 MB per minute.
+// the run may be at most FLAT_FLOOR_GROWTH_MB above the lowest of the second quarter. The first quarter is
+// warm-up (V8 sizing its heap and compiling for the load: 130 → ~188 MB in the first ~20 s, then level) and is
+// reported, not judged; a leak keeps growing after it. The least-squares slope is reported too. For scale: keeping 1 KB per call at ~700 calls/s would add ~40 MB per minute.
 import { rssMb } from '../lib/child.js';
 import { HOOKS } from '../lib/bodies.js';
 import { load, mixedRequests, type LoadResult } from '../lib/load.js';
@@ -28,7 +29,7 @@ export interface MemoryData {
   maxMb: number;
   slopeAllMbPerMin: number;
   slopeSecondHalfMbPerMin: number;
-  /** Lowest sample of the first and of the last quarter of the run. */
+  /** Lowest sample of the second (after warm-up) and of the last quarter of the run. */
   firstFloorMb: number;
   lastFloorMb: number;
   floorGrowthMb: number;
@@ -56,7 +57,7 @@ function sampler(pid: number, everyMs: number): { stop: () => MemorySample[] } {
 
 function floors(samples: MemorySample[]): { first: number; last: number } {
   const quarter = Math.max(1, Math.floor(samples.length / 4));
-  return { first: Math.min(...samples.slice(0, quarter).map((x) => x.rssMb)), last: Math.min(...samples.slice(-quarter).map((x) => x.rssMb)) };
+  return { first: Math.min(...samples.slice(quarter, 2 * quarter).map((x) => x.rssMb)), last: Math.min(...samples.slice(-quarter).map((x) => x.rssMb)) };
 }
 
 function perMinute(samples: MemorySample[]): number {
@@ -88,7 +89,7 @@ export async function runMemory(ctx: BenchContext, rssAtReadyMb: number, sustain
     floorGrowthMb: floor.last - floor.first,
     bytesPerCall: ((floor.last - floor.first) * 1024 * 1024) / Math.max(1, result.requests),
     load: result,
-    flatMeans: `the last quarter's lowest RSS sample ≤ the first quarter's lowest + ${FLAT_FLOOR_GROWTH_MB} MB`,
+    flatMeans: `the last quarter's lowest RSS sample ≤ the second quarter's lowest + ${FLAT_FLOOR_GROWTH_MB} MB (the first quarter is warm-up)`,
   };
   return { data, tables: [table(data)], targets: targets(data), failures };
 }
@@ -96,7 +97,7 @@ export async function runMemory(ctx: BenchContext, rssAtReadyMb: number, sustain
 function table(d: MemoryData): Table {
   return {
     title: `Scenario 4: hookwise VmRSS under ${Math.round(d.load.durationS)} s of mixed load (8 connections)`,
-    columns: ['at ready MB', 'run start MB', 'end MB', 'max MB', 'floor 1st¼ MB', 'floor last¼ MB', 'floor growth MB', 'B/call', 'slope MB/min', 'calls', 'req/s', 'non2xx'],
+    columns: ['at ready MB', 'run start MB', 'end MB', 'max MB', 'floor 2nd¼ MB', 'floor last¼ MB', 'floor growth MB', 'B/call', 'slope MB/min', 'calls', 'req/s', 'non2xx'],
     rows: [[d.rssAtReadyMb, d.rssBeforeRunMb, d.endMb, d.maxMb, d.firstFloorMb, d.lastFloorMb, d.floorGrowthMb, Math.round(d.bytesPerCall), d.slopeAllMbPerMin, d.load.requests, Math.round(d.load.rps), d.load.non2xx + d.load.errors]],
     notes: [
       `samples (s: MB): ${d.samples.map((x) => `${Math.round(x.atS)}: ${x.rssMb.toFixed(0)}`).join(', ')}`,
@@ -106,7 +107,7 @@ function table(d: MemoryData): Table {
 }
 
 function targets(d: MemoryData): Target[] {
-  const flat = threshold('4 memory', 'RSS floor growth over the run (last ¼ min − first ¼ min)', d.floorGrowthMb, FLAT_FLOOR_GROWTH_MB, { atMost: true, unit: ' MB', digits: 1 });
+  const flat = threshold('4 memory', 'RSS floor growth after warm-up (last ¼ min − 2nd ¼ min)', d.floorGrowthMb, FLAT_FLOOR_GROWTH_MB, { atMost: true, unit: ' MB', digits: 1 });
   const tooShort = d.load.durationS < MIN_JUDGED_RUN_S;
   return [
     tooShort ? { ...flat, skipped: `a ${Math.round(d.load.durationS)} s run is shorter than ${MIN_JUDGED_RUN_S} s` } : flat,

@@ -23,6 +23,10 @@ class Connection {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    // A 4 MB page cache (better-sqlite3's default is 16 MB): what is read back is small (the suppression tables
+    // and their indexes); card rows are only appended. The default cache filling up as the file grew showed as
+    // 22 MB of resident memory growth in the bench's sustained run.
+    this.db.pragma('cache_size = -4000');
   }
 
   private durable = true;
