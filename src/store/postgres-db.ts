@@ -43,8 +43,14 @@ export class PostgresDb implements SqlDb {
     this.schemaReady.catch(() => undefined); // reported by the first query that awaits it
   }
 
-  /** CREATE SCHEMA IF NOT EXISTS races with itself; instances starting together take turns. */
+  /**
+   * CREATE SCHEMA IF NOT EXISTS races with itself, so instances starting together take turns; and it needs
+   * CREATE on the database even when the schema exists, so an existing schema (made by a DBA for a role without
+   * that right) is looked up first.
+   */
   private async createSchema(schema: string): Promise<void> {
+    const exists = await this.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount) return;
     await this.inTransaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(?)', [SCHEMA_LOCK]);
       await tx.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);

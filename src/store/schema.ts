@@ -25,22 +25,23 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
          shadow INTEGER NOT NULL
        )`,
       `CREATE INDEX hookwise_issued_card_issued_at ON hookwise_issued_card (issued_at)`,
-      // Findings shown at order-select, per draft: order-sign of the same drafts does not repeat them.
+      // Findings shown at order-select, per draft and tier: order-sign of the same drafts does not repeat them
+      // unless worse. One row per tier, each with its own expiry, so a later lower tier never extends a higher one.
       `CREATE TABLE hookwise_seen_finding (
          patient TEXT NOT NULL,
          finding TEXT NOT NULL,
          draft TEXT NOT NULL,
          tier INTEGER NOT NULL,
          valid_until BIGINT NOT NULL,
-         PRIMARY KEY (patient, finding, draft)
+         PRIMARY KEY (patient, finding, draft, tier)
        )`,
-      // Findings a clinician overrode for a patient: silent until valid_until unless they get worse.
+      // Findings a clinician overrode for a patient, per tier: silent until valid_until unless they get worse.
       `CREATE TABLE hookwise_finding_override (
          patient TEXT NOT NULL,
          finding TEXT NOT NULL,
          tier INTEGER NOT NULL,
          valid_until BIGINT NOT NULL,
-         PRIMARY KEY (patient, finding)
+         PRIMARY KEY (patient, finding, tier)
        )`,
       `CREATE TABLE hookwise_feedback (
          id TEXT PRIMARY KEY,

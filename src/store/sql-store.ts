@@ -8,6 +8,7 @@
 //   - The key that hashes patient ids lives in the database, so every instance, and a restarted one, agrees.
 //   - Expired rows are purged in the background.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { within } from '../util/within.js';
 import type { Indicator } from '../cds/types.js';
 import { migrate } from './schema.js';
 import type { SqlDb, SqlRunner } from './sql-db.js';
@@ -31,9 +32,43 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** Keeps the higher tier of an existing row while it is still valid; an expired row is simply replaced. */
-function keepHigherTier(table: string): string {
-  return `tier = CASE WHEN ${table}.valid_until > ? AND ${table}.tier > excluded.tier THEN ${table}.tier ELSE excluded.tier END`;
+/** Rows are kept per tier; a new row for the same tier keeps whichever expiry is later. */
+function laterExpiry(table: string): string {
+  return `valid_until = CASE WHEN ${table}.valid_until > excluded.valid_until THEN ${table}.valid_until ELSE excluded.valid_until END`;
+}
+
+/** Control characters (NUL above all: PostgreSQL refuses it in TEXT) never reach a row. */
+function clean(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]/g, '');
+}
+
+const PURGE_BATCH = 500;
+
+interface SeenRow {
+  patient: string;
+  finding: string;
+  draft: string;
+  tier: number;
+  validUntil: number;
+}
+
+/** One row per (patient, finding, draft, tier), latest expiry, in key order: concurrent batches lock rows in the same order. */
+function seenRows(cards: IssuedCard[], selectWindowMs: number): SeenRow[] {
+  const rows = new Map<string, SeenRow>();
+  for (const c of cards) {
+    // What a clinician saw at order-select is not repeated at order-sign; a shadow card was not seen.
+    if (c.hook !== 'order-select' || c.shadow) continue;
+    for (const f of c.findings) {
+      for (const draft of c.drafts.map(clean)) {
+        const row = { patient: c.patient, finding: f.key, draft, tier: INDICATOR_RANK[f.indicator], validUntil: c.issuedAt + selectWindowMs };
+        const key = [row.patient, row.finding, row.draft, row.tier].join('\u0000');
+        const prev = rows.get(key);
+        if (!prev || prev.validUntil < row.validUntil) rows.set(key, row);
+      }
+    }
+  }
+  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
 export class SqlStore implements Store {
@@ -72,18 +107,10 @@ export class SqlStore implements Store {
 
   // ── issued cards (group commit) ──────────────────────────────────────────────────────────────────────────
 
-  /**
-   * A hook must not wait on a slow database: past the bound it goes on without the store. (Not p-timeout:
-   * it builds a TimeoutError with a stack trace for every call, timed out or not; that was 9 % of a hook's CPU
-   * at two calls per hook. Here the error is made only when the timer fires.)
-   */
+  /** A hook must not wait on a slow database: past the bound it goes on without the store. */
   private bounded<T>(work: Promise<T>, what: string): Promise<T> {
     const ms = this.options.hookPathTimeoutMs ?? HOOK_PATH_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`the ledger did not ${what} within ${ms} ms`)), ms);
-    });
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    return within(work, ms, () => new Error(`the ledger did not ${what} within ${ms} ms`));
   }
 
   recordIssued(cards: IssuedCard[]): Promise<void> {
@@ -106,16 +133,39 @@ export class SqlStore implements Store {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      await this.db.transaction(
-        async (tx) => {
-          for (const { cards } of batch) for (const card of cards) await this.insertCard(tx, card);
-        },
-        { durable: false },
-      );
+      await this.writeCards(batch.flatMap((p) => p.cards));
       for (const p of batch) p.resolve();
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One answer's bad row must not roll back the others': each answer again, on its own.
+      for (const p of batch) {
+        try {
+          await this.writeCards(p.cards);
+          p.resolve();
+        } catch (own) {
+          p.reject(own);
+        }
+      }
     }
+  }
+
+  private writeCards(cards: IssuedCard[]): Promise<void> {
+    return this.db.transaction(
+      async (tx) => {
+        for (const card of [...cards].sort((a, b) => (a.uuid < b.uuid ? -1 : 1))) await this.insertCard(tx, card);
+        for (const row of seenRows(cards, this.options.selectWindowMs)) {
+          await tx.query(
+            `INSERT INTO hookwise_seen_finding (patient, finding, draft, tier, valid_until) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (patient, finding, draft, tier) DO UPDATE SET ${laterExpiry('hookwise_seen_finding')}`,
+            [row.patient, row.finding, row.draft, row.tier, row.validUntil],
+          );
+        }
+      },
+      { durable: false },
+    );
   }
 
   private async insertCard(tx: SqlRunner, c: IssuedCard): Promise<void> {
@@ -124,21 +174,9 @@ export class SqlStore implements Store {
          (uuid, client, service, hook, hook_instance, rule, knowledge_version, indicator, patient, findings, drafts, issued_at, shadow)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (uuid) DO NOTHING`,
-      [c.uuid, c.client, c.service, c.hook, c.hookInstance, c.rule, c.knowledgeVersion, c.indicator, c.patient,
-        JSON.stringify(c.findings), JSON.stringify(c.drafts), c.issuedAt, c.shadow ? 1 : 0],
+      [c.uuid, clean(c.client), c.service, c.hook, clean(c.hookInstance), c.rule, c.knowledgeVersion, c.indicator, c.patient,
+        JSON.stringify(c.findings), JSON.stringify(c.drafts.map(clean)), c.issuedAt, c.shadow ? 1 : 0],
     );
-    // What a clinician saw at order-select is not repeated at order-sign; a shadow card was not seen.
-    if (c.hook !== 'order-select' || c.shadow) return;
-    const validUntil = c.issuedAt + this.options.selectWindowMs;
-    for (const f of c.findings) {
-      for (const draft of c.drafts) {
-        await tx.query(
-          `INSERT INTO hookwise_seen_finding (patient, finding, draft, tier, valid_until) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (patient, finding, draft) DO UPDATE SET ${keepHigherTier('hookwise_seen_finding')}, valid_until = excluded.valid_until`,
-          [c.patient, f.key, draft, INDICATOR_RANK[f.indicator], validUntil, c.issuedAt],
-        );
-      }
-    }
   }
 
   // ── feedback ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -158,17 +196,18 @@ export class SqlStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
-        [id, f.card, client, service, f.outcome, JSON.stringify(f.acceptedSuggestions), f.overrideReason?.system ?? null,
+        [id, f.card, clean(client), service, f.outcome, JSON.stringify(f.acceptedSuggestions), f.overrideReason?.system ?? null,
           f.overrideReason?.code ?? null, f.hasComment ? 1 : 0, f.outcomeTimestamp, f.receivedAt],
       );
       if (inserted.length === 0) return { status: 'duplicate', rule: card.rule, indicator: card.indicator } as const;
       if (f.outcome === 'overridden' && !card.shadow) {
-        const findings = JSON.parse(card.findings) as IssuedCard['findings'];
+        // In key order, so that two instances' overrides of the same findings lock rows in the same order.
+        const findings = (JSON.parse(card.findings) as IssuedCard['findings']).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         for (const finding of findings) {
           await tx.query(
             `INSERT INTO hookwise_finding_override (patient, finding, tier, valid_until) VALUES (?, ?, ?, ?)
-             ON CONFLICT (patient, finding) DO UPDATE SET ${keepHigherTier('hookwise_finding_override')}, valid_until = excluded.valid_until`,
-            [card.patient, finding.key, INDICATOR_RANK[finding.indicator], f.receivedAt + this.options.overrideWindowMs, f.receivedAt],
+             ON CONFLICT (patient, finding, tier) DO UPDATE SET ${laterExpiry('hookwise_finding_override')}`,
+            [card.patient, finding.key, INDICATOR_RANK[finding.indicator], f.receivedAt + this.options.overrideWindowMs],
           );
         }
       }
@@ -235,15 +274,29 @@ export class SqlStore implements Store {
 
   // ── upkeep ───────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Deletes what no longer counts: expired JWT ids and suppressions, and cards and feedback past retention. */
+  /**
+   * Deletes what no longer counts: expired JWT ids and suppressions, and cards and feedback past retention.
+   * In batches, yielding between them: a purge of many rows must not hold the event loop (SQLite is synchronous).
+   */
   async purge(): Promise<void> {
     const now = this.now();
     const before = now - this.options.retentionMs;
-    await this.db.query('DELETE FROM hookwise_jwt_replay WHERE expires_at <= ?', [now]);
-    await this.db.query('DELETE FROM hookwise_seen_finding WHERE valid_until <= ?', [now]);
-    await this.db.query('DELETE FROM hookwise_finding_override WHERE valid_until <= ?', [now]);
-    await this.db.query('DELETE FROM hookwise_feedback WHERE received_at < ?', [before]);
-    await this.db.query('DELETE FROM hookwise_issued_card WHERE issued_at < ?', [before]);
+    await this.deleteInBatches('hookwise_jwt_replay', 'key', 'expires_at <= ?', now);
+    await this.deleteInBatches('hookwise_seen_finding', 'patient, finding, draft, tier', 'valid_until <= ?', now);
+    await this.deleteInBatches('hookwise_finding_override', 'patient, finding, tier', 'valid_until <= ?', now);
+    await this.deleteInBatches('hookwise_feedback', 'id', 'received_at < ?', before);
+    await this.deleteInBatches('hookwise_issued_card', 'uuid', 'issued_at < ?', before);
+  }
+
+  private async deleteInBatches(table: string, key: string, condition: string, bound: number): Promise<void> {
+    for (;;) {
+      const deleted = await this.db.query(
+        `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${condition} LIMIT ${PURGE_BATCH}) RETURNING 1 AS gone`,
+        [bound],
+      );
+      if (deleted.length < PURGE_BATCH) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async ping(): Promise<void> {

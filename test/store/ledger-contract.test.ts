@@ -248,4 +248,59 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     expect(Date.now() - started).toBeLessThan(1000);
     await real.close();
   });
+
+  it('a later override of a lower tier does not extend a higher tier\'s silence', async () => {
+    const { s } = await store();
+    const critical = card(s, { indicator: 'critical', findings: [{ key: 'ddi:a+b', indicator: 'critical' }] });
+    const warning = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000005', issuedAt: T0 + 20 * HOUR });
+    await s.recordIssued([critical, warning]);
+    await s.recordFeedback(override(critical.uuid, { receivedAt: T0 }), critical.client, critical.service);
+    await s.recordFeedback(override(warning.uuid, { receivedAt: T0 + 20 * HOUR }), warning.client, warning.service);
+    const q = { patient: critical.patient, finding: 'ddi:a+b', drafts: [], hook: 'order-sign' };
+    expect(await s.suppression({ ...q, indicator: 'critical', now: T0 + 23 * HOUR })).toBe('overridden');
+    expect(await s.suppression({ ...q, indicator: 'critical', now: T0 + 30 * HOUR })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', now: T0 + 30 * HOUR })).toBe('overridden');
+  });
+
+  it('one answer with a bad value (a NUL) does not cost the other answers of its group commit', async () => {
+    const { s } = await store();
+    const good = card(s);
+    const odd = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000006', hookInstance: 'x\u0000y', drafts: ['MedicationRequest/d\u00001'] });
+    await Promise.all([s.recordIssued([good]), s.recordIssued([odd])]);
+    expect((await s.recordFeedback(override(good.uuid), good.client, good.service)).status).toBe('stored');
+    expect((await s.recordFeedback(override(odd.uuid), odd.client, odd.service)).status).toBe('stored');
+  });
+
+  it('two instances writing the same findings in opposite order both commit, every time', async () => {
+    const { s, b } = await store();
+    const { s: other } = await store(b);
+    const findings = [{ key: 'ddi:a+b', indicator: 'warning' as const }, { key: 'renal:x', indicator: 'warning' as const }];
+    const rounds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [
+        s.recordIssued([card(s, { uuid: `b0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings })]),
+        other.recordIssued([card(other, { uuid: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings: [...findings].reverse() })]),
+      ]).flat(),
+    );
+    expect(rounds).toHaveLength(40);
+    const reader = b.connect();
+    try {
+      expect(Number((await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_issued_card'))[0]!.n)).toBe(40);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('purges in batches until nothing expired is left', async () => {
+    const { s, b } = await store();
+    for (let i = 0; i < 1200; i++) await s.firstSeen(`iss|old-${i}`, T0 + 1000);
+    await s.firstSeen('iss|live', T0 + 10 * HOUR);
+    clock = T0 + 2000;
+    await s.purge();
+    const reader = b.connect();
+    try {
+      expect(Number((await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_jwt_replay'))[0]!.n)).toBe(1);
+    } finally {
+      await reader.close();
+    }
+  });
 });
