@@ -12,7 +12,8 @@ import { gather, type KeyOutcome } from '../data/gather.js';
 import { normalizeBase } from '../data/fhir-reader.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
-import { ruleOf, type CardLedger } from '../store/ledger.js';
+import { ruleOf, type CardLedger, type IssuedCard } from '../store/ledger.js';
+import { within } from '../util/within.js';
 import { groupByDraft } from './group-cards.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
@@ -39,6 +40,8 @@ export interface InvocationResult {
   timings?: PhaseTimings;
   /** The cards decided (sent, or recorded only in shadow mode): rule and tier, for metrics. */
   decided?: Array<{ rule: string; indicator: Indicator }>;
+  /** The ledger rows of the cards to send (internal: recorded once the answer is certain). */
+  toRecord?: IssuedCard[];
 }
 
 export interface InvokeDeps {
@@ -62,6 +65,9 @@ function wireCard(card: Card): Card {
   return wire;
 }
 
+/** The most a call spends asking the ledger what to keep quiet. */
+const LEDGER_BUDGET_MS = 1000;
+
 /**
  * Drops the cards a clinician has already decided on: a finding overridden for this patient within the window,
  * or, at order-sign, one already shown at order-select for the same drafts — unless it got worse. If the ledger
@@ -75,12 +81,18 @@ async function withoutSuppressed(
 ): Promise<{ shown: Card[]; suppressed: Record<string, number> }> {
   const suppressed: Record<string, number> = {};
   const shown: Card[] = [];
+  // One budget for all the questions of this call, and after one failure the ledger is not asked again: a
+  // hung store costs at most LEDGER_BUDGET_MS, however many cards there are.
+  let ledgerFailed = false;
+  const budgetEnd = Date.now() + LEDGER_BUDGET_MS;
   for (const card of cards) {
     let why;
-    if (card.finding) {
+    if (card.finding && !ledgerFailed) {
       try {
-        why = await ledger.suppression({ ...q, finding: card.finding.key, indicator: card.indicator, drafts: card.finding.drafts ?? [] });
+        const asked = ledger.suppression({ ...q, finding: card.finding.key, indicator: card.indicator, drafts: card.finding.drafts ?? [] });
+        why = await within(asked, Math.max(1, budgetEnd - Date.now()), () => new Error(`the ledger did not answer within ${LEDGER_BUDGET_MS} ms`));
       } catch (error) {
+        ledgerFailed = true;
         onError(error);
       }
     }
@@ -209,32 +221,24 @@ export async function invoke(
     timings.decide = since(decideStart);
     // Past the deadline the answer was already {"cards": []}: nothing was shown, so nothing is recorded.
     if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
-    const ledgerStart = performance.now();
-    try {
-      await deps.ledger.recordIssued(
-        stamped
-          .filter((c) => c.finding && sent.has(c.uuid))
-          .map((c) => ({
-            uuid: c.uuid!,
-            client: clientKey,
-            service: service.module.id,
-            hook: service.module.hook,
-            hookInstance: request.hookInstance,
-            rule: ruleOf(c.finding!.key),
-            knowledgeVersion: deps.knowledge.version,
-            indicator: c.indicator,
-            patient,
-            findings: [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])],
-            drafts: c.finding!.drafts ?? [],
-            issuedAt: nowMs,
-            // Shadow mode: recorded, never sent; the ledger does not count it as shown.
-            shadow,
-          })),
-      );
-    } catch (error) {
-      logger.error('card ledger failed to record issued cards', { ...log, ...errorFields(error) });
-    }
-    timings.ledger = since(ledgerStart);
+    const toRecord: IssuedCard[] = stamped
+      .filter((c) => c.finding && sent.has(c.uuid))
+      .map((c) => ({
+        uuid: c.uuid!,
+        client: clientKey,
+        service: service.module.id,
+        hook: service.module.hook,
+        hookInstance: request.hookInstance,
+        rule: ruleOf(c.finding!.key),
+        knowledgeVersion: deps.knowledge.version,
+        indicator: c.indicator,
+        patient,
+        findings: [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])],
+        drafts: c.finding!.drafts ?? [],
+        issuedAt: nowMs,
+        // Shadow mode: recorded, never sent; the ledger does not count it as shown.
+        shadow,
+      }));
     if (checked.dropped.length) {
       logger.error('card dropped: response contract', {
         ...log,
@@ -250,6 +254,7 @@ export async function invoke(
       body: (shadow ? EMPTY : { cards: checked.cards }) satisfies CdsResponse,
       outcome: 'ok',
       decided: decidedCards,
+      toRecord,
     };
   };
 
@@ -259,6 +264,19 @@ export async function invoke(
   let result: InvocationResult;
   try {
     result = await pTimeout(work(), { milliseconds: remaining });
+    // Recorded only once the answer is certain to carry these cards (the deadline can no longer empty it), and
+    // given at most LEDGER_BUDGET_MS, never past the answer's due time: a slow ledger barely delays the cards. A write that outlives
+    // its bound still lands, which is right: the cards were shown.
+    if (result.toRecord?.length) {
+      const ledgerStart = performance.now();
+      const left = Math.max(1, Math.min(LEDGER_BUDGET_MS, config.hookDeadlineMs - answerMarginMs(config.hookDeadlineMs) - (Date.now() - arrivalMs)));
+      try {
+        await within(deps.ledger.recordIssued(result.toRecord), left, () => new Error(`the ledger did not record the issued cards before the deadline`));
+      } catch (error) {
+        logger.error('card ledger failed to record issued cards', { ...log, ...errorFields(error) });
+      }
+      timings.ledger = since(ledgerStart);
+    }
   } catch (error) {
     if (error instanceof TimeoutError) {
       result = { status: 200, body: EMPTY, outcome: 'timeout' };

@@ -2,7 +2,11 @@
 // the window, unless it got worse; accepted cards and other patients are unaffected.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { Store } from '../../src/store/ledger.js';
+import type { IssuedCard, Store } from '../../src/store/ledger.js';
+import { fixedClock } from '../../src/clock.js';
+import { createLogger } from '../../src/log.js';
+import { hookModules } from '../../hooks/index.js';
+import { testKnowledge, TEST_NOW } from '../support/app.js';
 import { createApp } from '../../src/app.js';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
@@ -16,6 +20,11 @@ function feedback(app: App, id: string, card: string, outcome: 'overridden' | 'a
   if (outcome === 'overridden') item.overrideReason = { reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' } };
   else item.acceptedSuggestions = [{ id: suggestion }];
   return request(app).post(`/cds-services/${id}/feedback`).set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] }));
+}
+
+/** The dependencies of a built test app, with its log, to rebuild it around another store. */
+function appDeps(base: Awaited<ReturnType<typeof buildApp>>) {
+  return { config: base.config, logger: createLogger({ level: 'debug', stream: base.logs }), knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules: hookModules, auth: base.auth, ledger: base.ledger };
 }
 
 /** A store that remembers nothing, for tests that replace one method. */
@@ -189,5 +198,31 @@ describe('suppression after an override', () => {
     expect(res.body).toEqual({ cards: [] });
     await new Promise((r) => setTimeout(r, 400));
     expect(recorded).toEqual([]);
+  });
+
+  it('a hung ledger costs one bound, not one per card: every card is still shown before the deadline', async () => {
+    const base = await buildApp({ HOOK_DEADLINE_MS: '2500' });
+    const hung: Store = { ...inert, suppression: () => new Promise(() => undefined), recordIssued: () => new Promise(() => undefined) };
+    const app = createApp({ ...appDeps(base), ledger: hung });
+    const body = fixture('requests/order-sign-duplicate-therapy.json');
+    const res = await postHook(app, 'order-sign', body).expect(200);
+    expect(res.body.cards.length).toBeGreaterThanOrEqual(2);
+    const line = base.logs.records().find((r) => r.message === 'hook invocation');
+    expect(line).toMatchObject({ outcome: 'ok' });
+    expect(base.logs.records().filter((r) => r.message === 'card ledger failed; showing every card')).toHaveLength(1);
+  });
+
+  it('cards are recorded only once the answer will carry them; a slow record does not empty the answer', async () => {
+    const base = await buildApp({ HOOK_DEADLINE_MS: '300' });
+    const recorded: IssuedCard[] = [];
+    const slowRecord: Store = {
+      ...inert,
+      recordIssued: (cards) => new Promise((resolve) => setTimeout(() => { recorded.push(...cards); resolve(); }, 400)),
+    };
+    const app = createApp({ ...appDeps(base), ledger: slowRecord });
+    const res = await postHook(app, 'order-sign', sign()).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(recorded.map((c) => c.uuid)).toEqual([res.body.cards[0].uuid]);
   });
 });
