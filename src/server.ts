@@ -64,9 +64,13 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 });
 // Hook calls are short; keep-alive sockets must not outlive a restart.
 server.keepAliveTimeout = 5000;
-// While draining, every answer closes its connection, so a keep-alive client reconnects to another instance.
+// While draining, every answer closes its connection, so a keep-alive client reconnects to another instance;
+// a call already in flight when draining began gets its socket closed once its answer is out.
 server.on('request', (_req, res) => {
   if (draining) res.setHeader('Connection', 'close');
+  res.on('finish', () => {
+    if (draining) setImmediate(() => server.closeIdleConnections());
+  });
 });
 
 /**
@@ -91,7 +95,8 @@ async function shutdown(signal: string): Promise<void> {
     logger.error('ledger did not close cleanly', errorFields(error));
   }
   logger.info('stopped', { reason: signal, outcome, latencyMs: Date.now() - startedAt });
-  // Let winston write the last lines before the process ends.
+  // Let winston write the last lines before the process ends (also if it ends on its own).
+  process.exitCode = status;
   logger.on('finish', () => process.exit(status));
   logger.end();
   setTimeout(() => process.exit(status), 1000).unref();

@@ -6,14 +6,17 @@
 import type { RequestHandler } from 'express';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JwtAlgorithm } from '../config.js';
-import type { Logger } from '../log.js';
+import { errorFields, type Logger } from '../log.js';
+import { within } from '../util/within.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import { KeySourceError, type TrustedIssuer } from './trusted-issuers.js';
 
 export type AuthFailure =
   | 'missing' | 'malformed' | 'too-large' | 'alg-not-allowed' | 'typ' | 'no-kid' | 'untrusted-issuer'
   | 'jku-not-allowed' | 'no-key-source' | 'unknown-kid' | 'keys-unavailable' | 'signature' | 'aud' | 'expired'
-  | 'iat-future' | 'claims' | 'tenant' | 'replay' | 'invalid';
+  | 'iat-future' | 'claims' | 'tenant' | 'replay' | 'invalid'
+  /** Not a refusal: the replay store could not answer, and the token was accepted without that check. */
+  | 'replay-unchecked';
 
 export interface ClientAuthOptions {
   issuers: Map<string, TrustedIssuer>;
@@ -25,7 +28,7 @@ export interface ClientAuthOptions {
   requireToken: boolean;
   logger: Logger;
   now?: () => number;
-  /** Called with the reason of every refused token (metrics); never with the token or its claims. */
+  /** Called with the reason of every refused token, and on 'replay-unchecked' (metrics); never with the token or its claims. */
   onFailure?: (reason: AuthFailure) => void;
 }
 
@@ -60,6 +63,25 @@ function reasonOf(error: unknown): AuthFailure {
   }
   if (error instanceof TypeError || (error as { code?: string }).code === 'ECONNREFUSED') return 'keys-unavailable';
   return 'invalid';
+}
+
+/** How long the replay check may take before the call goes on without it. */
+const REPLAY_CHECK_MS = 1000;
+
+/**
+ * Whether this is the token's first use. When the store cannot tell (down, or slower than REPLAY_CHECK_MS), the
+ * token, already verified for signature, issuer, audience and expiry, is accepted and an error is logged: a
+ * ledger outage must not turn every hook call into a 401 the EHR has to handle. The risk accepted is the
+ * replay of a signed, unexpired token (minutes) during the outage.
+ */
+async function firstUse(options: ClientAuthOptions, key: string, expiresAtMs: number, requestId?: string): Promise<boolean> {
+  try {
+    return await within(options.replay.firstSeen(key, expiresAtMs), REPLAY_CHECK_MS, () => new Error(`replay check took over ${REPLAY_CHECK_MS} ms`));
+  } catch (error) {
+    options.logger.error('JWT replay check unavailable; token accepted without it', { requestId, ...errorFields(error) });
+    options.onFailure?.('replay-unchecked');
+    return true;
+  }
 }
 
 export function clientAuth(options: ClientAuthOptions): RequestHandler {
@@ -114,7 +136,7 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw new AuthError('claims');
       if (trust.tenant !== undefined && payload.tenant !== trust.tenant) throw new AuthError('tenant');
       const expiresAtMs = ((payload.exp as number) + options.skewS) * 1000;
-      if (!(await options.replay.firstSeen(`${trust.iss}|${payload.jti}`, expiresAtMs))) throw new AuthError('replay');
+      if (!(await firstUse(options, `${trust.iss}|${payload.jti}`, expiresAtMs, requestId))) throw new AuthError('replay');
 
       const identity: ClientIdentity = { iss: trust.iss };
       if (typeof payload.tenant === 'string') identity.tenant = payload.tenant;

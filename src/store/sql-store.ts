@@ -303,7 +303,15 @@ export class SqlStore implements Store {
     await this.db.query('SELECT 1 AS ok');
   }
 
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  /** Idempotent: a second close waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.flushScheduled = false;
     await this.flushing;

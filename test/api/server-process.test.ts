@@ -116,6 +116,8 @@ describe('the service process', () => {
       expect(await p.exited).toBe(0);
       const lines = logLines(p);
       expect(lines.filter((l) => l.message === 'hook invocation' && l.status === 200)).toHaveLength(8);
+      // The keep-alive connections of the answered calls were closed, not waited out (keepAliveTimeout 5 s).
+      expect(lines.at(-1)!.latencyMs as number).toBeLessThan(4000);
       expect(lines.at(-1)).toMatchObject({ message: 'stopped', reason: 'SIGTERM', outcome: 'drained' });
     } finally {
       p.child.kill('SIGKILL');

@@ -70,4 +70,14 @@ describe.each(BACKENDS)('two instances sharing the %s ledger', (_name, makeBacke
     await request(b.app).get('/cds-services').set('Authorization', `Bearer ${sandboxToken}`).expect(401);
     expect(b.logs.records().find((r) => r.message === 'client authentication failed')).toMatchObject({ reason: 'replay' });
   });
+
+  it('when the ledger cannot answer, a verified token is accepted without the replay check, and it says so', async () => {
+    const sandboxToken = readFileSync(new URL('../../fixtures/tokens/sandbox-2020.jwt', import.meta.url), 'utf8').trim();
+    const [a] = await instances('2020-07-08T17:51:40Z', { PUBLIC_BASE_URLS: 'http://127.0.0.1:8000' });
+    await a.ledger.close();
+    await request(a.app).get('/cds-services').set('Authorization', `Bearer ${sandboxToken}`).expect(200);
+    expect(a.logs.records().find((r) => r.message === 'JWT replay check unavailable; token accepted without it')).toMatchObject({ level: 'error' });
+    const metrics = await request(a.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/hookwise_jwt_failures_total\{reason="replay-unchecked"\} 1/);
+  });
 });
