@@ -2,38 +2,13 @@
 // cheap, unauthenticated, and telling nothing about the configuration.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createApp, type AppDeps } from '../../src/app.js';
-import type { Store } from '../../src/store/ledger.js';
-import { createLogger, MemoryLogStream } from '../../src/log.js';
-import { fixedClock } from '../../src/clock.js';
-import { hookModules } from '../../hooks/index.js';
-import { buildApp, testKnowledge, TEST_NOW } from '../support/app.js';
+import type { AppDeps } from '../../src/app.js';
+import { buildApp, rebuildApp, storeLike, testKnowledge } from '../support/app.js';
 
 /** The real ledger of a test app, with its ping replaced. */
 async function appWith(ping: () => Promise<void>, extra: Partial<AppDeps> = {}) {
   const base = await buildApp({ DATABASE_SCHEMA: 'hookwise_secret_schema' });
-  const ledger: Store = {
-    backend: base.ledger.backend,
-    patientKey: (p) => base.ledger.patientKey(p),
-    recordIssued: (c) => base.ledger.recordIssued(c),
-    recordFeedback: (f, c, s) => base.ledger.recordFeedback(f, c, s),
-    suppression: (q) => base.ledger.suppression(q),
-    firstSeen: (k, e) => base.ledger.firstSeen(k, e),
-    ping,
-    close: () => base.ledger.close(),
-  };
-  const logs = new MemoryLogStream();
-  const app = createApp({
-    config: base.config,
-    logger: createLogger({ level: 'debug', stream: logs }),
-    knowledge: testKnowledge(),
-    clock: fixedClock(TEST_NOW),
-    modules: hookModules,
-    auth: base.auth,
-    ledger,
-    ...extra,
-  });
-  return { app, logs };
+  return rebuildApp(base, { ledger: storeLike(base.ledger, { ping }), ...extra });
 }
 
 /** Nothing of the configuration or the environment in a probe's answer. */
@@ -118,16 +93,7 @@ describe('GET /ready', () => {
   });
 
   it('answers 503 when the knowledge is not loaded', async () => {
-    const base = await buildApp();
-    const app = createApp({
-      config: base.config,
-      logger: createLogger({ level: 'debug', stream: new MemoryLogStream() }),
-      knowledge: { ...testKnowledge(), version: '' },
-      clock: fixedClock(TEST_NOW),
-      modules: hookModules,
-      auth: base.auth,
-      ledger: base.ledger,
-    });
+    const { app } = rebuildApp(await buildApp(), { knowledge: { ...testKnowledge(), version: '' } });
     expect((await request(app).get('/ready').expect(503)).body.checks).toEqual({ process: 'ok', store: 'ok', knowledge: 'fail' });
   });
 

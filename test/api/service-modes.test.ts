@@ -2,13 +2,9 @@
 // cards, answers none), and a mode naming a service that does not exist stops the start.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { IssuedCard, Store } from '../../src/store/ledger.js';
-import { createLogger, MemoryLogStream } from '../../src/log.js';
-import { fixedClock } from '../../src/clock.js';
-import { hookModules } from '../../hooks/index.js';
-import { buildApp, postHook, testKnowledge, TEST_NOW } from '../support/app.js';
+import type { IssuedCard } from '../../src/store/ledger.js';
+import { buildApp, postHook, rebuildApp, storeLike } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 import { scrape } from './exposition.js';
 
@@ -19,31 +15,13 @@ const instance = () => `3e9a4c1b-6d2f-4e8a-b7c5-${String(++n).padStart(12, '0')}
 async function recordingApp(modes: string) {
   const base = await buildApp({ SERVICE_MODES: modes });
   const issued: IssuedCard[] = [];
-  const real = base.ledger;
-  const ledger: Store = {
-    backend: real.backend,
-    patientKey: (p) => real.patientKey(p),
+  const ledger = storeLike(base.ledger, {
     recordIssued: async (cards) => {
       issued.push(...cards);
-      await real.recordIssued(cards);
+      await base.ledger.recordIssued(cards);
     },
-    recordFeedback: (f, c, s) => real.recordFeedback(f, c, s),
-    suppression: (q) => real.suppression(q),
-    firstSeen: (k, e) => real.firstSeen(k, e),
-    ping: () => real.ping(),
-    close: () => real.close(),
-  };
-  const logs = new MemoryLogStream();
-  const app = createApp({
-    config: base.config,
-    logger: createLogger({ level: 'debug', stream: logs }),
-    knowledge: testKnowledge(),
-    clock: fixedClock(TEST_NOW),
-    modules: hookModules,
-    auth: base.auth,
-    ledger,
   });
-  return { app, logs, issued };
+  return { ...rebuildApp(base, { ledger }), issued };
 }
 
 describe('SERVICE_MODES', () => {

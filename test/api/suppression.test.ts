@@ -3,11 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { IssuedCard, Store } from '../../src/store/ledger.js';
-import { fixedClock } from '../../src/clock.js';
-import { createLogger } from '../../src/log.js';
-import { hookModules } from '../../hooks/index.js';
-import { testKnowledge, TEST_NOW } from '../support/app.js';
-import { createApp } from '../../src/app.js';
+import { rebuildApp } from '../support/app.js';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -20,11 +16,6 @@ function feedback(app: App, id: string, card: string, outcome: 'overridden' | 'a
   if (outcome === 'overridden') item.overrideReason = { reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' } };
   else item.acceptedSuggestions = [{ id: suggestion }];
   return request(app).post(`/cds-services/${id}/feedback`).set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] }));
-}
-
-/** The dependencies of a built test app, with its log, to rebuild it around another store. */
-function appDeps(base: Awaited<ReturnType<typeof buildApp>>) {
-  return { config: base.config, logger: createLogger({ level: 'debug', stream: base.logs }), knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules: hookModules, auth: base.auth, ledger: base.ledger };
 }
 
 /** A store that remembers nothing, for tests that replace one method. */
@@ -124,12 +115,7 @@ describe('suppression after an override', () => {
         throw new Error('store down');
       },
     };
-    const { config, auth, logs } = base;
-    const { hookModules } = await import('../../hooks/index.js');
-    const { createLogger } = await import('../../src/log.js');
-    const { fixedClock } = await import('../../src/clock.js');
-    const { testKnowledge, TEST_NOW } = await import('../support/app.js');
-    const app = createApp({ config, logger: createLogger({ level: 'debug', stream: logs }), knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules: hookModules, auth, ledger: broken });
+    const { app, logs } = rebuildApp(base, { ledger: broken });
     const res = await postHook(app, 'order-sign', sign()).expect(200);
     expect(res.body.cards).toHaveLength(1);
     expect(logs.records().filter((r) => r.level === 'error').map((r) => r.message)).toEqual([
@@ -189,11 +175,7 @@ describe('suppression after an override', () => {
       },
       suppression: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 300)),
     };
-    const { hookModules } = await import('../../hooks/index.js');
-    const { createLogger } = await import('../../src/log.js');
-    const { fixedClock } = await import('../../src/clock.js');
-    const { testKnowledge, TEST_NOW } = await import('../support/app.js');
-    const app = createApp({ config: base.config, logger: createLogger({ level: 'debug', stream: base.logs }), knowledge: testKnowledge(), clock: fixedClock(TEST_NOW), modules: hookModules, auth: base.auth, ledger: slow });
+    const { app } = rebuildApp(base, { ledger: slow });
     const res = await postHook(app, 'order-sign', sign()).expect(200);
     expect(res.body).toEqual({ cards: [] });
     await new Promise((r) => setTimeout(r, 400));
@@ -203,13 +185,13 @@ describe('suppression after an override', () => {
   it('a hung ledger costs one bound, not one per card: every card is still shown before the deadline', async () => {
     const base = await buildApp({ HOOK_DEADLINE_MS: '2500' });
     const hung: Store = { ...inert, suppression: () => new Promise(() => undefined), recordIssued: () => new Promise(() => undefined) };
-    const app = createApp({ ...appDeps(base), ledger: hung });
+    const { app, logs } = rebuildApp(base, { ledger: hung });
     const body = fixture('requests/order-sign-duplicate-therapy.json');
     const res = await postHook(app, 'order-sign', body).expect(200);
     expect(res.body.cards.length).toBeGreaterThanOrEqual(2);
-    const line = base.logs.records().find((r) => r.message === 'hook invocation');
+    const line = logs.records().find((r) => r.message === 'hook invocation');
     expect(line).toMatchObject({ outcome: 'ok' });
-    expect(base.logs.records().filter((r) => r.message === 'card ledger failed; showing every card')).toHaveLength(1);
+    expect(logs.records().filter((r) => r.message === 'card ledger failed; showing every card')).toHaveLength(1);
   });
 
   it('cards are recorded only once the answer will carry them; a slow record does not empty the answer', async () => {
@@ -219,7 +201,7 @@ describe('suppression after an override', () => {
       ...inert,
       recordIssued: (cards) => new Promise((resolve) => setTimeout(() => { recorded.push(...cards); resolve(); }, 400)),
     };
-    const app = createApp({ ...appDeps(base), ledger: slowRecord });
+    const { app } = rebuildApp(base, { ledger: slowRecord });
     const res = await postHook(app, 'order-sign', sign()).expect(200);
     expect(res.body.cards).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 500));

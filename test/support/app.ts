@@ -1,12 +1,13 @@
 // The real app, built per test with a pinned clock, strict response contract and a captured log.
 import request from 'supertest';
-import { createApp } from '../../src/app.js';
+import { createApp, type AppDeps } from '../../src/app.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
 import { createLogger, MemoryLogStream } from '../../src/log.js';
 import { createSecurity, type Security } from '../../src/auth/security.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ledger.js';
 import type { HookModule } from '../../src/cds/hook-module.js';
 import { hookModules } from '../../hooks/index.js';
 
@@ -32,10 +33,42 @@ export async function buildApp(
   const ledger = await openStore({ ...config, ledgerPath: env.LEDGER_PATH ?? ':memory:' }, { now: () => clock.now().getTime() });
   const auth: Security = { ...createSecurity(config, ledger), ...extra };
   const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth, ledger });
-  return { app, logs, config, auth, ledger };
+  return { app, logs, config, auth, ledger, clock, modules };
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>>['app'];
+export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;
+
+/** The same app rebuilt around other dependencies (a failing store, a draining flag), with a log of its own. */
+export function rebuildApp(base: BuiltApp, overrides: Partial<AppDeps> = {}) {
+  const logs = new MemoryLogStream();
+  const app = createApp({
+    config: base.config,
+    logger: createLogger({ level: 'debug', stream: logs }),
+    knowledge: testKnowledge(),
+    clock: base.clock,
+    modules: base.modules,
+    auth: base.auth,
+    ledger: base.ledger,
+    ...overrides,
+  });
+  return { app, logs };
+}
+
+/** A store that does what `real` does, except for the methods given. */
+export function storeLike(real: Store, overrides: Partial<Store>): Store {
+  return {
+    backend: real.backend,
+    patientKey: (p) => real.patientKey(p),
+    recordIssued: (c) => real.recordIssued(c),
+    recordFeedback: (f, c, s) => real.recordFeedback(f, c, s),
+    suppression: (q) => real.suppression(q),
+    firstSeen: (k, e) => real.firstSeen(k, e),
+    ping: () => real.ping(),
+    close: () => real.close(),
+    ...overrides,
+  };
+}
 
 /** POST a hook request body as JSON to /cds-services/{id}. */
 export function postHook(app: Parameters<typeof request>[0], id: string, body: unknown) {
