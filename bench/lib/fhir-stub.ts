@@ -5,7 +5,7 @@
 //  - HungFhir accepts connections and never answers, and counts the connections still open.
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { readJson, searchset, type JsonObject } from './bodies.js';
 
 export interface ReadRecord {
