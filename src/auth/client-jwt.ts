@@ -1,7 +1,8 @@
 // Verifies the EHR's JWT on every call to /cds-services… (discovery, hooks, feedback) — shared/spec §2.7.
 // The algorithm is checked against the allow-list before any key lookup (never none, never HMAC); the issuer
 // must be trusted; aud must be this endpoint under a configured public base URL; exp, iat (with skew), jti
-// (once only) and tenant are checked. Any failure: 401 with no detail, and a log line with the reason, iss, kid
+// (once only) and tenant are checked. Any failure: 401 with no detail (WWW-Authenticate: `Bearer` when no
+// credentials were sent, `Bearer error="invalid_token"` for a refused token), and a log line with the reason, iss, kid
 // and jti — never the token. A token that is present is always verified, in every profile.
 import type { RequestHandler } from 'express';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
@@ -64,6 +65,16 @@ function reasonOf(error: unknown): AuthFailure {
   if (error instanceof TypeError || (error as { code?: string }).code === 'ECONNREFUSED') return 'keys-unavailable';
   return 'invalid';
 }
+
+/**
+ * The WWW-Authenticate challenge (RFC 6750 §3.1): a request without credentials (no Authorization header, another
+ * scheme, or an empty Bearer) gets `Bearer` without an error code; a Bearer token that was refused gets
+ * `error="invalid_token"`. Never a description: the reason is in the log only.
+ */
+export function challenge(authorization: string | undefined): string {
+  return authorization !== undefined && BEARER_CREDENTIALS.test(authorization) ? 'Bearer error="invalid_token"' : 'Bearer';
+}
+const BEARER_CREDENTIALS = /^bearer\s+\S/i;
 
 /** How long the replay check may take before the call goes on without it. */
 const REPLAY_CHECK_MS = 1000;
@@ -148,7 +159,7 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       options.logger.warn('client authentication failed', { requestId, route: req.originalUrl.split('?')[0], reason, iss, kid, jti });
       res
         .status(401)
-        .set('WWW-Authenticate', 'Bearer error="invalid_token"')
+        .set('WWW-Authenticate', challenge(header))
         .type('application/fhir+json')
         .send(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] }));
     }

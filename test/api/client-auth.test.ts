@@ -65,7 +65,9 @@ async function expect401(app: Parameters<typeof request>[0], authorization: stri
   if (authorization !== undefined) req.set('Authorization', authorization);
   const res = await req;
   expect(res.status).toBe(401);
-  expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+  // RFC 6750 §3.1: no credentials (none, or another scheme) → no error code; a Bearer token that fails → invalid_token.
+  const bearer = authorization !== undefined && /^bearer\s+\S/i.test(authorization);
+  expect(res.headers['www-authenticate']).toBe(bearer ? 'Bearer error="invalid_token"' : 'Bearer');
   expect(res.body).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
   return res;
 }
@@ -192,6 +194,7 @@ describe('the EHR JWT', () => {
     await expect401(app, undefined);
     expect(lastFailure(logs)).toMatchObject({ reason: 'missing' });
     await expect401(app, 'Basic dXNlcjpwYXNz');
+    await expect401(app, 'Bearer ');
     await expect401(app, 'Bearer not-a-jwt');
     await expect401(app, `Bearer ${'a'.repeat(6000)}.${'b'.repeat(6000)}.c`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'too-large' });
