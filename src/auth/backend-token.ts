@@ -6,6 +6,7 @@
 // - Tokens are cached per (server, client, requested scopes) until expiry minus a skew; concurrent callers share
 //   one request (single-flight). A failure is never cached. A caller's AbortSignal ends only that caller's wait;
 //   the shared request is cancelled only when every caller waiting on it has gone.
+// - Redirects are never followed (redirect: 'manual'), for discovery and token requests alike: a 3xx fails.
 // Errors carry a reason and an HTTP status, never a token, an assertion or key material.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -269,7 +270,8 @@ export class BackendTokenProvider {
         body: body.toString(),
         signal,
         cache: 'no-store',
-        redirect: 'error',
+        // Never followed: a 3xx is a failed token request (the assertion goes to the token endpoint only).
+        redirect: 'manual',
       });
     } catch {
       if (signal.aborted) throw new BackendTokenError('aborted');
@@ -359,6 +361,8 @@ export class BackendTokenProvider {
       response = await this.fetchImpl(`${base}/.well-known/smart-configuration`, {
         headers: { accept: 'application/json' },
         signal,
+        // Never followed: a redirected configuration could name any token endpoint. A 3xx is a discovery failure.
+        redirect: 'manual',
       });
     } catch {
       if (signal.aborted) throw new BackendTokenError('aborted');

@@ -4,7 +4,7 @@
 // scopes allow. Reads the grant does not allow are not attempted.
 import type { ScopeSet } from '../cds/scopes.js';
 import type { HookRequest } from '../cds/types.js';
-import { normalizeBase } from '../data/fhir-reader.js';
+import { canonicalBase, isUnderBase } from '../data/fhir-reader.js';
 import { BackendTokenError, type BackendTokenProvider } from './backend-token.js';
 import { allows, parseScopes, type Grant } from './granted-scopes.js';
 
@@ -28,15 +28,29 @@ export interface FhirAccessOptions {
   signal: AbortSignal;
 }
 
+/**
+ * True when fhirServer, normalised (WHATWG URL: see canonicalBase), is on the origin of an allow-listed base and
+ * its path segments start with that base's: `https://ehr/fhir/../private` and `https://ehr/fhirx` are not under
+ * `https://ehr/fhir`. A fhirServer with userinfo, a query, a fragment, an empty or encoded-dot/slash segment is
+ * never allow-listed. Paths compare case-sensitively; scheme and host do not.
+ */
 export function isAllowListed(fhirServer: string, allowlist: string[]): boolean {
-  const target = normalizeBase(fhirServer).toLowerCase();
-  return allowlist.some((base) => target.startsWith(normalizeBase(base).toLowerCase()));
+  const target = canonicalBase(fhirServer);
+  if (!target) return false;
+  return allowlist.some((entry) => {
+    const base = canonicalBase(entry);
+    return base !== undefined && isUnderBase(target, base);
+  });
 }
 
 export async function resolveFhirAccess(request: HookRequest, scopes: ScopeSet, options: FhirAccessOptions): Promise<FhirAccess> {
   const server = request.fhirServer;
   if (!server) return { source: 'none' };
   let warning: string | undefined;
+  if (!canonicalBase(server)) {
+    // Never read, in any profile: the token would be sent to a URL the allow-list check did not see.
+    return { source: 'blocked', blocked: 'fhirServer is not a plain FHIR base URL (userinfo, query, fragment, or an empty or encoded path segment)' };
+  }
   if (options.allowlist.length > 0) {
     if (!isAllowListed(server, options.allowlist)) {
       return { source: 'blocked', blocked: 'fhirServer is not on the FHIR server allow-list' };

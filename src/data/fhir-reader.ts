@@ -1,6 +1,9 @@
 // Reads from the EHR's FHIR server with fhirclient: one GET per prefetch key, Authorization: Bearer, an
 // AbortSignal on every request (the deadline aborts reads still in flight), and Bundle `next` links followed
-// up to a page cap, only while they stay on the same server: a token never travels to another host.
+// up to a page cap, only while they stay under the same base: a token never travels to another host.
+// Redirects are never followed (redirect: 'manual'): a 3xx answer is a failed read, so a token cannot be
+// carried off the allow-listed base by a Location header (fetch keeps Authorization on same-host redirects).
+// Every URL is resolved with WHATWG URL and checked to be under the canonical base before the token is sent.
 import smart from 'fhirclient';
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 
@@ -8,7 +11,7 @@ import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 type FhirClientClass = import('fhirclient/lib/FhirClient.js').default;
 const FhirClient = (smart as unknown as { FhirClient: new (base: string) => FhirClientClass }).FhirClient;
 
-export type FhirReadFailure = 'http' | 'network' | 'aborted' | 'not-fhir' | 'operation-outcome';
+export type FhirReadFailure = 'http' | 'redirect' | 'network' | 'aborted' | 'not-fhir' | 'operation-outcome' | 'wrong-type' | 'off-base';
 
 export class FhirReadError extends Error {
   override name = 'FhirReadError';
@@ -34,16 +37,56 @@ export interface ReadResult {
   truncated: boolean;
 }
 
-/** The base with exactly one trailing slash, so relative URLs resolve beneath it. */
-export function normalizeBase(fhirServer: string): string {
-  return fhirServer.replace(/\/+$/, '') + '/';
+/** Percent-encoded `.`, `/` and `\\` left in a path after WHATWG parsing: a server may decode them into a traversal. */
+const ENCODED_DOT_OR_SLASH = /%2e|%2f|%5c/i;
+
+/**
+ * The canonical form of a FHIR base URL, or undefined when it is not a plain http(s) base: WHATWG-parsed (scheme
+ * and host lower-cased, default port dropped, `.`/`..`/`%2e%2e` segments resolved), with exactly one trailing
+ * slash. Refused: userinfo, a query, a fragment, an empty path segment (`//`), and an encoded dot, slash or
+ * backslash left in the path. This string is both what the allow-list check compares and what reads resolve
+ * against, so the check and the use cannot disagree.
+ */
+export function canonicalBase(fhirServer: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(fhirServer);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+  if (u.username || u.password || u.search || u.hash || fhirServer.includes('#') || fhirServer.includes('?')) return undefined;
+  const path = u.pathname.replace(/\/+$/, '');
+  if (path.includes('//') || ENCODED_DOT_OR_SLASH.test(path)) return undefined;
+  return `${u.origin}${path}/`;
 }
 
+/** The path segments of a canonical URL's path (no empty ones). */
+function segments(pathname: string): string[] {
+  return pathname.split('/').filter((s) => s.length > 0);
+}
+
+/**
+ * The base with exactly one trailing slash, so relative URLs resolve beneath it: the canonical form when there is
+ * one, else the string with its trailing slashes trimmed (never read from: the allow-list and the reader refuse it).
+ */
+export function normalizeBase(fhirServer: string): string {
+  return canonicalBase(fhirServer) ?? fhirServer.replace(/\/+$/, '') + '/';
+}
+
+/**
+ * True when `url` (absolute, WHATWG-resolved) is on the base's origin and its path segments start with the
+ * base's: compared segment by segment, never by string prefix; no userinfo, no encoded dot or slash.
+ */
 export function isUnderBase(url: string, base: string): boolean {
   try {
     const u = new URL(url);
     const b = new URL(base);
-    return u.origin === b.origin && u.pathname.startsWith(b.pathname);
+    if (u.origin !== b.origin || u.username || u.password || ENCODED_DOT_OR_SLASH.test(u.pathname)) return false;
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
+    const want = segments(b.pathname);
+    const have = u.pathname.split('/').slice(1);
+    return want.every((seg, i) => have[i] === seg);
   } catch {
     return false;
   }
@@ -71,31 +114,46 @@ export class FhirReader {
   private readonly client: FhirClientClass;
   readonly base: string;
 
+  /** Throws when fhirServer has no canonical base (resolveFhirAccess blocks such a server before this). */
   constructor(fhirServer: string) {
-    this.base = normalizeBase(fhirServer);
+    const base = canonicalBase(fhirServer);
+    if (!base) throw new FhirReadError('off-base');
+    this.base = base;
     this.client = new FhirClient(this.base);
   }
 
-  private async get(url: string, options: ReadOptions): Promise<FhirResource> {
+  private async get(url: string, options: ReadOptions, expected?: string): Promise<FhirResource> {
+    // Resolved here (WHATWG), checked, and passed on absolute: fhirclient's own joining is string concatenation.
+    let target: string;
+    try {
+      target = new URL(url, this.base).href;
+    } catch {
+      throw new FhirReadError('off-base');
+    }
+    if (!isUnderBase(target, this.base)) throw new FhirReadError('off-base');
     const headers: Record<string, string> = { accept: 'application/fhir+json, application/json;q=0.9' };
     if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`;
     let body: unknown;
     try {
-      body = await this.client.fhirRequest(url, { headers, signal: options.signal, cache: 'no-store' });
+      body = await this.client.fhirRequest(target, { headers, signal: options.signal, cache: 'no-store', redirect: 'manual' });
     } catch (error) {
       if (options.signal.aborted) throw new FhirReadError('aborted');
       const status = (error as { status?: unknown }).status;
-      if (typeof status === 'number') throw new FhirReadError('http', status);
+      if (typeof status === 'number') throw new FhirReadError(status >= 300 && status < 400 ? 'redirect' : 'http', status);
       throw new FhirReadError('network');
     }
     if (!isResource(body)) throw new FhirReadError('not-fhir');
     if (body.resourceType === 'OperationOutcome') throw new FhirReadError('operation-outcome');
+    if (expected && body.resourceType !== expected) throw new FhirReadError('wrong-type');
     return body;
   }
 
-  /** Reads a rendered template (relative to the base) and follows `next` links up to the page cap. */
-  async read(relativeUrl: string, options: ReadOptions): Promise<ReadResult> {
-    const first = await this.get(relativeUrl, options);
+  /**
+   * Reads a rendered template (relative to the base) and follows `next` links up to the page cap. `expected`:
+   * the resource type due (Bundle for a search); another type is a failed read ('wrong-type').
+   */
+  async read(relativeUrl: string, options: ReadOptions, expected?: string): Promise<ReadResult> {
+    const first = await this.get(relativeUrl, options, expected);
     if (first.resourceType !== 'Bundle') return { resource: first, pages: 1, truncated: false };
     return this.continuePages(first, 1, options);
   }
@@ -109,8 +167,7 @@ export class FhirReader {
     let pages = pagesSoFar;
     let next = nextLink(bundle);
     while (next && pages < options.pageCap && isUnderBase(next, this.base)) {
-      const page = await this.get(next, options);
-      if (page.resourceType !== 'Bundle') throw new FhirReadError('not-fhir');
+      const page = (await this.get(next, options, 'Bundle')) as Bundle;
       if (bundleHasErrorOutcome(page)) throw new FhirReadError('operation-outcome');
       entries.push(...(page.entry ?? []));
       pages += 1;

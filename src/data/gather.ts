@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { HookData, HookRequest, JsonObject } from '../cds/types.js';
 import { grantRefusal, type FhirAccess } from '../auth/fhir-access.js';
-import { bundleHasErrorOutcome, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
+import { bundleHasErrorOutcome, canonicalBase, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
 import { renderTemplate, type CompiledTemplate } from './templates.js';
 
 export type KeyOutcome =
@@ -82,9 +82,17 @@ function classify(value: JsonObject | null | undefined): Received {
   return { kind: 'resource', resource };
 }
 
+/** The resource type a read of this template must answer: a Bundle for a search, the named type for a read. */
+function expectedType(template: CompiledTemplate): string | undefined {
+  return template.interaction === 'search' ? 'Bundle' : template.resourceType;
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof FhirReadError) {
     if (error.failure === 'http') return `the FHIR server answered ${error.status}`;
+    if (error.failure === 'redirect') return `the FHIR server answered ${error.status} (a redirect: never followed with a token)`;
+    if (error.failure === 'wrong-type') return 'the FHIR server answered with a resource of another type than the one read';
+    if (error.failure === 'off-base') return 'the URL to read is not under fhirServer';
     if (error.failure === 'aborted') return 'the read was aborted at the deadline';
     if (error.failure === 'operation-outcome') return 'the FHIR server answered with an OperationOutcome';
     if (error.failure === 'not-fhir') return 'the FHIR server answered with something that is not a FHIR resource';
@@ -98,7 +106,8 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   const outcomes: Record<string, KeyOutcome> = {};
   const missingRequired: Unobtained[] = [];
   const partial: string[] = [];
-  const reader = request.fhirServer ? new FhirReader(request.fhirServer) : undefined;
+  // A fhirServer without a canonical base is never read (resolveFhirAccess blocks it, saying why).
+  const reader = request.fhirServer && canonicalBase(request.fhirServer) ? new FhirReader(request.fhirServer) : undefined;
   const limit = pLimit(options.concurrency);
   const { access } = options;
   const context = request.context as unknown as Record<string, unknown>;
@@ -158,7 +167,7 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
       return;
     }
     if (!reader) {
-      settle(k, 'unavailable', `${why} and the request has no fhirServer to read it from`);
+      settle(k, 'unavailable', `${why} and ${access.blocked ?? 'the request has no fhirServer to read it from'}`);
       return;
     }
     const refusal = access.blocked ?? grantRefusal(access, k.template.resourceType, k.template.interaction, rendered.url, patientId);
@@ -167,7 +176,7 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
       return;
     }
     try {
-      const result = await limit(() => timed(k, () => withRenewal(() => reader.read(rendered.url, readOptions(k)))));
+      const result = await limit(() => timed(k, () => withRenewal(() => reader.read(rendered.url, readOptions(k), expectedType(k.template)))));
       data[k.key] = result.resource;
       if (result.truncated) partial.push(k.key);
       settle(k, 'fetched');

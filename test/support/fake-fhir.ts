@@ -11,7 +11,7 @@ export interface Seen {
 }
 
 export type Route = (url: URL, req: http.IncomingMessage) =>
-  | { status?: number; body?: unknown; delayMs?: number; hang?: boolean; contentType?: string }
+  | { status?: number; body?: unknown; delayMs?: number; hang?: boolean; contentType?: string; headers?: Record<string, string> }
   | undefined;
 
 export interface FakeFhir {
@@ -45,7 +45,7 @@ export async function startFakeFhir(route: Route): Promise<FakeFhir> {
     if (answer.hang) return;
     const send = () => {
       if (res.destroyed) return;
-      res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/fhir+json' });
+      res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/fhir+json', ...(answer.headers ?? {}) });
       res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {}));
       finish();
     };
