@@ -263,6 +263,9 @@ export async function invoke(
   const remaining = Math.max(0, config.hookDeadlineMs - answerMarginMs(config.hookDeadlineMs) - (Date.now() - arrivalMs));
   let result: InvocationResult;
   try {
+    // Time already spent (the body finished arriving at the deadline): answer as a timeout without starting the
+    // work. p-timeout refuses 0 ms with a TypeError, and the work started anyway would reject with nobody listening.
+    if (remaining <= 0) throw new TimeoutError('the deadline passed before the work could start');
     result = await pTimeout(work(), { milliseconds: remaining });
     // Recorded only once the answer is certain to carry these cards (the deadline can no longer empty it), and
     // given at most LEDGER_BUDGET_MS, never past the answer's due time: a slow ledger barely delays the cards. A write that outlives
