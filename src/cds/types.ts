@@ -80,8 +80,11 @@ export interface FhirAuthorization {
 /** Any JSON object received from a client; FHIR inside the envelope is read leniently. */
 export type JsonObject = { [key: string]: unknown };
 
-/** A prefetch value as received: a FHIR resource (or anything object-shaped) or null (no data). */
-export type PrefetchValue = JsonObject | null;
+/**
+ * A prefetch value as received: a FHIR resource or null (no data) — or anything else JSON, which the gathering
+ * treats as that key's problem only (not obtained: re-read, else decided without).
+ */
+export type PrefetchValue = JsonObject | unknown[] | string | number | boolean | null;
 
 export interface HookRequest<C = HookContext> {
   hook: string;

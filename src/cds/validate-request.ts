@@ -1,9 +1,10 @@
 // The CDS Hooks 2.0 request envelope and the hook contexts of the hook library (shared/spec §2.2, §3),
-// checked strictly; the FHIR inside (draftOrders, prefetch) is only required to be object-shaped.
+// checked strictly; the FHIR inside is read leniently: draftOrders must be a Bundle, a prefetch value may be any
+// JSON (an unusable one is that key's problem: see src/data/gather.ts).
 // Unknown members and `extension` are accepted and ignored.
 import { z } from 'zod';
 import { HttpProblem, type Problem } from './operation-outcome.js';
-import type { HookContext, HookRequest } from './types.js';
+import type { HookContext, HookRequest, PrefetchValue } from './types.js';
 
 const required = (what: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${what}`;
@@ -55,15 +56,10 @@ const envelope = z.object({
   fhirServer: optional(httpUrl),
   fhirAuthorization: optional(fhirAuthorization),
   context: jsonObject(),
+  // Any JSON value per key: a value that is not a usable resource is that key's problem only (gather treats it
+  // as not obtained), never a 400 for the whole call.
   prefetch: z
-    .record(
-      z.string(),
-      z.custom<Record<string, unknown> | null>(
-        (v) => v === null || (typeof v === 'object' && !Array.isArray(v)),
-        { error: 'must be a FHIR resource or null' },
-      ),
-      { error: required('an object of prefetch keys') },
-    )
+    .record(z.string(), z.custom<PrefetchValue>(() => true), { error: required('an object of prefetch keys') })
     .nullish()
     .transform((v) => v ?? undefined),
   extension: optional(jsonObject()),

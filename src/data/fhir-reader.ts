@@ -92,6 +92,27 @@ export function isUnderBase(url: string, base: string): boolean {
   }
 }
 
+/**
+ * Why a Bundle's shape is unusable (entry or link not arrays of objects, an entry without a resource), or
+ * undefined when it can be read. The rules and the `next`-link code may then trust `entry[].resource.resourceType`.
+ */
+export function bundleShapeProblem(bundle: FhirResource): string | undefined {
+  const { entry, link } = bundle as unknown as { entry?: unknown; link?: unknown };
+  if (entry !== undefined) {
+    if (!Array.isArray(entry)) return 'its entry is not an array';
+    for (const e of entry) {
+      if (!isPlainObject(e)) return 'an entry is not an object';
+      if (!isPlainObject(e.resource) || typeof e.resource.resourceType !== 'string') return 'an entry has no resource';
+    }
+  }
+  if (link !== undefined && (!Array.isArray(link) || !link.every(isPlainObject))) return 'its link is not an array of objects';
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function isResource(value: unknown): value is FhirResource {
   return typeof value === 'object' && value !== null && typeof (value as { resourceType?: unknown }).resourceType === 'string';
 }
@@ -145,6 +166,7 @@ export class FhirReader {
     if (!isResource(body)) throw new FhirReadError('not-fhir');
     if (body.resourceType === 'OperationOutcome') throw new FhirReadError('operation-outcome');
     if (expected && body.resourceType !== expected) throw new FhirReadError('wrong-type');
+    if (body.resourceType === 'Bundle' && bundleShapeProblem(body)) throw new FhirReadError('not-fhir');
     return body;
   }
 

@@ -1,13 +1,16 @@
 // Gathers the data of one invocation (shared/spec §2.3 items 6–12):
 //   key absent → fetch it; null → no data, do not fetch; OperationOutcome (as the value or inside the Bundle)
 //   → not obtained, fetch; a Bundle with a `next` link → follow it up to the page cap.
+//   Anything else unusable (not an object, no resourceType, another type than the one due, a Bundle whose entry
+//   or link is malformed or has an entry without resource) → not obtained, fetch: one bad key never empties the
+//   cards of the others. The same holds for what a read answers (see fhir-reader.ts).
 // Every missing key is read from fhirServer at once (Promise.all, bounded by p-limit). A required key that
 // cannot be obtained is reported so the caller answers 412; an optional one is left out of the data.
 import pLimit from 'p-limit';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
-import type { HookData, HookRequest, JsonObject } from '../cds/types.js';
+import type { HookData, HookRequest, JsonObject, PrefetchValue } from '../cds/types.js';
 import { grantRefusal, type FhirAccess } from '../auth/fhir-access.js';
-import { bundleHasErrorOutcome, canonicalBase, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
+import { bundleHasErrorOutcome, bundleShapeProblem, canonicalBase, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
 import { renderTemplate, type CompiledTemplate } from './templates.js';
 
 export type KeyOutcome =
@@ -70,14 +73,24 @@ type Received =
   | { kind: 'unusable'; why: string }
   | { kind: 'resource'; resource: FhirResource };
 
-function classify(value: JsonObject | null | undefined): Received {
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * What the EHR sent for a key. Anything that is not a usable resource of the type due (`expected`: Bundle for a
+ * search, the type named by a read) is unusable: that key alone is not obtained (re-read, else decided without).
+ */
+function classify(value: PrefetchValue | undefined, expected: string | undefined): Received {
   if (value === undefined) return { kind: 'absent' };
   if (value === null) return { kind: 'null' };
-  if (typeof value.resourceType !== 'string') return { kind: 'unusable', why: 'not a FHIR resource' };
+  if (!isObject(value) || typeof value.resourceType !== 'string') return { kind: 'unusable', why: 'not a FHIR resource' };
   const resource = value as unknown as FhirResource;
   if (resource.resourceType === 'OperationOutcome') return { kind: 'unusable', why: 'the EHR reported an OperationOutcome' };
-  if (resource.resourceType === 'Bundle' && bundleHasErrorOutcome(resource)) {
-    return { kind: 'unusable', why: 'the EHR reported an OperationOutcome inside the Bundle' };
+  if (expected && resource.resourceType !== expected) return { kind: 'unusable', why: `a ${resource.resourceType} where a ${expected} is due` };
+  if (resource.resourceType === 'Bundle') {
+    const problem = bundleShapeProblem(resource);
+    if (problem) return { kind: 'unusable', why: `a malformed Bundle: ${problem}` };
+    if (bundleHasErrorOutcome(resource)) return { kind: 'unusable', why: 'the EHR reported an OperationOutcome inside the Bundle' };
   }
   return { kind: 'resource', resource };
 }
@@ -205,7 +218,7 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   const phase = async (phaseKeys: PrefetchKey[]): Promise<void> => {
     const work: Array<Promise<void>> = [];
     for (const k of phaseKeys) {
-      const received = classify(request.prefetch?.[k.key]);
+      const received = classify(request.prefetch?.[k.key], expectedType(k.template));
       switch (received.kind) {
         case 'null':
           data[k.key] = null;

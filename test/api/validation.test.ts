@@ -94,12 +94,15 @@ describe('POST /cds-services/{id}: bad input', () => {
     expect(diagnostics(res.body)).toContain('fhirServer must be an absolute http(s) URL');
   });
 
-  it('400 for a prefetch value that is neither a resource nor null', async () => {
+  it('a prefetch value that is neither a resource nor null is that key\'s problem, not a 400 (issue 9)', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    delete body.fhirServer;
+    delete body.fhirAuthorization;
     body.prefetch.medications = 'none';
     const res = await post(app, 'order-sign', body);
-    expect(res.status).toBe(400);
-    expect(diagnostics(res.body)).toContain('prefetch.medications must be a FHIR resource or null');
+    // A required key that cannot be re-read: 412 naming it (test/api/robustness.test.ts covers optional keys).
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].expression).toEqual(['prefetch.medications']);
   });
 
   it('400 for a userId that is not a reference, and a draftOrders that is not a Bundle', async () => {
