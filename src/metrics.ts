@@ -25,6 +25,7 @@ export interface Metrics {
   readonly cards: Counter<'service' | 'rule' | 'indicator'>;
   readonly shadowCards: Counter<'service' | 'rule' | 'indicator'>;
   readonly cardsSuppressed: Counter<'service' | 'reason'>;
+  readonly contractDropped: Counter<'service' | 'part' | 'indicator'>;
   readonly feedback: Counter<'service' | 'rule' | 'outcome'>;
   readonly feedbackDuplicate: Counter<'service'>;
   readonly feedbackUnknownCard: Counter<'service'>;
@@ -91,6 +92,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'hookwise_shadow_cards_total',
       help: 'Cards a service in shadow mode decided and recorded but did not send.',
       labelNames: ['service', 'rule', 'indicator'],
+      registers,
+    }),
+    contractDropped: new Counter({
+      name: 'hookwise_contract_dropped_total',
+      help: 'Cards (part="card") and suggestions (part="suggestion") taken out of an answer because they break the CDS Hooks response contract, by the tier of their card.',
+      labelNames: ['service', 'part', 'indicator'],
       registers,
     }),
     cardsSuppressed: new Counter({

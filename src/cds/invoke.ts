@@ -17,7 +17,7 @@ import { within } from '../util/within.js';
 import { groupByDraft } from './group-cards.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
-import { enforceContract, ResponseContractError } from './response-contract.js';
+import { enforceContract, reportContract, ResponseContractError } from './response-contract.js';
 import type { Card, CdsResponse, HookRequest, Indicator } from './types.js';
 import { countPrefetch, observeRead, type Metrics } from '../metrics.js';
 
@@ -239,13 +239,7 @@ export async function invoke(
         // Shadow mode: recorded, never sent; the ledger does not count it as shown.
         shadow,
       }));
-    if (checked.dropped.length) {
-      logger.error('card dropped: response contract', {
-        ...log,
-        dropped: checked.dropped.length,
-        violations: checked.dropped.flatMap((d) => d.violations),
-      });
-    }
+    reportContract(checked, stamped, { logger, log, service: serviceId, metrics });
     const rules = new Map(stamped.map((c) => [c.uuid, c.finding ? ruleOf(c.finding.key) : 'none']));
     const decidedCards = checked.cards.map((c) => ({ rule: rules.get(c.uuid) ?? 'none', indicator: c.indicator }));
     if (shadow) log.shadowCards = countByIndicator(checked.cards);

@@ -1,9 +1,15 @@
 // Every outgoing card is checked against the CDS Hooks 2.0 response rules and the 3.0 model invariants
-// (shared/spec §2.4, §2.12) before it is sent. A card that fails is dropped and logged, or (in tests) throws.
-import { INDICATORS, type Action, type Card } from './types.js';
+// (shared/spec §2.4, §2.12) before it is sent. A suggestion that fails (its resource id comes from the EHR's
+// drafts: spaces, lone surrogates, over 64 characters) is dropped and the card is kept without it, in every mode.
+// A card that fails is dropped and logged, or (in tests) throws. Nothing is dropped silently: an error line and
+// hookwise_contract_dropped_total{part, indicator}, with a line of its own when a critical card is lost.
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { INDICATORS, type Action, type Card, type Suggestion } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function isAbsoluteUrl(v: string): boolean {
   try {
@@ -41,7 +47,19 @@ function actionViolations(action: Action, where: string): string[] {
     if (action.resource !== undefined) out.push(`${where}: delete must not carry resource (cds-resp-2)`);
   } else if (!action.resource || typeof action.resource.resourceType !== 'string') {
     out.push(`${where}: ${action.type} needs a FHIR resource`);
+  } else if (action.resource.id !== undefined && (typeof action.resource.id !== 'string' || !FHIR_ID.test(action.resource.id))) {
+    out.push(`${where}.resource.id must be a FHIR id`);
   }
+  return out;
+}
+
+/** The rules one suggestion breaks on its own (its label, uuid and actions); empty when it may be sent. */
+export function suggestionViolations(s: Suggestion, where: string): string[] {
+  const out: string[] = [];
+  if (!s.label) out.push(`${where}.label is required`);
+  if (!s.uuid || !UUID.test(s.uuid)) out.push(`${where}.uuid must be a UUID`);
+  (s.actions ?? []).forEach((a, j) => out.push(...actionViolations(a, `${where}.actions[${j}]`)));
+  for (const path of emptyMembers(s)) out.push(`${where}${path ? `.${path}` : ''} is null or empty: omit it instead`);
   return out;
 }
 
@@ -92,17 +110,83 @@ export class ResponseContractError extends Error {
 export interface ContractResult {
   cards: Card[];
   dropped: Array<{ index: number; violations: string[] }>;
+  /** Cards sent without some of their suggestions: how many were dropped, and why. */
+  trimmed: Array<{ index: number; suggestions: number; violations: string[] }>;
 }
 
-/** Keeps the cards that pass; in `throw` mode any violation throws ResponseContractError. */
+/** The card without the suggestions that break the contract (selectionBehavior goes with the last one). */
+function withoutBadSuggestions(card: Card): { card: Card; dropped: number; violations: string[] } {
+  if (!card.suggestions?.length) return { card, dropped: 0, violations: [] };
+  const kept: Suggestion[] = [];
+  const violations: string[] = [];
+  card.suggestions.forEach((s, i) => {
+    const v = suggestionViolations(s, `suggestions[${i}]`);
+    if (v.length === 0) kept.push(s);
+    else violations.push(...v);
+  });
+  if (kept.length === card.suggestions.length) return { card, dropped: 0, violations: [] };
+  const trimmed: Card = { ...card };
+  if (kept.length > 0) trimmed.suggestions = kept;
+  else {
+    delete trimmed.suggestions;
+    delete trimmed.selectionBehavior;
+  }
+  return { card: trimmed, dropped: card.suggestions.length - kept.length, violations };
+}
+
+/**
+ * Keeps the cards that pass, each without the suggestions that do not; in `throw` mode a card that still breaks
+ * the contract throws ResponseContractError (a rule's bug), while a bad suggestion never does (bad input data).
+ */
 export function enforceContract(cards: Card[], mode: 'drop' | 'throw'): ContractResult {
   const kept: Card[] = [];
   const dropped: ContractResult['dropped'] = [];
-  cards.forEach((card, index) => {
+  const trimmed: ContractResult['trimmed'] = [];
+  cards.forEach((original, index) => {
+    const { card, dropped: n, violations: suggestionProblems } = withoutBadSuggestions(original);
+    if (n > 0) trimmed.push({ index, suggestions: n, violations: suggestionProblems });
     const violations = cardViolations(card);
     if (violations.length === 0) kept.push(card);
     else dropped.push({ index, violations });
   });
   if (mode === 'throw' && dropped.length > 0) throw new ResponseContractError(dropped.flatMap((d) => d.violations));
-  return { cards: kept, dropped };
+  return { cards: kept, dropped, trimmed };
+}
+
+/**
+ * Logs and counts what the contract took out of an answer (`cards` are the ones checked, by index): an error line
+ * for dropped suggestions, one for dropped cards, and one more when a critical card was dropped. Only counts and
+ * rule texts: never a card's content or an id from the request.
+ */
+export function reportContract(
+  checked: ContractResult,
+  cards: Card[],
+  out: { logger: Logger; log: Record<string, unknown>; service: string; metrics?: Metrics | undefined },
+): void {
+  const indicatorOf = (index: number) => cards[index]?.indicator ?? 'info';
+  for (const t of checked.trimmed) {
+    out.metrics?.contractDropped.inc({ service: out.service, part: 'suggestion', indicator: indicatorOf(t.index) }, t.suggestions);
+  }
+  if (checked.trimmed.length) {
+    out.logger.error('card suggestion dropped: response contract', {
+      ...out.log,
+      dropped: checked.trimmed.reduce((n, t) => n + t.suggestions, 0),
+      violations: checked.trimmed.flatMap((t) => t.violations),
+    });
+  }
+  if (!checked.dropped.length) return;
+  for (const d of checked.dropped) out.metrics?.contractDropped.inc({ service: out.service, part: 'card', indicator: indicatorOf(d.index) });
+  out.logger.error('card dropped: response contract', {
+    ...out.log,
+    dropped: checked.dropped.length,
+    violations: checked.dropped.flatMap((d) => d.violations),
+  });
+  const critical = checked.dropped.filter((d) => indicatorOf(d.index) === 'critical');
+  if (critical.length) {
+    out.logger.error('critical card dropped: response contract', {
+      ...out.log,
+      dropped: critical.length,
+      violations: critical.flatMap((d) => d.violations),
+    });
+  }
 }
