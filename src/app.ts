@@ -18,6 +18,7 @@ import { publicJwks } from './auth/keys.js';
 import type { Store } from './store/ledger.js';
 import type { Knowledge } from './knowledge/index.js';
 import { errorFields, type Logger } from './log.js';
+import { clientErrorProblem } from './http-errors.js';
 import { countJwtFailure, createMetrics, type Metrics } from './metrics.js';
 
 export interface AppDeps {
@@ -315,6 +316,9 @@ export function createApp(deps: AppDeps): express.Express {
       return sendProblem(res, 415, [{ code: 'not-supported', diagnostics: 'unsupported body encoding or charset' }]);
     }
     if (type === 'request.aborted') return;
+    // A 4xx the error carries: an undecodable compressed body, malformed percent-encoding in the path.
+    const client = clientErrorProblem(error);
+    if (client) return sendProblem(res, client.status, client.problems);
     logger.error('unhandled error', { requestId: locals(res).requestId, ...errorFields(error) });
     sendProblem(res, 500, [{ code: 'exception', diagnostics: 'internal error' }]);
   });
