@@ -10,6 +10,8 @@ import { createLogger, errorFields } from './log.js';
 import { loadSecurity } from './auth/security.js';
 import { openStore } from './store/open-store.js';
 import { startLoopLag } from './cds/loop-lag.js';
+import { installClientErrorHandler } from './http-errors.js';
+import { installProcessGuards } from './process-guards.js';
 import type { Store } from './store/ledger.js';
 import { hookModules } from '../hooks/index.js';
 
@@ -25,6 +27,8 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
+// A stray rejection or exception is logged (no message: no PHI) and the process keeps serving (src/process-guards.ts).
+installProcessGuards(process, logger);
 let app;
 let knowledgeVersion: string;
 let ledger: Store;
@@ -58,6 +62,8 @@ const server = app.listen(config.port, config.host, () => {
     corsOrigins: config.corsOrigins.join(','),
   });
 });
+// What Node's parser refuses before express (headers over the limit: 431) gets an OperationOutcome too.
+installClientErrorHandler(server, logger);
 server.on('error', (error: NodeJS.ErrnoException) => {
   process.stderr.write(`hookwise: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
   process.exit(1);

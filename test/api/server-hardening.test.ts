@@ -1,0 +1,105 @@
+// The process as `npm start` runs it, under the faults of issue 9: the request that used to end the process (its
+// body finishes arriving at the deadline, with an optional prefetch Bundle holding a null entry) is answered, and
+// the next call is served; what Node's parser refuses (headers over the limit) gets a 431 OperationOutcome.
+import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import net from 'node:net';
+import { fixture } from '../support/fixtures.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LEDGER_PATH: ':memory:', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function listening(p: ReturnType<typeof start>): Promise<number> {
+  const deadline = Date.now() + 15000;
+  while (!p.out().includes('hookwise listening') && Date.now() < deadline) {
+    if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!).port as number;
+}
+
+/** POSTs a body whose second half is sent `pauseMs` after the headers and first half. */
+function slowPost(port: number, path: string, body: string, pauseMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    const half = Math.floor(body.length / 2);
+    req.write(body.slice(0, half));
+    setTimeout(() => req.end(body.slice(half)), pauseMs);
+  });
+}
+
+describe('the service process under faults', () => {
+  it('answers a call whose body finishes arriving at the deadline, then serves the next call', async () => {
+    const p = start({ HOOK_DEADLINE_MS: '1000' });
+    try {
+      const port = await listening(p);
+      const crashing = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+      delete crashing.fhirServer;
+      delete crashing.fhirAuthorization;
+      crashing.prefetch.egfr = { resourceType: 'Bundle', type: 'searchset', entry: [null] };
+      const first = await slowPost(port, '/cds-services/order-sign', JSON.stringify(crashing), 1200);
+      expect(first.status).toBe(200);
+      expect(JSON.parse(first.text)).toEqual({ cards: [] });
+      // Give a stray rejection the time to end the process, as it did before the fix.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(p.child.exitCode).toBe(null);
+
+      const normal = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+      delete normal.fhirServer;
+      delete normal.fhirAuthorization;
+      const second = await slowPost(port, '/cds-services/order-sign', JSON.stringify(normal), 0);
+      expect(second.status).toBe(200);
+      expect(JSON.parse(second.text).cards).toHaveLength(1);
+
+      const lines = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.filter((l) => l.message === 'hook invocation').map((l) => l.outcome)).toEqual(['timeout', 'ok']);
+      expect(p.out() + p.err()).not.toContain('Marguerite');
+    } finally {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  });
+
+  it('answers headers over the limit with 431 and an OperationOutcome, and keeps serving', async () => {
+    const p = start({});
+    try {
+      const port = await listening(p);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let out = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d) => (out += d));
+        socket.on('close', () => resolve(out));
+        socket.on('error', (e) => (out ? resolve(out) : reject(e)));
+        socket.write(`GET /cds-services HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ resourceType: 'OperationOutcome' });
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    } finally {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  });
+});
