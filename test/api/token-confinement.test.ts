@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 import { searchset, startFakeFhir, type FakeFhir } from '../support/fake-fhir.js';
-import { startAuthServer, type FakeAuthServer } from '../support/token-endpoint.js';
+import { smartConfiguration, startAuthServer, type FakeAuthServer } from '../support/token-endpoint.js';
+import { hookModules } from '../../hooks/index.js';
+import { TEST_NOW } from '../support/app.js';
 import * as reader from '../../src/data/fhir-reader.js';
 import { isAllowListed } from '../../src/auth/fhir-access.js';
 import { BackendTokenError, BackendTokenProvider } from '../../src/auth/backend-token.js';
@@ -97,6 +99,31 @@ describe('FHIR reads never follow a redirect', () => {
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
+    expect(elsewhere.seen).toHaveLength(0);
+  });
+});
+
+describe('hookwise\'s own backend token never follows a redirect either', () => {
+  it('a redirected read with the SMART backend token: 412, the other server sees no request', async () => {
+    const auth = await startAuthServer();
+    servers.push(auth);
+    const { meds } = signBody('x');
+    const elsewhere = await fhir(() => ({ body: searchset(meds) }));
+    const ehr = await fhir((url) =>
+      url.pathname.endsWith('/.well-known/smart-configuration')
+        ? { body: smartConfiguration(auth, {}), contentType: 'application/json' }
+        : { status: 307, headers: { location: `${elsewhere.base}/MedicationRequest` } },
+    );
+    const { privateKey } = await generateKeyPair('RS384');
+    const key = { alg: 'RS384', kid: 'k1', privateKey } as unknown as SigningKey;
+    const backend = new BackendTokenProvider([{ fhirServer: ehr.base, clientId: 'hookwise', key }]);
+    const { app } = await buildApp({ FHIR_SERVER_ALLOWLIST: ehr.base }, hookModules, TEST_NOW, { backend });
+    const { body } = signBody(ehr.base);
+    delete body.fhirAuthorization;
+    const res = await postHook(app, 'order-sign', body);
+    expect(res.status).toBe(412);
+    expect(auth.tokenRequests).toHaveLength(1);
+    expect(ehr.seen.filter((s) => s.authorization?.startsWith('Bearer access-'))).toHaveLength(1);
     expect(elsewhere.seen).toHaveLength(0);
   });
 });
