@@ -9,13 +9,14 @@ import request from 'supertest';
 import { buildApp } from '../support/app.js';
 import { listenOnLoopback } from '../support/loopback-server.js';
 import { installClientErrorHandler } from '../../src/http-errors.js';
+import { createLogger } from '../../src/log.js';
 
 function isOperationOutcome(body: unknown): boolean {
   const b = body as { resourceType?: unknown; issue?: Array<{ severity?: unknown; code?: unknown }> };
   return b?.resourceType === 'OperationOutcome' && Array.isArray(b.issue) && b.issue.length > 0 && b.issue.every((i) => typeof i.code === 'string');
 }
 
-const json = Buffer.from(JSON.stringify({ hook: 'order-sign', hookInstance: 'x', context: {} }).repeat(1));
+const json = Buffer.from(JSON.stringify({ hook: 'order-sign', hookInstance: 'x', context: {} }));
 const gz = gzipSync(json);
 const df = deflateSync(Buffer.from(JSON.stringify({ pad: 'x'.repeat(4000) })));
 const br = brotliCompressSync(json);
@@ -88,7 +89,7 @@ describe('what Node rejects before express sees it (the server\'s clientError ha
   async function serve() {
     const { app, logs } = await buildApp();
     const server = http.createServer(app);
-    installClientErrorHandler(server, (await import('../../src/log.js')).createLogger({ level: 'debug', stream: logs }));
+    installClientErrorHandler(server, createLogger({ level: 'debug', stream: logs }));
     const listening = await listenOnLoopback(server);
     close = listening.close;
     return { port: listening.port, logs };

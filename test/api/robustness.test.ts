@@ -2,7 +2,9 @@
 // {"cards": []} without starting its work; a malformed prefetch value is that key's problem only; a FHIR read that
 // answers another resource type is not obtained; a suggestion that breaks the contract is dropped, not its card.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { buildApp, postHook } from '../support/app.js';
+import { buildApp, postHook, testKnowledge } from '../support/app.js';
+import { createLogger } from '../../src/log.js';
+import request from 'supertest';
 import { fixture } from '../support/fixtures.js';
 import { searchset, startFakeFhir, type FakeFhir } from '../support/fake-fhir.js';
 import { hookModules } from '../../hooks/index.js';
@@ -39,8 +41,9 @@ describe('a call whose time is already spent', () => {
     const margin = Math.min(100, Math.round(built.config.hookDeadlineMs * 0.05));
     const arrival = Date.now() - (built.config.hookDeadlineMs - margin) - late;
     const { config, clock, ledger } = built;
-    const logger = (await import('../../src/log.js')).createLogger({ level: 'error', stream: built.logs });
-    const result = await invoke(service, validateHookRequest(body, 'order-sign'), arrival, { config, logger, clock, ledger, knowledge: (await import('../support/app.js')).testKnowledge(), metrics: createMetrics({ defaultMetrics: false }) }, {});
+    const logger = createLogger({ level: 'error', stream: built.logs });
+    const deps = { config, logger, clock, ledger, knowledge: testKnowledge(), metrics: createMetrics({ defaultMetrics: false }) };
+    const result = await invoke(service, validateHookRequest(body, 'order-sign'), arrival, deps, {});
     expect(result).toMatchObject({ status: 200, body: { cards: [] }, outcome: 'timeout' });
     await new Promise((r) => setTimeout(r, 100));
     expect(decided).toBe(0);
@@ -192,7 +195,7 @@ describe('a suggestion that breaks the contract', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
     expect(logs.records().find((r) => r.message === 'critical card dropped: response contract')).toMatchObject({ level: 'error', dropped: 1 });
-    const metrics = await (await import('supertest')).default(app).get('/metrics');
+    const metrics = await request(app).get('/metrics');
     expect(metrics.text).toMatch(/hookwise_contract_dropped_total\{service="order-sign",part="card",indicator="critical"\} 1/);
   });
 });
