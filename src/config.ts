@@ -1,5 +1,6 @@
 // Every setting of hookwise, typed and validated once at start. Nothing else reads process.env.
 import { z } from 'zod';
+import { canonicalBase, hasDotSegment } from './util/fhir-base.js';
 
 export const ALGORITHMS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'] as const;
 export type JwtAlgorithm = (typeof ALGORITHMS)[number];
@@ -95,8 +96,9 @@ const schema = z
       }
     }
     for (const b of splitList(c.FHIR_SERVER_ALLOWLIST)) {
-      if (!isBaseUrl(b)) {
-        ctx.addIssue({ code: 'custom', path: ['FHIR_SERVER_ALLOWLIST'], message: `has ${JSON.stringify(b)}, which is not an absolute http(s) URL without query or fragment` });
+      // Also no `.`/`..` (resolved silently: `/fhir/..` would allow the whole origin), `//` or encoded dot/slash.
+      if (!isBaseUrl(b) || !canonicalBase(b) || hasDotSegment(b)) {
+        ctx.addIssue({ code: 'custom', path: ['FHIR_SERVER_ALLOWLIST'], message: `has ${JSON.stringify(b)}, which is not a plain absolute http(s) base URL (no query, fragment, userinfo, . or .. segment, empty path segment, or encoded dot or slash)` });
       }
     }
     if (c.HOOKWISE_PROFILE === 'production' && splitList(c.FHIR_SERVER_ALLOWLIST).length === 0) {

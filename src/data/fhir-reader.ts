@@ -6,6 +6,9 @@
 // Every URL is resolved with WHATWG URL and checked to be under the canonical base before the token is sent.
 import smart from 'fhirclient';
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
+import { canonicalBase, isUnderBase } from '../util/fhir-base.js';
+
+export { canonicalBase, isUnderBase };
 
 // fhirclient's Node entry exports its plain FHIR client as smart.FhirClient; its top-level typings omit it.
 type FhirClientClass = import('fhirclient/lib/FhirClient.js').default;
@@ -37,59 +40,12 @@ export interface ReadResult {
   truncated: boolean;
 }
 
-/** Percent-encoded `.`, `/` and `\\` left in a path after WHATWG parsing: a server may decode them into a traversal. */
-const ENCODED_DOT_OR_SLASH = /%2e|%2f|%5c/i;
-
-/**
- * The canonical form of a FHIR base URL, or undefined when it is not a plain http(s) base: WHATWG-parsed (scheme
- * and host lower-cased, default port dropped, `.`/`..`/`%2e%2e` segments resolved), with exactly one trailing
- * slash. Refused: userinfo, a query, a fragment, an empty path segment (`//`), and an encoded dot, slash or
- * backslash left in the path. This string is both what the allow-list check compares and what reads resolve
- * against, so the check and the use cannot disagree.
- */
-export function canonicalBase(fhirServer: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(fhirServer);
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-  if (u.username || u.password || u.search || u.hash || fhirServer.includes('#') || fhirServer.includes('?')) return undefined;
-  const path = u.pathname.replace(/\/+$/, '');
-  if (path.includes('//') || ENCODED_DOT_OR_SLASH.test(path)) return undefined;
-  return `${u.origin}${path}/`;
-}
-
-/** The path segments of a canonical URL's path (no empty ones). */
-function segments(pathname: string): string[] {
-  return pathname.split('/').filter((s) => s.length > 0);
-}
-
 /**
  * The base with exactly one trailing slash, so relative URLs resolve beneath it: the canonical form when there is
  * one, else the string with its trailing slashes trimmed (never read from: the allow-list and the reader refuse it).
  */
 export function normalizeBase(fhirServer: string): string {
   return canonicalBase(fhirServer) ?? fhirServer.replace(/\/+$/, '') + '/';
-}
-
-/**
- * True when `url` (absolute, WHATWG-resolved) is on the base's origin and its path segments start with the
- * base's: compared segment by segment, never by string prefix; no userinfo, no encoded dot or slash.
- */
-export function isUnderBase(url: string, base: string): boolean {
-  try {
-    const u = new URL(url);
-    const b = new URL(base);
-    if (u.origin !== b.origin || u.username || u.password || ENCODED_DOT_OR_SLASH.test(u.pathname)) return false;
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
-    const want = segments(b.pathname);
-    const have = u.pathname.split('/').slice(1);
-    return want.every((seg, i) => have[i] === seg);
-  } catch {
-    return false;
-  }
 }
 
 /**

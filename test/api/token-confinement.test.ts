@@ -13,6 +13,7 @@ import { isAllowListed } from '../../src/auth/fhir-access.js';
 import { BackendTokenError, BackendTokenProvider } from '../../src/auth/backend-token.js';
 import { generateKeyPair } from 'jose';
 import type { SigningKey } from '../../src/auth/keys.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 const TOKEN = 'epic-opaque-token-SHOULD-NEVER-BE-LOGGED';
 const servers: Array<FakeFhir | FakeAuthServer> = [];
@@ -218,5 +219,22 @@ describe('fhirServer is normalised before the allow-list check', () => {
     expect(res.status).toBe(412);
     expect(ehr.seen).toHaveLength(0);
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
+  });
+});
+
+describe('allow-list entries', () => {
+  // Entries that could never match, and dot segments that WHATWG parsing would resolve silently into a wider base
+  // (https://ehr/fhir/.. would allow the whole origin).
+  it.each(['https://ehr.example.org/fhir//R4', 'https://ehr.example.org/fhir/..', 'https://ehr.example.org/fhir/%2e%2e', 'https://ehr.example.org/fhir/./R4', 'https://ehr.example.org/fhir%2fR4', 'https://u:p@ehr.example.org/fhir', 'https://ehr.example.org/fhir?'])(
+    '%s stops the start naming the setting',
+    (entry) => {
+      expect(() => loadConfig({ FHIR_SERVER_ALLOWLIST: entry })).toThrow(ConfigError);
+      expect(() => loadConfig({ FHIR_SERVER_ALLOWLIST: entry })).toThrow(/FHIR_SERVER_ALLOWLIST/);
+    },
+  );
+
+  it('a plain base is accepted, and compared in its canonical form', () => {
+    const config = loadConfig({ FHIR_SERVER_ALLOWLIST: 'https://EHR.example.org:443/fhir/' });
+    expect(isAllowListed('https://ehr.example.org/fhir/R4', config.fhirServerAllowlist)).toBe(true);
   });
 });
