@@ -78,7 +78,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     fhirReadErrors: new Counter({
       name: 'hookwise_fhir_read_errors_total',
-      help: 'Failed FHIR reads of a prefetch key by reason (aborted at the deadline, http_4xx, http_5xx, network, not-fhir, operation-outcome).',
+      help: 'Failed FHIR reads of a prefetch key by reason (aborted at the deadline, http_4xx, http_5xx, redirect (never followed), network, not-fhir, wrong-type, operation-outcome, off-base).',
       labelNames: ['service', 'key', 'reason'],
       registers,
     }),

@@ -76,6 +76,7 @@ type Received =
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
 /**
  * What the EHR sent for a key. Anything that is not a usable resource of the type due (`expected`: Bundle for a
  * search, the type named by a read) is unusable: that key alone is not obtained (re-read, else decided without).
