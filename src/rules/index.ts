@@ -11,7 +11,7 @@ import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
 import { bundleResources, resourceKey, str } from '../knowledge/fhir.js';
-import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication } from '../knowledge/medications.js';
+import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication, systemic } from '../knowledge/medications.js';
 import { findAllergyConflicts } from './allergy.js';
 import { kidneyFunction } from '../knowledge/crcl.js';
 import { renalDosingCards } from './renal-dosing.js';
@@ -24,6 +24,13 @@ import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
+
+// Which forms each rule reads. An allergy applies to every form (a penicillin allergy is an allergy to the eye
+// drop too); every other rule is about drug in the bloodstream and reads only systemic medications, so an eye
+// ointment, ear drop, nasal spray, skin product or shampoo never triggers it (HL7 PDDI-CDS: topical and ophthalmic
+// forms are "not likely to increase risk"). See src/knowledge/dose-form.ts.
+//   drug–allergy: all forms · interactions, duplicates, non-interruptive, renal dosing, metformin/eGFR,
+//   potassium-raising drugs, warfarin/INR, Beers: systemic only
 
 function isBundle(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as { resourceType?: unknown }).resourceType === 'Bundle';
@@ -38,7 +45,7 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
   const { context, data, knowledge, now } = input;
   const medsValue = dataValue(data, 'medications');
   const lookup = medicationLookup(medsValue, dataValue(data, 'medicationRefs'));
-  const meds = activeMedicationResources(medsValue).map((r) => resolveMedication(r, knowledge, lookup));
+  const meds = systemic(activeMedicationResources(medsValue).map((r) => resolveMedication(r, knowledge, lookup)));
   const cards: Card[] = [];
   const egfrValue = dataValue(data, 'egfr');
   if (medsValue && egfrValue) cards.push(...metforminRenalCards(meds, egfrValue, now, knowledge));
@@ -78,16 +85,18 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   }
   // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
   // not selected are left to their own selection (or to order-sign).
-  const focus = new Set(selected);
-  const all = drafts.map((x) => x.m);
-  const active = activeMedicationResources(medsValue)
-    .map((r) => resolveMedication(r, knowledge, lookup))
-    .filter((m) => m.ingredients.length > 0);
+  const focus = new Set(systemic(selected));
+  const all = systemic(drafts.map((x) => x.m));
+  const active = systemic(
+    activeMedicationResources(medsValue)
+      .map((r) => resolveMedication(r, knowledge, lookup))
+      .filter((m) => m.ingredients.length > 0),
+  );
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const };
   cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
-  cards.push(...renalDosingCards(selected, kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
+  cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   return byIndicator(cards);
 }
 
@@ -95,14 +104,18 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const { context, data, knowledge } = input;
   const medsValue = dataValue(data, 'medications');
   const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue, dataValue(data, 'medicationRefs'));
-  const drafts = bundleResources(context.draftOrders)
-    .filter(isMedicationResource)
-    .map((r) => resolveMedication(r, knowledge, lookup))
-    .filter((m) => m.ingredients.length > 0);
+  const drafts = systemic(
+    bundleResources(context.draftOrders)
+      .filter(isMedicationResource)
+      .map((r) => resolveMedication(r, knowledge, lookup))
+      .filter((m) => m.ingredients.length > 0),
+  );
   if (drafts.length === 0) return [];
-  const active = activeMedicationResources(medsValue)
-    .map((r) => resolveMedication(r, knowledge, lookup))
-    .filter((m) => m.ingredients.length > 0);
+  const active = systemic(
+    activeMedicationResources(medsValue)
+      .map((r) => resolveMedication(r, knowledge, lookup))
+      .filter((m) => m.ingredients.length > 0),
+  );
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   return byIndicator([

@@ -20,7 +20,7 @@ describe('order-select: drug–allergy conflicts', () => {
     expect(c.summary).toBe('Allergy: amoxicillin ordered; allergy recorded: Penicillin V (same class)');
     expect(c.detail).toContain('criticality high');
     expect(c.detail).toContain('Anaphylaxis');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic).toEqual({ system: 'https://hookwise.dev/cds/topics', code: 'drug-allergy', display: 'Drug–allergy conflict' });
     expect(c.suggestions).toEqual([
       { label: 'Remove the amoxicillin order', actions: [{ type: 'delete', description: 'Remove the amoxicillin order', resourceId: AMOX }] },
