@@ -1,6 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
-import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs } from './medications.js';
+import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
   medications: {
@@ -10,6 +10,7 @@ export const orderSignPrefetch: PrefetchSpec = {
   },
   medicationRefs,
   draftMedications,
+  ...recentMedicationRecords,
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
 };

@@ -1,6 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { EGFR_LOINC, INR_LOINC, POTASSIUM_LOINC, loincParam } from './loinc.js';
-import { ACTIVE_MEDICATIONS_TEMPLATE, medicationRefs } from './medications.js';
+import { ACTIVE_MEDICATIONS_TEMPLATE, medicationRefs, recentMedicationRecords } from './medications.js';
 
 // Potassium: the shipped LOINC codes of lab group "potassium". 22760-3 reports mg/dL, which the rule does not
 // convert: it is read but gives no card.
@@ -17,6 +17,7 @@ export const patientViewPrefetch: PrefetchSpec = {
     purpose: 'active medications, the subject of every patient-view rule',
   },
   medicationRefs,
+  ...recentMedicationRecords,
   egfr: {
     template: `Observation?patient={{context.patientId}}&code=${loincParam(EGFR_LOINC)}&date=ge{{today() - 365 days}}&_sort=-date&_count=10`,
     required: false,

@@ -2,7 +2,7 @@
 // STU3 MedicationRequest, DSTU2 MedicationOrder. Never throws; a resource with no medication has no ingredients.
 import type { JsonObject } from '../cds/types.js';
 import type { Knowledge, Product } from './index.js';
-import { isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, resourceKey, str } from './fhir.js';
+import { isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, parseDate, resourceKey, statusCode, str } from './fhir.js';
 import {
   type IngredientMatch,
   type MatchConfidence,
@@ -246,6 +246,45 @@ export function isMedicationResource(r: unknown): r is JsonObject {
 export function isActiveMedication(r: JsonObject): boolean {
   const status = str(r.status)?.toLowerCase();
   return status === undefined || !INACTIVE_STATUSES.has(status);
+}
+
+/** Records that say what the patient took, beside the orders (HL7 PDDI-CDS reads all four). */
+export const MEDICATION_RECORD_TYPES = ['MedicationStatement', 'MedicationDispense', 'MedicationAdministration'] as const;
+
+/** Statuses of a statement, dispense or administration that do not say the patient takes the drug. */
+const NOT_TAKEN_STATUSES = new Set(['entered-in-error', 'cancelled', 'not-taken', 'not-done', 'declined', 'stopped', 'preparation']);
+
+const DAY_MS = 86_400_000;
+
+/** The time span a record covers: effective[x] (statement, administration) or whenHandedOver (dispense). */
+function recordSpan(r: JsonObject): { start?: Date; end?: Date } | undefined {
+  if (r.resourceType === 'MedicationDispense') {
+    const handed = parseDate(r.whenHandedOver);
+    return handed ? { start: handed, end: handed } : undefined;
+  }
+  const at = parseDate(r.effectiveDateTime);
+  if (at) return { start: at, end: at };
+  if (isObject(r.effectivePeriod)) {
+    const start = parseDate(r.effectivePeriod.start);
+    const end = parseDate(r.effectivePeriod.end);
+    if (start || end) return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
+  }
+  return undefined;
+}
+
+/**
+ * True when a statement, dispense or administration says the patient takes the drug now: a status that is not
+ * a refusal, stop or error, and a time that overlaps the last `days` days (HL7 PDDI-CDS: 100). A record without a
+ * time is not counted, as in the guide; a period without an end is ongoing.
+ */
+export function takenRecently(r: JsonObject, now: Date, days: number): boolean {
+  const status = statusCode(r.status)?.toLowerCase();
+  if (status && NOT_TAKEN_STATUSES.has(status)) return false;
+  const span = recordSpan(r);
+  if (!span) return false;
+  const from = now.getTime() - days * DAY_MS;
+  if (span.start && span.start.getTime() > now.getTime() + DAY_MS) return false;
+  return span.end === undefined || span.end.getTime() >= from;
 }
 
 /** Medication resources of a Bundle (or a single resource) that are on the patient's active list. */

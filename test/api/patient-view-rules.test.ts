@@ -122,7 +122,17 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = await buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const pv = (res.body.services as CardJson[]).find((s) => s.id === 'patient-view')!;
-    expect(Object.keys(pv.prefetch).sort()).toEqual(['egfr', 'inr', 'medicationRefs', 'medications', 'patient', 'potassium']);
+    expect(Object.keys(pv.prefetch).sort()).toEqual([
+      'egfr',
+      'inr',
+      'medicationAdministrations',
+      'medicationDispenses',
+      'medicationRefs',
+      'medicationStatements',
+      'medications',
+      'patient',
+      'potassium',
+    ]);
     expect(pv.prefetch.patient).toBe('Patient/{{context.patientId}}');
     expect(pv.prefetch.inr).toBe(
       'Observation?patient={{context.patientId}}&code=http://loinc.org|6301-6,http://loinc.org|34714-6,http://loinc.org|38875-1' +
@@ -141,7 +151,7 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = await buildApp();
     const res = await postHook(app, 'patient-view', body).expect(200);
     expect(res.body).toEqual({ cards: [] }); // no age, so no Beers card
-    expect(fake.seen).toHaveLength(3);
+    expect(fake.seen).toHaveLength(6); // patient, potassium, inr and the three recent-record keys
   });
 
   it('absent keys are read from fhirServer: the Patient by id, potassium by the 5 verified codes over 7 days, the INR by its 3 codes over 30 days', async () => {
@@ -160,7 +170,7 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = await buildApp();
     const res = await postHook(app, 'patient-view', body).expect(200);
     expect(res.body.cards.map((c: CardJson) => c.indicator)).toEqual(['critical']);
-    expect(fake.seen).toHaveLength(3);
+    expect(fake.seen).toHaveLength(6); // patient, potassium, inr and the three recent-record keys
     const urls = fake.seen.map((s) => new URL(s.url, 'http://x'));
     const k = urls.find((u) => u.searchParams.get('code')?.includes('6298-4'))!;
     expect(k.searchParams.get('code')!.split(',').sort()).toEqual(

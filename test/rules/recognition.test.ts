@@ -5,7 +5,7 @@ import type { Card, JsonObject } from '../../src/cds/types.js';
 import { decideOrderSelect, decideOrderSign, decidePatientView } from '../../src/rules/index.js';
 import { resolveMedication } from '../../src/knowledge/medications.js';
 import { doseFormOf } from '../../src/knowledge/dose-form.js';
-import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
+import { NOW, bundle, data, daysBefore, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -155,5 +155,53 @@ describe('dose form and route: local forms do not trigger systemic rules', () =>
     });
     expect(cards).toHaveLength(1);
     expect(cards[0]!.summary).toMatch(/sulfacetamide/i);
+  });
+});
+
+describe('what the patient takes: statements, dispenses and administrations of the last 100 days', () => {
+  const simvaConcept = { coding: [{ system: RXNORM, display: 'Simvastatin 40 MG Oral Tablet' }] };
+  const clarithro = () => medRequest('d-clari', 'Clarithromycin 500 MG Oral Tablet', 'draft');
+  const dispense = (daysAgo: number, status = 'completed'): JsonObject => ({
+    resourceType: 'MedicationDispense',
+    id: `disp-${daysAgo}-${status}`,
+    status,
+    medicationCodeableConcept: simvaConcept,
+    whenHandedOver: daysBefore(daysAgo),
+  });
+  const statement = (status: string, extra: JsonObject = {}): JsonObject => ({
+    resourceType: 'MedicationStatement',
+    id: `st-${status}`,
+    status,
+    medicationCodeableConcept: simvaConcept,
+    effectivePeriod: { start: daysBefore(400) },
+    ...extra,
+  });
+  const signWith = (key: string, records: JsonObject[], active: JsonObject[] = []) => sign([clarithro()], active, { [key]: bundle(...records) });
+  const interaction = (cards: Card[]) => cards.filter((c) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary));
+
+  it('a drug recorded only as dispensed 30 days ago counts; 120 days ago it does not', () => {
+    expect(interaction(signWith('medicationDispenses', [dispense(30)]))).toHaveLength(1);
+    expect(signWith('medicationDispenses', [dispense(120)])).toEqual([]);
+    expect(signWith('medicationDispenses', [dispense(30, 'cancelled')])).toEqual([]);
+  });
+
+  it('a statement counts while its period is open; a stopped or not-taken one does not', () => {
+    expect(interaction(signWith('medicationStatements', [statement('active')]))).toHaveLength(1);
+    expect(signWith('medicationStatements', [statement('stopped')])).toEqual([]);
+    expect(signWith('medicationStatements', [statement('not-taken')])).toEqual([]);
+    const ended = statement('completed', { effectivePeriod: { start: daysBefore(400), end: daysBefore(200) } });
+    expect(signWith('medicationStatements', [ended])).toEqual([]);
+  });
+
+  it('an administration yesterday counts; a record without a time does not (as in the guide)', () => {
+    const given = { resourceType: 'MedicationAdministration', id: 'adm', status: 'completed', medicationCodeableConcept: simvaConcept, effectiveDateTime: daysBefore(1) };
+    expect(interaction(signWith('medicationAdministrations', [given]))).toHaveLength(1);
+    const { effectiveDateTime: _t, ...untimed } = given;
+    expect(signWith('medicationAdministrations', [untimed])).toEqual([]);
+  });
+
+  it('an active order and its dispense are one drug: one card, not two', () => {
+    const cards = signWith('medicationDispenses', [dispense(10), dispense(40)], [medRequest('a-simva', 'Simvastatin 40 MG Oral Tablet')]);
+    expect(interaction(cards)).toHaveLength(1);
   });
 });
