@@ -10,6 +10,12 @@ export const orderSignPrefetch: PrefetchSpec = {
   },
   medicationRefs,
   draftMedications,
+  // Optional at signing: the same allergy check as at order-select, for EHRs that only call order-sign.
+  allergies: {
+    template: 'AllergyIntolerance?patient={{context.patientId}}',
+    required: false,
+    purpose: 'allergies and intolerances, checked against the orders being signed',
+  },
   ...recentMedicationRecords,
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,

@@ -152,17 +152,21 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     dataValue(data, 'medicationRefs'),
     ...RECORD_KEYS.map((k) => dataValue(data, k)),
   );
-  const drafts = systemic(
-    bundleResources(context.draftOrders)
-      .filter(isMedicationResource)
-      .map((r) => resolveMedication(r, knowledge, lookup))
-      .filter((m) => m.ingredients.length > 0),
-  );
-  if (drafts.length === 0) return [];
+  const ordered = bundleResources(context.draftOrders)
+    .filter(isMedicationResource)
+    .map((r) => resolveMedication(r, knowledge, lookup))
+    .filter((m) => m.ingredients.length > 0);
+  if (ordered.length === 0) return [];
+  // The allergy check reads every form (an eye drop of the allergen too); the other rules only systemic ones.
+  const allergiesValue = dataValue(data, 'allergies');
+  const allergies = allergiesValue ? activeAllergies(allergiesValue, knowledge) : [];
+  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge) : [];
+  const drafts = systemic(ordered);
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   return byIndicator([
+    ...allergyCards,
     ...findDdi(pairInput),
     ...findDuplicateTherapy(pairInput),
     ...findNonInterruptive(pairInput),

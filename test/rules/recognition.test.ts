@@ -205,3 +205,11 @@ describe('what the patient takes: statements, dispenses and administrations of t
     expect(interaction(cards)).toHaveLength(1);
   });
 });
+
+describe('order-sign checks allergies too', () => {
+  it('a penicillin-allergic patient: the amoxicillin being signed gets the allergy card; no allergy list, no card', () => {
+    const amox = fixture('draft-amoxicillin');
+    expect(sign([amox], [], { allergies: bundle(fixture('allergy-penicillin')) }).map((c) => c.indicator)).toEqual(['critical']);
+    expect(sign([amox], [])).toEqual([]);
+  });
+});
