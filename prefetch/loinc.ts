@@ -1,7 +1,25 @@
-// LOINC codes the templates search for, kept equal to knowledge/lab-codes.json (a test checks it).
-// eGFR: only codes marked VERIFIED in the researched table. CKD-EPI 2021 (98979-8) is PARTIAL there and is
-// therefore not searched for yet (README, "Not covered").
-export const EGFR_LOINC = ['33914-3', '48642-3', '48643-1', '50044-7', '62238-1', '88293-6', '88294-4'] as const;
+// LOINC codes the templates search for: read from the shipped knowledge (knowledge/lab-codes.json, codes VERIFIED
+// in the research tables), so a code verified in a new knowledge build is searched without another edit here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultKnowledgeDir } from '../src/knowledge/index.js';
+
+const groups = (JSON.parse(readFileSync(join(defaultKnowledgeDir(), 'lab-codes.json'), 'utf8')) as {
+  groups: Record<string, Array<{ code: string }>>;
+}).groups;
+
+/** The shipped LOINC codes of one lab group; a template for a group the knowledge lacks stops the start. */
+export function shippedLoinc(group: string): readonly string[] {
+  const codes = groups[group]?.map((c) => c.code) ?? [];
+  if (codes.length === 0) throw new Error(`knowledge/lab-codes.json has no codes for lab group '${group}'`);
+  return codes;
+}
+
+export const EGFR_LOINC = shippedLoinc('egfr');
+export const POTASSIUM_LOINC = shippedLoinc('potassium');
+export const CREATININE_LOINC = shippedLoinc('creatinine');
+export const BODY_WEIGHT_LOINC = shippedLoinc('bodyWeight');
+export const INR_LOINC = shippedLoinc('inr');
 
 export function loincParam(codes: readonly string[]): string {
   return codes.map((c) => `http://loinc.org|${c}`).join(',');

@@ -1,6 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
-import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs } from './medications.js';
+import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
   allergies: {
@@ -16,6 +16,7 @@ export const orderSelectPrefetch: PrefetchSpec = {
     purpose: 'active medications, checked with the selected orders for high-priority interactions and duplicate therapy',
   },
   medicationRefs,
+  ...recentMedicationRecords,
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
 };

@@ -1,6 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
-import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs } from './medications.js';
+import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
   medications: {
@@ -10,6 +10,13 @@ export const orderSignPrefetch: PrefetchSpec = {
   },
   medicationRefs,
   draftMedications,
+  // Optional at signing: the same allergy check as at order-select, for EHRs that only call order-sign.
+  allergies: {
+    template: 'AllergyIntolerance?patient={{context.patientId}}',
+    required: false,
+    purpose: 'allergies and intolerances, checked against the orders being signed',
+  },
+  ...recentMedicationRecords,
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
 };

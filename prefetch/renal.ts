@@ -3,14 +3,12 @@
 // or the eGFR in its place, said so on the card). `patient` and `egfr` are the same templates as patient-view's.
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { CREATININE_LOOKBACK_DAYS, WEIGHT_LOOKBACK_DAYS } from '../src/knowledge/crcl.js';
-import { EGFR_LOINC, loincParam } from './loinc.js';
+import { BODY_WEIGHT_LOINC, CREATININE_LOINC, EGFR_LOINC, loincParam } from './loinc.js';
 import { patientViewPrefetch } from './patient-view.js';
 
-// Serum creatinine and body weight: the LOINC codes VERIFIED in the researched table (knowledge/lab-codes.json
-// groups "creatinine" and "bodyWeight"; a test checks they are equal). 38483-4 (Creatinine in Blood, used by
-// Synthea) is only PARTIAL and is not searched.
-export const CREATININE_LOINC = ['2160-0', '77140-2'] as const;
-export const BODY_WEIGHT_LOINC = ['29463-7'] as const;
+// Serum creatinine and body weight: the shipped LOINC codes of lab groups "creatinine" (38483-4, the one Synthea
+// reports, included) and "bodyWeight".
+export { BODY_WEIGHT_LOINC, CREATININE_LOINC };
 
 const pv = patientViewPrefetch;
 

@@ -8,8 +8,9 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { doseFormOf, siteFor, type DoseSite } from '../src/knowledge/dose-form.js';
 
-export const KNOWLEDGE_VERSION = '2026.11.0';
+export const KNOWLEDGE_VERSION = '2026.12.0';
 export const ONC_DOI = '10.1136/amiajnl-2011-000612';
 export const ONC_URL = 'https://doi.org/10.1136/amiajnl-2011-000612';
 export const ONC_CITATION =
@@ -111,6 +112,86 @@ function memberTier(pair: number, side: string, ingredient: string, note: string
     return { tier: 'warning', reason: 'tizanidine label contraindicates fluvoxamine and ciprofloxacin only; avoid or start low with others' };
   }
   return { tier: 'critical' };
+}
+
+export const PDDI_CITATION =
+  'HL7 Potential Drug-Drug Interaction (PDDI) CDS Implementation Guide, value sets (CC0 1.0), HL7/PDDI-CDS@018be88';
+
+/** Words that end a product's name in RxNorm's dose-form groups ("Advil Oral Product", "Advil Pill"). */
+const GROUP_SUFFIX = /\b(oral|topical|ophthalmic|otic|nasal|rectal|vaginal|injectable|inhalant|chewable|granule|oral liquid|oral powder|disintegrating oral)?\s*(product|pill)$/;
+
+/**
+ * RxNorm products (SCD, SBD, GPCK, BPCK, brand names) → ingredients and where they act, from the PDDI-CDS guide's
+ * value sets; and brand names → ingredients, from those value sets and from hookwise's own list of brands named
+ * on FDA labels (scripts/data/brand-names.csv). A product in one of the guide's `-exclude` sets is local unless
+ * its name says oral or injectable (the guide's exclude sets hold a few systemic forms).
+ */
+export function buildProducts(rows: Row[], brandRows: Row[]) {
+  const f = 'pddi_rxnorm_products.csv';
+  const byRxcui = new Map<string, { display: string; ingredients: string; excluded: boolean; included: boolean }>();
+  for (const r of rows) {
+    const rxcui = col(r, 'rxcui', f);
+    if (!/^\d+$/.test(rxcui)) throw new Error(`${f}: RxCUI "${rxcui}" is not digits`);
+    const ingredients = col(r, 'ingredient', f);
+    const seen = byRxcui.get(rxcui);
+    if (seen && seen.ingredients !== ingredients) throw new Error(`${f}: RxCUI ${rxcui} has two ingredient lists`);
+    const entry = seen ?? { display: col(r, 'display', f), ingredients, excluded: false, included: false };
+    if (col(r, 'included', f) === 'false') entry.excluded = true;
+    else entry.included = true;
+    byRxcui.set(rxcui, entry);
+  }
+  const products = [...byRxcui.entries()]
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([rxcui, p]) => {
+      const ingredients = p.ingredients.split('+').map(normName);
+      const form = doseFormOf(p.display);
+      let site: DoseSite = form ? siteFor(form, ingredients) : 'systemic';
+      if (p.excluded && !(form && (form.form === 'oral' || form.form === 'injectable' || form.form === 'transdermal'))) site = 'local';
+      return { rxcui, display: p.display, ingredients, site, ...(form ? { form: form.form } : {}) };
+    });
+
+  const brands = new Map<string, { ingredients: string; source: string } | 'ambiguous'>();
+  const addBrand = (rawName: string, ingredients: string, source: string): void => {
+    const name = normName(rawName).replace(GROUP_SUFFIX, '').trim();
+    if (name.length < 4 || /\d/.test(name)) return;
+    const known = brands.get(name);
+    if (known === undefined) brands.set(name, { ingredients, source });
+    else if (known !== 'ambiguous' && known.ingredients !== ingredients) brands.set(name, 'ambiguous');
+  };
+  const ingredientWords = new Set(products.flatMap((p) => p.ingredients.flatMap((i) => i.split(' '))));
+  for (const p of products) {
+    const ingredients = p.ingredients.join('+');
+    // A pack names its components' brands inside; only the pack's own trailing [Brand] names all of it.
+    const own = p.display.startsWith('{') ? /\]\s*\}?\s*pack\s*\[([^\]]+)\]\s*$/i.exec(p.display)?.[1] : /\[([^\]]+)\]\s*$/.exec(p.display)?.[1];
+    if (own) addBrand(own, ingredients, PDDI_CITATION);
+    // A name without strength or bracket that does not start with an ingredient's word is a brand ("Alka-Seltzer").
+    const first = normName(p.display).split(/[\s-]/)[0] ?? '';
+    if (!/[\d[{/]/.test(p.display) && !ingredientWords.has(first)) addBrand(p.display, ingredients, PDDI_CITATION);
+  }
+  const fb = 'brand-names.csv';
+  for (const r of brandRows) {
+    const name = normName(col(r, 'brand', fb));
+    const ingredients = col(r, 'ingredients', fb).split('+').map(normName).join('+');
+    const known = brands.get(name);
+    if (known && known !== 'ambiguous' && known.ingredients !== ingredients) {
+      throw new Error(`${fb}: ${name} is ${ingredients}, but the PDDI-CDS value sets say ${known.ingredients}`);
+    }
+    brands.set(name, { ingredients, source: col(r, 'source', fb) });
+  }
+  const brandList = [...brands.entries()]
+    .filter((e): e is [string, { ingredients: string; source: string }] => e[1] !== 'ambiguous')
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, b]) => ({ name, ingredients: b.ingredients.split('+'), source: b.source }));
+  return {
+    notes:
+      'RxNorm product, pack and brand codes of the HL7 PDDI-CDS value sets → ingredients (all rows: the guide lists ' +
+      'codes by RxCUI, VERIFIED as read). site: where the product acts, from its name; local (eye, ear, nose, skin) ' +
+      'products do not trigger systemic rules. Brands: from bracketed SBD names and brand concepts of the same sets, ' +
+      'plus hookwise’s list of brand names from FDA labels; brand names are matched as names, never as codes.',
+    source: PDDI_CITATION,
+    products,
+    brands: brandList,
+  };
 }
 
 function build(srcDir: string, outDir: string): void {
@@ -693,6 +774,10 @@ const ALLERGY_CITATION =
     multiIngredient: allergy.multiIngredientAllergens.map((m) => ({ rxcui: m.rxcui, ingredients: m.ingredients, source: m.source })),
   };
 
+  // ---------- RxNorm products and brands (PDDI-CDS value sets + FDA-label brand names) ----------
+  const brandFile = join(dirname(fileURLToPath(import.meta.url)), 'data', 'brand-names.csv');
+  const products = buildProducts(read('pddi_rxnorm_products.csv'), parseCsv(readFileSync(brandFile, 'utf8')));
+
   const generated = new Date().toISOString().slice(0, 10);
   mkdirSync(outDir, { recursive: true });
   const files: Array<[string, unknown]> = [
@@ -705,6 +790,7 @@ const ALLERGY_CITATION =
     ['beers-2023.json', beers],
     ['duplicate-therapy.json', duplicateTherapy],
     ['onc-noninterruptive-ddi.json', nonInterruptive],
+    ['rxnorm-products.json', products],
   ];
   for (const [name, content] of files) {
     const stamped = { knowledgeVersion: KNOWLEDGE_VERSION, ...(content as Record<string, unknown>) };
@@ -733,6 +819,9 @@ const ALLERGY_CITATION =
     nonInterruptivePairs: nonInterruptive.pairs.length,
     nonInterruptiveMembers: nonInterruptive.pairs.reduce((n, p) => n + (p.object as unknown[]).length + (p.precipitant as unknown[]).length, 0),
     nonInterruptiveCardPairs: nonInterruptive.pairs.filter((p) => p.card).length,
+    products: products.products.length,
+    localProducts: products.products.filter((p) => p.site === 'local').length,
+    brands: products.brands.length,
   };
   process.stdout.write(`knowledge ${KNOWLEDGE_VERSION} written to ${outDir}: ${JSON.stringify(counts)}\n`);
 }

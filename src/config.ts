@@ -173,7 +173,7 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
   HOOK_DEADLINE_MS: '4500',
-  FHIR_CONCURRENCY: '6',
+  FHIR_CONCURRENCY: '8',
   FHIR_PAGE_CAP: '5',
   BODY_LIMIT: '10mb',
   CORS_ORIGINS: '*',

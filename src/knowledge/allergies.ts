@@ -22,7 +22,18 @@ export interface ResolvedAllergy {
   reactions: string[];
   ingredients: IngredientMatch[];
   classes: AllergyClassMatch[];
+  /** `allergy` (immune) or `intolerance` (non-immune), as recorded; absent when not recorded. */
+  type?: 'allergy' | 'intolerance';
+  /**
+   * How dangerous a re-exposure is, from what is recorded: `high` (criticality high, a severe reaction, or
+   * anaphylaxis, angioedema or a severe skin reaction), `low` (an intolerance, criticality low, or only mild
+   * reactions), `unknown` (nothing recorded: most EHR entries, treated as a true allergy).
+   */
+  risk: 'high' | 'low' | 'unknown';
 }
+
+/** Reactions that make any re-exposure dangerous, whatever the criticality field says (matched by word). */
+const HIGH_RISK_REACTION = /anaphyla|angioedema|angio-oedema|stevens|johnson|epidermal necrolysis|\bdress\b|drug reaction with eosinophilia|bronchospasm|laryngeal|throat (swelling|tightness)|\bshock\b/i;
 
 const CLINICAL_INACTIVE = new Set(['inactive', 'resolved']);
 const VERIFICATION_SKIP = new Set(['refuted', 'entered-in-error']);
@@ -127,11 +138,14 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
     reactions: [],
     ingredients,
     classes,
+    risk: 'unknown',
   };
   const id = str(r.id);
   if (id) out.id = id;
   const criticality = normaliseCriticality(r.criticality);
   if (criticality) out.criticality = criticality;
+  const type = str(r.type)?.toLowerCase();
+  if (type === 'allergy' || type === 'intolerance') out.type = type;
   for (const reaction of objects(r.reaction)) {
     const sev = str(reaction.severity)?.toLowerCase();
     if (sev && (SEVERITY_RANK[sev] ?? 0) > (SEVERITY_RANK[out.severity ?? ''] ?? 0)) out.severity = sev;
@@ -140,7 +154,14 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
       if (label && !out.reactions.includes(label)) out.reactions.push(label);
     }
   }
+  out.risk = allergyRisk(out);
   return out;
+}
+
+function allergyRisk(a: ResolvedAllergy): ResolvedAllergy['risk'] {
+  if (a.criticality === 'high' || a.severity === 'severe' || a.reactions.some((r) => HIGH_RISK_REACTION.test(r))) return 'high';
+  if (a.type === 'intolerance' || a.criticality === 'low' || a.severity === 'mild') return 'low';
+  return 'unknown';
 }
 
 /** AllergyIntolerance entries of a Bundle that count (see allergyCounts), resolved. */

@@ -109,6 +109,23 @@ const ingredientsSchema = z.object({
   multiIngredient: z.array(z.object({ rxcui, ingredients: z.array(nonEmpty).min(2) })),
 });
 
+const productsSchema = z.object({
+  ...stampedShape,
+  source: nonEmpty,
+  products: z
+    .array(
+      z.object({
+        rxcui,
+        display: nonEmpty,
+        ingredients: z.array(nonEmpty).min(1),
+        site: z.enum(['systemic', 'local']),
+        form: nonEmpty.optional(),
+      }),
+    )
+    .min(1),
+  brands: z.array(z.object({ name: nonEmpty, ingredients: z.array(nonEmpty).min(1), source: nonEmpty })),
+});
+
 const drugRefSchema = z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), class: z.string().optional() });
 
 const labRulesSchema = z.object({
@@ -244,6 +261,8 @@ export interface Ingredient {
   name: string;
   rxcui?: string;
 }
+/** An RxNorm product, pack or brand concept (PDDI-CDS value sets): its ingredients and where it acts. */
+export type Product = z.infer<typeof productsSchema>['products'][number];
 
 export interface Knowledge {
   /** The knowledge version every card cites, e.g. "2026.11.0". */
@@ -280,6 +299,12 @@ export interface Knowledge {
     /** Normalised ingredient name -> ingredient. */
     byName: ReadonlyMap<string, Ingredient>;
     saltWords: ReadonlySet<string>;
+  };
+  /** RxNorm product/brand codes → ingredients and dose site; brand names → ingredients (rxnorm-products.json). */
+  products: {
+    byRxcui: ReadonlyMap<string, Product>;
+    /** Normalised brand name ("zocor", "advil pm") → ingredient names. */
+    brands: ReadonlyMap<string, readonly string[]>;
   };
 }
 
@@ -344,6 +369,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     'beers-2023.json',
     'duplicate-therapy.json',
     'onc-noninterruptive-ddi.json',
+    'rxnorm-products.json',
   ];
   for (const f of required) {
     if (!manifest.files.includes(f)) throw new KnowledgeError('manifest.json', `does not list ${f}`);
@@ -357,6 +383,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   const beers = readJson(dir, 'beers-2023.json', beersSchema);
   const duplicateTherapy = readJson(dir, 'duplicate-therapy.json', duplicateTherapySchema);
   const nonInterruptive = readJson(dir, 'onc-noninterruptive-ddi.json', nonInterruptiveSchema);
+  const products = readJson(dir, 'rxnorm-products.json', productsSchema);
   const stampedFiles: Array<[string, { knowledgeVersion: string }]> = [
     ['onc-high-priority-ddi.json', ddi],
     ['allergy-classes.json', allergy],
@@ -367,6 +394,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     ['beers-2023.json', beers],
     ['duplicate-therapy.json', duplicateTherapy],
     ['onc-noninterruptive-ddi.json', nonInterruptive],
+    ['rxnorm-products.json', products],
   ];
   for (const [file, content] of stampedFiles) {
     if (content.knowledgeVersion !== manifest.version) {
@@ -439,6 +467,10 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
       byRxcui,
       byName,
       saltWords: new Set(ing.saltWords.map((s) => s.toLowerCase())),
+    },
+    products: {
+      byRxcui: new Map(products.products.map((p) => [p.rxcui, p])),
+      brands: new Map(products.brands.map((b) => [b.name, b.ingredients])),
     },
   };
 }

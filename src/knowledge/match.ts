@@ -119,3 +119,48 @@ export function withoutSalts(name: string, k: Knowledge): string {
     .filter((w) => !k.ingredients.saltWords.has(w.toLowerCase()))
     .join(' ');
 }
+
+interface BrandPhrase {
+  words: string[];
+  ingredients: readonly string[];
+}
+
+const brandCache = new WeakMap<Knowledge, Map<string, BrandPhrase[]>>();
+
+/** Brand names by their first word, longest first; "alka-seltzer" is the words alka, seltzer. */
+function brandIndex(k: Knowledge): Map<string, BrandPhrase[]> {
+  let idx = brandCache.get(k);
+  if (idx) return idx;
+  idx = new Map();
+  for (const [name, ingredients] of k.products.brands) {
+    const words = tokens(name);
+    const first = words[0];
+    if (!first) continue;
+    const list = idx.get(first) ?? [];
+    list.push({ words, ingredients });
+    idx.set(first, list);
+  }
+  for (const list of idx.values()) list.sort((a, b) => b.words.length - a.words.length);
+  brandCache.set(k, idx);
+  return idx;
+}
+
+/**
+ * Ingredients of the brand names found in free text as whole words, longest first ("Advil PM" before "Advil"):
+ * "Zocor 20 mg tablet" → simvastatin; "Entresto" → sacubitril, valsartan.
+ */
+export function findBrandIngredients(text: string, k: Knowledge): string[] {
+  const t = tokens(text);
+  const idx = brandIndex(k);
+  const found: string[] = [];
+  for (let i = 0; i < t.length; ) {
+    const hit = (idx.get(t[i] ?? '') ?? []).find((c) => c.words.every((w, j) => t[i + j] === w));
+    if (!hit) {
+      i++;
+      continue;
+    }
+    for (const n of hit.ingredients) if (!found.includes(n)) found.push(n);
+    i += hit.words.length;
+  }
+  return found;
+}

@@ -1,15 +1,17 @@
 // Ingredients of medication-bearing resources, read leniently: R4/R5 MedicationRequest and MedicationStatement,
 // STU3 MedicationRequest, DSTU2 MedicationOrder. Never throws; a resource with no medication has no ingredients.
 import type { JsonObject } from '../cds/types.js';
-import type { Knowledge } from './index.js';
-import { isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, resourceKey, str } from './fhir.js';
+import type { Knowledge, Product } from './index.js';
+import { isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, parseDate, resourceKey, statusCode, str } from './fhir.js';
 import {
   type IngredientMatch,
   type MatchConfidence,
   betterConfidence,
+  findBrandIngredients,
   findIngredientNames,
   ingredientsFromRxNormName,
 } from './match.js';
+import { doseFormOf, siteFor, type DoseSite } from './dose-form.js';
 
 export type { IngredientMatch, MatchConfidence } from './match.js';
 
@@ -44,6 +46,13 @@ export interface ResolvedMedication {
   /** Human label for card text (concept text or display), or undefined when nothing names the medication. */
   label?: string;
   ingredients: IngredientMatch[];
+  /**
+   * Where it acts: `local` (eye, ear, nose, skin, shampoo) products do not trigger systemic rules. From the RxNorm
+   * product table, else the route or dose form the resource states, else the names; systemic when nothing says.
+   */
+  site: DoseSite;
+  /** The dose form or route word that decided `site` (ophthalmic, topical, oral, …), when one did. */
+  form?: string;
 }
 
 function mergeMatches(into: IngredientMatch[], names: string[], confidence: MatchConfidence, k: Knowledge): void {
@@ -58,9 +67,20 @@ function mergeMatches(into: IngredientMatch[], names: string[], confidence: Matc
   }
 }
 
+/** The RxNorm product concept (PDDI-CDS value sets) a CodeableConcept codes, if any. */
+export function conceptProduct(concept: unknown, k: Knowledge): Product | undefined {
+  for (const c of codings(concept)) {
+    if (!isRxNorm(c.system) || !c.code) continue;
+    const product = k.products.byRxcui.get(c.code);
+    if (product) return product;
+  }
+  return undefined;
+}
+
 /**
- * Ingredients of a CodeableConcept, in match order: (a) an RxNorm code that is a known ingredient RxCUI,
- * (b) the display of an RxNorm coding parsed as an SCD/SBD name, (c) text or non-RxNorm displays.
+ * Ingredients of a CodeableConcept, in match order: (a) an RxNorm code that is a known ingredient RxCUI, or a
+ * product, pack or brand RxCUI of the shipped product table; (b) the display of an RxNorm coding parsed as an
+ * SCD/SBD name, or naming a brand; (c) text or non-RxNorm displays, ingredient or brand names.
  * The first tier that yields anything wins.
  */
 export function conceptIngredients(concept: unknown, k: Knowledge, extraText?: string): IngredientMatch[] {
@@ -68,16 +88,21 @@ export function conceptIngredients(concept: unknown, k: Knowledge, extraText?: s
   const cs = codings(concept);
   const rx = cs.filter((c) => isRxNorm(c.system));
   for (const c of rx) {
-    const names = c.code ? k.ingredients.byRxcui.get(c.code) : undefined;
+    if (!c.code) continue;
+    const names = k.ingredients.byRxcui.get(c.code) ?? k.products.byRxcui.get(c.code)?.ingredients;
     if (names) mergeMatches(out, [...names], 'code', k);
   }
   if (out.length > 0) return out;
   for (const c of rx) {
-    if (c.display) mergeMatches(out, ingredientsFromRxNormName(c.display, k), 'rxnorm-name', k);
+    if (!c.display) continue;
+    const names = ingredientsFromRxNormName(c.display, k);
+    mergeMatches(out, names.length > 0 ? names : findBrandIngredients(c.display, k), 'rxnorm-name', k);
   }
   if (out.length > 0) return out;
   const texts = [conceptText(concept), ...cs.filter((c) => !isRxNorm(c.system)).map((c) => c.display), extraText];
   for (const t of texts) if (t) mergeMatches(out, findIngredientNames(t, k), 'text', k);
+  if (out.length > 0) return out;
+  for (const t of texts) if (t) mergeMatches(out, findBrandIngredients(t, k), 'text', k);
   return out;
 }
 
@@ -131,25 +156,68 @@ function medicationOf(resource: JsonObject): { concept?: unknown; reference?: un
   return {};
 }
 
+/** The concept's text or first display: a name a clinician reads, never a bare code. */
+function namedLabel(concept: unknown): string | undefined {
+  return conceptText(concept) ?? codings(concept).find((c) => c.display)?.display;
+}
+
+/** Texts that may name a dose form or route: the dosage routes, then the Medication's form, then the names. */
+function formTexts(resource: JsonObject, med: JsonObject | undefined, concept: unknown): string[] {
+  const texts: string[] = [];
+  const concepts = (c: unknown): void => {
+    const t = conceptText(c);
+    if (t) texts.push(t);
+    for (const coding of codings(c)) if (coding.display) texts.push(coding.display);
+  };
+  // R4 MedicationRequest/Dispense dosageInstruction[], MedicationStatement dosage[], MedicationAdministration dosage.
+  for (const d of [...objects(resource.dosageInstruction), ...objects(resource.dosage), ...(isObject(resource.dosage) ? [resource.dosage] : [])]) {
+    concepts(d.route);
+    const text = str(d.text);
+    if (text) texts.push(text);
+  }
+  if (med) {
+    concepts(med.form);
+    concepts(med.doseForm);
+    concepts(med.code);
+  }
+  concepts(concept);
+  return texts;
+}
+
+/** Where a medication acts: the product table's answer, else the first form word its texts give. */
+function siteOf(product: Product | undefined, texts: string[], ingredients: IngredientMatch[]): { site: DoseSite; form?: string } {
+  if (product) return product.form ? { site: product.site, form: product.form } : { site: product.site };
+  const names = ingredients.map((i) => i.name);
+  for (const t of texts) {
+    const form = doseFormOf(t);
+    if (form) return { site: siteFor(form, names), form: form.form };
+  }
+  return { site: 'systemic' };
+}
+
 export function resolveMedication(resource: unknown, k: Knowledge, lookup?: MedicationLookup): ResolvedMedication {
   const res: JsonObject = isObject(resource) ? resource : {};
   const resourceType = str(res.resourceType) ?? 'Unknown';
-  const out: ResolvedMedication = { resource: res, resourceType, ingredients: [] };
+  const out: ResolvedMedication = { resource: res, resourceType, ingredients: [], site: 'systemic' };
   const id = str(res.id);
   if (id) out.id = id;
   const key = resourceKey(res);
   if (key) out.key = key;
   const { concept, reference } = medicationOf(res);
+  let product: Product | undefined;
+  let med: JsonObject | undefined;
   if (concept !== undefined) {
     out.ingredients = conceptIngredients(concept, k);
-    const label = conceptLabel(concept);
+    product = conceptProduct(concept, k);
+    const label = namedLabel(concept) ?? product?.display ?? conceptLabel(concept);
     if (label) out.label = label;
   }
+  if (reference !== undefined) med = resolveReference(reference, res, lookup);
   if (out.ingredients.length === 0 && reference !== undefined) {
-    const med = resolveReference(reference, res, lookup);
     if (med) {
       out.ingredients = medicationResourceIngredients(med, k);
-      const label = conceptLabel(med.code);
+      product = conceptProduct(med.code, k);
+      const label = namedLabel(med.code) ?? product?.display ?? conceptLabel(med.code);
       if (label) out.label = label;
     }
     const display = isObject(reference) ? str(reference.display) : undefined;
@@ -158,7 +226,17 @@ export function resolveMedication(resource: unknown, k: Knowledge, lookup?: Medi
     }
     if (!out.label && display) out.label = display;
   }
+  const texts = formTexts(res, med, concept);
+  if (out.label) texts.push(out.label);
+  const { site, form } = siteOf(product, texts, out.ingredients);
+  out.site = site;
+  if (form) out.form = form;
   return out;
+}
+
+/** Only the medications that act systemically: what interaction, duplicate, renal and Beers rules are about. */
+export function systemic(meds: ResolvedMedication[]): ResolvedMedication[] {
+  return meds.filter((m) => m.site === 'systemic');
 }
 
 export function isMedicationResource(r: unknown): r is JsonObject {
@@ -168,6 +246,45 @@ export function isMedicationResource(r: unknown): r is JsonObject {
 export function isActiveMedication(r: JsonObject): boolean {
   const status = str(r.status)?.toLowerCase();
   return status === undefined || !INACTIVE_STATUSES.has(status);
+}
+
+/** Records that say what the patient took, beside the orders (HL7 PDDI-CDS reads all four). */
+export const MEDICATION_RECORD_TYPES = ['MedicationStatement', 'MedicationDispense', 'MedicationAdministration'] as const;
+
+/** Statuses of a statement, dispense or administration that do not say the patient takes the drug. */
+const NOT_TAKEN_STATUSES = new Set(['entered-in-error', 'cancelled', 'not-taken', 'not-done', 'declined', 'stopped', 'preparation']);
+
+const DAY_MS = 86_400_000;
+
+/** The time span a record covers: effective[x] (statement, administration) or whenHandedOver (dispense). */
+function recordSpan(r: JsonObject): { start?: Date; end?: Date } | undefined {
+  if (r.resourceType === 'MedicationDispense') {
+    const handed = parseDate(r.whenHandedOver);
+    return handed ? { start: handed, end: handed } : undefined;
+  }
+  const at = parseDate(r.effectiveDateTime);
+  if (at) return { start: at, end: at };
+  if (isObject(r.effectivePeriod)) {
+    const start = parseDate(r.effectivePeriod.start);
+    const end = parseDate(r.effectivePeriod.end);
+    if (start || end) return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
+  }
+  return undefined;
+}
+
+/**
+ * True when a statement, dispense or administration says the patient takes the drug now: a status that is not
+ * a refusal, stop or error, and a time that overlaps the last `days` days (HL7 PDDI-CDS: 100). A record without a
+ * time is not counted, as in the guide; a period without an end is ongoing.
+ */
+export function takenRecently(r: JsonObject, now: Date, days: number): boolean {
+  const status = statusCode(r.status)?.toLowerCase();
+  if (status && NOT_TAKEN_STATUSES.has(status)) return false;
+  const span = recordSpan(r);
+  if (!span) return false;
+  const from = now.getTime() - days * DAY_MS;
+  if (span.start && span.start.getTime() > now.getTime() + DAY_MS) return false;
+  return span.end === undefined || span.end.getTime() >= from;
 }
 
 /** Medication resources of a Bundle (or a single resource) that are on the patient's active list. */

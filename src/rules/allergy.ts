@@ -118,19 +118,37 @@ export function findAllergyConflicts(orders: ResolvedMedication[], allergies: Re
   for (const order of orders) {
     for (const allergy of allergies) {
       const c = strongest(conflicts(order, allergy, k));
-      if (c) cards.push(allergyCard(order, allergy, c, k));
+      if (c) cards.push(allergyCard(order, allergy, withRisk(c, allergy), k));
     }
   }
   return cards;
 }
 
+/**
+ * An intolerance, a low-criticality entry or a mild reaction is at most an info card (Khan 2022: a non-immune
+ * or mild reaction is no reason to withhold the drug). A high-risk entry keeps the tier the relation gives.
+ */
+function withRisk(c: Conflict, allergy: ResolvedAllergy): Conflict {
+  return allergy.risk === 'low' ? { ...c, indicator: 'info' } : c;
+}
+
 function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conflict, k: Knowledge): Card {
   const drug = shorten(c.orderIngredient, 40);
   const allergen = shorten(allergy.label, 40);
-  const lead = c.indicator === 'critical' ? 'Allergy' : c.indicator === 'warning' ? 'Possible allergy' : 'Low cross-reactivity';
+  const lead =
+    allergy.risk === 'low'
+      ? allergy.type === 'intolerance'
+        ? 'Intolerance'
+        : 'Mild reaction recorded'
+      : c.indicator === 'critical'
+        ? 'Allergy'
+        : c.indicator === 'warning'
+          ? 'Possible allergy'
+          : 'Low cross-reactivity';
   // "allergy recorded: <allergen>" reads right whatever the allergen text is ("Penicillin G", "Allergy to
   // penicillin", free text).
-  const text = `${lead}: ${drug} ordered; allergy recorded: ${allergen} (${RELATION_TEXT[c.relation]})`;
+  const recorded = allergy.type === 'intolerance' ? 'intolerance recorded' : 'allergy recorded';
+  const text = `${lead}: ${drug} ordered; ${recorded}: ${allergen} (${RELATION_TEXT[c.relation]})`;
 
   const lines: string[] = [];
   lines.push(`**Order:** ${md(medicationLabel(order))}${order.key ? ` (${md(order.key)})` : ''}`);
@@ -148,6 +166,16 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
         : `${md(c.orderIngredient)}${c.className ? ` (${md(c.className)})` : ''} may cross-react with the documented allergen.`;
   lines.push(relation);
   lines.push(md(c.rationale));
+  if (allergy.risk === 'low') {
+    lines.push(
+      '',
+      allergy.type === 'intolerance'
+        ? 'Recorded as an intolerance (not immune-mediated): not a reason on its own to avoid the drug; weigh the recorded reaction.'
+        : 'Recorded as low criticality or a mild reaction: usually not a reason to avoid the drug; confirm the history.',
+    );
+  } else if (allergy.risk === 'high') {
+    lines.push('', 'Recorded as high risk (high criticality, a severe reaction, or anaphylaxis/angioedema): avoid re-exposure.');
+  }
   if (c.textOnly) lines.push('', 'Matched by name, not by code: confirm before acting (shown one tier lower).');
   lines.push('', `Source: ${md(c.source)}. hookwise knowledge ${k.version}.`);
 

@@ -11,7 +11,19 @@ import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
 import { bundleResources, resourceKey, str } from '../knowledge/fhir.js';
-import { activeMedicationResources, isMedicationResource, medicationLookup, resolveMedication } from '../knowledge/medications.js';
+import {
+  MEDICATION_RECORD_TYPES,
+  type MedicationLookup,
+  type ResolvedMedication,
+  activeMedicationResources,
+  isMedicationResource,
+  medicationLookup,
+  resolveMedication,
+  systemic,
+  takenRecently,
+} from '../knowledge/medications.js';
+import type { Knowledge } from '../knowledge/index.js';
+import { RECENT_MEDICATION_DAYS } from '../../prefetch/medications.js';
 import { findAllergyConflicts } from './allergy.js';
 import { kidneyFunction } from '../knowledge/crcl.js';
 import { renalDosingCards } from './renal-dosing.js';
@@ -25,6 +37,13 @@ import { warfarinInrCards } from './warfarin-inr.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
 
+// Which forms each rule reads. An allergy applies to every form (a penicillin allergy is an allergy to the eye
+// drop too); every other rule is about drug in the bloodstream and reads only systemic medications, so an eye
+// ointment, ear drop, nasal spray, skin product or shampoo never triggers it (HL7 PDDI-CDS: topical and ophthalmic
+// forms are "not likely to increase risk"). See src/knowledge/dose-form.ts.
+//   drug–allergy: all forms · interactions, duplicates, non-interruptive, renal dosing, metformin/eGFR,
+//   potassium-raising drugs, warfarin/INR, Beers: systemic only
+
 function isBundle(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as { resourceType?: unknown }).resourceType === 'Bundle';
 }
@@ -34,11 +53,39 @@ function dataValue(data: HookData | undefined, key: string): unknown {
   return data[key] ?? null;
 }
 
+/** The prefetch keys of statements, dispenses and administrations (prefetch/medications.ts). */
+const RECORD_KEYS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations'];
+
+/**
+ * What the patient takes: the active orders, plus each drug that a recent statement, dispense or administration
+ * records and no active order already covers (one entry per drug, so a dispensed order does not count twice).
+ */
+function currentMedications(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup, now: Date): ResolvedMedication[] {
+  const meds = activeMedicationResources(dataValue(data, 'medications')).map((r) => resolveMedication(r, knowledge, lookup));
+  const covered = new Set(meds.map(drugKey));
+  for (const key of RECORD_KEYS) {
+    for (const r of bundleResources(dataValue(data, key))) {
+      if (!(MEDICATION_RECORD_TYPES as readonly string[]).includes(String(r.resourceType)) || !takenRecently(r, now, RECENT_MEDICATION_DAYS)) continue;
+      const m = resolveMedication(r, knowledge, lookup);
+      const k = drugKey(m);
+      if (m.ingredients.length === 0 || covered.has(k)) continue;
+      covered.add(k);
+      meds.push(m);
+    }
+  }
+  return meds;
+}
+
+/** One drug: its ingredients and where it acts (an eye drop and a tablet of one ingredient are two drugs). */
+function drugKey(m: ResolvedMedication): string {
+  return `${m.site}:${m.ingredients.map((i) => i.name).sort().join('+')}`;
+}
+
 export function decidePatientView(input: DecisionInput<PatientViewContext>): Card[] {
   const { context, data, knowledge, now } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(medsValue, dataValue(data, 'medicationRefs'));
-  const meds = activeMedicationResources(medsValue).map((r) => resolveMedication(r, knowledge, lookup));
+  const lookup = medicationLookup(medsValue, dataValue(data, 'medicationRefs'), ...RECORD_KEYS.map((k) => dataValue(data, k)));
+  const meds = systemic(currentMedications(data, knowledge, lookup, now));
   const cards: Card[] = [];
   const egfrValue = dataValue(data, 'egfr');
   if (medsValue && egfrValue) cards.push(...metforminRenalCards(meds, egfrValue, now, knowledge));
@@ -58,7 +105,13 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const selections = Array.isArray(context.selections) ? context.selections.filter((s): s is string => typeof s === 'string') : [];
   if (selections.length === 0) return [];
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue, dataValue(data, 'medicationRefs'));
+  const lookup = medicationLookup(
+    context.draftOrders,
+    dataValue(data, 'draftMedications'),
+    medsValue,
+    dataValue(data, 'medicationRefs'),
+    ...RECORD_KEYS.map((k) => dataValue(data, k)),
+  );
   const isSelected = (r: JsonObject): boolean => {
     const key = resourceKey(r);
     const id = str(r.id);
@@ -78,34 +131,42 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   }
   // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
   // not selected are left to their own selection (or to order-sign).
-  const focus = new Set(selected);
-  const all = drafts.map((x) => x.m);
-  const active = activeMedicationResources(medsValue)
-    .map((r) => resolveMedication(r, knowledge, lookup))
-    .filter((m) => m.ingredients.length > 0);
+  const focus = new Set(systemic(selected));
+  const all = systemic(drafts.map((x) => x.m));
+  const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const };
   cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
-  cards.push(...renalDosingCards(selected, kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
+  cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   return byIndicator(cards);
 }
 
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
   const { context, data, knowledge } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(context.draftOrders, dataValue(data, 'draftMedications'), medsValue, dataValue(data, 'medicationRefs'));
-  const drafts = bundleResources(context.draftOrders)
+  const lookup = medicationLookup(
+    context.draftOrders,
+    dataValue(data, 'draftMedications'),
+    medsValue,
+    dataValue(data, 'medicationRefs'),
+    ...RECORD_KEYS.map((k) => dataValue(data, k)),
+  );
+  const ordered = bundleResources(context.draftOrders)
     .filter(isMedicationResource)
     .map((r) => resolveMedication(r, knowledge, lookup))
     .filter((m) => m.ingredients.length > 0);
-  if (drafts.length === 0) return [];
-  const active = activeMedicationResources(medsValue)
-    .map((r) => resolveMedication(r, knowledge, lookup))
-    .filter((m) => m.ingredients.length > 0);
+  if (ordered.length === 0) return [];
+  // The allergy check reads every form (an eye drop of the allergen too); the other rules only systemic ones.
+  const allergiesValue = dataValue(data, 'allergies');
+  const allergies = allergiesValue ? activeAllergies(allergiesValue, knowledge) : [];
+  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge) : [];
+  const drafts = systemic(ordered);
+  const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   return byIndicator([
+    ...allergyCards,
     ...findDdi(pairInput),
     ...findDuplicateTherapy(pairInput),
     ...findNonInterruptive(pairInput),

@@ -1,10 +1,10 @@
 // patient-view: active warfarin and the latest INR (target 2.0–3.0, CHEST 2012; INR >= 5 a common critical limit).
-// No INR LOINC code is VERIFIED in the research tables, so INR results are recognised by their NAME
-// (code.text / coding display): a text match, so every card here is one tier lower and says "lab matched by name".
+// An INR is recognised by its LOINC code (knowledge lab group "inr": 6301-6, 34714-6, 38875-1) at full tier, or
+// else by its NAME (code.text / coding display): a text match, one tier lower, and the card says "matched by name".
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
 import type { Card, Indicator, JsonObject } from '../cds/types.js';
-import type { Knowledge, WarfarinInrRule } from '../knowledge/index.js';
-import { bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
+import { type Knowledge, type WarfarinInrRule, labCodes } from '../knowledge/index.js';
+import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
 import { effectiveOf } from '../knowledge/observations.js';
 import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
@@ -22,7 +22,9 @@ export interface InrResult {
   unit?: string;
   effective: Date;
   effectiveText: string;
-  /** The name the result was recognised by. */
+  /** The LOINC code the result was recognised by, when it was recognised by code. */
+  matchedCode?: string;
+  /** The name the result was recognised by (its code's text or display when matched by code). */
   matchedName: string;
   /** Codings as reported (system|code), shown but never used for matching. */
   reportedCodes: string[];
@@ -58,7 +60,7 @@ function unitAccepted(unit: string | undefined, rule: WarfarinInrRule): boolean 
  * numeric valueQuantity whose unit is a ratio's (none, {INR}, 1, ...). A result named INR but in seconds or % is a
  * prothrombin time or activity, not an INR, and is not a candidate. entered-in-error and cancelled are skipped.
  */
-export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date): InrResult | undefined {
+export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date, inrCodes: ReadonlySet<string> = new Set()): InrResult | undefined {
   const earliest = now.getTime() - rule.lookbackDays * DAY_MS;
   const latest = now.getTime() + DAY_MS;
   let best: InrResult | undefined;
@@ -66,7 +68,8 @@ export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date): Inr
     if (o.resourceType !== 'Observation') continue;
     const status = str(o.status)?.toLowerCase();
     if (status && SKIP_STATUSES.has(status)) continue;
-    const matchedName = inrName(o.code, rule);
+    const matchedCode = codings(o.code).find((c) => (c.system === undefined || c.system === LOINC) && c.code && inrCodes.has(c.code))?.code;
+    const matchedName = inrName(o.code, rule) ?? (matchedCode ? (conceptText(o.code) ?? `LOINC ${matchedCode}`) : undefined);
     if (!matchedName) continue;
     const q = o.valueQuantity;
     if (!isObject(q) || typeof q.value !== 'number' || !Number.isFinite(q.value)) continue;
@@ -82,6 +85,7 @@ export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date): Inr
       effective: eff.date,
       effectiveText: eff.text,
       matchedName,
+      ...(matchedCode ? { matchedCode } : {}),
       reportedCodes: codings(o.code)
         .filter((c) => c.code)
         .map((c) => `${c.system ?? 'no system'} ${c.code}`),
@@ -114,7 +118,7 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
   const rule = k.labRules.warfarinInr;
   const hits = drugHits(meds, [rule.drug]);
   if (hits.length === 0) return [];
-  const inr = latestInr(inrData, rule, now);
+  const inr = latestInr(inrData, rule, now, labCodes(k, 'inr'));
   if (!inr) return [];
 
   let base: Indicator;
@@ -123,10 +127,10 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
   else if (provesOver(inr, rule.targetHigh)) [base, kind] = ['warning', 'above'];
   else if (provesBelow(inr, rule.targetLow)) [base, kind] = ['info', 'below'];
   else return [];
-  // The INR is always a text match (no verified code): one tier lower. Info stays info.
-  const indicator = lowerIndicator(base);
   let drugConfidence: MatchConfidence = 'text';
   for (const h of hits) drugConfidence = betterConfidence(drugConfidence, h.confidence);
+  // An INR or a warfarin recognised only by name is one tier lower (once). Info stays info.
+  const indicator = inr.matchedCode && drugConfidence !== 'text' ? base : lowerIndicator(base);
 
   const value = `${inr.comparator ?? ''}${inr.value}`;
   const date = formatDate(inr.effective);
@@ -144,11 +148,12 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
     `**Latest INR (last ${rule.lookbackDays} days):** ${md(value)}${inr.unit ? ` ${md(inr.unit)}` : ''} on ${md(inr.effectiveText)}` +
       `${inr.id ? ` (Observation/${md(inr.id)})` : ''}`,
   );
-  lines.push(
-    `**Lab matched by name** ("${md(inr.matchedName)}"), not by a verified code: no INR LOINC code is verified in hookwise's knowledge, ` +
-      `so this card is shown one tier lower. Code${inr.reportedCodes.length === 1 ? '' : 's'} as reported: ` +
-      `${inr.reportedCodes.length > 0 ? md(inr.reportedCodes.join(', ')) : 'none'}.`,
-  );
+  if (!inr.matchedCode) {
+    lines.push(
+      `**Lab matched by name** ("${md(inr.matchedName)}"), not by an INR LOINC code, so this card is shown one tier lower. ` +
+        `Code${inr.reportedCodes.length === 1 ? '' : 's'} as reported: ${inr.reportedCodes.length > 0 ? md(inr.reportedCodes.join(', ')) : 'none'}.`,
+    );
+  }
   lines.push('');
   if (kind === 'critical') {
     lines.push(`INR at or above ${rule.critical} is a common laboratory critical limit: check for bleeding and review the warfarin dose now.`);

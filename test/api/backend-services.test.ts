@@ -62,7 +62,10 @@ describe('SMART Backend Services through the app', () => {
     const t = auth!.tokenRequests[0]!;
     expect(t.form.get('grant_type')).toBe('client_credentials');
     expect(t.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-    expect(t.form.get('scope')).toBe('system/Medication.read system/MedicationRequest.read system/Observation.read system/Patient.read');
+    expect(t.form.get('scope')).toBe(
+      'system/AllergyIntolerance.read system/Medication.read system/MedicationAdministration.read system/MedicationDispense.read system/MedicationRequest.read ' +
+        'system/MedicationStatement.read system/Observation.read system/Patient.read',
+    );
     const verified = await jwtVerify(t.assertion, await importJWK(key.publicJwk, 'RS384'), { audience: auth!.tokenEndpoint, issuer: 'hookwise-test', subject: 'hookwise-test' });
     expect(verified.protectedHeader).toMatchObject({ alg: 'RS384', kid: 'hookwise-test-1', typ: 'JWT' });
     expect(fhir!.seen.filter((s) => s.url.includes('MedicationRequest')).map((s) => s.authorization)).toEqual(['Bearer access-1-s3cr3t-token-value']);
@@ -75,7 +78,10 @@ describe('SMART Backend Services through the app', () => {
     const { body, provider } = await setup(undefined, ['client-confidential-asymmetric', 'permission-v2']);
     const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     await postHook(app, 'order-sign', body).expect(200);
-    expect(auth!.tokenRequests[0]!.form.get('scope')).toBe('system/Medication.s system/MedicationRequest.s system/Observation.s system/Patient.r');
+    expect(auth!.tokenRequests[0]!.form.get('scope')).toBe(
+      'system/AllergyIntolerance.s system/Medication.s system/MedicationAdministration.s system/MedicationDispense.s system/MedicationRequest.s ' +
+        'system/MedicationStatement.s system/Observation.s system/Patient.r',
+    );
   });
 
   it('many concurrent hook calls share one token request', async () => {

@@ -44,9 +44,10 @@ describe('the deadline', () => {
     delete body.prefetch.egfr;
     const res = await post(app, 'patient-view', body);
     expect(res.status).toBe(200);
-    // medications and egfr, plus potassium and inr, which the fixture does not send (patient it does)
-    expect(fake.seen).toHaveLength(4);
-    expect(fake.maxInFlight).toBe(4);
+    // medications and egfr, plus potassium, inr and the three recent-record keys, which the fixture does not send
+    // (patient it does): all seven at once, within the default FHIR_CONCURRENCY of 8
+    expect(fake.seen).toHaveLength(7);
+    expect(fake.maxInFlight).toBe(7);
   });
 
   it('FHIR_CONCURRENCY bounds the reads in flight', async () => {
@@ -57,7 +58,7 @@ describe('the deadline', () => {
     delete body.prefetch.medications;
     delete body.prefetch.egfr;
     await post(app, 'patient-view', body).expect(200);
-    expect(fake.seen).toHaveLength(4);
+    expect(fake.seen).toHaveLength(7);
     expect(fake.maxInFlight).toBe(1);
   });
 

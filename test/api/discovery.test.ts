@@ -29,7 +29,10 @@ describe('GET /cds-services', () => {
     const { app } = await buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const byId = Object.fromEntries((res.body.services as Array<Record<string, any>>).map((s) => [s.id, s]));
-    expect(byId['patient-view'].usageRequirements).toContain('system/MedicationRequest.read system/Observation.read system/Patient.read');
+    expect(byId['patient-view'].usageRequirements).toContain(
+      'system/Medication.read system/MedicationAdministration.read system/MedicationDispense.read system/MedicationRequest.read ' +
+        'system/MedicationStatement.read system/Observation.read system/Patient.read',
+    );
     expect(byId['order-select'].usageRequirements).toContain('system/AllergyIntolerance.read');
     expect(byId['order-select'].usageRequirements).toContain('system/Observation.read system/Patient.read');
     expect(byId['patient-view'].usageRequirements).not.toContain('AllergyIntolerance');

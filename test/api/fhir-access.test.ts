@@ -69,7 +69,9 @@ describe('scope-aware reads with the EHR grant', () => {
     const { body } = signWithoutPrefetch(fake.base);
     body.fhirAuthorization.scope = scope;
     await postHook(app, 'order-sign', body).expect(200);
-    expect(fake.seen).toHaveLength(1);
+    expect(fake.seen.filter((s) => s.url.includes('/MedicationRequest?'))).toHaveLength(1);
+    // Only the wildcard also grants the statement, dispense and administration searches; the others are not tried.
+    expect(fake.seen).toHaveLength(scope === 'user/*.read' ? 4 : 1);
   });
 
   it.each([

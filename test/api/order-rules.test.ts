@@ -77,7 +77,19 @@ describe('order-select: interactions and duplicates for the selected draft', () 
   it('discovery lists medications and medicationRefs as optional order-select keys', async () => {
     const res = await request(app).get('/cds-services').expect(200);
     const svc = res.body.services.find((s: CardJson) => s.id === 'order-select');
-    expect(Object.keys(svc.prefetch)).toEqual(['allergies', 'draftMedications', 'medications', 'medicationRefs', 'patient', 'creatinine', 'weight', 'egfr']);
+    expect(Object.keys(svc.prefetch)).toEqual([
+      'allergies',
+      'draftMedications',
+      'medications',
+      'medicationRefs',
+      'medicationStatements',
+      'medicationDispenses',
+      'medicationAdministrations',
+      'patient',
+      'creatinine',
+      'weight',
+      'egfr',
+    ]);
     expect(svc.prefetch.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
   });
 });

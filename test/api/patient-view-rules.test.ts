@@ -64,12 +64,12 @@ describe('patient-view: critical potassium', () => {
 describe('patient-view: warfarin and INR', () => {
   const fx = () => fixture('requests/patient-view-warfarin-high-inr.json');
 
-  it('INR 5.6 on warfarin: critical wording at warning tier (INR matched by name); a PT in seconds is not read as INR', async () => {
+  it('INR 5.6 (LOINC 6301-6) on warfarin: critical; a PT in seconds is not read as INR', async () => {
     const got = await cards(fx());
     expect(got).toHaveLength(1); // the patient is 64: no Beers card for warfarin
-    expect(got[0]!.indicator).toBe('warning');
+    expect(got[0]!.indicator).toBe('critical');
     expect(got[0]!.summary).toBe('Warfarin with INR 5.6 (2026-11-20): at or above 5, critical range');
-    expect(got[0]!.detail).toContain('Lab matched by name');
+    expect(got[0]!.detail).not.toContain('matched by name');
     expectInformational(got[0]!);
   });
 
@@ -89,7 +89,7 @@ describe('patient-view: warfarin and INR', () => {
     const body = fx();
     body.prefetch.patient.birthDate = '1961-07-04';
     const got = await cards(body);
-    expect(got.map((c) => c.indicator)).toEqual(['warning', 'info']);
+    expect(got.map((c) => c.indicator)).toEqual(['critical', 'info']);
     expect(got[1]!.summary).toBe('Beers 2023, age 65: potentially inappropriate: warfarin');
   });
 });
@@ -122,9 +122,22 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = await buildApp();
     const res = await request(app).get('/cds-services').expect(200);
     const pv = (res.body.services as CardJson[]).find((s) => s.id === 'patient-view')!;
-    expect(Object.keys(pv.prefetch).sort()).toEqual(['egfr', 'inr', 'medicationRefs', 'medications', 'patient', 'potassium']);
+    expect(Object.keys(pv.prefetch).sort()).toEqual([
+      'egfr',
+      'inr',
+      'medicationAdministrations',
+      'medicationDispenses',
+      'medicationRefs',
+      'medicationStatements',
+      'medications',
+      'patient',
+      'potassium',
+    ]);
     expect(pv.prefetch.patient).toBe('Patient/{{context.patientId}}');
-    expect(pv.prefetch.inr).toBe('Observation?patient={{context.patientId}}&category=laboratory&date=ge{{today() - 30 days}}&_sort=-date&_count=50');
+    expect(pv.prefetch.inr).toBe(
+      'Observation?patient={{context.patientId}}&code=http://loinc.org|6301-6,http://loinc.org|34714-6,http://loinc.org|38875-1' +
+        '&date=ge{{today() - 30 days}}&_sort=-date&_count=10',
+    );
     expect(pv.usageRequirements).toContain('system/Patient.read');
   });
 
@@ -138,10 +151,10 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = await buildApp();
     const res = await postHook(app, 'patient-view', body).expect(200);
     expect(res.body).toEqual({ cards: [] }); // no age, so no Beers card
-    expect(fake.seen).toHaveLength(3);
+    expect(fake.seen).toHaveLength(6); // patient, potassium, inr and the three recent-record keys
   });
 
-  it('absent keys are read from fhirServer: the Patient by id, potassium by the 5 verified codes over 7 days, labs over 30 days', async () => {
+  it('absent keys are read from fhirServer: the Patient by id, potassium by the 5 verified codes over 7 days, the INR by its 3 codes over 30 days', async () => {
     const body = fixture('requests/patient-view-critical-potassium-lisinopril.json');
     const { patient, potassium, inr } = body.prefetch;
     delete body.prefetch.patient;
@@ -149,7 +162,7 @@ describe('patient-view: the new prefetch keys', () => {
     delete body.prefetch.inr;
     fake = await startFakeFhir((url) => {
       if (url.pathname.endsWith('/Patient/pv-k-4410')) return { body: patient };
-      if (url.pathname.endsWith('/Observation') && url.searchParams.get('category') === 'laboratory') return { body: inr };
+      if (url.pathname.endsWith('/Observation') && url.searchParams.get('code')?.includes('6301-6')) return { body: inr };
       if (url.pathname.endsWith('/Observation')) return { body: searchset(potassium.entry.map((e: CardJson) => e.resource)) };
       return undefined;
     });
@@ -157,16 +170,16 @@ describe('patient-view: the new prefetch keys', () => {
     const { app } = await buildApp();
     const res = await postHook(app, 'patient-view', body).expect(200);
     expect(res.body.cards.map((c: CardJson) => c.indicator)).toEqual(['critical']);
-    expect(fake.seen).toHaveLength(3);
+    expect(fake.seen).toHaveLength(6); // patient, potassium, inr and the three recent-record keys
     const urls = fake.seen.map((s) => new URL(s.url, 'http://x'));
     const k = urls.find((u) => u.searchParams.get('code')?.includes('6298-4'))!;
     expect(k.searchParams.get('code')!.split(',').sort()).toEqual(
       ['2823-3', '6298-4', '22760-3', '39789-3', '32713-0'].map((c) => `http://loinc.org|${c}`).sort(),
     );
     expect(k.searchParams.get('date')).toBe('ge2026-11-16');
-    const labs = urls.find((u) => u.searchParams.get('category') === 'laboratory')!;
-    expect(labs.searchParams.get('date')).toBe('ge2026-10-24');
-    expect(labs.searchParams.get('code')).toBeNull();
+    const inrRead = urls.find((u) => u.searchParams.get('code')?.includes('6301-6'))!;
+    expect(inrRead.searchParams.get('date')).toBe('ge2026-10-24');
+    expect(inrRead.searchParams.get('category')).toBeNull();
     expect(urls.some((u) => u.pathname.endsWith('/Patient/pv-k-4410'))).toBe(true);
   });
 });

@@ -24,6 +24,9 @@ function keyStates(states: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(states).map(([k, v]) => [k, [...v].sort()]));
 }
 
+/** The recent statement, dispense and administration keys: the EHR token's scopes in these fixtures do not grant them. */
+const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations'];
+
 function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
   return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
 }
@@ -45,7 +48,7 @@ describe('prefetch states', () => {
         authorization: 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED',
       },
     ]);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['patient', 'egfr', 'creatinine', 'weight'], fetched: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'patient', 'egfr', 'creatinine', 'weight'], fetched: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('null: no data, nothing is fetched', async () => {
@@ -58,7 +61,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
     expect(fake.seen).toHaveLength(0);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['patient', 'egfr', 'creatinine', 'weight'], null: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'patient', 'egfr', 'creatinine', 'weight'], null: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('an OperationOutcome as the value is not data: the key is read from fhirServer', async () => {
@@ -101,7 +104,7 @@ describe('prefetch states', () => {
     expect(res.body.cards).toHaveLength(1); // simvastatin was only on page 3
     expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/MedicationRequest?page=2', '/fhir/MedicationRequest?page=3']);
     expect(fake.seen.every((s) => s.authorization === 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED')).toBe(true);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications', 'medicationRefs'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('stops at the page cap and logs the key as partial', async () => {
@@ -113,7 +116,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(fake.seen).toHaveLength(1);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications', 'medicationRefs'], partial: ['medications'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications', 'medicationRefs'], partial: ['medications'], unavailable: RECORDS }));
   });
 
   it('never follows a next link to another server: the token stays on fhirServer', async () => {
@@ -151,7 +154,7 @@ describe('prefetch states', () => {
         },
       ],
     });
-    expect(lastInvocation(logs)).toMatchObject({ status: 412, outcome: '412', prefetch: { unavailable: ['medications'] } });
+    expect(lastInvocation(logs)).toMatchObject({ status: 412, outcome: '412', prefetch: { unavailable: ['medications', ...RECORDS] } });
   });
 
   it.each([500, 401, 404])('a required key whose read answers %i: 412 naming the key and the status', async (status) => {
@@ -187,7 +190,11 @@ describe('prefetch states', () => {
     const res = await post(app, 'patient-view', body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
-    expect(lastInvocation(logs).prefetch).toEqual({ received: ['medications', 'patient'], failed: ['egfr', 'potassium', 'inr'], 'not-applicable': ['medicationRefs'] });
+    expect(lastInvocation(logs).prefetch).toEqual({
+      received: ['medications', 'patient'],
+      failed: ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'egfr', 'potassium', 'inr'],
+      'not-applicable': ['medicationRefs'],
+    });
   });
 
   it('renders date windows from the injected clock', async () => {
@@ -197,7 +204,8 @@ describe('prefetch states', () => {
     body.fhirServer = fake.base;
     delete body.prefetch.egfr;
     await post(app, 'patient-view', body).expect(200);
-    expect(fake.seen).toHaveLength(3); // egfr, and the optional potassium and inr keys the fixture does not send
+    // egfr, and the optional potassium, inr and recent-record keys the fixture does not send
+    expect(fake.seen).toHaveLength(6);
     const url = fake.seen.map((r) => new URL(r.url, 'http://x')).find((u) => u.searchParams.get('code')?.includes('33914-3'))!;
     expect(url.searchParams.get('date')).toBe('ge2025-11-23');
     expect(url.searchParams.get('code')).toContain('http://loinc.org|33914-3');
@@ -223,7 +231,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
     expect(res.body.cards[0].indicator).toBe('critical');
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['medications', 'patient', 'egfr', 'creatinine', 'weight'], fetched: ['draftMedications'], 'not-applicable': ['medicationRefs'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight'], fetched: ['draftMedications'], 'not-applicable': ['medicationRefs'], unavailable: RECORDS }));
   });
 
   it('no draft references a Medication: that key is not applicable and nothing is read', async () => {
@@ -233,7 +241,7 @@ describe('prefetch states', () => {
     body.fhirServer = fake.base;
     await post(app, 'order-sign', body).expect(200);
     expect(fake.seen).toHaveLength(0);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications', 'medicationRefs'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('active medications that only reference their drug: reads Medication?_id= from the prior key, then decides', async () => {
@@ -253,7 +261,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'order-sign', body);
     expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/Medication?_id=med-simva']);
     expect(res.body.cards.map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications'], fetched: ['medicationRefs'] }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight'], 'not-applicable': ['draftMedications'], fetched: ['medicationRefs'], unavailable: RECORDS }));
   });
 
   it('a prior key that was fetched too: the dependent read waits for it and uses what it returned', async () => {

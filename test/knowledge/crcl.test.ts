@@ -105,13 +105,22 @@ describe('kidneyFunction', () => {
     expect(kf.crcl?.inputs.creatinine.reported).toBe('1 mg/dL');
   });
 
-  it('skips a censored creatinine and a non-VERIFIED creatinine code (38483-4)', () => {
+  it('reads the creatinine Synthea reports (38483-4, VERIFIED since knowledge 2026.12.0)', () => {
+    const kf = kidneyFunction(
+      { patient: patient('male', '1956-01-01'), creatinine: bundle(obs('38483-4', 1.1, 'mg/dL', 2)), weight: bundle(obs('29463-7', 70, 'kg', 1)) },
+      NOW,
+      k,
+    );
+    expect(kf.crcl?.inputs.creatinine.code).toBe('38483-4');
+  });
+
+  it('skips a censored creatinine and a code that is not a serum creatinine (2161-8, urine)', () => {
     const kf = kidneyFunction(
       {
         patient: patient('male', '1956-01-01'),
         creatinine: bundle(
           obs('2160-0', 0.3, 'mg/dL', 1, { valueQuantity: { value: 0.3, comparator: '<', unit: 'mg/dL' } }),
-          obs('38483-4', 1.1, 'mg/dL', 2),
+          obs('2161-8', 110, 'mg/dL', 2),
         ),
         weight: bundle(obs('29463-7', 70, 'kg', 1)),
       },
@@ -214,7 +223,9 @@ describe('renal prefetch', () => {
     const t = compileTemplate('creatinine', renalPrefetch.creatinine!.template, TOKEN_FIELDS['order-sign']);
     expect(renderTemplate(t, { patientId: 'pat-1' }, NOW)).toEqual({
       ok: true,
-      url: 'Observation?patient=pat-1&code=http://loinc.org|2160-0,http://loinc.org|77140-2&date=ge2026-08-25&_sort=-date&_count=10',
+      url:
+        'Observation?patient=pat-1&code=http://loinc.org|2160-0,http://loinc.org|38483-4,http://loinc.org|77140-2,http://loinc.org|14682-9' +
+        '&date=ge2026-08-25&_sort=-date&_count=10',
     });
   });
 });

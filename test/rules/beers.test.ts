@@ -35,7 +35,7 @@ describe('patient-view: AGS Beers Criteria 2023 (65 and over)', () => {
     expect(c.detail).toContain('acute severe allergic reaction');
     expect(c.detail).toContain('glipizide 5 MG Oral Tablet');
     expect(c.detail).toContain('J Am Geriatr Soc 2023;71:2052-81. doi:10.1111/jgs.18372');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.detail).not.toContain('lisinopril');
     expect(c.links).toEqual([expect.objectContaining({ url: 'https://doi.org/10.1111/jgs.18372', type: 'absolute' })]);
     expect(c.suggestions).toBeUndefined();

@@ -27,7 +27,7 @@ describe('duplicate therapy: same ingredient', () => {
     expect(c.summary).toBe('Duplicate therapy: simvastatin is already an active medication');
     expect(c.finding).toEqual({ key: 'duplicate-ingredient:simvastatin', drafts: ['MedicationRequest/d-simva'] });
     expect(c.detail).toContain('MedicationRequest/med-simvastatin');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic?.code).toBe('duplicate-therapy');
     expect(c.selectionBehavior).toBe('at-most-one');
     expect(c.suggestions).toEqual([
@@ -91,11 +91,12 @@ describe('duplicate therapy: same ingredient', () => {
 });
 
 describe('duplicate therapy: knowledge', () => {
-  it('ships the 14 classes; codes only where VERIFIED (apixaban and edoxaban by name)', () => {
+  it('ships the 14 classes; codes only where VERIFIED (edoxaban by name)', () => {
     const classes = knowledge().duplicateTherapy.classes;
     expect(classes.map((c) => c.id)).toHaveLength(14);
     const oac = classes.find((c) => c.id === 'oral-anticoagulant')!;
-    expect(oac.members.find((m) => m.ingredient === 'apixaban')?.rxcui).toBeUndefined();
+    expect(oac.members.find((m) => m.ingredient === 'apixaban')?.rxcui).toBe('1364430');
+    expect(oac.members.find((m) => m.ingredient === 'edoxaban')?.rxcui).toBeUndefined();
     expect(oac.members.find((m) => m.ingredient === 'warfarin')?.rxcui).toBe('11289');
     expect(classes.filter((c) => c.indicator === 'warning').map((c) => c.id).sort()).toEqual(['lmwh', 'oral-anticoagulant', 'p2y12']);
   });

@@ -20,7 +20,7 @@ describe('order-select: drug–allergy conflicts', () => {
     expect(c.summary).toBe('Allergy: amoxicillin ordered; allergy recorded: Penicillin V (same class)');
     expect(c.detail).toContain('criticality high');
     expect(c.detail).toContain('Anaphylaxis');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic).toEqual({ system: 'https://hookwise.dev/cds/topics', code: 'drug-allergy', display: 'Drug–allergy conflict' });
     expect(c.suggestions).toEqual([
       { label: 'Remove the amoxicillin order', actions: [{ type: 'delete', description: 'Remove the amoxicillin order', resourceId: AMOX }] },
@@ -63,7 +63,8 @@ describe('order-select: drug–allergy conflicts', () => {
   it('fires for a sulfonamide antibiotic but not a non-antibiotic sulfonamide', () => {
     const smx = medRequest('d-smx', 'Sulfamethoxazole 800 MG / Trimethoprim 160 MG Oral Tablet', 'draft');
     const furo = medRequest('d-furo', 'Furosemide 40 MG Oral Tablet', 'draft');
-    const cards = select([smx, furo], ['MedicationRequest/d-smx', 'MedicationRequest/d-furo'], [fixture('allergy-sulfonamide')]);
+    const unspecified = fixture('allergy-sulfonamide', { criticality: undefined });
+    const cards = select([smx, furo], ['MedicationRequest/d-smx', 'MedicationRequest/d-furo'], [unspecified]);
     expect(cards.map((c) => [c.indicator, c.suggestions?.[0]?.actions?.[0]?.resourceId])).toEqual([['critical', 'MedicationRequest/d-smx']]);
   });
 
@@ -97,5 +98,39 @@ describe('order-select: drug–allergy conflicts', () => {
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
     expect(cards[0]!.detail).toContain('criticality high');
     expect(cards[0]!.suggestions?.[0]?.actions?.[0]?.resourceId).toBe('MedicationOrder/order-tizanidine-dstu2');
+  });
+});
+
+describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
+  const penV = () => medRequest('draft-penv', 'Penicillin V Potassium 250 MG Oral Tablet', 'draft');
+  const pick = ['MedicationRequest/draft-penv'];
+  const penicillin = (patch: JsonObject) => {
+    const { reaction: _r, criticality: _c, ...bare } = fixture('allergy-penicillin');
+    return { ...bare, ...patch };
+  };
+
+  it('an intolerance is at most an info card, worded as an intolerance', () => {
+    const cards = select([penV()], pick, [penicillin({ type: 'intolerance', reaction: [{ manifestation: [{ text: 'Nausea' }], severity: 'mild' }] })]);
+    expect(cards.map((c) => c.indicator)).toEqual(['info']);
+    expect(cards[0]!.summary).toBe('Intolerance: penicillin v ordered; intolerance recorded: Penicillin V (same ingredient)');
+    expect(cards[0]!.detail).toContain('not immune-mediated');
+  });
+
+  it('low criticality or only a mild reaction: info', () => {
+    expect(select([penV()], pick, [penicillin({ criticality: 'low' })]).map((c) => c.indicator)).toEqual(['info']);
+    expect(select([penV()], pick, [penicillin({ reaction: [{ manifestation: [{ text: 'Rash' }], severity: 'mild' }] })]).map((c) => c.indicator)).toEqual(['info']);
+  });
+
+  it('anaphylaxis or angioedema is high risk even when criticality says low or the type says intolerance', () => {
+    const anaphylaxis = penicillin({ criticality: 'low', reaction: [{ manifestation: [{ coding: [{ display: 'Anaphylaxis (disorder)' }] }] }] });
+    expect(select([penV()], pick, [anaphylaxis]).map((c) => c.indicator)).toEqual(['critical']);
+    const angioedema = penicillin({ type: 'intolerance', reaction: [{ manifestation: [{ text: 'Angioedema' }] }] });
+    const cards = select([penV()], pick, [angioedema]);
+    expect(cards.map((c) => c.indicator)).toEqual(['critical']);
+    expect(cards[0]!.detail).toContain('avoid re-exposure');
+  });
+
+  it('an entry with nothing recorded beyond the allergen is treated as a true allergy', () => {
+    expect(select([penV()], pick, [penicillin({})]).map((c) => c.indicator)).toEqual(['critical']);
   });
 });

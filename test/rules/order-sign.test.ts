@@ -20,7 +20,7 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     expect(c.summary.length).toBeLessThan(140);
     expect(c.detail).toContain('pair 13');
     expect(c.detail).toContain('MedicationRequest/med-ciprofloxacin');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.detail).toContain('doi:10.1136/amiajnl-2011-000612');
     expect(c.source).toEqual({
       label: 'hookwise: ONC high-priority drug–drug interactions',

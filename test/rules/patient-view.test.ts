@@ -25,7 +25,7 @@ describe('patient-view: metformin and eGFR', () => {
     expect(c.detail).toContain('LOINC 33914-3');
     expect(c.detail).toContain('2026-10-01T09:30:00Z');
     expect(c.detail).toContain('FDA Drug Safety Communication 2016-04-08');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.detail).toContain('24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet');
     expect(c.source.topic?.code).toBe('renal-dosing');
     expect(c.suggestions).toBeUndefined();

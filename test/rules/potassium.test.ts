@@ -30,7 +30,7 @@ describe('patient-view: critical and high potassium', () => {
     expect(c.detail).toContain('2026-11-21T07:45:00Z');
     expect(c.detail).toContain('PARTIAL');
     expect(c.detail).toContain('Table of Critical Limits');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic?.code).toBe('critical-lab-value');
     expect(c.suggestions).toBeUndefined();
     expect(c.links).toBeUndefined();

@@ -72,7 +72,7 @@ describe('renal dosing at order time', () => {
       expect(c.detail).toContain('CrCl 32 mL/min by Cockcroft-Gault from age 82, female, weight 61 kg on 2026-10-01, SCr 1.3 mg/dL on 2026-11-20');
       expect(c.detail).toContain('Observation/obs-scr-1');
       expect(c.detail).toContain('Nitrofurantoin monohydrate/macrocrystals USPI Contraindications');
-      expect(c.detail).toContain('hookwise knowledge 2026.11.0');
+      expect(c.detail).toContain('hookwise knowledge 2026.12.0');
       expect(c.finding).toEqual({ key: 'renal:nitrofurantoin:R06', drafts: ['MedicationRequest/draft-nitrofurantoin'] });
       expect(c.suggestions).toBeUndefined();
       expect(c.overrideReasons?.map((r) => r.code)).toEqual(['dose-adjusted', 'benefit-outweighs-risk']);

@@ -14,27 +14,35 @@ function view(meds: JsonObject[], labs: JsonObject[] | null | undefined): Card[]
   return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
 }
 
-describe('patient-view: warfarin and INR (matched by name)', () => {
-  it('INR 5 or more: critical wording, shown as a warning because the lab is matched by name', () => {
+describe('patient-view: warfarin and INR', () => {
+  it('INR 5 or more, matched by its LOINC code (6301-6): critical, at full tier', () => {
     const cards = view([WARFARIN()], [fixture('observation-inr')]);
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
-    expect(c.indicator).toBe('warning');
+    expect(c.indicator).toBe('critical');
     expect(c.summary).toBe('Warfarin with INR 5.6 (2026-11-20): at or above 5, critical range');
     expect(c.detail).toContain('Warfarin Sodium 5 MG Oral Tablet');
     expect(c.detail).toContain('5.6 {INR}');
     expect(c.detail).toContain('2026-11-20T10:15:00Z');
-    expect(c.detail).toContain('Lab matched by name');
-    expect(c.detail).toContain('http://loinc.org 6301-6'); // as reported, not used for matching
+    expect(c.detail).not.toContain('matched by name');
     expect(c.detail).toContain('CHEST 2012');
     expect(c.detail).toContain('PARTIAL');
-    expect(c.detail).toContain('knowledge 2026.11.0');
+    expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.suggestions).toBeUndefined();
   });
 
-  it('INR above 3.0: info (warning one tier lower); below 2.0: info', () => {
+  it('an INR recognised only by name (no INR LOINC code) is one tier lower and says so', () => {
+    const named = fixture('observation-inr', { code: { coding: [{ system: 'http://example.org/lab', code: 'PT-INR', display: 'INR' }] } });
+    const c = view([WARFARIN()], [named])[0]!;
+    expect(c.indicator).toBe('warning');
+    expect(c.summary).toContain('at or above 5, critical range');
+    expect(c.detail).toContain('Lab matched by name');
+    expect(c.detail).toContain('http://example.org/lab PT-INR');
+  });
+
+  it('INR above 3.0: warning; below 2.0: info', () => {
     const high = view([WARFARIN()], [inr(3.4)]);
-    expect(high.map((c) => c.indicator)).toEqual(['info']);
+    expect(high.map((c) => c.indicator)).toEqual(['warning']);
     expect(high[0]!.summary).toMatch(/^Warfarin with INR 3.4 \(\d{4}-\d{2}-\d{2}\): above the 2.0–3.0 target$/);
     const low = view([WARFARIN()], [inr(1.6)]);
     expect(low.map((c) => c.indicator)).toEqual(['info']);
@@ -89,7 +97,7 @@ describe('patient-view: warfarin and INR (matched by name)', () => {
     const coded = medRequest('m-w', 'x', 'active', {
       medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '11289' }] },
     });
-    expect(view([coded], [inr(5.5)]).map((c) => c.indicator)).toEqual(['warning']);
+    expect(view([coded], [inr(5.5)]).map((c) => c.indicator)).toEqual(['critical']);
   });
 
   it('does nothing without INR data', () => {
