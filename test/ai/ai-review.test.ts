@@ -114,6 +114,17 @@ describe('ai-medication-review: a valid, grounded answer', () => {
     expect(body.messages[0].content).toContain('clinical pharmacist');
   });
 
+  it('a server that refuses json_schema: that call falls back, the next ones use JSON mode', async () => {
+    const { app } = await aiApp();
+    model.queue.push({ kind: 'status', status: 400, body: { error: { message: "response_format 'json_schema' is not supported", type: 'invalid_request_error' } } });
+    await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
+    expect(await metric(app, 'hookwise_ai_fallbacks_total', { reason: 'service_error' })).toBe(1);
+    model.queue.push(findingsAnswer([CASCADE]));
+    const before = model.bodies.length;
+    expect((await postHook(app, ID, aiRequest()).expect(200)).body.cards).toHaveLength(1);
+    expect(JSON.parse(model.bodies[before]!).response_format).toEqual({ type: 'json_object' });
+  });
+
   it('no name, identifier, resource id, address, free-text note or birth date reaches the model', async () => {
     const { app } = await aiApp();
     const before = model.bodies.length;
@@ -186,6 +197,9 @@ describe('ai-medication-review: failures answer 200 {"cards": []} with a reason'
     const res = await postHook(app, ID, aiRequest()).expect(200);
     expect(res.body).toEqual({ cards: [] });
     expect(await metric(app, 'hookwise_ai_fallbacks_total', { reason })).toBe(1);
+    // The service answered on its own, before the hook's deadline took over.
+    expect(await metric(app, 'hookwise_deadline_expired_total', { service: ID })).toBe(0);
+    expect(await metric(app, 'hookwise_hook_duration_seconds_count', { service: ID, outcome: 'ok' })).toBe(1);
     await until(() => rows.some((r) => !r.late));
     expect(rows.find((r) => !r.late)!.outcome).toBe(reason);
     expect(await metric(app, 'hookwise_ai_breaker_state', { state: 'closed' })).toBe(1);
