@@ -75,7 +75,9 @@ export interface AiPhase {
 
 export interface AiData {
   phases: AiPhase[];
+  /** patient-view (rules) req/s at 8 connections: alone, beside AI calls to a 300 ms model, beside AI calls to a hung one. */
   ruleRpsAlone?: number;
+  ruleRpsBesideFastAi?: number;
   ruleRpsBesideHungAi?: number;
   ruleNon2xx?: number;
 }
@@ -126,14 +128,18 @@ export async function runAi(
       });
       try {
         const hung = !Number.isFinite(delayMs);
-        if (hung) data.ruleRpsAlone = (await load({ url: `${child.baseUrl}/cds-services/patient-view`, connections: CONCURRENCY, durationS: ctx.durationS, body: JSON.stringify(pv) })).rps;
-        const aiRun = aiCalls(`${child.baseUrl}/cds-services/ai-medication-review`, aiBody, hung ? rounds + 2 : rounds);
-        if (hung) {
+        const fast = delayMs === 300;
+        const ruleLoad = () => load({ url: `${child.baseUrl}/cds-services/patient-view`, connections: CONCURRENCY, durationS: ctx.durationS, body: JSON.stringify(pv) });
+        if (fast) data.ruleRpsAlone = (await ruleLoad()).rps;
+        // Beside a fast and a hung model, the AI calls run for as long as the rule load does.
+        const aiRun = aiCalls(`${child.baseUrl}/cds-services/ai-medication-review`, aiBody, hung || fast ? rounds + 2 : rounds);
+        if (hung || fast) {
           // Let the AI calls take their connections and model slots first.
           await new Promise((r) => setTimeout(r, 200));
-          const beside = await load({ url: `${child.baseUrl}/cds-services/patient-view`, connections: CONCURRENCY, durationS: ctx.durationS, body: JSON.stringify(pv) });
-          data.ruleRpsBesideHungAi = beside.rps;
-          data.ruleNon2xx = beside.non2xx + beside.errors;
+          const beside = await ruleLoad();
+          if (hung) data.ruleRpsBesideHungAi = beside.rps;
+          else data.ruleRpsBesideFastAi = beside.rps;
+          data.ruleNon2xx = (data.ruleNon2xx ?? 0) + beside.non2xx + beside.errors;
         }
         const results = await aiRun;
         const ok = results.filter((r): r is CallResult => !(r instanceof Error));
@@ -161,9 +167,11 @@ export async function runAi(
   const targets: Target[] = data.phases.map((p) =>
     check('5', `AI review, model ${p.model}: slowest answer`, p.maxMs <= DEADLINE_MS + 100, `${p.maxMs} ms`, `≤ ${DEADLINE_MS + 100} ms`),
   );
-  if (data.ruleRpsAlone && data.ruleRpsBesideHungAi !== undefined) {
-    const ratio = data.ruleRpsBesideHungAi / data.ruleRpsAlone;
-    targets.push(check('5', 'patient-view req/s beside hung AI calls ÷ alone', ratio >= 0.7, round(ratio, 2).toString(), '≥ 0.70 (noise on 2 shared cores is ±30 %)'));
+  // The AI calls themselves cost CPU (gather, de-identification, the rules, the audit row) on 2 shared cores, so
+  // the fair question is whether a hung model costs the rules more than a fast one does.
+  if (data.ruleRpsBesideFastAi && data.ruleRpsBesideHungAi !== undefined) {
+    const ratio = data.ruleRpsBesideHungAi / data.ruleRpsBesideFastAi;
+    targets.push(check('5', 'patient-view req/s beside AI calls: model hanging ÷ model at 300 ms', ratio >= 0.7, round(ratio, 2).toString(), '≥ 0.70 (noise on 2 shared cores is ±30 %)'));
   }
   const table: Table = {
     title: `Scenario 5: AI medication review at ${CONCURRENCY} concurrent calls, by model speed`,
@@ -171,7 +179,7 @@ export async function runAi(
     rows: data.phases.map((p) => [p.model, p.calls, p.answered200, p.withCards, p.p50Ms, p.maxMs, p.modelRequests, Object.entries(p.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')]),
     notes: [
       `defaults: AI_MAX_CONCURRENT 4, AI_TIMEOUT_MS 20000, breaker opens after 5 consecutive failures/timeouts; HOOK_DEADLINE_MS ${DEADLINE_MS}`,
-      `patient-view (rules) at ${CONCURRENCY} connections: ${round(data.ruleRpsAlone ?? 0)} req/s alone, ${round(data.ruleRpsBesideHungAi ?? 0)} req/s beside the hung AI calls (non-2xx/errors ${data.ruleNon2xx ?? 0})`,
+      `patient-view (rules) at ${CONCURRENCY} connections: ${round(data.ruleRpsAlone ?? 0)} req/s alone, ${round(data.ruleRpsBesideFastAi ?? 0)} beside ${CONCURRENCY} looping AI calls (model 300 ms), ${round(data.ruleRpsBesideHungAi ?? 0)} beside them with the model hanging (non-2xx/errors ${data.ruleNon2xx ?? 0})`,
     ],
   };
   return { data, tables: [table], targets, failures };

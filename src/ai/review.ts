@@ -138,29 +138,33 @@ export class AiReview {
       }
 
       const budget = ctx.budgetMs - (performance.now() - perfStart) - reserveMs(ctx.budgetMs);
-      const controller = new AbortController();
-      this.inFlight.add(controller);
-      const modelStart = performance.now();
-      const call = this.client
-        .complete(
-          { system: this.prompt.system, user, jsonSchema: FINDINGS_JSON_SCHEMA as unknown as { name: string; strict: boolean; schema: Record<string, unknown> } },
-          { signal: controller.signal, timeoutMs: this.deps.config.timeoutMs },
-        )
-        .then(
-          (answer) => {
-            this.metrics.modelDuration.observe({ result: 'answer' }, (performance.now() - modelStart) / 1000);
-            return answer;
-          },
-          (error: unknown) => {
-            this.metrics.modelDuration.observe({ result: 'error' }, (performance.now() - modelStart) / 1000);
-            throw error;
-          },
-        )
-        .finally(() => this.inFlight.delete(controller));
-      const outcome = await this.guard.run(() => call, budget);
+      // Made inside the guard: a call the bulkhead or the breaker refuses never reaches the model.
+      let call: Promise<{ text: string; model: string }> | undefined;
+      const start = () => {
+        const controller = new AbortController();
+        this.inFlight.add(controller);
+        const modelStart = performance.now();
+        call = this.client
+          .complete(
+            { system: this.prompt.system, user, jsonSchema: FINDINGS_JSON_SCHEMA as unknown as { name: string; strict: boolean; schema: Record<string, unknown> } },
+            { signal: controller.signal, timeoutMs: this.deps.config.timeoutMs },
+          )
+          .then(
+            (answer) => {
+              this.metrics.modelDuration.observe({ result: 'answer' }, (performance.now() - modelStart) / 1000);
+              return answer;
+            },
+            (error: unknown) => {
+              this.metrics.modelDuration.observe({ result: 'error' }, (performance.now() - modelStart) / 1000);
+              throw error;
+            },
+          )
+          .finally(() => this.inFlight.delete(controller));
+        return call;
+      };
+      const outcome = await this.guard.run(start, budget);
       if (outcome.kind === 'fallback') {
         if (outcome.late) this.keepLate(outcome.late, ctx, inputHash, started);
-        else call.catch(() => undefined);
         return audit(outcome.reason);
       }
       const parsed = parseAnswer(outcome.value.text);

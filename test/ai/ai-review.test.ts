@@ -251,6 +251,7 @@ describe('ai-medication-review: failures answer 200 {"cards": []} with a reason'
     await postHook(app, ID, aiRequest()).expect(200, { cards: [] }); // the hung call keeps its slot in the background
     const calls = model.bodies.length;
     await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
+    await new Promise((r) => setTimeout(r, 100)); // a request on its way would have arrived by now
     expect(model.bodies.length).toBe(calls);
     expect(await metric(app, 'hookwise_ai_fallbacks_total', { reason: 'rate_limited' })).toBe(1);
     expect(await metric(app, 'hookwise_ai_calls_in_flight')).toBe(1);
