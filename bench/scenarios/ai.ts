@@ -89,13 +89,13 @@ async function aiOutcomes(child: RunningChild): Promise<Record<string, number>> 
   return out;
 }
 
-/** `rounds` sequential calls on each of CONCURRENCY workers. */
-async function aiCalls(url: string, body: string, rounds: number): Promise<Array<CallResult | Error>> {
+/** At least `rounds` sequential calls on each of CONCURRENCY workers, and more while `more()` says so. */
+async function aiCalls(url: string, body: string, rounds: number, more: () => boolean = () => false): Promise<Array<CallResult | Error>> {
   const agent = oneShotAgent(CONCURRENCY);
   const results: Array<CallResult | Error> = [];
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = 0; i < rounds; i++) results.push(await post(url, body, agent).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      for (let i = 0; i < rounds || more(); i++) results.push(await post(url, body, agent).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
     }),
   );
   agent.destroy();
@@ -131,12 +131,14 @@ export async function runAi(
         const fast = delayMs === 300;
         const ruleLoad = () => load({ url: `${child.baseUrl}/cds-services/patient-view`, connections: CONCURRENCY, durationS: ctx.durationS, body: JSON.stringify(pv) });
         if (fast) data.ruleRpsAlone = (await ruleLoad()).rps;
-        // Beside a fast and a hung model, the AI calls run for as long as the rule load does.
-        const aiRun = aiCalls(`${child.baseUrl}/cds-services/ai-medication-review`, aiBody, hung || fast ? rounds + 2 : rounds);
+        // Beside a fast and a hung model, the AI calls go on for as long as the rule load does.
+        let loading = hung || fast;
+        const aiRun = aiCalls(`${child.baseUrl}/cds-services/ai-medication-review`, aiBody, rounds, () => loading);
         if (hung || fast) {
           // Let the AI calls take their connections and model slots first.
           await new Promise((r) => setTimeout(r, 200));
           const beside = await ruleLoad();
+          loading = false;
           if (hung) data.ruleRpsBesideHungAi = beside.rps;
           else data.ruleRpsBesideFastAi = beside.rps;
           data.ruleNon2xx = (data.ruleNon2xx ?? 0) + beside.non2xx + beside.errors;

@@ -139,12 +139,11 @@ export class AiReview {
 
       const budget = ctx.budgetMs - (performance.now() - perfStart) - reserveMs(ctx.budgetMs);
       // Made inside the guard: a call the bulkhead or the breaker refuses never reaches the model.
-      let call: Promise<{ text: string; model: string }> | undefined;
       const start = () => {
         const controller = new AbortController();
         this.inFlight.add(controller);
         const modelStart = performance.now();
-        call = this.client
+        return this.client
           .complete(
             { system: this.prompt.system, user, jsonSchema: FINDINGS_JSON_SCHEMA as unknown as { name: string; strict: boolean; schema: Record<string, unknown> } },
             { signal: controller.signal, timeoutMs: this.deps.config.timeoutMs },
@@ -160,7 +159,6 @@ export class AiReview {
             },
           )
           .finally(() => this.inFlight.delete(controller));
-        return call;
       };
       const outcome = await this.guard.run(start, budget);
       if (outcome.kind === 'fallback') {
