@@ -18,7 +18,7 @@ import { deidentify, type Deidentified } from './deidentify.js';
 import { ground, ruleDrugSets, type DropReason } from './ground.js';
 import { ModelGuard, type BreakerState, type FallbackReason } from './guard.js';
 import { createAiMetrics, type AiMetrics } from './metrics.js';
-import { createModelClient, type ModelClient } from './model-client.js';
+import { createModelClient, ModelCallError, type ModelClient } from './model-client.js';
 import { FINDINGS_JSON_SCHEMA, parseAnswer, type Finding } from './output.js';
 import { loadPrompt, type Prompt } from './prompt.js';
 
@@ -277,9 +277,10 @@ export class AiReview {
         this.metrics.lateAnswers.inc({ result: 'stored' });
         row('ok', { model: answer.model, findingsKept: parsed.findings.length });
       },
-      () => {
+      (error: unknown) => {
         this.metrics.lateAnswers.inc({ result: 'failed' });
-        row('service_error');
+        const timedOut = error instanceof ModelCallError && (error.failure === 'timeout' || error.failure === 'aborted');
+        row(timedOut ? 'timeout' : 'service_error');
       },
     );
   }

@@ -9,6 +9,12 @@ import { scrape } from '../api/exposition.js';
 import { AI_EXTENSION_URL, AI_GENERATED_EXTENSION_URL, NOTE_TYPE } from '../../src/ai/cards.js';
 import type { AiCallRecord, Store } from '../../src/store/ledger.js';
 import { storeLike } from '../support/app.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { openStore } from '../../src/store/open-store.js';
+import { aiCommand } from '../../src/ai/admin.js';
 
 type App = Awaited<ReturnType<typeof buildAiApp>>;
 const ID = 'ai-medication-review';
@@ -70,7 +76,7 @@ describe('ai-medication-review: registration', () => {
 
 describe('ai-medication-review: a valid, grounded answer', () => {
   it('becomes an AI-labelled card with its evidence, extension, override reasons and a draft-note suggestion', async () => {
-    const { app, rows } = await aiApp();
+    const { app, rows, logs } = await aiApp();
     model.queue.push(findingsAnswer([CASCADE]));
     const res = await postHook(app, ID, aiRequest()).expect(200);
     expect(res.body.cards).toHaveLength(1);
@@ -97,6 +103,10 @@ describe('ai-medication-review: a valid, grounded answer', () => {
     expect(note).toContain('Evidence: amlodipine 10 MG Oral Tablet');
     await until(() => rows.length === 1);
     expect(rows[0]).toMatchObject({ outcome: 'ok', late: false, findingsKept: 1, confidences: [0.86], model: 'test-model-7b' });
+    // The log says what happened, never what the model wrote or whom it was about.
+    const logged = logs.lines.join('\n');
+    expect(logs.records().some((r) => r.message === 'ai review' && r.outcome === 'ok' && r.cards === 1)).toBe(true);
+    for (const text of ['Furosemide', 'furosemide', 'amlodipine', 'oedema', PHI.family, PHI.patientId]) expect(logged).not.toContain(text);
     expect(await metric(app, 'hookwise_ai_calls_total', { outcome: 'ok' })).toBe(1);
     expect(await metric(app, 'hookwise_cards_total', { service: ID, rule: 'ai-prescribing-cascade', indicator: 'info' })).toBe(1);
   });
@@ -219,6 +229,16 @@ describe('ai-medication-review: failures answer 200 {"cards": []} with a reason'
     expect(rows.map((r) => r.outcome)).toEqual(['rate_limited', 'circuit_open']);
   });
 
+  it('once the Retry-After has passed, the breaker closes and the model is called again', async () => {
+    const { app, ai } = await aiApp();
+    model.queue.push({ kind: 'status', status: 429, headers: { 'retry-after-ms': '200' } });
+    await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
+    expect(ai!.breakerState).toBe('isolated');
+    await until(() => ai!.breakerState === 'closed', 2000);
+    model.queue.push(findingsAnswer([CASCADE]));
+    expect((await postHook(app, ID, aiRequest()).expect(200)).body.cards).toHaveLength(1);
+  });
+
   it('repeated failures open the breaker; later calls answer at once without calling the model', async () => {
     const { app, ai } = await aiApp({ AI_BREAKER_FAILURES: '2' });
     model.fallback = { kind: 'status', status: 503 };
@@ -277,6 +297,18 @@ describe('ai-medication-review: late answers', () => {
     await until(() => rows.length === 4);
     expect(rows.map((r) => [r.outcome, r.late])).toEqual([['timeout', false], ['ok', true], ['cache', false], ['ok', false]]);
   });
+  it('a hung call in the background is aborted at AI_TIMEOUT_MS, freeing its slot, and audited as a late timeout', async () => {
+    const { app, rows } = await aiApp({ AI_TIMEOUT_MS: '1500', AI_MAX_CONCURRENT: '1' });
+    model.queue.push({ kind: 'hang' });
+    await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
+    expect(await metric(app, 'hookwise_ai_calls_in_flight')).toBe(1);
+    await until(async () => (await metric(app, 'hookwise_ai_late_answers_total', { result: 'failed' })) === 1, 4000);
+    expect(await metric(app, 'hookwise_ai_calls_in_flight')).toBe(0);
+    await until(() => rows.length === 2);
+    expect(rows.map((r) => [r.outcome, r.late])).toEqual([['timeout', false], ['timeout', true]]);
+    model.queue.push(findingsAnswer([CASCADE]));
+    expect((await postHook(app, ID, aiRequest()).expect(200)).body.cards).toHaveLength(1);
+  });
 });
 
 describe('ai-medication-review: kill switch and shadow', () => {
@@ -294,6 +326,29 @@ describe('ai-medication-review: kill switch and shadow', () => {
     await until(async () => (await metric(app, 'hookwise_ai_enabled')) === 1, 5000);
     model.queue.push(findingsAnswer([CASCADE]));
     expect((await postHook(app, ID, aiRequest()).expect(200)).body.cards).toHaveLength(1);
+  });
+
+  it('two instances on one shared ledger: `npm run ai -- off` from a third connection turns both off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookwise-ai-switch-'));
+    const env = { LEDGER_PATH: join(dir, 'ledger.sqlite') };
+    const config = loadConfig({ ...env, HOOKWISE_PROFILE: 'test' });
+    const stores = [await openStore(config), await openStore(config), await openStore(config)];
+    try {
+      const a = await buildAiApp(model.url, env, stores[0]);
+      const b = await buildAiApp(model.url, env, stores[1]);
+      apps.push(a, b);
+      expect(await aiCommand('off', stores[2]!, Date.now())).toMatch(/switched off/);
+      await until(() => !a.ai!.enabled && !b.ai!.enabled, 5000);
+      const calls = model.bodies.length;
+      await postHook(a.app, ID, aiRequest()).expect(200, { cards: [] });
+      await postHook(b.app, ID, aiRequest()).expect(200, { cards: [] });
+      expect(model.bodies.length).toBe(calls);
+      expect(await metric(b.app, 'hookwise_ai_fallbacks_total', { reason: 'disabled' })).toBe(1);
+    } finally {
+      for (const a of apps.splice(0)) a.ai?.close();
+      await Promise.all(stores.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('shadow: the model runs and its findings are recorded, the answer has no cards', async () => {
