@@ -4,6 +4,7 @@
 //   2. fallback: N = 1, 3, 6 keys read from a FHIR server taking 300 ms per read (parallel: ≤ 1.15 × one read)
 //   3. a FHIR server that never answers, 200 calls at once: answered by the deadline, no socket left open
 //   4. resident memory through a sustained mixed run (flat)
+//   5. the AI review with the model at 300 ms / 3 s / 10 s / hanging, 8 concurrent calls: all within the deadline
 // Prints a table per scenario and a PASS/MISS line per target; writes bench/results/latest.{json,md}.
 //
 //   npm run bench [-- --quick] [--duration S] [--database-url URL] [--strict]
@@ -24,6 +25,7 @@ import { runThroughput } from './scenarios/throughput.js';
 import { READ_MS, runFallback } from './scenarios/fallback.js';
 import { runHung } from './scenarios/hung.js';
 import { runMemory } from './scenarios/memory.js';
+import { runAi } from './scenarios/ai.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -57,8 +59,8 @@ function parseCli(): Args {
       only: { type: 'string' },
     },
   });
-  const only = new Set((values.only ?? '1,2,3,4').split(',').map((v) => v.trim()));
-  if ([...only].some((v) => !['1', '2', '3', '4'].includes(v))) throw new Error(`--only takes scenario numbers 1-4, comma-separated, not ${values.only}`);
+  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((v) => v.trim()));
+  if ([...only].some((v) => !['1', '2', '3', '4', '5'].includes(v))) throw new Error(`--only takes scenario numbers 1-5, comma-separated, not ${values.only}`);
   const durationS = values.duration === undefined ? (values.quick ? 1 : 6) : Number(values.duration);
   if (!Number.isFinite(durationS) || durationS <= 0) throw new Error(`--duration must be a positive number of seconds, not ${values.duration}`);
   return {
@@ -146,7 +148,8 @@ async function main(children: ChildSet): Promise<number> {
     const s2 = args.only.has('2') ? await runFallback(ctx, slow, plan.fallbackCalls) : undefined;
     const s3 = args.only.has('3') ? await runHung(ctx, hung, plan.hungCalls) : undefined;
     const s4 = args.only.has('4') ? await runMemory(ctx, rssAtReadyMb, plan.sustainedS, plan.sampleEveryMs) : undefined;
-    const ran = [s1, s2, s3, s4].filter((s) => s !== undefined);
+    const s5 = args.only.has('5') ? await runAi(ctx, children, (ledgerPath) => hookwiseEnv(args, ledgerPath, [slow.origin, hung.origin])) : undefined;
+    const ran = [s1, s2, s3, s4, s5].filter((s) => s !== undefined);
 
     const tables = ran.flatMap((s) => s.tables);
     const targets = ran.flatMap((s) => s.targets);
@@ -160,7 +163,7 @@ async function main(children: ChildSet): Promise<number> {
       machine: info,
       options: { ...plan, quick: args.quick, databaseUrl: args.databaseUrl ? 'set' : 'unset' },
       hookwise: { pid: hookwise.pid, rssAtReadyMb, socketsAtReady },
-      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data },
+      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data, ai: s5?.data },
       targets,
       failures,
     };

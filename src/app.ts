@@ -36,6 +36,8 @@ export interface AppDeps {
   loopLag?: LoopLag;
   /** The app's metrics (GET /metrics); a fresh registry per app when absent. */
   metrics?: Metrics;
+  /** The AI review, when configured: /ready shows its kill switch (on, off, unknown) without failing on it. */
+  ai?: { readonly switchStatus: string };
 }
 
 interface Locals {
@@ -198,13 +200,14 @@ export function createApp(deps: AppDeps): express.Express {
       };
     }
     const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+    const ai = deps.ai ? { ai: deps.ai.switchStatus } : {};
     if (failing.length === 0) {
-      res.status(200).json({ status: 'ready' });
+      res.status(200).json({ status: 'ready', ...ai });
       return;
     }
     l.logged = true;
     logger.warn('not ready', { requestId: l.requestId, route: req.path, status: 503, checks });
-    res.status(503).json({ status: 'not-ready', checks });
+    res.status(503).json({ status: 'not-ready', checks, ...ai });
   });
 
   const findService = (id: string): RegisteredService => {

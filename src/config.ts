@@ -1,6 +1,7 @@
 // Every setting of hookwise, typed and validated once at start. Nothing else reads process.env.
 import { z } from 'zod';
 import { canonicalBase, hasDotSegment } from './util/fhir-base.js';
+import { AI_DEFAULTS, aiConfigOf, aiSettings, checkAiSettings, type AiConfig } from './ai/config.js';
 
 export const ALGORITHMS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'] as const;
 export type JwtAlgorithm = (typeof ALGORITHMS)[number];
@@ -84,6 +85,7 @@ const schema = z
       .refine((s) => splitList(s).every((m) => /^[A-Za-z0-9._-]+=(on|shadow|off)$/.test(m)), {
         message: 'must list service-id=on|shadow|off, comma-separated',
       }),
+    ...aiSettings,
   })
   .superRefine((c, ctx) => {
     const bases = splitList(c.PUBLIC_BASE_URLS);
@@ -110,6 +112,7 @@ const schema = z
     if (c.HOOKWISE_PROFILE === 'production' && !c.TRUSTED_ISSUERS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['TRUSTED_ISSUERS_FILE'], message: 'is required in production: at least one trusted issuer' });
     }
+    checkAiSettings(c, ctx);
     if (c.CORS_ALLOW_CREDENTIALS && c.CORS_ORIGINS.includes('*')) {
       ctx.addIssue({
         code: 'custom',
@@ -165,6 +168,8 @@ export interface Config {
   ledgerRetentionDays: number;
   /** Per service id: on (default), shadow (runs and records, answers no cards) or off (not offered). */
   serviceModes: Record<string, 'on' | 'shadow' | 'off'>;
+  /** The AI medication review (AI_*): undefined when AI_BASE_URL is empty, and the service is not offered. */
+  ai?: AiConfig;
 }
 
 export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
@@ -197,6 +202,7 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   LEDGER_PATH: 'data/hookwise.sqlite',
   LEDGER_RETENTION_DAYS: '90',
   SERVICE_MODES: '',
+  ...AI_DEFAULTS,
 };
 
 export class ConfigError extends Error {}
@@ -215,6 +221,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${name}=${JSON.stringify(raw[name] ?? '')} ${issue.message}`);
   }
   const c = parsed.data;
+  let ai: ReturnType<typeof aiConfigOf>;
+  try {
+    ai = aiConfigOf(c);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     profile: c.HOOKWISE_PROFILE,
     port: c.PORT,
@@ -249,5 +261,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceModes: Object.fromEntries(
       splitList(c.SERVICE_MODES).map((m) => m.split('=') as [string, 'on' | 'shadow' | 'off']),
     ),
+    ...ai,
   };
 }

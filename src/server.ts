@@ -13,7 +13,10 @@ import { startLoopLag } from './cds/loop-lag.js';
 import { installClientErrorHandler } from './http-errors.js';
 import { installProcessGuards } from './process-guards.js';
 import type { Store } from './store/ledger.js';
-import { hookModules } from '../hooks/index.js';
+import { hookModules, startHookModules } from '../hooks/index.js';
+import { createMetrics } from './metrics.js';
+import type { HookModule } from './cds/hook-module.js';
+import type { AiReview } from './ai/review.js';
 
 let config: Config;
 try {
@@ -32,12 +35,18 @@ installProcessGuards(process, logger);
 let app;
 let knowledgeVersion: string;
 let ledger: Store;
+let modules: HookModule[] = hookModules;
+let ai: AiReview | undefined;
 try {
   const knowledge = loadKnowledge();
   knowledgeVersion = knowledge.version;
   ledger = await openStore(config, { onPoolError: (error) => logger.error('ledger connection lost', errorFields(error)) });
   const auth = await loadSecurity(config, ledger);
-  app = createApp({ config, logger, knowledge, clock: systemClock, modules: hookModules, auth, ledger, isDraining: () => draining, loopLag: startLoopLag() });
+  const metrics = createMetrics();
+  const started = await startHookModules(config, { store: ledger, logger, registry: metrics.registry, knowledge });
+  modules = started.modules;
+  ai = started.ai;
+  app = createApp({ config, logger, knowledge, clock: systemClock, modules, auth, ledger, metrics, ...(ai ? { ai } : {}), isDraining: () => draining, loopLag: startLoopLag() });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
       profile: config.profile,
@@ -57,7 +66,7 @@ const server = app.listen(config.port, config.host, () => {
     host: config.host,
     port: typeof bound === 'object' && bound ? bound.port : config.port,
     knowledgeVersion,
-    services: hookModules.map((m) => m.id).join(','),
+    services: modules.map((m) => m.id).join(','),
     ledger: ledger.backend,
     corsOrigins: config.corsOrigins.join(','),
   });
@@ -94,6 +103,7 @@ async function shutdown(signal: string): Promise<void> {
   const outcome = (await Promise.race([drained.then(() => 'drained' as const), grace])) as 'drained' | 'grace';
   if (outcome === 'grace') server.closeAllConnections();
   let status = 0;
+  ai?.close();
   try {
     await ledger.close();
   } catch (error) {

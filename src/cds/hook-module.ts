@@ -1,5 +1,7 @@
 // The contract every module in hooks/ fulfils: a discovery entry, its prefetch templates (from prefetch/),
 // and a pure decision function (context, data, knowledge, clock) -> cards. No I/O happens in `decide`.
+// A module may add an asynchronous card source (`propose`, e.g. a model) that gets the time left before the
+// hook's deadline and must answer within it.
 import type { Knowledge } from '../knowledge/index.js';
 import type { Card, HookContext, HookData } from './types.js';
 
@@ -25,6 +27,19 @@ export interface DecisionInput<C extends HookContext = HookContext> {
   now: Date;
 }
 
+/** What an asynchronous card source is given besides the decision input. */
+export interface ProposeContext {
+  /** Aborted once the hook call has been answered. */
+  signal: AbortSignal;
+  /** Milliseconds left before the answer must be written: `propose` settles within them. */
+  budgetMs: number;
+  /** The patient's keyed hash in the ledger (never the id). */
+  patient: string;
+  hookInstance: string;
+  /** The service runs in shadow mode: what it proposes is recorded, never sent. */
+  shadow: boolean;
+}
+
 export interface HookModule<C extends HookContext = HookContext> {
   id: string;
   hook: 'patient-view' | 'order-select' | 'order-sign';
@@ -33,4 +48,9 @@ export interface HookModule<C extends HookContext = HookContext> {
   prefetch: PrefetchSpec;
   /** Cards without uuids; the pipeline stamps uuids and checks the response contract. */
   decide(input: DecisionInput<C>): Card[];
+  /**
+   * Optional asynchronous card source, run after `decide` on the same input within the hook's remaining time.
+   * Settles within `budgetMs` and never rejects (a failure is its own business: it answers no cards).
+   */
+  propose?(input: DecisionInput<C>, context: ProposeContext): Promise<Card[]>;
 }

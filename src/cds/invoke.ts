@@ -152,6 +152,8 @@ export async function invoke(
   const since = (start: number) => performance.now() - start;
   const controller = new AbortController();
   const now = deps.clock.now();
+  /** When the work must be done: the deadline less the time kept for writing the answer. */
+  const dueAt = arrivalMs + config.hookDeadlineMs - answerMarginMs(config.hookDeadlineMs);
   const log: Record<string, unknown> = {
     ...logFields,
     service: service.module.id,
@@ -197,16 +199,17 @@ export async function invoke(
     }
     if (controller.signal.aborted) return { status: 200, body: EMPTY, outcome: 'timeout' };
     const decideStart = performance.now();
-    const decided = service.module.decide({
-      context: request.context,
-      data: gathered.data,
-      knowledge: deps.knowledge,
-      now,
-    });
+    const input = { context: request.context, data: gathered.data, knowledge: deps.knowledge, now };
+    const decided = service.module.decide(input);
     const clientKey = clientKeyOf(client);
     const patient = deps.ledger.patientKey(
       [clientKey, request.fhirServer ? normalizeBase(request.fhirServer).toLowerCase() : '-', request.context.patientId].join('|'),
     );
+    // An asynchronous card source (the AI review) gets what is left of the deadline and answers within it.
+    if (service.module.propose) {
+      const budgetMs = dueAt - Date.now();
+      decided.push(...(await service.module.propose(input, { signal: controller.signal, budgetMs, patient, hookInstance: request.hookInstance, shadow })));
+    }
     const nowMs = now.getTime();
     const { shown, suppressed } = await withoutSuppressed(decided, deps.ledger, { patient, hook: service.module.hook, now: nowMs }, (error) =>
       logger.error('card ledger failed; showing every card', { ...log, ...errorFields(error) }),
@@ -254,7 +257,7 @@ export async function invoke(
 
   // The answer must be out by the deadline, not merely decided: the work stops a little earlier, leaving the
   // time to write the answer (many calls can reach their deadline together).
-  const remaining = Math.max(0, config.hookDeadlineMs - answerMarginMs(config.hookDeadlineMs) - (Date.now() - arrivalMs));
+  const remaining = Math.max(0, dueAt - Date.now());
   let result: InvocationResult;
   try {
     // Time already spent (the body finished arriving at the deadline): answer as a timeout without starting the

@@ -61,6 +61,8 @@ export interface Card {
   selectionBehavior?: 'at-most-one' | 'any';
   overrideReasons?: Coding[];
   links?: Link[];
+  /** Implementation-specific data (spec §2.4 `extension`): e.g. the AI review's model, prompt and confidence. */
+  extension?: JsonObject;
 }
 
 export interface CdsResponse {

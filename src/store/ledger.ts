@@ -74,7 +74,65 @@ export interface CardLedger {
   suppression(q: SuppressionQuery): Promise<Suppression | undefined>;
 }
 
-export interface Store extends CardLedger, ReplayStore {
+/** The AI review's kill switch, shared by every instance through the ledger. */
+export type AiSwitchState = 'on' | 'off';
+
+/** One AI review call as audited: what ran, how long, how it ended and what was kept. No finding text. */
+export interface AiCallRecord {
+  id: string;
+  service: string;
+  hookInstance: string;
+  patient: string;
+  model: string;
+  promptVersion: string;
+  startedAt: number;
+  latencyMs: number;
+  /** ok (the model answered in time), cache (a stored answer was used), or the fallback reason. */
+  outcome: string;
+  /** The answer arrived after the hook was answered and only went to the cache. */
+  late: boolean;
+  shadow: boolean;
+  findingsKept: number;
+  /** Findings dropped, by reason (schema, unknown-handle, low-confidence, covered-by-rule, ...). */
+  dropped: Record<string, number>;
+  /** Confidence of each kept finding. */
+  confidences: number[];
+}
+
+/** A validated model answer kept for reuse: same patient, same de-identified input, same model and prompt. */
+export interface AiCacheEntry {
+  patient: string;
+  inputHash: string;
+  model: string;
+  promptVersion: string;
+  /** The schema-valid findings, as JSON text (grounded again on reuse). */
+  findings: string;
+  storedAt: number;
+  expiresAt: number;
+}
+
+export interface AiReport {
+  since: number;
+  calls: Record<string, number>;
+  lateAnswers: number;
+  meanLatencyMs: number;
+  findingsKept: number;
+  dropped: Record<string, number>;
+  meanConfidence: number | undefined;
+  /** Per category (the card's rule): cards shown, accepted and overridden (feedback joined to the card). */
+  categories: Array<{ category: string; shown: number; accepted: number; overridden: number }>;
+}
+
+export interface AiLedger {
+  aiSwitch(): Promise<{ state: AiSwitchState; changedAt?: number }>;
+  setAiSwitch(state: AiSwitchState, at: number): Promise<void>;
+  recordAiCall(record: AiCallRecord): Promise<void>;
+  aiCacheGet(patient: string, inputHash: string, now: number): Promise<AiCacheEntry | undefined>;
+  aiCachePut(entry: AiCacheEntry): Promise<void>;
+  aiReport(since: number, service: string): Promise<AiReport>;
+}
+
+export interface Store extends CardLedger, ReplayStore, AiLedger {
   readonly backend: 'sqlite' | 'postgres';
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;

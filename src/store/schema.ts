@@ -64,6 +64,42 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       `CREATE INDEX hookwise_jwt_replay_expires ON hookwise_jwt_replay (expires_at)`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // One row per AI review call: the audit (no finding text; the patient as its keyed hash).
+      `CREATE TABLE hookwise_ai_call (
+         id TEXT PRIMARY KEY,
+         service TEXT NOT NULL,
+         hook_instance TEXT NOT NULL,
+         patient TEXT NOT NULL,
+         model TEXT NOT NULL,
+         prompt_version TEXT NOT NULL,
+         started_at BIGINT NOT NULL,
+         latency_ms INTEGER NOT NULL,
+         outcome TEXT NOT NULL,
+         late INTEGER NOT NULL,
+         shadow INTEGER NOT NULL,
+         findings_kept INTEGER NOT NULL,
+         dropped TEXT NOT NULL,
+         confidences TEXT NOT NULL
+       )`,
+      `CREATE INDEX hookwise_ai_call_started_at ON hookwise_ai_call (started_at)`,
+      `CREATE INDEX hookwise_ai_call_instance ON hookwise_ai_call (hook_instance)`,
+      // Validated answers (late ones included) for reuse with the same patient and the same de-identified input.
+      `CREATE TABLE hookwise_ai_cache (
+         patient TEXT NOT NULL,
+         input_hash TEXT NOT NULL,
+         model TEXT NOT NULL,
+         prompt_version TEXT NOT NULL,
+         findings TEXT NOT NULL,
+         stored_at BIGINT NOT NULL,
+         expires_at BIGINT NOT NULL,
+         PRIMARY KEY (patient, input_hash)
+       )`,
+      `CREATE INDEX hookwise_ai_cache_expires ON hookwise_ai_cache (expires_at)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

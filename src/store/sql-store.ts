@@ -14,6 +14,10 @@ import { migrate } from './schema.js';
 import type { SqlDb, SqlRunner } from './sql-db.js';
 import {
   INDICATOR_RANK,
+  type AiCacheEntry,
+  type AiCallRecord,
+  type AiReport,
+  type AiSwitchState,
   type FeedbackRecord,
   type FeedbackResult,
   type IssuedCard,
@@ -272,6 +276,98 @@ export class SqlStore implements Store {
     return rows.length === 1;
   }
 
+  // ── AI review: kill switch, audit, answer cache ─────────────────────────────────────────────────────────
+
+  async aiSwitch(): Promise<{ state: AiSwitchState; changedAt?: number }> {
+    const [row] = await this.db.query<{ value: string }>(`SELECT value FROM hookwise_meta WHERE name = 'ai_switch'`);
+    if (!row) return { state: 'on' };
+    const [state, at] = row.value.split(':');
+    return { state: state === 'off' ? 'off' : 'on', ...(at && /^\d+$/.test(at) ? { changedAt: Number(at) } : {}) };
+  }
+
+  async setAiSwitch(state: AiSwitchState, at: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO hookwise_meta (name, value) VALUES ('ai_switch', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+      [`${state}:${at}`],
+    );
+  }
+
+  recordAiCall(r: AiCallRecord): Promise<void> {
+    return this.bounded(
+      this.db
+        .query(
+          `INSERT INTO hookwise_ai_call
+             (id, service, hook_instance, patient, model, prompt_version, started_at, latency_ms, outcome, late, shadow,
+              findings_kept, dropped, confidences)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO NOTHING`,
+          [r.id, r.service, clean(r.hookInstance), r.patient, clean(r.model), r.promptVersion, r.startedAt, Math.round(r.latencyMs),
+            r.outcome, r.late ? 1 : 0, r.shadow ? 1 : 0, r.findingsKept, JSON.stringify(r.dropped), JSON.stringify(r.confidences)],
+        )
+        .then(() => undefined),
+      'record an AI call',
+    );
+  }
+
+  aiCacheGet(patient: string, inputHash: string, now: number): Promise<AiCacheEntry | undefined> {
+    const read = async () => {
+      const [row] = await this.db.query<{ model: string; prompt_version: string; findings: string; stored_at: number; expires_at: number }>(
+        `SELECT model, prompt_version, findings, stored_at, expires_at FROM hookwise_ai_cache WHERE patient = ? AND input_hash = ? AND expires_at > ?`,
+        [patient, inputHash, now],
+      );
+      if (!row) return undefined;
+      return { patient, inputHash, model: row.model, promptVersion: row.prompt_version, findings: row.findings,
+        storedAt: Number(row.stored_at), expiresAt: Number(row.expires_at) };
+    };
+    return this.bounded(read(), 'read the AI answer cache');
+  }
+
+  async aiCachePut(e: AiCacheEntry): Promise<void> {
+    await this.db.query(
+      `INSERT INTO hookwise_ai_cache (patient, input_hash, model, prompt_version, findings, stored_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (patient, input_hash) DO UPDATE SET model = excluded.model, prompt_version = excluded.prompt_version,
+         findings = excluded.findings, stored_at = excluded.stored_at, expires_at = excluded.expires_at`,
+      [e.patient, e.inputHash, clean(e.model), e.promptVersion, e.findings, e.storedAt, e.expiresAt],
+    );
+  }
+
+  async aiReport(since: number, service: string): Promise<AiReport> {
+    const calls = await this.db.query<{ outcome: string; late: number; latency_ms: number; findings_kept: number; dropped: string; confidences: string }>(
+      `SELECT outcome, late, latency_ms, findings_kept, dropped, confidences FROM hookwise_ai_call WHERE service = ? AND started_at >= ?`,
+      [service, since],
+    );
+    const report: AiReport = { since, calls: {}, lateAnswers: 0, meanLatencyMs: 0, findingsKept: 0, dropped: {}, meanConfidence: undefined, categories: [] };
+    let latency = 0;
+    let answered = 0;
+    const confidences: number[] = [];
+    for (const c of calls) {
+      if (Number(c.late) === 1) {
+        report.lateAnswers += 1;
+        continue;
+      }
+      report.calls[c.outcome] = (report.calls[c.outcome] ?? 0) + 1;
+      latency += Number(c.latency_ms);
+      answered += 1;
+      report.findingsKept += Number(c.findings_kept);
+      for (const [why, n] of Object.entries(JSON.parse(c.dropped) as Record<string, number>)) report.dropped[why] = (report.dropped[why] ?? 0) + n;
+      confidences.push(...(JSON.parse(c.confidences) as number[]));
+    }
+    report.meanLatencyMs = answered ? Math.round(latency / answered) : 0;
+    if (confidences.length) report.meanConfidence = Math.round((confidences.reduce((a, b) => a + b, 0) / confidences.length) * 100) / 100;
+    const rows = await this.db.query<{ rule: string; shown: number; accepted: number; overridden: number }>(
+      `SELECT c.rule AS rule, COUNT(DISTINCT c.uuid) AS shown,
+              COUNT(DISTINCT CASE WHEN f.outcome = 'accepted' THEN c.uuid END) AS accepted,
+              COUNT(DISTINCT CASE WHEN f.outcome = 'overridden' THEN c.uuid END) AS overridden
+       FROM hookwise_issued_card c LEFT JOIN hookwise_feedback f ON f.card_uuid = c.uuid
+       WHERE c.service = ? AND c.shadow = 0 AND c.issued_at >= ?
+       GROUP BY c.rule ORDER BY c.rule`,
+      [service, since],
+    );
+    report.categories = rows.map((r) => ({ category: r.rule.replace(/^ai-/, ''), shown: Number(r.shown), accepted: Number(r.accepted), overridden: Number(r.overridden) }));
+    return report;
+  }
+
   // ── upkeep ───────────────────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -286,6 +382,8 @@ export class SqlStore implements Store {
     await this.deleteInBatches('hookwise_finding_override', 'patient, finding, tier', 'valid_until <= ?', now);
     await this.deleteInBatches('hookwise_feedback', 'id', 'received_at < ?', before);
     await this.deleteInBatches('hookwise_issued_card', 'uuid', 'issued_at < ?', before);
+    await this.deleteInBatches('hookwise_ai_cache', 'patient, input_hash', 'expires_at <= ?', now);
+    await this.deleteInBatches('hookwise_ai_call', 'id', 'started_at < ?', before);
   }
 
   private async deleteInBatches(table: string, key: string, condition: string, bound: number): Promise<void> {

@@ -26,6 +26,12 @@ const inert: Store = {
   recordFeedback: async () => ({ status: 'unknown-card' }),
   suppression: async () => undefined,
   firstSeen: async () => true,
+  aiSwitch: async () => ({ state: 'on' }),
+  setAiSwitch: async () => undefined,
+  recordAiCall: async () => undefined,
+  aiCacheGet: async () => undefined,
+  aiCachePut: async () => undefined,
+  aiReport: async (since) => ({ since, calls: {}, lateAnswers: 0, meanLatencyMs: 0, findingsKept: 0, dropped: {}, meanConfidence: undefined, categories: [] }),
   ping: async () => undefined,
   close: async () => undefined,
 };

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
-import type { FeedbackRecord, IssuedCard, StoreOptions } from '../../src/store/ledger.js';
+import type { AiCallRecord, FeedbackRecord, IssuedCard, StoreOptions } from '../../src/store/ledger.js';
 import type { SqlDb } from '../../src/store/sql-db.js';
 import { BACKENDS, type Backend } from './backends.js';
 
@@ -302,5 +302,76 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     } finally {
       await reader.close();
     }
+  });
+
+  describe('AI review', () => {
+    const call = (s: SqlStore, over: Partial<AiCallRecord> = {}): AiCallRecord => ({
+      id: `call-${Math.random().toString(36).slice(2)}`,
+      service: 'ai-medication-review',
+      hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
+      patient: s.patientKey('p1'),
+      model: 'm',
+      promptVersion: 'medication-review@v1+abc',
+      startedAt: T0,
+      latencyMs: 120,
+      outcome: 'ok',
+      late: false,
+      shadow: false,
+      findingsKept: 1,
+      dropped: { 'low-confidence': 2 },
+      confidences: [0.8],
+      ...over,
+    });
+
+    it('the kill switch is on until set, and a second instance reads what the first set', async () => {
+      const { s, b } = await store();
+      expect(await s.aiSwitch()).toEqual({ state: 'on' });
+      await s.setAiSwitch('off', T0);
+      const { s: other } = await store(b);
+      expect(await other.aiSwitch()).toEqual({ state: 'off', changedAt: T0 });
+      await other.setAiSwitch('on', T0 + 1);
+      expect((await s.aiSwitch()).state).toBe('on');
+    });
+
+    it('a cached answer is found for the same patient and input until it expires, and replaced by a newer one', async () => {
+      const { s } = await store();
+      const entry = { patient: s.patientKey('p1'), inputHash: 'h1', model: 'm', promptVersion: 'p', findings: '{"findings":[]}', storedAt: T0, expiresAt: T0 + HOUR };
+      await s.aiCachePut(entry);
+      expect(await s.aiCacheGet(entry.patient, 'h1', T0 + 1)).toEqual(entry);
+      expect(await s.aiCacheGet(entry.patient, 'h2', T0 + 1)).toBeUndefined();
+      expect(await s.aiCacheGet(s.patientKey('p2'), 'h1', T0 + 1)).toBeUndefined();
+      expect(await s.aiCacheGet(entry.patient, 'h1', T0 + HOUR)).toBeUndefined();
+      await s.aiCachePut({ ...entry, findings: '{"findings":[1]}', expiresAt: T0 + 2 * HOUR });
+      expect((await s.aiCacheGet(entry.patient, 'h1', T0 + HOUR))?.findings).toBe('{"findings":[1]}');
+    });
+
+    it('the report counts calls by outcome, late answers apart, drops by reason, and feedback per category', async () => {
+      const { s } = await store();
+      await s.recordAiCall(call(s));
+      await s.recordAiCall(call(s, { outcome: 'timeout', findingsKept: 0, dropped: {}, confidences: [], latencyMs: 880 }));
+      await s.recordAiCall(call(s, { outcome: 'ok', late: true }));
+      await s.recordIssued([card(s, { uuid: 'a3c0f1de-0000-4000-8000-0000000000a1', service: 'ai-medication-review', hook: 'patient-view', rule: 'ai-prescribing-cascade', drafts: [] })]);
+      await s.recordFeedback(override('a3c0f1de-0000-4000-8000-0000000000a1'), 'https://ehr.example.org|-', 'ai-medication-review');
+      const report = await s.aiReport(T0 - 1, 'ai-medication-review');
+      expect(report).toMatchObject({
+        calls: { ok: 1, timeout: 1 },
+        lateAnswers: 1,
+        meanLatencyMs: 500,
+        findingsKept: 1,
+        dropped: { 'low-confidence': 2 },
+        meanConfidence: 0.8,
+        categories: [{ category: 'prescribing-cascade', shown: 1, accepted: 0, overridden: 1 }],
+      });
+    });
+
+    it('expired cache entries are purged', async () => {
+      const { s } = await store();
+      const patient = s.patientKey('p1');
+      await s.aiCachePut({ patient, inputHash: 'h', model: 'm', promptVersion: 'p', findings: '{}', storedAt: T0, expiresAt: T0 + 1000 });
+      clock = T0 + 2000;
+      await s.purge();
+      clock = T0;
+      expect(await s.aiCacheGet(patient, 'h', T0)).toBeUndefined();
+    });
   });
 });
