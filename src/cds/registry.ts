@@ -23,6 +23,8 @@ export interface RegisteredService {
   keys: PrefetchKey[];
   scopes: ScopeSet;
   definition: ServiceDefinition;
+  /** Another service filters this one's shown cards as repeats (its `filtersRepeatsOf`): they are remembered when asked. */
+  remembersShown: boolean;
 }
 
 function usageRequirements(module: HookModule, scopes: ScopeSet): string {
@@ -57,7 +59,7 @@ export function registerService(module: HookModule, mode: Exclude<ServiceMode, '
   };
   if (keys.length) definition.prefetch = Object.fromEntries(keys.map((k) => [k.key, k.template.source]));
   definition.usageRequirements = usageRequirements(module, scopes);
-  return { module, mode, keys, scopes, definition };
+  return { module, mode, keys, scopes, definition, remembersShown: false };
 }
 
 /**
@@ -71,6 +73,11 @@ export function registerServices(modules: HookModule[], modes: Record<string, Se
     if (ids.has(m.id)) throw new Error(`two hook modules share the service id "${m.id}"`);
     ids.add(m.id);
   }
+  for (const m of modules) {
+    if (m.filtersRepeatsOf !== undefined && !ids.has(m.filtersRepeatsOf)) {
+      throw new Error(`hook module "${m.id}" filters repeats of unknown service "${m.filtersRepeatsOf}"`);
+    }
+  }
   for (const id of Object.keys(modes)) {
     if (!ids.has(id)) throw new Error(`SERVICE_MODES names unknown service '${id}'; known: ${[...ids].join(', ')}`);
   }
@@ -79,6 +86,7 @@ export function registerServices(modules: HookModule[], modes: Record<string, Se
     const mode = modes[m.id] ?? 'on';
     // Templates are compiled for every module, off or not, so a broken template stops the start either way.
     const registered = registerService(m, mode === 'off' ? 'on' : mode);
+    registered.remembersShown = modules.some((other) => other.filtersRepeatsOf === m.id);
     if (mode !== 'off') services.set(m.id, registered);
   }
   return services;

@@ -8,7 +8,7 @@ import { bundleResources, codings, conceptText, isObject, str } from '../knowled
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
 import { effectiveOf } from '../knowledge/observations.js';
 import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
-import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary } from './cards.js';
+import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary, patientViewOverrides } from './cards.js';
 import { drugHits, provesBelow } from './potassium.js';
 
 export const ANTICOAGULATION_TOPIC = { system: TOPIC_SYSTEM, code: 'anticoagulation-monitoring', display: 'Anticoagulation monitoring' } as const;
@@ -171,6 +171,7 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
       detail: lines.join('\n'),
       indicator,
       source: { label: 'hookwise: warfarin and INR (CHEST 2012 target range)', topic: { ...ANTICOAGULATION_TOPIC } },
+      overrideReasons: patientViewOverrides(),
     },
   ];
 }
