@@ -120,6 +120,19 @@ describe('the EHR JWT', () => {
     const res = await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).set('Authorization', `Bearer ${forSelect}`);
     expect(res.status).toBe(401);
     expect(lastFailure(logs)).toMatchObject({ reason: 'aud' });
+    // The log line names what was received against what is accepted; the 401 body says nothing of it.
+    expect(lastFailure(logs)!.detail).toBe(
+      `aud "${BASE}/cds-services/order-select" is not this endpoint under an accepted base URL (accepted: ${BASE}/cds-services/order-sign, https://cds.internal.example.org/cds-services/order-sign; ` +
+        'register hookwise under one of PUBLIC_BASE_URLS, without a trailing slash)',
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/aud|order-select|accepted/);
+  });
+
+  it('names an untrusted issuer and the trusted ones in the log line', async () => {
+    const { app, logs } = await buildApp(env);
+    await expect401(app, `Bearer ${await token({ iss: 'https://unknown.example.org' })}`);
+    expect(lastFailure(logs)).toMatchObject({ reason: 'untrusted-issuer' });
+    expect(String(lastFailure(logs)!.detail)).toMatch(/^iss "https:\/\/unknown\.example\.org" is not a trusted issuer \(trusted: /);
   });
 
   it('never derives aud from the Host header', async () => {
