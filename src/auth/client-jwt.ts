@@ -61,7 +61,7 @@ function explain(reason: AuthFailure, claims: { iss?: unknown; aud?: unknown; ex
     case 'aud': {
       const aud = Array.isArray(claims.aud) ? claims.aud.map((a) => short(a)).join(', ') : short(claims.aud);
       return `aud ${JSON.stringify(aud ?? null)} is not this endpoint under an accepted base URL (accepted: ${list(accepted.audience ?? [])}; ` +
-        'register hookwise under one of PUBLIC_BASE_URLS, without a trailing slash)';
+        'the EHR must register hookwise under one of PUBLIC_BASE_URLS)';
     }
     case 'expired':
       return typeof claims.exp === 'number' ? `exp ${new Date(claims.exp * 1000).toISOString()} has passed` : 'the token has expired';
@@ -157,8 +157,9 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
 
       // The endpoint invoked, from the original URL (never the Host header): /cds-services[/{id}[/feedback]].
       const path = new URL(req.originalUrl, 'http://local').pathname.replace(/\/+$/, '');
-      const audience = trust.audiences.map((base) => `${base}${path}`);
-      audienceAccepted = audience;
+      // The same endpoint named with a trailing slash (an EHR registered as …/cds-services/) is the same endpoint.
+      audienceAccepted = trust.audiences.map((base) => `${base}${path}`);
+      const audience = audienceAccepted.flatMap((endpoint) => [endpoint, `${endpoint}/`]);
       const { payload } = await jwtVerify(token, trust.getKey, {
         algorithms: options.algorithms,
         issuer: trust.iss,
