@@ -115,9 +115,6 @@ const schema = z
     if (c.HOOKWISE_PROFILE === 'production' && !c.TRUSTED_ISSUERS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['TRUSTED_ISSUERS_FILE'], message: 'is required in production: at least one trusted issuer' });
     }
-    for (const setting of ['TRUSTED_ISSUERS_FILE', 'BACKEND_CREDENTIALS_FILE'] as const) {
-      if (c[setting] && !existsSync(c[setting])) ctx.addIssue({ code: 'custom', path: [setting], message: 'not found (no such file)' });
-    }
     if (c.CORS_ALLOW_CREDENTIALS && c.CORS_ORIGINS.includes('*')) {
       ctx.addIssue({
         code: 'custom',
@@ -248,7 +245,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   raw.HOOKWISE_PROFILE = profileOf(env, problems);
   if (!raw.HOST) raw.HOST = raw.HOOKWISE_PROFILE === 'production' ? '0.0.0.0' : '127.0.0.1';
   const parsed = schema.safeParse(raw);
-  if (!parsed.success || problems.length) {
+  // Files are checked whatever else is wrong, so that one start reports every problem.
+  const missingFiles = (['TRUSTED_ISSUERS_FILE', 'BACKEND_CREDENTIALS_FILE'] as const)
+    .filter((setting) => raw[setting] && !existsSync(raw[setting]!))
+    .map((setting) => `${setting}=${JSON.stringify(raw[setting])} not found (no such file)`);
+  if (!parsed.success || problems.length || missingFiles.length) {
     const seen = new Set<string>();
     for (const issue of parsed.error?.issues ?? []) {
       const name = String(issue.path[0] ?? 'configuration');
@@ -256,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!seen.has(line)) problems.push(line);
       seen.add(line);
     }
+    problems.push(...missingFiles);
     const port = /^\d+$/.test(raw.PORT!) && Number(raw.PORT) <= 65535 ? Number(raw.PORT) : undefined;
     throw new ConfigError(problems, port === undefined ? undefined : { port, host: raw.HOST });
   }

@@ -95,7 +95,8 @@ const server = app.listen(config.port, config.host, () => {
     setImmediate(() =>
       process.stderr.write(
         `hookwise is ready: register ${url} in the CDS Hooks Sandbox or an EHR (development accepts calls without a token). ` +
-          `Try: HOOKWISE_URL=${url.replace(/\/cds-services$/, '')} npm run invoke -- fixtures/requests/order-sign-simvastatin-clarithromycin.json\n`,
+          `Try: ${port === 3000 ? '' : `HOOKWISE_URL=${url.replace(/\/cds-services$/, '')} `}` +
+          'npm run invoke -- fixtures/requests/order-sign-simvastatin-clarithromycin.json\n',
       ),
     );
   }
