@@ -2,7 +2,7 @@
 // No INR LOINC code is VERIFIED in the research tables, so INR results are recognised by their NAME
 // (code.text / coding display): a text match, so every card here is one tier lower and says "lab matched by name".
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
-import type { Card, Indicator, JsonObject } from '../cds/types.js';
+import type { Card, Indicator } from '../cds/types.js';
 import type { Knowledge, WarfarinInrRule } from '../knowledge/index.js';
 import { bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
