@@ -1,6 +1,6 @@
 // What a clinician already saw at order-select, so that order-sign need not repeat it — only when asked.
 // This follows the HL7 PDDI CDS implementation guide's coordination of the two hooks
-// (https://build.fhir.org/ig/HL7/PDDI-CDS/, "CDS Message Filtering"):
+// (http://hl7.org/fhir/uv/pddi/2023Jan/cds-service-spec.html, "CDS Message Filtering"):
 //   - the order-select call carries `cache-for-order-sign-filtering: true`: its cards are remembered;
 //   - the order-sign call carries `filter-out-repeated-alerts: true`: a finding remembered for the same
 //     clinician, patient and encounter, by the same rule, for drafts with the same drug code, is left out.
