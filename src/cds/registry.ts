@@ -73,11 +73,6 @@ export function registerServices(modules: HookModule[], modes: Record<string, Se
     if (ids.has(m.id)) throw new Error(`two hook modules share the service id "${m.id}"`);
     ids.add(m.id);
   }
-  for (const m of modules) {
-    if (m.filtersRepeatsOf !== undefined && !ids.has(m.filtersRepeatsOf)) {
-      throw new Error(`hook module "${m.id}" filters repeats of unknown service "${m.filtersRepeatsOf}"`);
-    }
-  }
   for (const id of Object.keys(modes)) {
     if (!ids.has(id)) throw new Error(`SERVICE_MODES names unknown service '${id}'; known: ${[...ids].join(', ')}`);
   }

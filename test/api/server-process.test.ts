@@ -1,6 +1,6 @@
 // The process entry as `npm start` runs it: listens, serves discovery, refuses a bad setting in one line,
 // drains the calls in flight on SIGTERM and exits 0, and keeps what it acknowledged across a crash.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,8 @@ function start(env: Record<string, string>) {
 
 /** Waits for the "hookwise listening" line and returns the base URL. */
 async function listening(p: ReturnType<typeof start>): Promise<string> {
-  const deadline = Date.now() + 15000;
+  // Generous: tsx compiles on start, and the whole suite shares two cores.
+  const deadline = Date.now() + 30000;
   while (!p.out().includes('hookwise listening') && Date.now() < deadline) {
     if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -57,6 +58,9 @@ function postJson(base: string, path: string, body: unknown) {
   return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+// Each test starts real processes (tsx compiles on start) on a machine whose cores the whole suite shares.
+jest.setTimeout(60000);
+
 describe('the service process', () => {
   it('refuses a wrong setting with one line naming it, and exit code 1', async () => {
     const p = start({ PORT: 'eighty' });
@@ -66,7 +70,7 @@ describe('the service process', () => {
 
   it('starts on defaults on 127.0.0.1, serves discovery, logs JSON, says what to do next, and exits 0 on SIGTERM', async () => {
     const p = start({ PORT: '0', LEDGER_PATH: ledgerFile() });
-    const deadline = Date.now() + 15000;
+    const deadline = Date.now() + 30000;
     while (!p.err().includes('hookwise is ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
     expect(line).toMatchObject({ level: 'info', profile: 'development', host: '127.0.0.1', services: 'patient-view,order-select,order-sign' });
