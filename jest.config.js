@@ -9,4 +9,6 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 20000,
+  // Runs the PostgreSQL suites when TEST_DATABASE_URL is set or a server answers on 127.0.0.1:5432; else skips them.
+  globalSetup: '<rootDir>/test/support/postgres-setup.mjs',
 };

@@ -12,5 +12,6 @@ export const orderSign: HookModule<OrderSignContext> = {
     'high-priority drug–drug interactions (Phansalkar et al., JAMIA 2012), duplicate therapy (same ingredient or ' +
     'class, dual RAAS blockade) and a few non-interruptive notes (Phansalkar et al., JAMIA 2013).',
   prefetch: orderSignPrefetch,
+  filtersRepeatsOf: 'order-select',
   decide: decideOrderSign,
 };

@@ -199,7 +199,7 @@ function build(srcDir: string, outDir: string): void {
     try {
       return parseCsv(readFileSync(join(srcDir, f), 'utf8'));
     } catch (e) {
-      throw new Error(`${f}: ${(e as Error).message}`);
+      throw new Error(`${f}: ${(e as Error).message}`, { cause: e });
     }
   };
 

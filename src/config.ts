@@ -1,4 +1,5 @@
 // Every setting of hookwise, typed and validated once at start. Nothing else reads process.env.
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { canonicalBase, hasDotSegment } from './util/fhir-base.js';
 import { AI_DEFAULTS, aiConfigOf, aiSettings, checkAiSettings, type AiConfig } from './ai/config.js';
@@ -47,7 +48,8 @@ const schema = z
       message: 'must be development, production or test',
     }),
     PORT: int(0, 65535),
-    HOST: z.string().min(1, { message: 'must not be empty' }),
+    /** '' = by profile: 127.0.0.1 in development and test, 0.0.0.0 in production. */
+    HOST: z.string(),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'must be error, warn, info or debug' }),
     HOOK_DEADLINE_MS: int(100, 60000),
     FHIR_CONCURRENCY: int(1, 32),
@@ -80,6 +82,11 @@ const schema = z
     DATABASE_SCHEMA: z.string().regex(/^([a-z_][a-z0-9_]{0,62})?$/, { message: 'must be a lower-case SQL identifier' }),
     LEDGER_PATH: z.string().min(1, { message: 'must not be empty' }),
     LEDGER_RETENTION_DAYS: int(1, 3650),
+    ORDER_SIGN_FILTER_CLIENTS: z
+      .string()
+      .refine((s) => splitList(s).every((v) => v === '*' || /^https?:\/\/\S+$/.test(v)), {
+        message: 'must be * or a comma-separated list of client issuer URLs',
+      }),
     SERVICE_MODES: z
       .string()
       .refine((s) => splitList(s).every((m) => /^[A-Za-z0-9._-]+=(on|shadow|off)$/.test(m)), {
@@ -150,6 +157,11 @@ export interface Config {
   jwtMaxBytes: number;
   jwksCacheS: number;
   jwksCooldownS: number;
+  /**
+   * Clients (issuer URLs, or * for all) for which order-sign filters what order-select showed even without the PDDI
+   * guide's extension (see src/cds/order-memory.ts); empty = only when the EHR asks (the guide's default).
+   */
+  orderSignFilterClients: string[];
   /** FHIR base URLs tokens may be sent to; empty = any (development only). */
   fhirServerAllowlist: string[];
   /** JSON file of SMART Backend Services credentials per FHIR server; '' for none. */
@@ -175,7 +187,7 @@ export interface Config {
 export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   HOOKWISE_PROFILE: 'development',
   PORT: '3000',
-  HOST: '0.0.0.0',
+  HOST: '',
   LOG_LEVEL: 'info',
   HOOK_DEADLINE_MS: '4500',
   FHIR_CONCURRENCY: '8',
@@ -201,31 +213,68 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   DATABASE_SCHEMA: '',
   LEDGER_PATH: 'data/hookwise.sqlite',
   LEDGER_RETENTION_DAYS: '90',
+  ORDER_SIGN_FILTER_CLIENTS: '',
   SERVICE_MODES: '',
   ...AI_DEFAULTS,
 };
 
-export class ConfigError extends Error {}
+/** Every problem with the settings, each naming the setting and why; `message` joins them with '; '. */
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: string[],
+    /** Where the process would listen, when PORT and HOST themselves are valid (so a busy port is reported too). */
+    readonly listen?: { port: number; host: string },
+  ) {
+    super(problems.join('; '));
+  }
+}
 
-/** Reads settings from an env-like record; throws ConfigError with one line naming the setting and why. */
+/**
+ * The profile: HOOKWISE_PROFILE, else production when NODE_ENV=production, else development. NODE_ENV=production
+ * never runs an open profile: with HOOKWISE_PROFILE=development or test it is refused.
+ */
+function profileOf(env: Record<string, string | undefined>, problems: string[]): string {
+  const named = env.HOOKWISE_PROFILE?.trim();
+  const nodeEnv = env.NODE_ENV?.trim();
+  if (nodeEnv === 'production' && named && named !== 'production') {
+    problems.push(`HOOKWISE_PROFILE=${JSON.stringify(named)} cannot run with NODE_ENV=production (it accepts calls without a token)`);
+  }
+  return named || (nodeEnv === 'production' ? 'production' : DEFAULTS.HOOKWISE_PROFILE);
+}
+
+/** Reads settings from an env-like record; throws one ConfigError naming every wrong setting and why. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(DEFAULTS) as Array<keyof typeof DEFAULTS>) {
     const value = env[key];
     raw[key] = value === undefined || value.trim() === '' ? DEFAULTS[key] : value.trim();
   }
+  const problems: string[] = [];
+  raw.HOOKWISE_PROFILE = profileOf(env, problems);
+  if (!raw.HOST) raw.HOST = raw.HOOKWISE_PROFILE === 'production' ? '0.0.0.0' : '127.0.0.1';
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'configuration');
-    throw new ConfigError(`${name}=${JSON.stringify(raw[name] ?? '')} ${issue.message}`);
+  // Files are checked whatever else is wrong, so that one start reports every problem.
+  const missingFiles = (['TRUSTED_ISSUERS_FILE', 'BACKEND_CREDENTIALS_FILE'] as const)
+    .filter((setting) => raw[setting] && !existsSync(raw[setting]!))
+    .map((setting) => `${setting}=${JSON.stringify(raw[setting])} not found (no such file)`);
+  if (!parsed.success || problems.length || missingFiles.length) {
+    const seen = new Set<string>();
+    for (const issue of parsed.error?.issues ?? []) {
+      const name = String(issue.path[0] ?? 'configuration');
+      const line = `${name}=${JSON.stringify(raw[name] ?? '')} ${issue.message}`;
+      if (!seen.has(line)) problems.push(line);
+      seen.add(line);
+    }
+    problems.push(...missingFiles);
+    const port = /^\d+$/.test(raw.PORT!) && Number(raw.PORT) <= 65535 ? Number(raw.PORT) : undefined;
+    throw new ConfigError(problems, port === undefined ? undefined : { port, host: raw.HOST });
   }
   const c = parsed.data;
   let ai: ReturnType<typeof aiConfigOf>;
   try {
     ai = aiConfigOf(c);
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError([(error as Error).message]);
   }
   return {
     profile: c.HOOKWISE_PROFILE,
@@ -250,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtMaxBytes: c.JWT_MAX_BYTES,
     jwksCacheS: c.JWKS_CACHE_S,
     jwksCooldownS: c.JWKS_COOLDOWN_S,
+    orderSignFilterClients: splitList(c.ORDER_SIGN_FILTER_CLIENTS),
     fhirServerAllowlist: splitList(c.FHIR_SERVER_ALLOWLIST).map((b) => b.replace(/\/+$/, '')),
     backendCredentialsFile: c.BACKEND_CREDENTIALS_FILE,
     overrideSuppressHours: c.OVERRIDE_SUPPRESS_HOURS,

@@ -1,5 +1,6 @@
 // winston JSON logger. Only allow-listed fields reach the output: a field that is not on the list is dropped,
-// so a payload, a name or an identifier passed by mistake never lands in a log line.
+// so a payload, a name or an identifier passed by mistake never lands in a log line. In tests (`strict`) such a
+// field throws instead, so a new field is added to the list on purpose, not silently lost.
 import { Writable } from 'node:stream';
 import winston from 'winston';
 
@@ -11,12 +12,19 @@ const ALLOWED_FIELDS = new Set([
   'prefetch', 'cards', 'dropped', 'violations', 'deadlineMs', 'errorType', 'errorFrames', 'reason',
   'key', 'keys', 'fhirHost', 'fhirStatus', 'pages', 'profile', 'port', 'host', 'knowledgeVersion',
   'services', 'corsOrigins', 'setting', 'iss', 'kid', 'jti', 'tenant', 'fhirAuth', 'suppressed', 'feedback', 'ledger',
-  'shadowCards', 'checks',
+  'shadowCards', 'checks', 'detail',
 ]);
 
-const allowListed = winston.format((info) => {
+export class UnknownLogFieldError extends Error {}
+
+const allowListed = winston.format((info, opts: unknown) => {
+  const strict = (opts as { strict?: boolean } | undefined)?.strict === true;
   for (const field of Object.keys(info)) {
-    if (!ALLOWED_FIELDS.has(field)) delete (info as Record<string, unknown>)[field];
+    if (ALLOWED_FIELDS.has(field)) continue;
+    if (strict) {
+      throw new UnknownLogFieldError(`log field "${field}" is not on the allow-list (src/log.ts), in "${String(info.message)}"`);
+    }
+    delete (info as Record<string, unknown>)[field];
   }
   return info;
 });
@@ -26,6 +34,8 @@ export interface LoggerOptions {
   /** Where lines go; stdout by default. Tests pass a stream to read what was logged. */
   stream?: Writable;
   silent?: boolean;
+  /** Tests: a field not on the allow-list throws UnknownLogFieldError instead of being dropped. */
+  strict?: boolean;
 }
 
 /**
@@ -39,7 +49,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return winston.createLogger({
     level: options.level,
     silent: options.silent ?? false,
-    format: winston.format.combine(atLevel(max), allowListed(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(atLevel(max), allowListed({ strict: options.strict ?? false }), winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.Stream({ stream: options.stream ?? process.stdout })],
   });
 }

@@ -1,5 +1,6 @@
 // Process entry: read config (one line and exit 1 if a setting is wrong), build the app, listen, and drain
 // in-flight requests on SIGTERM/SIGINT.
+import { createServer } from 'node:net';
 import dotenv from 'dotenv';
 dotenv.config({ quiet: true });
 import { systemClock } from './clock.js';
@@ -18,15 +19,45 @@ import { createMetrics } from './metrics.js';
 import type { HookModule } from './cds/hook-module.js';
 import type { AiReview } from './ai/review.js';
 
+/** A problem binding host:port (in use, not permitted), found before anything else starts; undefined when free. */
+function portProblem(port: number, host: string): Promise<string | undefined> {
+  if (port === 0) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(
+        error.code === 'EADDRINUSE'
+          ? `PORT=${port}: ${host}:${port} is already in use (another hookwise?); stop it or choose another PORT`
+          : `cannot listen on ${host}:${port}: ${error.code ?? error.message}`,
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve(undefined)));
+  });
+}
+
+/** Every start-up problem in one message on stderr, then exit 1: nothing has said "listening". */
+function refuse(problems: string[], single: 'invalid setting' | 'cannot start'): never {
+  const text =
+    problems.length === 1
+      ? `hookwise: ${single}: ${problems[0]}\n`
+      : `hookwise: cannot start, ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`;
+  process.stderr.write(text);
+  process.exit(1);
+}
+
 let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`hookwise: invalid setting: ${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
+  if (!(error instanceof ConfigError)) throw error;
+  const problems = [...error.problems];
+  const busy = error.listen ? await portProblem(error.listen.port, error.listen.host) : undefined;
+  if (busy) problems.push(busy);
+  refuse(problems, busy ? 'cannot start' : 'invalid setting');
+}
+{
+  const busy = await portProblem(config.port, config.host);
+  if (busy) refuse([busy], 'cannot start');
 }
 
 const logger = createLogger({ level: config.logLevel });
@@ -70,6 +101,18 @@ const server = app.listen(config.port, config.host, () => {
     ledger: ledger.backend,
     corsOrigins: config.corsOrigins.join(','),
   });
+  if (config.profile === 'development') {
+    const port = typeof bound === 'object' && bound ? bound.port : config.port;
+    const url = `${config.port === 0 ? `http://localhost:${port}` : (config.publicBaseUrls[0] ?? `http://localhost:${port}`)}/cds-services`;
+    // One line for the person at the terminal, on stderr so that stdout stays JSON lines.
+    setImmediate(() =>
+      process.stderr.write(
+        `hookwise is ready: register ${url} in the CDS Hooks Sandbox or an EHR (development accepts calls without a token). ` +
+          `Try: ${port === 3000 ? '' : `HOOKWISE_URL=${url.replace(/\/cds-services$/, '')} `}` +
+          'npm run invoke -- fixtures/requests/order-sign-simvastatin-clarithromycin.json\n',
+      ),
+    );
+  }
 });
 // What Node's parser refuses before express (headers over the limit: 431) gets an OperationOutcome too.
 installClientErrorHandler(server, logger);

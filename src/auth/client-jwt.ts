@@ -47,6 +47,38 @@ class AuthError extends Error {
   }
 }
 
+/** The log's explanation of a refusal: what the token carried against what hookwise accepts (no secret in it). */
+function explain(reason: AuthFailure, claims: { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown }, accepted: { audience?: string[]; issuers: string[]; algorithms: string[] }): string | undefined {
+  const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
+  switch (reason) {
+    case 'missing':
+      return 'no Authorization header; production needs a JWT from a trusted issuer';
+    case 'malformed':
+      return 'the Authorization header is not "Bearer <JWT>"';
+    case 'alg-not-allowed':
+      return `alg is not on JWT_ALGORITHMS (${list(accepted.algorithms)})`;
+    case 'untrusted-issuer':
+      return `iss ${JSON.stringify(short(claims.iss) ?? null)} is not a trusted issuer (trusted: ${list(accepted.issuers)})`;
+    case 'aud': {
+      const aud = Array.isArray(claims.aud) ? claims.aud.map((a) => short(a)).join(', ') : short(claims.aud);
+      return `aud ${JSON.stringify(aud ?? null)} is not this endpoint under an accepted base URL (accepted: ${list(accepted.audience ?? [])}; ` +
+        'the EHR must register hookwise under one of PUBLIC_BASE_URLS)';
+    }
+    case 'expired':
+      return typeof claims.exp === 'number' ? `exp ${new Date(claims.exp * 1000).toISOString()} has passed` : 'the token has expired';
+    case 'iat-future':
+      return typeof claims.iat === 'number' ? `iat ${new Date(claims.iat * 1000).toISOString()} is in the future` : 'iat is missing or in the future';
+    case 'unknown-kid':
+      return "kid is not among the issuer's keys";
+    case 'signature':
+      return "the signature does not verify with the issuer's keys";
+    case 'replay':
+      return 'this jti was already used';
+    default:
+      return undefined;
+  }
+}
+
 function short(v: unknown): string | undefined {
   return typeof v === 'string' ? v.slice(0, 200) : undefined;
 }
@@ -104,6 +136,8 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
     let iss: string | undefined;
     let kid: string | undefined;
     let jti: string | undefined;
+    let claimsSeen: { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown } = {};
+    let audienceAccepted: string[] | undefined;
     try {
       if (header === undefined) {
         if (options.requireToken) throw new AuthError('missing');
@@ -121,6 +155,7 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       } catch {
         throw new AuthError('malformed');
       }
+      claimsSeen = claims;
       kid = short(protectedHeader.kid);
       iss = short(claims.iss);
       jti = short(claims.jti);
@@ -133,7 +168,9 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
 
       // The endpoint invoked, from the original URL (never the Host header): /cds-services[/{id}[/feedback]].
       const path = new URL(req.originalUrl, 'http://local').pathname.replace(/\/+$/, '');
-      const audience = trust.audiences.map((base) => `${base}${path}`);
+      // The same endpoint named with a trailing slash (an EHR registered as …/cds-services/) is the same endpoint.
+      audienceAccepted = trust.audiences.map((base) => `${base}${path}`);
+      const audience = audienceAccepted.flatMap((endpoint) => [endpoint, `${endpoint}/`]);
       const { payload } = await jwtVerify(token, trust.getKey, {
         algorithms: options.algorithms,
         issuer: trust.iss,
@@ -156,7 +193,9 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
     } catch (error) {
       const reason = reasonOf(error);
       options.onFailure?.(reason);
-      options.logger.warn('client authentication failed', { requestId, route: req.originalUrl.split('?')[0], reason, iss, kid, jti });
+      const detail = explain(reason, claimsSeen, { issuers: [...options.issuers.keys()], algorithms: options.algorithms, ...(audienceAccepted ? { audience: audienceAccepted } : {}) });
+      // The reason and what was received against what is accepted go to the log; the 401 body says nothing.
+      options.logger.warn('client authentication failed', { requestId, route: req.originalUrl.split('?')[0], reason, iss, kid, jti, ...(detail ? { detail } : {}) });
       res
         .status(401)
         .set('WWW-Authenticate', challenge(header))

@@ -46,6 +46,11 @@ export interface HookModule<C extends HookContext = HookContext> {
   title: string;
   description: string;
   prefetch: PrefetchSpec;
+  /**
+   * The id of the service whose shown cards this one may leave out as repeats, when the EHR asks (the PDDI guide's
+   * order-select → order-sign coordination; see src/cds/order-memory.ts). That service then remembers what it shows.
+   */
+  filtersRepeatsOf?: string;
   /** Cards without uuids; the pipeline stamps uuids and checks the response contract. */
   decide(input: DecisionInput<C>): Card[];
   /**

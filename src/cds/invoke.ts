@@ -15,6 +15,7 @@ import type { BackendTokenProvider } from '../auth/backend-token.js';
 import { ruleOf, type CardLedger, type IssuedCard } from '../store/ledger.js';
 import { within } from '../util/within.js';
 import { groupByDraft } from './group-cards.js';
+import { drugsOf, orderMemory, type OrderMemory } from './order-memory.js';
 import { operationOutcome } from './operation-outcome.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, reportContract, ResponseContractError } from './response-contract.js';
@@ -70,13 +71,14 @@ const LEDGER_BUDGET_MS = 1000;
 
 /**
  * Drops the cards a clinician has already decided on: a finding overridden for this patient within the window,
- * or, at order-sign, one already shown at order-select for the same drafts — unless it got worse. If the ledger
+ * or, when the call asked to filter repeats (order-memory.ts), one already shown at order-select in the same
+ * ordering session for the same drug codes — unless it got worse. If the ledger
  * fails, every card is shown (it is safer to repeat a card than to hide one).
  */
 async function withoutSuppressed(
   cards: Card[],
   ledger: CardLedger,
-  q: { patient: string; hook: string; now: number },
+  q: { patient: string; now: number; filter?: OrderMemory['filter'] },
   onError: (error: unknown) => void,
 ): Promise<{ shown: Card[]; suppressed: Record<string, number> }> {
   const suppressed: Record<string, number> = {};
@@ -89,7 +91,14 @@ async function withoutSuppressed(
     let why;
     if (card.finding && !ledgerFailed) {
       try {
-        const asked = ledger.suppression({ ...q, finding: card.finding.key, indicator: card.indicator, drafts: card.finding.drafts ?? [] });
+        const drugs = q.filter ? drugsOf(card.finding.drafts ?? [], q.filter.codes) : undefined;
+        const asked = ledger.suppression({
+          patient: q.patient,
+          now: q.now,
+          finding: card.finding.key,
+          indicator: card.indicator,
+          ...(q.filter && drugs ? { repeatOf: { session: q.filter.session, drugs } } : {}),
+        });
         why = await within(asked, Math.max(1, budgetEnd - Date.now()), () => new Error(`the ledger did not answer within ${LEDGER_BUDGET_MS} ms`));
       } catch (error) {
         ledgerFailed = true;
@@ -211,7 +220,9 @@ export async function invoke(
       decided.push(...(await service.module.propose(input, { signal: controller.signal, budgetMs, patient, hookInstance: request.hookInstance, shadow })));
     }
     const nowMs = now.getTime();
-    const { shown, suppressed } = await withoutSuppressed(decided, deps.ledger, { patient, hook: service.module.hook, now: nowMs }, (error) =>
+    const memory = orderMemory(service, request, deps, client, clientKey, Object.values(gathered.data));
+    const q = { patient, now: nowMs, ...(memory.filter ? { filter: memory.filter } : {}) };
+    const { shown, suppressed } = await withoutSuppressed(decided, deps.ledger, q, (error) =>
       logger.error('card ledger failed; showing every card', { ...log, ...errorFields(error) }),
     );
     if (Object.keys(suppressed).length) {
@@ -241,6 +252,7 @@ export async function invoke(
         issuedAt: nowMs,
         // Shadow mode: recorded, never sent; the ledger does not count it as shown.
         shadow,
+        ...(memory.remember ? { remember: memory.remember } : {}),
       }));
     reportContract(checked, stamped, { logger, log, service: serviceId, metrics });
     const rules = new Map(stamped.map((c) => [c.uuid, c.finding ? ruleOf(c.finding.key) : 'none']));

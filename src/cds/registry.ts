@@ -23,6 +23,8 @@ export interface RegisteredService {
   keys: PrefetchKey[];
   scopes: ScopeSet;
   definition: ServiceDefinition;
+  /** Another service filters this one's shown cards as repeats (its `filtersRepeatsOf`): they are remembered when asked. */
+  remembersShown: boolean;
 }
 
 function usageRequirements(module: HookModule, scopes: ScopeSet): string {
@@ -57,7 +59,7 @@ export function registerService(module: HookModule, mode: Exclude<ServiceMode, '
   };
   if (keys.length) definition.prefetch = Object.fromEntries(keys.map((k) => [k.key, k.template.source]));
   definition.usageRequirements = usageRequirements(module, scopes);
-  return { module, mode, keys, scopes, definition };
+  return { module, mode, keys, scopes, definition, remembersShown: false };
 }
 
 /**
@@ -79,6 +81,7 @@ export function registerServices(modules: HookModule[], modes: Record<string, Se
     const mode = modes[m.id] ?? 'on';
     // Templates are compiled for every module, off or not, so a broken template stops the start either way.
     const registered = registerService(m, mode === 'off' ? 'on' : mode);
+    registered.remembersShown = modules.some((other) => other.filtersRepeatsOf === m.id);
     if (mode !== 'off') services.set(m.id, registered);
   }
   return services;

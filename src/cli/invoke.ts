@@ -1,7 +1,9 @@
 // Fires a hook request from a JSON file at a running hookwise and prints the cards readably.
 //   npm run invoke -- fixtures/requests/order-sign-simvastatin-clarithromycin.json [--url http://localhost:3000] [--service ID] [--json]
+// The request's dates are moved from the fixtures' day (FIXTURE_ANCHOR) to today, so a fixture never goes stale.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { asOf } from './fixture-dates.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -9,13 +11,20 @@ const { values, positionals } = parseArgs({
     url: { type: 'string', default: process.env.HOOKWISE_URL ?? 'http://localhost:3000' },
     service: { type: 'string' },
     json: { type: 'boolean', default: false },
+    'as-is': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
-const usage = 'usage: npm run invoke -- <request.json> [--url http://localhost:3000] [--service ID] [--json]';
+const usage = `usage: npm run invoke -- <request.json> [--url URL] [--service ID] [--json] [--as-is]
+
+Sends the hook request in <request.json> to a running hookwise and prints the cards.
+  --url URL     where hookwise runs (default: $HOOKWISE_URL, else http://localhost:3000); now ${values.url}
+  --service ID  the service to call (default: the request's "hook")
+  --json        print the response body as received
+  --as-is       send the file's dates unchanged (by default they are moved from the fixtures' day to today)`;
 if (values.help || positionals.length !== 1) {
-  console.error(usage);
+  (values.help ? console.log : console.error)(usage);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -23,6 +32,7 @@ const file = positionals[0]!;
 let request: { hook?: unknown };
 try {
   request = JSON.parse(readFileSync(file, 'utf8')) as { hook?: unknown };
+  if (!values['as-is']) request = asOf(request, new Date());
 } catch (error) {
   console.error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);

@@ -9,7 +9,7 @@ import { type ResolvedMedication, medicationLabel } from '../knowledge/medicatio
 import type { MatchConfidence } from '../knowledge/match.js';
 import { betterConfidence } from '../knowledge/match.js';
 import { patientAge } from '../knowledge/patients.js';
-import { TOPIC_SYSTEM, formatDate, md, summary } from './cards.js';
+import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
 
 export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;
 
@@ -80,6 +80,7 @@ export function beersCards(meds: ResolvedMedication[], patientData: unknown, pat
       detail: lines.join('\n'),
       indicator: 'info',
       source: { label: 'hookwise: AGS Beers Criteria 2023', topic: { ...BEERS_TOPIC } },
+      overrideReasons: patientViewOverrides(),
       links: [{ label: 'AGS Beers Criteria 2023 (J Am Geriatr Soc, doi:10.1111/jgs.18372)', url: k.beers.url, type: 'absolute' }],
     },
   ];

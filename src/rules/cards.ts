@@ -1,7 +1,6 @@
 // Shared card-building helpers for the rules. Pure; no I/O.
-import type { Coding, Indicator, JsonObject } from '../cds/types.js';
+import type { Coding, Indicator } from '../cds/types.js';
 import type { MatchConfidence } from '../knowledge/match.js';
-import { isObject, objects, str } from '../knowledge/fhir.js';
 
 /** Stable code system for hookwise card topics. */
 export const TOPIC_SYSTEM = 'https://hookwise.dev/cds/topics';
@@ -22,7 +21,15 @@ export const OVERRIDES = {
   notTaking: override('patient-not-taking', 'Patient no longer takes the other medication'),
   previouslyTolerated: override('previously-tolerated', 'Patient has tolerated this medication before'),
   allergyRecordInaccurate: override('allergy-record-inaccurate', 'Allergy record is inaccurate or not a true allergy'),
+  alreadyAddressed: override('already-addressed', 'Already addressed; a plan is in place'),
+  resultNotRepresentative: override('result-not-representative', 'Result is not current or not representative'),
+  notTakingThis: override('patient-not-taking-this', 'Patient no longer takes this medication'),
 } as const;
+
+/** Patient-view cards carry no suggestion, but a clinician may still say why the card does not apply. */
+export function patientViewOverrides(): Coding[] {
+  return [OVERRIDES.alreadyAddressed, OVERRIDES.resultNotRepresentative, OVERRIDES.notTakingThis, OVERRIDES.benefitOutweighsRisk].map((c) => ({ ...c }));
+}
 
 const ORDER: Indicator[] = ['info', 'warning', 'critical'];
 

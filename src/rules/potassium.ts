@@ -6,7 +6,7 @@ import { labCodes } from '../knowledge/index.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
 import type { MatchConfidence } from '../knowledge/match.js';
 import { type LabResult, latestObservation } from '../knowledge/observations.js';
-import { TOPIC_SYSTEM, formatDate, md, summary } from './cards.js';
+import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
 
 export const POTASSIUM_TOPIC = { system: TOPIC_SYSTEM, code: 'critical-lab-value', display: 'Critical or abnormal lab value' } as const;
 
@@ -124,6 +124,7 @@ export function potassiumCards(meds: ResolvedMedication[], potassiumData: unknow
       detail: lines.join('\n'),
       indicator,
       source: { label: 'hookwise: critical potassium (US hospital critical-limit survey)', topic: { ...POTASSIUM_TOPIC } },
+      overrideReasons: patientViewOverrides(),
     },
   ];
 }

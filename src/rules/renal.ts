@@ -5,7 +5,7 @@ import { labCodes } from '../knowledge/index.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
 import { type LabResult, latestObservation } from '../knowledge/observations.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/match.js';
-import { TOPICS, applyConfidence, formatDate, md, summary } from './cards.js';
+import { TOPICS, applyConfidence, formatDate, md, summary, patientViewOverrides } from './cards.js';
 
 export const EGFR_LOOKBACK_DAYS = 365;
 
@@ -71,6 +71,7 @@ export function metforminRenalCards(meds: ResolvedMedication[], egfrData: unknow
       detail: lines.join('\n'),
       indicator,
       source: { label: 'hookwise: renal dosing (FDA metformin safety communication, 2016)', topic: { ...TOPICS.renal } },
+      overrideReasons: patientViewOverrides(),
     },
   ];
 }

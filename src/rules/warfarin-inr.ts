@@ -2,13 +2,13 @@
 // An INR is recognised by its LOINC code (knowledge lab group "inr": 6301-6, 34714-6, 38875-1) at full tier, or
 // else by its NAME (code.text / coding display): a text match, one tier lower, and the card says "matched by name".
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
-import type { Card, Indicator, JsonObject } from '../cds/types.js';
+import type { Card, Indicator } from '../cds/types.js';
 import { type Knowledge, type WarfarinInrRule, labCodes } from '../knowledge/index.js';
 import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
 import { effectiveOf } from '../knowledge/observations.js';
 import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
-import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary } from './cards.js';
+import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary, patientViewOverrides } from './cards.js';
 import { drugHits, provesBelow } from './potassium.js';
 
 export const ANTICOAGULATION_TOPIC = { system: TOPIC_SYSTEM, code: 'anticoagulation-monitoring', display: 'Anticoagulation monitoring' } as const;
@@ -176,6 +176,7 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
       detail: lines.join('\n'),
       indicator,
       source: { label: 'hookwise: warfarin and INR (CHEST 2012 target range)', topic: { ...ANTICOAGULATION_TOPIC } },
+      overrideReasons: patientViewOverrides(),
     },
   ];
 }

@@ -25,6 +25,12 @@ export interface IssuedCard {
   issuedAt: number;
   /** Recorded but not shown: the service runs in shadow mode. Shadow cards never silence a later card. */
   shadow: boolean;
+  /**
+   * Set when the call asked for its cards to be remembered for a later call's filtering (order-select with the PDDI
+   * guide's `cache-for-order-sign-filtering`): the ordering session (a keyed hash of the showing service, client,
+   * patient, clinician and encounter) and, per draft key, the drug code it orders.
+   */
+  remember?: { session: string; drugs: Record<string, string> };
 }
 
 export type Suppression = 'overridden' | 'seen-at-order-select';
@@ -33,9 +39,13 @@ export interface SuppressionQuery {
   patient: string;
   finding: string;
   indicator: Indicator;
-  drafts: string[];
-  hook: string;
   now: number;
+  /**
+   * Set when the call asked to filter repeats (order-sign with `filter-out-repeated-alerts`): the ordering session
+   * whose remembered findings count, and the drug codes of the finding's drafts. The finding is left out when it
+   * was remembered for every one of these drugs, at this tier or higher.
+   */
+  repeatOf?: { session: string; drugs: string[] };
 }
 
 /** One feedback item as stored: no free text (a userComment may name people), only whether there was one. */
@@ -67,7 +77,8 @@ export interface CardLedger {
   recordIssued(cards: IssuedCard[]): Promise<void>;
   /**
    * Stores one feedback item reported by `client` to `service`, joined to its card, once; an `overridden`
-   * outcome of a card that was shown silences its findings for this patient (see `suppression`).
+   * outcome of a card that was shown silences its findings for this patient (see `suppression`): for the override
+   * window, except a critical finding dismissed without a coded reason, which is silenced for the dismissal window.
    */
   recordFeedback(feedback: FeedbackRecord, client: string, service: string): Promise<FeedbackResult>;
   /** Why a finding should not be shown again, or undefined. Never suppresses a finding that got worse. */
@@ -143,8 +154,13 @@ export interface Store extends CardLedger, ReplayStore, AiLedger {
 export interface StoreOptions {
   /** How long an override silences the same finding for the same patient. */
   overrideWindowMs: number;
-  /** How long an order-select card counts as seen for order-sign of the same drafts. */
+  /** How long an order-select card counts as seen for order-sign of the same drafts (CARD_MEMORY_HOURS). */
   selectWindowMs: number;
+  /**
+   * How long an override without a coded reason (a dismissal) silences a critical finding: the current session
+   * (CARD_MEMORY_HOURS), not overrideWindowMs. Default: selectWindowMs.
+   */
+  dismissalWindowMs?: number;
   /** How long issued cards, feedback and overrides are kept before they are purged. */
   retentionMs: number;
   /**

@@ -21,6 +21,7 @@ export async function openStore(
     return await SqlStore.open(db, {
       overrideWindowMs: config.overrideSuppressHours * 3_600_000,
       selectWindowMs: config.cardMemoryHours * 3_600_000,
+      dismissalWindowMs: config.cardMemoryHours * 3_600_000,
       retentionMs: config.ledgerRetentionDays * 86_400_000,
       ...(options.now ? { now: options.now } : {}),
     });

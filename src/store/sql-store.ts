@@ -57,15 +57,21 @@ interface SeenRow {
   validUntil: number;
 }
 
-/** One row per (patient, finding, draft, tier), latest expiry, in key order: concurrent batches lock rows in the same order. */
+/**
+ * One row per (session, finding, drug, tier), latest expiry, in key order: concurrent batches lock rows in the same
+ * order. The table's columns predate the session: `patient` holds the ordering session's keyed hash and `draft`
+ * the drug code (rows of older versions, keyed by patient and draft id, simply never match again).
+ */
 function seenRows(cards: IssuedCard[], selectWindowMs: number): SeenRow[] {
   const rows = new Map<string, SeenRow>();
   for (const c of cards) {
-    // What a clinician saw at order-select is not repeated at order-sign; a shadow card was not seen.
-    if (c.hook !== 'order-select' || c.shadow) continue;
+    // Only what the call asked to remember, and never a shadow card (it was not seen).
+    if (!c.remember || c.shadow) continue;
     for (const f of c.findings) {
-      for (const draft of c.drafts.map(clean)) {
-        const row = { patient: c.patient, finding: f.key, draft, tier: INDICATOR_RANK[f.indicator], validUntil: c.issuedAt + selectWindowMs };
+      for (const draftKey of c.drafts) {
+        const drug = c.remember.drugs[draftKey];
+        if (drug === undefined) continue;
+        const row = { patient: c.remember.session, finding: f.key, draft: clean(drug), tier: INDICATOR_RANK[f.indicator], validUntil: c.issuedAt + selectWindowMs };
         const key = [row.patient, row.finding, row.draft, row.tier].join('\u0000');
         const prev = rows.get(key);
         if (!prev || prev.validUntil < row.validUntil) rows.set(key, row);
@@ -208,15 +214,28 @@ export class SqlStore implements Store {
         // In key order, so that two instances' overrides of the same findings lock rows in the same order.
         const findings = (JSON.parse(card.findings) as IssuedCard['findings']).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         for (const finding of findings) {
+          const windowMs = this.overrideWindow(finding.indicator, f);
+          if (windowMs <= 0) continue;
           await tx.query(
             `INSERT INTO hookwise_finding_override (patient, finding, tier, valid_until) VALUES (?, ?, ?, ?)
              ON CONFLICT (patient, finding, tier) DO UPDATE SET ${laterExpiry('hookwise_finding_override')}`,
-            [card.patient, finding.key, INDICATOR_RANK[finding.indicator], f.receivedAt + this.options.overrideWindowMs],
+            [card.patient, finding.key, INDICATOR_RANK[finding.indicator], f.receivedAt + windowMs],
           );
         }
       }
       return { status: 'stored', rule: card.rule, indicator: card.indicator } as const;
     });
+  }
+
+  /**
+   * How long an override silences a finding: OVERRIDE_SUPPRESS_HOURS when the clinician gave a coded reason; a
+   * critical finding dismissed without one only for the session (CARD_MEMORY_HOURS), never longer than the
+   * override window (0 turns silencing off).
+   */
+  private overrideWindow(indicator: Indicator, f: FeedbackRecord): number {
+    const full = this.options.overrideWindowMs;
+    if (indicator !== 'critical' || f.overrideReason) return full;
+    return Math.min(full, this.options.dismissalWindowMs ?? this.options.selectWindowMs);
   }
 
   /** The feedback stored for one card, oldest first (for audits and tests). */
@@ -248,18 +267,18 @@ export class SqlStore implements Store {
   }
 
   private async findSuppression(q: SuppressionQuery): Promise<Suppression | undefined> {
-    const checkSeen = q.hook === 'order-sign' && q.drafts.length > 0;
+    const repeat = q.repeatOf && q.repeatOf.drugs.length > 0 ? q.repeatOf : undefined;
     const rows = await this.db.query<{ kind: string; draft: string; tier: number; valid_until: number }>(
       `SELECT 'o' AS kind, '' AS draft, tier, valid_until FROM hookwise_finding_override WHERE patient = ? AND finding = ?` +
-        (checkSeen ? ` UNION ALL SELECT 's' AS kind, draft, tier, valid_until FROM hookwise_seen_finding WHERE patient = ? AND finding = ?` : ''),
-      checkSeen ? [q.patient, q.finding, q.patient, q.finding] : [q.patient, q.finding],
+        (repeat ? ` UNION ALL SELECT 's' AS kind, draft, tier, valid_until FROM hookwise_seen_finding WHERE patient = ? AND finding = ?` : ''),
+      repeat ? [q.patient, q.finding, repeat.session, q.finding] : [q.patient, q.finding],
     );
     const rank = INDICATOR_RANK[q.indicator];
     const live = rows.filter((r) => Number(r.valid_until) > q.now && rank <= r.tier);
     if (live.some((r) => r.kind === 'o')) return 'overridden';
-    if (checkSeen) {
+    if (repeat) {
       const seen = new Set(live.filter((r) => r.kind === 's').map((r) => r.draft));
-      if (q.drafts.every((d) => seen.has(d))) return 'seen-at-order-select';
+      if (repeat.drugs.every((d) => seen.has(clean(d)))) return 'seen-at-order-select';
     }
     return undefined;
   }

@@ -81,6 +81,17 @@ describe('the EHR JWT', () => {
     await request(app).get('/cds-services').set('Authorization', `Bearer ${other}`).expect(200);
   });
 
+  it('answers /cds-services/ with a trailing slash, and accepts an aud that names the endpoint with one', async () => {
+    const { app } = await buildApp(env);
+    await request(app).get('/cds-services/').set('Authorization', `Bearer ${await token()}`).expect(200);
+    const slashed = await token({ aud: `${BASE}/cds-services/` });
+    const res = await request(app).get('/cds-services/').set('Authorization', `Bearer ${slashed}`).expect(200);
+    expect(res.body.services.length).toBeGreaterThan(0);
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    const hook = await token({ aud: `${BASE}/cds-services/order-sign/` });
+    await postHook(app, 'order-sign/', body).set('Authorization', `Bearer ${hook}`).expect(200);
+  });
+
   it('accepts an aud array that contains the endpoint, and a valid ES384 token from an allow-listed jku with its tenant', async () => {
     const { app } = await buildApp(env);
     const t = await token({ aud: ['https://other.example/x', `${BASE}/cds-services`] });
@@ -122,6 +133,19 @@ describe('the EHR JWT', () => {
     const res = await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).set('Authorization', `Bearer ${forSelect}`);
     expect(res.status).toBe(401);
     expect(lastFailure(logs)).toMatchObject({ reason: 'aud' });
+    // The log line names what was received against what is accepted; the 401 body says nothing of it.
+    expect(lastFailure(logs)!.detail).toBe(
+      `aud "${BASE}/cds-services/order-select" is not this endpoint under an accepted base URL (accepted: ${BASE}/cds-services/order-sign, https://cds.internal.example.org/cds-services/order-sign; ` +
+        'the EHR must register hookwise under one of PUBLIC_BASE_URLS)',
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/aud|order-select|accepted/);
+  });
+
+  it('names an untrusted issuer and the trusted ones in the log line', async () => {
+    const { app, logs } = await buildApp(env);
+    await expect401(app, `Bearer ${await token({ iss: 'https://unknown.example.org' })}`);
+    expect(lastFailure(logs)).toMatchObject({ reason: 'untrusted-issuer' });
+    expect(String(lastFailure(logs)!.detail)).toMatch(/^iss "https:\/\/unknown\.example\.org" is not a trusted issuer \(trusted: /);
   });
 
   it('never derives aud from the Host header', async () => {

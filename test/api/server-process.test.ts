@@ -1,6 +1,6 @@
 // The process entry as `npm start` runs it: listens, serves discovery, refuses a bad setting in one line,
 // drains the calls in flight on SIGTERM and exits 0, and keeps what it acknowledged across a crash.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,8 @@ function start(env: Record<string, string>) {
 
 /** Waits for the "hookwise listening" line and returns the base URL. */
 async function listening(p: ReturnType<typeof start>): Promise<string> {
-  const deadline = Date.now() + 15000;
+  // Generous: tsx compiles on start, and the whole suite shares two cores.
+  const deadline = Date.now() + 30000;
   while (!p.out().includes('hookwise listening') && Date.now() < deadline) {
     if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -57,6 +58,9 @@ function postJson(base: string, path: string, body: unknown) {
   return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+// Each test starts real processes (tsx compiles on start) on a machine whose cores the whole suite shares.
+jest.setTimeout(60000);
+
 describe('the service process', () => {
   it('refuses a wrong setting with one line naming it, and exit code 1', async () => {
     const p = start({ PORT: 'eighty' });
@@ -64,12 +68,19 @@ describe('the service process', () => {
     expect(p.err().trim()).toBe('hookwise: invalid setting: PORT="eighty" must be a whole number');
   });
 
-  it('starts on defaults, serves discovery, logs JSON, and exits 0 on SIGTERM', async () => {
-    const p = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: ledgerFile() });
-    const deadline = Date.now() + 15000;
-    while (!p.out().includes('hookwise listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  it('starts on defaults on 127.0.0.1, serves discovery, logs JSON, says what to do next, and exits 0 on SIGTERM', async () => {
+    const p = start({ PORT: '0', LEDGER_PATH: ledgerFile() });
+    const deadline = Date.now() + 30000;
+    while (!p.err().includes('hookwise is ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
-    expect(line).toMatchObject({ level: 'info', profile: 'development', services: 'patient-view,order-select,order-sign' });
+    expect(line).toMatchObject({ level: 'info', profile: 'development', host: '127.0.0.1', services: 'patient-view,order-select,order-sign' });
+    // stdout stays JSON lines; the one human line goes to stderr, after the start line.
+    expect(p.out().split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true);
+    expect(p.err().trim()).toBe(
+      `hookwise is ready: register http://localhost:${line.port}/cds-services in the CDS Hooks Sandbox or an EHR ` +
+        '(development accepts calls without a token). ' +
+        `Try: HOOKWISE_URL=http://localhost:${line.port} npm run invoke -- fixtures/requests/order-sign-simvastatin-clarithromycin.json`,
+    );
     const res = await fetch(`http://127.0.0.1:${line.port}/cds-services`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { services: unknown[] }).services).toHaveLength(3);
@@ -77,10 +88,38 @@ describe('the service process', () => {
     expect(await p.exited).toBe(0);
   });
 
-  it('production refuses to start without the security settings, naming the first one missing', async () => {
-    const p = start({ HOOKWISE_PROFILE: 'production', PORT: '0' });
-    expect(await p.exited).toBe(1);
-    expect(p.err().trim()).toBe('hookwise: invalid setting: PUBLIC_BASE_URLS="" is required in production (the URLs EHRs call, for the JWT aud check)');
+  it('reports every start-up problem at once, in one message, before anything says listening', async () => {
+    // A busy port, a trust file that does not exist, and the production settings that are missing.
+    const busy = http.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      const p = start({ HOOKWISE_PROFILE: 'production', PORT: port, HOST: '127.0.0.1', TRUSTED_ISSUERS_FILE: '/nonexistent/issuers.json' });
+      expect(await p.exited).toBe(1);
+      expect(p.err().trim().split('\n')).toEqual([
+        'hookwise: cannot start, 4 problems:',
+        '  - PUBLIC_BASE_URLS="" is required in production (the URLs EHRs call, for the JWT aud check)',
+        '  - FHIR_SERVER_ALLOWLIST="" is required in production (tokens go only to these FHIR servers)',
+        '  - TRUSTED_ISSUERS_FILE="/nonexistent/issuers.json" not found (no such file)',
+        `  - PORT=${port}: 127.0.0.1:${port} is already in use (another hookwise?); stop it or choose another PORT`,
+      ]);
+      expect(p.out()).not.toContain('listening');
+      const alone = start({ PORT: port, HOST: '127.0.0.1' });
+      expect(await alone.exited).toBe(1);
+      expect(alone.err().trim()).toBe(`hookwise: cannot start: PORT=${port}: 127.0.0.1:${port} is already in use (another hookwise?); stop it or choose another PORT`);
+      expect(alone.out()).toBe('');
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('NODE_ENV=production selects the production profile, and refuses an open profile', async () => {
+    const selected = start({ NODE_ENV: 'production', PORT: '0' });
+    expect(await selected.exited).toBe(1);
+    expect(selected.err()).toMatch(/PUBLIC_BASE_URLS="" is required in production/);
+    const open = start({ NODE_ENV: 'production', HOOKWISE_PROFILE: 'development', PORT: '0' });
+    expect(await open.exited).toBe(1);
+    expect(open.err().trim()).toBe('hookwise: invalid setting: HOOKWISE_PROFILE="development" cannot run with NODE_ENV=production (it accepts calls without a token)');
   });
 
   it('a trust file naming an issuer without a key source stops the start with one line', async () => {

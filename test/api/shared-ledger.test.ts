@@ -50,14 +50,16 @@ describe.each(BACKENDS)('two instances sharing the %s ledger', (_name, makeBacke
     expect(again.body).toEqual({ cards: [] });
   });
 
-  it('what one instance showed at order-select, the other does not repeat at order-sign', async () => {
+  it('what one instance showed at order-select, the other does not repeat at order-sign (when the EHR asks)', async () => {
     const [a, b] = await instances();
     const select = fixture('requests/order-select-clarithromycin-simvastatin.json');
+    select.extension = { 'pddi-configuration-items': { 'cache-for-order-sign-filtering': true } };
     const shown = await postHook(a.app, 'order-select', select).expect(200);
     const isDdi = (c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary);
     expect(shown.body.cards.filter(isDdi)).toHaveLength(1);
-    const sign = { ...select, hook: 'order-sign', hookInstance: '7d2e4f6a-3b5c-4e7d-8f9a-000000000002', context: { ...select.context } };
+    const sign: Record<string, any> = { ...select, hook: 'order-sign', hookInstance: '7d2e4f6a-3b5c-4e7d-8f9a-000000000002', context: { ...select.context } };
     delete sign.context.selections;
+    sign.extension = { 'pddi-configuration-items': { 'filter-out-repeated-alerts': true } };
     sign.context.draftOrders = { ...select.context.draftOrders, entry: select.context.draftOrders.entry.filter((e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302') };
     const signed = await postHook(b.app, 'order-sign', sign).expect(200);
     expect(signed.body.cards.filter(isDdi)).toEqual([]);

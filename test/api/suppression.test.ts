@@ -6,6 +6,7 @@ import type { IssuedCard, Store } from '../../src/store/ledger.js';
 import { rebuildApp } from '../support/app.js';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
+import { fixedClock } from '../../src/clock.js';
 
 type App = Parameters<typeof request>[0];
 let n = 0;
@@ -151,23 +152,92 @@ describe('suppression after an override', () => {
     expect((await postHook(app, 'order-sign', onlyErgot).expect(200)).body).toEqual({ cards: [] });
   });
 
-  it('order-sign does not repeat what order-select showed for the same draft, but does for another patient', async () => {
-    const { app, logs } = await buildApp();
-    const select = fixture('requests/order-select-clarithromycin-simvastatin.json');
-    const shown = await postHook(app, 'order-select', select).expect(200);
-    const ddi = shown.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary));
-    expect(ddi).toHaveLength(1);
-
-    const signBody = { ...select, hook: 'order-sign', hookInstance: instance(), context: { ...select.context } };
+  // The HL7 PDDI CDS guide's coordination: order-sign leaves out what order-select showed only when the EHR asks.
+  const PDDI = 'pddi-configuration-items';
+  const isPair = (c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary);
+  function selectThenSign(selectItems?: Record<string, boolean>, signItems?: Record<string, boolean>) {
+    const select: Record<string, any> = { ...fixture('requests/order-select-clarithromycin-simvastatin.json'), hookInstance: instance() };
+    if (selectItems) select.extension = { [PDDI]: selectItems };
+    const signBody: Record<string, any> = { ...select, hook: 'order-sign', hookInstance: instance(), context: { ...select.context } };
+    delete signBody.extension;
+    if (signItems) signBody.extension = { [PDDI]: signItems };
     delete signBody.context.selections;
-    signBody.context.draftOrders = { ...select.context.draftOrders, entry: select.context.draftOrders.entry.filter((e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302') };
-    const signed = await postHook(app, 'order-sign', signBody).expect(200);
-    expect(signed.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary))).toEqual([]);
+    // The draft is signed under another id (EHRs may re-key a draft): matched by drug code, not by id.
+    const clari = JSON.parse(JSON.stringify(select.context.draftOrders.entry.find((e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302')));
+    clari.resource.id = 'signed-clari-1';
+    signBody.context.draftOrders = { ...select.context.draftOrders, entry: [clari] };
+    return { select, signBody };
+  }
+
+  it('by default (no extension) order-sign repeats what order-select showed: the guide\'s default', async () => {
+    const { app } = await buildApp();
+    const { select, signBody } = selectThenSign();
+    expect((await postHook(app, 'order-select', select).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    expect((await postHook(app, 'order-sign', signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+  });
+
+  it('with cache-for-order-sign-filtering and filter-out-repeated-alerts, order-sign leaves out the repeat', async () => {
+    const { app, logs } = await buildApp();
+    const { select, signBody } = selectThenSign({ 'cache-for-order-sign-filtering': true }, { 'filter-out-repeated-alerts': true });
+    expect((await postHook(app, 'order-select', select).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    expect((await postHook(app, 'order-sign', signBody).expect(200)).body.cards.filter(isPair)).toEqual([]);
     expect(logs.records().filter((r) => r.message === 'hook invocation').at(-1)).toMatchObject({ suppressed: { 'seen-at-order-select': 1 } });
 
-    const otherPatient = { ...signBody, hookInstance: instance(), context: { ...signBody.context, patientId: 'someone-else-1' } };
-    const again = await postHook(app, 'order-sign', otherPatient).expect(200);
-    expect(again.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary))).toHaveLength(1);
+    // another patient, another clinician, another encounter: each is another ordering session, so it is shown
+    for (const change of [{ patientId: 'someone-else-1' }, { userId: 'Practitioner/attending-2' }, { encounterId: 'another-encounter' }]) {
+      const other = { ...signBody, hookInstance: instance(), context: { ...signBody.context, ...change } };
+      expect((await postHook(app, 'order-sign', other).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    }
+    // another drug code for the draft (clarithromycin coded differently): not the same order, shown
+    const recoded = JSON.parse(JSON.stringify(signBody));
+    recoded.hookInstance = instance();
+    const concept = recoded.context.draftOrders.entry[0].resource.medicationCodeableConcept;
+    concept.coding = concept.coding.map((c: { code: string }) => ({ ...c, code: '21212' }));
+    expect((await postHook(app, 'order-sign', recoded).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+  });
+
+  it('filters only when both calls asked: an order-select that did not cache leaves nothing to filter', async () => {
+    const { app } = await buildApp();
+    const onlySign = selectThenSign(undefined, { 'filter-out-repeated-alerts': true });
+    await postHook(app, 'order-select', onlySign.select).expect(200);
+    expect((await postHook(app, 'order-sign', onlySign.signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    const onlySelect = selectThenSign({ 'cache-for-order-sign-filtering': true });
+    await postHook(app, 'order-select', onlySelect.select).expect(200);
+    expect((await postHook(app, 'order-sign', onlySelect.signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+  });
+
+  it('ORDER_SIGN_FILTER_CLIENTS turns filtering on for a client that cannot send the extension', async () => {
+    const { app } = await buildApp({ ORDER_SIGN_FILTER_CLIENTS: '*' });
+    const { select, signBody } = selectThenSign();
+    expect((await postHook(app, 'order-select', select).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    expect((await postHook(app, 'order-sign', signBody).expect(200)).body.cards.filter(isPair)).toEqual([]);
+  });
+
+  it('patient-view cards offer coded override reasons, and an override with one silences the finding', async () => {
+    const { app } = await buildApp();
+    const pv = () => ({ ...fixture('requests/patient-view-critical-potassium-lisinopril.json'), hookInstance: instance() });
+    const first = await postHook(app, 'patient-view', pv()).expect(200);
+    expect(first.body.cards.length).toBeGreaterThan(0);
+    for (const c of first.body.cards) expect(c.overrideReasons?.length).toBeGreaterThan(0);
+    const card = first.body.cards[0];
+    await feedback(app, 'patient-view', card.uuid, 'overridden').expect(200);
+    const again = await postHook(app, 'patient-view', pv()).expect(200);
+    expect(again.body.cards.map((c: { summary: string }) => c.summary)).not.toContain(card.summary);
+  });
+
+  it('a critical card dismissed without a coded reason stays quiet for the session only (CARD_MEMORY_HOURS)', async () => {
+    const base = await buildApp({ CARD_MEMORY_HOURS: '2' });
+    const { app } = base;
+    const first = await postHook(app, 'order-sign', sign()).expect(200);
+    const card = first.body.cards[0];
+    expect(card.indicator).toBe('critical');
+    const item = { card: card.uuid, outcome: 'overridden', overrideReason: { userComment: 'discussed with pharmacy' }, outcomeTimestamp: '2026-11-23T12:01:00Z' };
+    await request(app).post('/cds-services/order-sign/feedback').set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] })).expect(200);
+    expect((await postHook(app, 'order-sign', sign()).expect(200)).body).toEqual({ cards: [] });
+    // The same app an hour later: still quiet; three hours later (past CARD_MEMORY_HOURS): shown again.
+    const later = (iso: string) => rebuildApp(base, { clock: fixedClock(iso) }).app;
+    expect((await postHook(later('2026-11-23T13:00:00Z'), 'order-sign', sign()).expect(200)).body).toEqual({ cards: [] });
+    expect((await postHook(later('2026-11-23T15:00:00Z'), 'order-sign', sign()).expect(200)).body.cards).toHaveLength(1);
   });
 
   it('a call answered empty at the deadline records nothing as shown', async () => {

@@ -96,7 +96,7 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await s.recordIssued([c, kept]);
     await s.recordFeedback(override(c.uuid), c.client, c.service);
     await s.recordFeedback({ card: kept.uuid, outcome: 'accepted', acceptedSuggestions: ['x'], hasComment: false, outcomeTimestamp: '2026-11-23T12:01:00Z', receivedAt: T0 }, c.client, c.service);
-    const q = { patient: c.patient, finding: 'ddi:a+b', indicator: 'warning' as const, drafts: [], hook: 'order-sign' };
+    const q = { patient: c.patient, finding: 'ddi:a+b', indicator: 'warning' as const };
     expect(await s.suppression({ ...q, now: T0 + 23 * HOUR })).toBe('overridden');
     expect(await s.suppression({ ...q, indicator: 'info', now: T0 + HOUR })).toBe('overridden');
     expect(await s.suppression({ ...q, indicator: 'critical', now: T0 + HOUR })).toBeUndefined();
@@ -105,36 +105,77 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     expect(await s.suppression({ ...q, finding: 'ddi:c+d', now: T0 + HOUR })).toBeUndefined();
   });
 
-  it('order-sign does not repeat what order-select showed for the same drafts, unless worse, other drafts or later', async () => {
+  // The PDDI guide's coordination: remembered per ordering session (clinician, patient, encounter), rule and drug code.
+  const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  const remember = (s: SqlStore, session = 'clinician-1|p1|enc-1', drugs: Record<string, string> = { 'MedicationRequest/d1': `${RX}|21212` }) => ({
+    remember: { session: s.patientKey(session), drugs },
+  });
+
+  it('order-sign leaves out what order-select remembered for the same session and drug code, unless worse or later', async () => {
+    const { s } = await store();
+    const c = card(s, { hook: 'order-select', service: 'order-select', ...remember(s) });
+    await s.recordIssued([c]);
+    const session = s.patientKey('clinician-1|p1|enc-1');
+    const q = { patient: c.patient, finding: 'ddi:a+b', now: T0 + HOUR };
+    const drug = [`${RX}|21212`];
+    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: drug } })).toBe('seen-at-order-select');
+    // not asked to filter: the card is shown again (the guide's default)
+    expect(await s.suppression({ ...q, indicator: 'warning' })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'critical', repeatOf: { session, drugs: drug } })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: [...drug, `${RX}|999`] } })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: [`${RX}|999`] } })).toBeUndefined();
+    expect(await s.suppression({ ...q, finding: 'ddi:a+c', indicator: 'warning', repeatOf: { session, drugs: drug } })).toBeUndefined();
+    // another clinician or encounter is another session
+    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session: s.patientKey('clinician-2|p1|enc-1'), drugs: drug } })).toBeUndefined();
+    expect(await s.suppression({ ...q, indicator: 'warning', now: T0 + 7 * HOUR, repeatOf: { session, drugs: drug } })).toBeUndefined();
+  });
+
+  it('a card whose call did not ask to be remembered is never filtered later', async () => {
     const { s } = await store();
     const c = card(s, { hook: 'order-select', service: 'order-select' });
     await s.recordIssued([c]);
-    const q = { patient: c.patient, finding: 'ddi:a+b', hook: 'order-sign', now: T0 + HOUR };
-    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'] })).toBe('seen-at-order-select');
-    expect(await s.suppression({ ...q, indicator: 'critical', drafts: ['MedicationRequest/d1'] })).toBeUndefined();
-    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1', 'MedicationRequest/d2'] })).toBeUndefined();
-    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'], hook: 'order-select' })).toBeUndefined();
-    expect(await s.suppression({ ...q, indicator: 'warning', drafts: ['MedicationRequest/d1'], now: T0 + 7 * HOUR })).toBeUndefined();
+    const q = { patient: c.patient, finding: 'ddi:a+b', indicator: 'warning' as const, now: T0 + HOUR };
+    expect(await s.suppression({ ...q, repeatOf: { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] } })).toBeUndefined();
   });
 
   it('a grouped card records each finding at its own tier; a lower tier seen later does not lower it', async () => {
     const { s } = await store();
-    const grouped = card(s, { hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'critical' }, { key: 'ddi:a+b', indicator: 'warning' }] });
+    const grouped = card(s, { hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'critical' }, { key: 'ddi:a+b', indicator: 'warning' }], ...remember(s) });
     await s.recordIssued([grouped]);
-    await s.recordIssued([card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000009', hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'info' }], issuedAt: T0 + 60_000 })]);
-    const q = { patient: grouped.patient, hook: 'order-sign', drafts: ['MedicationRequest/d1'], now: T0 + HOUR };
+    await s.recordIssued([card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000009', hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'info' }], issuedAt: T0 + 60_000, ...remember(s) })]);
+    const q = { patient: grouped.patient, repeatOf: { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] }, now: T0 + HOUR };
     expect(await s.suppression({ ...q, finding: 'ddi:a+b', indicator: 'critical' })).toBeUndefined();
     expect(await s.suppression({ ...q, finding: 'ddi:a+b', indicator: 'warning' })).toBe('seen-at-order-select');
     expect(await s.suppression({ ...q, finding: 'renal:x', indicator: 'critical' })).toBe('seen-at-order-select');
   });
 
+  it('a critical card dismissed without a coded reason is silent only for the session; with a reason, for the window', async () => {
+    const { s } = await store(undefined, { dismissalWindowMs: 2 * HOUR });
+    const dismissed = card(s, { indicator: 'critical', findings: [{ key: 'ddi:a+b', indicator: 'critical' }] });
+    const reasoned = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000011', indicator: 'critical', patient: s.patientKey('p2'), findings: [{ key: 'ddi:a+b', indicator: 'critical' }] });
+    const warning = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000012', patient: s.patientKey('p3') });
+    await s.recordIssued([dismissed, reasoned, warning]);
+    const { overrideReason: _none, ...noReason } = override(dismissed.uuid, { hasComment: true });
+    expect((await s.recordFeedback(noReason, dismissed.client, dismissed.service)).status).toBe('stored');
+    await s.recordFeedback(override(reasoned.uuid), reasoned.client, reasoned.service);
+    const { overrideReason: _none2, ...warningNoReason } = override(warning.uuid);
+    await s.recordFeedback(warningNoReason, warning.client, warning.service);
+    const q = { finding: 'ddi:a+b', indicator: 'critical' as const };
+    expect(await s.suppression({ ...q, patient: dismissed.patient, now: T0 + HOUR })).toBe('overridden');
+    expect(await s.suppression({ ...q, patient: dismissed.patient, now: T0 + 3 * HOUR })).toBeUndefined();
+    expect(await s.suppression({ ...q, patient: reasoned.patient, now: T0 + 23 * HOUR })).toBe('overridden');
+    // a warning dismissed without a reason: the override window, as before
+    expect(await s.suppression({ ...q, indicator: 'warning', patient: warning.patient, now: T0 + 23 * HOUR })).toBe('overridden');
+  });
+
   it('shadow cards are recorded but never silence a card the clinician would see', async () => {
     const { s } = await store();
-    const selected = card(s, { hook: 'order-select', service: 'order-select', shadow: true });
+    const selected = card(s, { hook: 'order-select', service: 'order-select', shadow: true, ...remember(s) });
     const signed = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000003', shadow: true });
     await s.recordIssued([selected, signed]);
     expect((await s.recordFeedback(override(signed.uuid), signed.client, signed.service)).status).toBe('stored');
-    const q = { patient: signed.patient, finding: 'ddi:a+b', indicator: 'warning' as const, drafts: ['MedicationRequest/d1'], hook: 'order-sign', now: T0 + HOUR };
+    const repeatOf = { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] };
+    const q = { patient: signed.patient, finding: 'ddi:a+b', indicator: 'warning' as const, repeatOf, now: T0 + HOUR };
     expect(await s.suppression(q)).toBeUndefined();
   });
 
@@ -145,7 +186,7 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await s.recordFeedback(override(c.uuid), c.client, c.service);
     await s.close();
     const { s: again } = await store(b);
-    expect(await again.suppression({ patient: again.patientKey('p1'), finding: 'ddi:a+b', indicator: 'warning', drafts: [], hook: 'order-sign', now: T0 + HOUR })).toBe('overridden');
+    expect(await again.suppression({ patient: again.patientKey('p1'), finding: 'ddi:a+b', indicator: 'warning', now: T0 + HOUR })).toBe('overridden');
     expect(await again.feedbackOf(c.uuid)).toHaveLength(1);
     expect((await again.recordFeedback(override(c.uuid), c.client, c.service)).status).toBe('duplicate');
   });
@@ -241,7 +282,7 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     const s = await SqlStore.open(stalling, { overrideWindowMs: HOUR, selectWindowMs: HOUR, retentionMs: HOUR, hookPathTimeoutMs: 150 });
     hang = true;
     const started = Date.now();
-    await expect(s.suppression({ patient: 'p', finding: 'ddi:a+b', indicator: 'warning', drafts: [], hook: 'order-sign', now: T0 })).rejects.toThrow(
+    await expect(s.suppression({ patient: 'p', finding: 'ddi:a+b', indicator: 'warning', now: T0 })).rejects.toThrow(
       'the ledger did not answer a suppression query within 150 ms',
     );
     await expect(s.recordIssued([card(s)])).rejects.toThrow('the ledger did not record the issued cards within 150 ms');
@@ -256,7 +297,7 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await s.recordIssued([critical, warning]);
     await s.recordFeedback(override(critical.uuid, { receivedAt: T0 }), critical.client, critical.service);
     await s.recordFeedback(override(warning.uuid, { receivedAt: T0 + 20 * HOUR }), warning.client, warning.service);
-    const q = { patient: critical.patient, finding: 'ddi:a+b', drafts: [], hook: 'order-sign' };
+    const q = { patient: critical.patient, finding: 'ddi:a+b' };
     expect(await s.suppression({ ...q, indicator: 'critical', now: T0 + 23 * HOUR })).toBe('overridden');
     expect(await s.suppression({ ...q, indicator: 'critical', now: T0 + 30 * HOUR })).toBeUndefined();
     expect(await s.suppression({ ...q, indicator: 'warning', now: T0 + 30 * HOUR })).toBe('overridden');
@@ -277,8 +318,8 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     const findings = [{ key: 'ddi:a+b', indicator: 'warning' as const }, { key: 'renal:x', indicator: 'warning' as const }];
     const rounds = await Promise.all(
       Array.from({ length: 20 }, (_, i) => [
-        s.recordIssued([card(s, { uuid: `b0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings })]),
-        other.recordIssued([card(other, { uuid: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings: [...findings].reverse() })]),
+        s.recordIssued([card(s, { uuid: `b0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings, ...remember(s) })]),
+        other.recordIssued([card(other, { uuid: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings: [...findings].reverse(), ...remember(other) })]),
       ]).flat(),
     );
     expect(rounds).toHaveLength(40);

@@ -27,7 +27,7 @@ export async function buildApp(
 ) {
   const config = loadConfig({ HOOKWISE_PROFILE: 'test', RESPONSE_CONTRACT: 'throw', ...env });
   const logs = new MemoryLogStream();
-  const logger = createLogger({ level: 'debug', stream: logs });
+  const logger = createLogger({ level: 'debug', stream: logs, strict: true });
   const clock = fixedClock(now);
   // The embedded backend, in memory unless the test names a file or a DATABASE_URL.
   const ledger = await openStore({ ...config, ledgerPath: env.LEDGER_PATH ?? ':memory:' }, { now: () => clock.now().getTime() });
@@ -44,7 +44,7 @@ export function rebuildApp(base: BuiltApp, overrides: Partial<AppDeps> = {}) {
   const logs = new MemoryLogStream();
   const app = createApp({
     config: base.config,
-    logger: createLogger({ level: 'debug', stream: logs }),
+    logger: createLogger({ level: 'debug', stream: logs, strict: true }),
     knowledge: testKnowledge(),
     clock: base.clock,
     modules: base.modules,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, MemoryLogStream } from '../../src/log.js';
+import { createLogger, MemoryLogStream, UnknownLogFieldError } from '../../src/log.js';
 
 describe('logger level', () => {
   it('writes lines at or above its level only, with the allow-listed fields', async () => {
@@ -15,6 +15,15 @@ describe('logger level', () => {
       ['error', 'also written'],
     ]);
     expect(stream.records()[0]).toMatchObject({ status: 503 });
+    expect(stream.lines.join('\n')).not.toContain('Jane Roe');
+  });
+
+  it('in tests (strict) a field that is not on the allow-list fails loudly instead of being dropped', () => {
+    const stream = new MemoryLogStream();
+    const logger = createLogger({ level: 'debug', stream, strict: true });
+    expect(() => logger.info('hook invocation', { status: 200, patientName: 'Jane Roe' })).toThrow(UnknownLogFieldError);
+    expect(() => logger.info('hook invocation', { patientName: 'Jane Roe' })).toThrow(/log field "patientName" is not on the allow-list/);
+    expect(() => logger.info('hook invocation', { status: 200 })).not.toThrow();
     expect(stream.lines.join('\n')).not.toContain('Jane Roe');
   });
 });
