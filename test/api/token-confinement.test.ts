@@ -39,9 +39,6 @@ function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
   return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
 }
 
-/** Every request that carried a token, on any of these servers. */
-const withToken = (...s: FakeFhir[]) => s.flatMap((f) => f.seen.filter((x) => x.authorization));
-
 describe('FHIR reads never follow a redirect', () => {
   it.each([302, 307, 308])('%i to another server: the token does not follow, the required key answers 412', async (status) => {
     const { meds } = signBody('x');
