@@ -501,9 +501,9 @@ const ALLERGY_CITATION =
   const inrRows = labRows.filter((r) => groupOf(r.use_in_hookwise ?? '') === 'inr');
   const labRules = {
     notes:
-      'Rules of patient-view built on labs. Thresholds and their verification as in shared/knowledge README §5. ' +
-      'Potassium is matched by VERIFIED LOINC (lab-codes.json group "potassium"); INR by name only, because no INR LOINC ' +
-      'code is VERIFIED in lab_loinc_codes.csv (' + inrRows.map((r) => (r.verification ?? '').split(' ')[0]).join(', ') + '): none is shipped, not even for reference.',
+      'Rules of patient-view built on labs, with their sources and verification. Potassium is matched by VERIFIED LOINC ' +
+      '(lab-codes.json group "potassium"); INR by VERIFIED LOINC (group "inr", ' + inrRows.filter((r) => isVerified(r.verification)).length +
+      ' codes) or else by name, one tier lower.',
     potassium: {
       labGroup: 'potassium',
       lookbackDays: 7,
@@ -518,6 +518,15 @@ const ALLERGY_CITATION =
         'adult potassium low 2.8 mmol/L (SD 0.3), high 6.2 mmol/L (SD 0.4). Cf. Wagar EA et al., Arch Pathol Lab Med 2007;131:1769-75 (CAP Q-Probes, 163 labs)',
       criticalVerification: 'PARTIAL (read via a secondary copy of the table)',
       highSource: 'upper limit of a typical adult reference interval (hookwise design choice, not a published critical limit)',
+      highRule: 'above this limit a card is shown only when a potassium-raising drug is active',
+      warningHigh: 5.5,
+      warningHighSource:
+        'hyperkalaemia from 5.5 mmol/L (European Resuscitation Council Guidelines 2021, special circumstances: mild 5.5-5.9, moderate 6.0-6.4, severe 6.5 and above; recalled, not re-read)',
+      low: 3.5,
+      lowSource:
+        'hypokalaemia below 3.5 mmol/L (usual adult reference limit). It predisposes to digoxin toxicity (digoxin labels, e.g. Lanoxin) and to torsade de pointes with QT-prolonging drugs (Drew BJ et al., AHA/ACCF scientific statement, Circulation 2010;121:1047-60); recalled, not re-read',
+      lowDrugs: [{ ingredient: 'digoxin', class: 'digoxin' }],
+      lowDrugsQtPair: 'onc-hp-08',
       raisingDrugs: potassiumRaising,
       raisingDrugsSource: 'shared/knowledge therapeutic_class_map.csv (ACE inhibitors, ARBs) and renal_dosing_rules.csv (spironolactone, trimethoprim RxCUIs); README §5',
     },
@@ -564,6 +573,12 @@ const ALLERGY_CITATION =
         e.rxcuiSources = r.rxcui_sources ?? '';
       }
       if (r.exception_note && (/diphenhydramine/.test(r.exception_note) ? ingredient === 'diphenhydramine' : true)) e.exception = r.exception_note;
+      // "Avoid starting warfarin … continuing long-term well-controlled warfarin may be reasonable": the criterion
+      // is about a new start, so it applies only to a warfarin the patient began within this many days.
+      if (ingredient === 'warfarin') {
+        e.newStartDays = 90;
+        e.newStartNote = 'hookwise design choice: a warfarin whose earliest order, statement, dispense or administration is within 90 days, without a prior prescription, is a new start';
+      }
       return e;
     });
   const beersSkipped = beersRows.filter((r) => !isVerified((r.criterion_verification ?? '').replace(/^criterion\s+/i, '')));

@@ -140,6 +140,14 @@ const labRulesSchema = z.object({
     criticalSource: nonEmpty,
     criticalVerification: nonEmpty,
     highSource: nonEmpty,
+    highRule: nonEmpty,
+    warningHigh: z.number(),
+    warningHighSource: nonEmpty,
+    low: z.number(),
+    lowSource: nonEmpty,
+    lowDrugs: z.array(drugRefSchema.extend({ class: nonEmpty })),
+    /** The ONC pair whose members are the QT-prolonging drugs that a low potassium makes riskier. */
+    lowDrugsQtPair: nonEmpty,
     raisingDrugs: z.array(drugRefSchema.extend({ class: nonEmpty })),
   }),
   warfarinInr: z.object({
@@ -167,6 +175,9 @@ const beersEntrySchema = z.object({
   recommendation: nonEmpty,
   exception: z.string().optional(),
   table: nonEmpty,
+  /** The criterion is about starting the drug: only a start within this many days counts (warfarin). */
+  newStartDays: z.number().int().positive().optional(),
+  newStartNote: z.string().optional(),
   criterionVerification: z.string().regex(/^(criterion\s+)?VERIFIED\b/, 'only VERIFIED Beers criteria may be shipped'),
 });
 
@@ -402,6 +413,9 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     }
   }
   if (!labs.groups.egfr || labs.groups.egfr.length === 0) throw new KnowledgeError('lab-codes.json', 'has no egfr codes');
+  if (!ddi.pairs.some((p) => p.id === labRules.potassium.lowDrugsQtPair)) {
+    throw new KnowledgeError('patient-view-lab-rules.json', `names DDI pair ${labRules.potassium.lowDrugsQtPair}, which onc-high-priority-ddi.json lacks`);
+  }
   if (!labs.groups[labRules.potassium.labGroup]?.length) {
     throw new KnowledgeError('patient-view-lab-rules.json', `names lab group ${labRules.potassium.labGroup}, which lab-codes.json lacks`);
   }

@@ -9,6 +9,7 @@ import { type ResolvedMedication, medicationLabel } from '../knowledge/medicatio
 import type { MatchConfidence } from '../knowledge/match.js';
 import { betterConfidence } from '../knowledge/match.js';
 import { patientAge } from '../knowledge/patients.js';
+import { isObject, parseDate } from '../knowledge/fhir.js';
 import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
 
 export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;
@@ -27,12 +28,39 @@ function matches(entry: BeersEntry, name: string, rxcui: string | undefined): bo
   return entry.rxcui !== undefined && rxcui === entry.rxcui;
 }
 
-export function beersHits(meds: ResolvedMedication[], k: Knowledge): BeersHit[] {
+const DAY_MS = 86_400_000;
+
+/** When a record says the drug was started: ordered, dispensed, or first taken or given. */
+function startOf(med: ResolvedMedication): Date | undefined {
+  const r = med.resource;
+  const period = isObject(r.effectivePeriod) ? r.effectivePeriod.start : undefined;
+  for (const value of [r.authoredOn, r.dateWritten, r.whenHandedOver, period, r.effectiveDateTime]) {
+    const date = parseDate(value);
+    if (date) return date;
+  }
+  return undefined;
+}
+
+/**
+ * A new start of `ingredient`: no record of it is a continuation (priorPrescription), every record has a date,
+ * and the earliest is within `days`. A record without a date may be years old, so it counts as continuing.
+ */
+function isNewStart(ingredient: string, meds: ResolvedMedication[], now: Date, days: number): boolean {
+  const records = meds.filter((m) => m.ingredients.some((i) => i.name === ingredient));
+  if (records.length === 0 || records.some((m) => m.resource.priorPrescription !== undefined)) return false;
+  const starts = records.map(startOf);
+  if (starts.some((d) => d === undefined)) return false;
+  const earliest = Math.min(...starts.map((d) => d!.getTime()));
+  return earliest >= now.getTime() - days * DAY_MS;
+}
+
+export function beersHits(meds: ResolvedMedication[], k: Knowledge, now: Date): BeersHit[] {
   const hits: BeersHit[] = [];
   for (const med of meds) {
     for (const entry of k.beers.entries) {
       const found = med.ingredients.filter((i) => matches(entry, i.name, i.rxcui));
       if (found.length === 0) continue;
+      if (entry.newStartDays !== undefined && !isNewStart(entry.ingredient, meds, now, entry.newStartDays)) continue;
       if (/short-acting/i.test(entry.criterion) && EXTENDED_RELEASE.test(medicationLabel(med))) continue;
       let confidence: MatchConfidence = 'text';
       for (const f of found) confidence = betterConfidence(confidence, f.confidence);
@@ -47,7 +75,7 @@ export function beersHits(meds: ResolvedMedication[], k: Knowledge): BeersHit[] 
 export function beersCards(meds: ResolvedMedication[], patientData: unknown, patientId: string | undefined, now: Date, k: Knowledge): Card[] {
   const age = patientAge(patientData, now, patientId);
   if (age === undefined || age < k.beers.minimumAge) return [];
-  const hits = beersHits(meds, k);
+  const hits = beersHits(meds, k, now);
   if (hits.length === 0) return [];
 
   const drugs = [...new Set(hits.map((h) => h.entry.ingredient))];

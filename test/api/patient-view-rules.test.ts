@@ -57,7 +57,7 @@ describe('patient-view: critical potassium', () => {
     body.prefetch.potassium.entry[0].resource.status = 'entered-in-error';
     const got = await cards(body);
     expect(got.map((c) => c.indicator)).toEqual(['warning']);
-    expect(got[0]!.summary).toBe('High potassium 5.4 mmol/L (2026-11-18): above 5.0; on lisinopril');
+    expect(got[0]!.summary).toBe('Potassium 5.4 mmol/L (2026-11-18) above 5.0; on lisinopril: review');
   });
 });
 
@@ -85,12 +85,17 @@ describe('patient-view: warfarin and INR', () => {
     expect(await cards(body)).toEqual([]);
   });
 
-  it('at 65 the same patient also gets the Beers card for warfarin, after the INR card', async () => {
+  it('at 65 a long-term warfarin (ordered in January) gets no Beers card; one started 20 days ago does', async () => {
     const body = fx();
     body.prefetch.patient.birthDate = '1961-07-04';
+    expect((await cards(body)).map((c) => c.indicator)).toEqual(['critical']);
+    body.prefetch.medications.entry[0].resource.authoredOn = '2026-11-03';
     const got = await cards(body);
     expect(got.map((c) => c.indicator)).toEqual(['critical', 'info']);
     expect(got[1]!.summary).toBe('Beers 2023, age 65: potentially inappropriate: warfarin');
+    // A renewal of earlier therapy is not a new start, however recent its order.
+    body.prefetch.medications.entry[0].resource.priorPrescription = { reference: 'MedicationRequest/earlier' };
+    expect((await cards(body)).map((c) => c.indicator)).toEqual(['critical']);
   });
 });
 

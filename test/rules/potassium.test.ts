@@ -57,7 +57,7 @@ describe('patient-view: critical and high potassium', () => {
     expect(cards[0]!.summary).toMatch(/^Critical potassium 2.5 mmol\/L \(\d{4}-\d{2}-\d{2}\): below 2.8$/);
   });
 
-  it('gives a warning above 5.0 and names an active ACE inhibitor, ARB, spironolactone or trimethoprim', () => {
+  it('gives a warning from 5.5 and names an active ACE inhibitor, ARB, spironolactone or trimethoprim', () => {
     const meds = [
       fixture('medication-request-lisinopril'),
       medRequest('m-spiro', 'spironolactone 25 MG Oral Tablet'),
@@ -65,7 +65,8 @@ describe('patient-view: critical and high potassium', () => {
     ];
     const cards = view([k(5.6)], meds);
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
-    expect(cards[0]!.summary).toBe(`High potassium 5.6 mmol/L (${daysBefore(2).slice(0, 10)}): above 5.0; on lisinopril, spironolactone`);
+    expect(cards[0]!.summary).toBe(`High potassium 5.6 mmol/L (${daysBefore(2).slice(0, 10)}): 5.5 or above; on lisinopril, spironolactone`);
+    expect(cards[0]!.detail).toContain('European Resuscitation Council');
     expect(cards[0]!.detail).toContain('lisinopril 10 MG Oral Tablet (ACE inhibitor)');
     expect(cards[0]!.detail).toContain('spironolactone 25 MG Oral Tablet (potassium-sparing diuretic)');
     expect(cards[0]!.detail).not.toContain('Simvastatin');
@@ -91,6 +92,30 @@ describe('patient-view: critical and high potassium', () => {
     expect(view([k(6.2)]).map((c) => c.indicator)).toEqual(['warning']);
     expect(view([k(2.8)])).toEqual([]);
     expect(view([k(4.1)])).toEqual([]);
+  });
+
+  it('between 5.0 and 5.5: a card only when a potassium-raising drug is active', () => {
+    expect(view([k(5.3)])).toEqual([]);
+    expect(view([k(5.3)], [medRequest('m-simva', 'Simvastatin 20 MG Oral Tablet')])).toEqual([]);
+    const cards = view([k(5.3)], [fixture('medication-request-lisinopril')]);
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.summary).toBe(`Potassium 5.3 mmol/L (${daysBefore(2).slice(0, 10)}) above 5.0; on lisinopril: review`);
+    expect(view([k(5.5)]).map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('below 3.5: a warning only on digoxin or a QT-prolonging drug, naming it', () => {
+    expect(view([k(3.1)])).toEqual([]);
+    expect(view([k(3.1)], [fixture('medication-request-lisinopril')])).toEqual([]);
+    const onDigoxin = view([k(3.1)], [medRequest('m-dig', 'Digoxin 0.125 MG Oral Tablet')]);
+    expect(onDigoxin.map((c) => c.indicator)).toEqual(['warning']);
+    expect(onDigoxin[0]!.summary).toBe(`Low potassium 3.1 mmol/L (${daysBefore(2).slice(0, 10)}); on digoxin: correct it`);
+    expect(onDigoxin[0]!.detail).toContain('digoxin toxicity');
+    // A digoxin product sent by code only (PDDI-CDS product table) counts too.
+    const coded = medRequest('m-dig2', 'x', 'active', { medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197604' }] } });
+    expect(view([k(3.2)], [coded]).map((c) => c.indicator)).toEqual(['warning']);
+    const onQt = view([k(3.0)], [medRequest('m-dof', 'Dofetilide 0.25 MG Oral Capsule')]);
+    expect(onQt[0]!.summary).toContain('on dofetilide');
+    expect(view([k(3.5)], [medRequest('m-dig', 'Digoxin 0.125 MG Oral Tablet')])).toEqual([]);
   });
 
   it('near miss: a potassium older than the 7-day window', () => {
