@@ -1,5 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
+import { giBleedHistory } from './conditions.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
@@ -19,4 +20,5 @@ export const orderSelectPrefetch: PrefetchSpec = {
   ...recentMedicationRecords,
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
+  giBleedHistory,
 };

@@ -126,7 +126,7 @@ const GROUP_SUFFIX = /\b(oral|topical|ophthalmic|otic|nasal|rectal|vaginal|injec
  * on FDA labels (scripts/data/brand-names.csv). A product in one of the guide's `-exclude` sets is local unless
  * its name says oral or injectable (the guide's exclude sets hold a few systemic forms).
  */
-export function buildProducts(rows: Row[], brandRows: Row[]) {
+export function buildProducts(rows: Row[], brandRows: Row[], ugibRows: Row[] = []) {
   const f = 'pddi_rxnorm_products.csv';
   const byRxcui = new Map<string, { display: string; ingredients: string; excluded: boolean; included: boolean }>();
   for (const r of rows) {
@@ -182,7 +182,23 @@ export function buildProducts(rows: Row[], brandRows: Row[]) {
     .filter((e): e is [string, { ingredients: string; source: string }] => e[1] !== 'ambiguous')
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, b]) => ({ name, ingredients: b.ingredients.split('+'), source: b.source }));
+  // The guide's class sets by ingredient (valueset-ibuprofen → ibuprofen), members only: NSAIDS, PPIS, SCS
+  // (systemic corticosteroids), AAS (aldosterone antagonists), LOOPDIURETIC, plus its single-drug sets.
+  const classes: Record<string, Set<string>> = {};
+  const topicalDiclofenac = new Set<string>();
+  for (const r of rows) {
+    if (col(r, 'included', f) !== 'true') continue;
+    const set = col(r, 'valueset', f).replace(/^valueset-/, '');
+    if (set === 'topicaldiclofenac') topicalDiclofenac.add(col(r, 'rxcui', f));
+    const cls = (r.ig_class ?? '').replace(/^valueset-/, '') || set;
+    const own = set === 'ethacrynate' ? 'ethacrynic acid' : set === 'mefenamate' ? 'mefenamic acid' : set;
+    if (cls !== 'topicaldiclofenac') (classes[cls] ??= new Set()).add(own);
+  }
+  const pddiClasses = Object.fromEntries(Object.entries(classes).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
   return {
+    pddiClasses,
+    topicalDiclofenac: [...topicalDiclofenac].sort((a, b) => Number(a) - Number(b)),
+    ugibSnomed: ugibRows.map((r) => col(r, 'snomed', 'pddi-ugib-snomed.csv')),
     notes:
       'RxNorm product, pack and brand codes of the HL7 PDDI-CDS value sets → ingredients (all rows: the guide lists ' +
       'codes by RxCUI, VERIFIED as read). site: where the product acts, from its name; local (eye, ear, nose, skin) ' +
@@ -791,7 +807,8 @@ const ALLERGY_CITATION =
 
   // ---------- RxNorm products and brands (PDDI-CDS value sets + FDA-label brand names) ----------
   const brandFile = join(dirname(fileURLToPath(import.meta.url)), 'data', 'brand-names.csv');
-  const products = buildProducts(read('pddi_rxnorm_products.csv'), parseCsv(readFileSync(brandFile, 'utf8')));
+  const ugibFile = join(dirname(fileURLToPath(import.meta.url)), 'data', 'pddi-ugib-snomed.csv');
+  const products = buildProducts(read('pddi_rxnorm_products.csv'), parseCsv(readFileSync(brandFile, 'utf8')), parseCsv(readFileSync(ugibFile, 'utf8')));
 
   const generated = new Date().toISOString().slice(0, 10);
   mkdirSync(outDir, { recursive: true });

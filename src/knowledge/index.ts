@@ -124,6 +124,12 @@ const productsSchema = z.object({
     )
     .min(1),
   brands: z.array(z.object({ name: nonEmpty, ingredients: z.array(nonEmpty).min(1), source: nonEmpty })),
+  /** The HL7 PDDI-CDS class sets by ingredient: NSAIDS, PPIS, SCS, AAS, LOOPDIURETIC and single-drug sets. */
+  pddiClasses: z.record(z.string(), z.array(nonEmpty).min(1)),
+  /** RxCUIs of the guide's topical diclofenac set (gel, cream, solution). */
+  topicalDiclofenac: z.array(rxcui).min(1),
+  /** SNOMED CT codes of a history of upper GI bleeding or peptic ulcer (valueset-Hx-UGIB-snomed). */
+  ugibSnomed: z.array(z.string().regex(/^\d+$/)).min(1),
 });
 
 const drugRefSchema = z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), class: z.string().optional() });
@@ -316,6 +322,10 @@ export interface Knowledge {
     byRxcui: ReadonlyMap<string, Product>;
     /** Normalised brand name ("zocor", "advil pm") → ingredient names. */
     brands: ReadonlyMap<string, readonly string[]>;
+    /** HL7 PDDI-CDS class sets (NSAIDS, PPIS, SCS, AAS, …) → ingredient names. */
+    pddiClasses: Readonly<Record<string, ReadonlySet<string>>>;
+    topicalDiclofenac: ReadonlySet<string>;
+    ugibSnomed: ReadonlySet<string>;
   };
 }
 
@@ -413,6 +423,9 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     }
   }
   if (!labs.groups.egfr || labs.groups.egfr.length === 0) throw new KnowledgeError('lab-codes.json', 'has no egfr codes');
+  for (const cls of ['NSAIDS', 'PPIS', 'SCS', 'AAS', 'misoprostol', 'warfarin']) {
+    if (!products.pddiClasses[cls]) throw new KnowledgeError('rxnorm-products.json', `lacks the PDDI-CDS class set ${cls}`);
+  }
   if (!ddi.pairs.some((p) => p.id === labRules.potassium.lowDrugsQtPair)) {
     throw new KnowledgeError('patient-view-lab-rules.json', `names DDI pair ${labRules.potassium.lowDrugsQtPair}, which onc-high-priority-ddi.json lacks`);
   }
@@ -454,6 +467,10 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     }
   }
   for (const p of nonInterruptive.pairs) for (const m of [...p.object, ...p.precipitant]) add(m.ingredient, m.rxcui);
+  // The product table's ingredients are RxNorm ingredient names too (acetaminophen, misoprostol, cyclosporine, …):
+  // known by name, so free text and RxNorm names find them. A salt word is never an ingredient of its own.
+  const salts = new Set(ing.saltWords.map((s) => s.toLowerCase()));
+  for (const p of products.products) for (const name of p.ingredients) if (!salts.has(name)) add(name);
   for (const m of ing.multiIngredient) {
     if (!byRxcui.has(m.rxcui)) byRxcui.set(m.rxcui, m.ingredients.map((n) => n.toLowerCase()));
   }
@@ -485,6 +502,9 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     products: {
       byRxcui: new Map(products.products.map((p) => [p.rxcui, p])),
       brands: new Map(products.brands.map((b) => [b.name, b.ingredients])),
+      pddiClasses: Object.fromEntries(Object.entries(products.pddiClasses).map(([k, v]) => [k, new Set(v)])),
+      topicalDiclofenac: new Set(products.topicalDiclofenac),
+      ugibSnomed: new Set(products.ugibSnomed),
     },
   };
 }

@@ -34,6 +34,8 @@ import { indicatorRank } from './cards.js';
 import { potassiumCards } from './potassium.js';
 import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
+import { warfarinNsaidCards } from './warfarin-nsaid.js';
+import { patientAge } from '../knowledge/patients.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
 
@@ -139,6 +141,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
+  cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
   return byIndicator(cards);
 }
 
@@ -171,7 +174,14 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...findDuplicateTherapy(pairInput),
     ...findNonInterruptive(pairInput),
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
+    ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
   ]);
+}
+
+/** The PDDI-CDS rules' input: the drafts of this hook (every form), what is taken, age and conditions. */
+function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
+  const age = patientAge(dataValue(data, 'patient'), now, patientId);
+  return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, ...(age !== undefined ? { age } : {}) };
 }
 
 /** Most urgent first; the order within a tier is the rules' order. */

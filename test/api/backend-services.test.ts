@@ -63,7 +63,7 @@ describe('SMART Backend Services through the app', () => {
     expect(t.form.get('grant_type')).toBe('client_credentials');
     expect(t.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     expect(t.form.get('scope')).toBe(
-      'system/AllergyIntolerance.read system/Medication.read system/MedicationAdministration.read system/MedicationDispense.read system/MedicationRequest.read ' +
+      'system/AllergyIntolerance.read system/Condition.read system/Medication.read system/MedicationAdministration.read system/MedicationDispense.read system/MedicationRequest.read ' +
         'system/MedicationStatement.read system/Observation.read system/Patient.read',
     );
     const verified = await jwtVerify(t.assertion, await importJWK(key.publicJwk, 'RS384'), { audience: auth!.tokenEndpoint, issuer: 'hookwise-test', subject: 'hookwise-test' });
@@ -79,7 +79,7 @@ describe('SMART Backend Services through the app', () => {
     const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     await postHook(app, 'order-sign', body).expect(200);
     expect(auth!.tokenRequests[0]!.form.get('scope')).toBe(
-      'system/AllergyIntolerance.s system/Medication.s system/MedicationAdministration.s system/MedicationDispense.s system/MedicationRequest.s ' +
+      'system/AllergyIntolerance.s system/Condition.s system/Medication.s system/MedicationAdministration.s system/MedicationDispense.s system/MedicationRequest.s ' +
         'system/MedicationStatement.s system/Observation.s system/Patient.r',
     );
   });

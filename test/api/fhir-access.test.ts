@@ -70,8 +70,9 @@ describe('scope-aware reads with the EHR grant', () => {
     body.fhirAuthorization.scope = scope;
     await postHook(app, 'order-sign', body).expect(200);
     expect(fake.seen.filter((s) => s.url.includes('/MedicationRequest?'))).toHaveLength(1);
-    // Only the wildcard also grants the statement, dispense and administration searches; the others are not tried.
-    expect(fake.seen).toHaveLength(scope === 'user/*.read' ? 4 : 1);
+    // Only the wildcard also grants the statement, dispense, administration and condition searches; the others are
+    // not tried.
+    expect(fake.seen).toHaveLength(scope === 'user/*.read' ? 5 : 1);
   });
 
   it.each([

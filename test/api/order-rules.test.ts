@@ -89,6 +89,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
       'creatinine',
       'weight',
       'egfr',
+      'giBleedHistory',
     ]);
     expect(svc.prefetch.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
   });

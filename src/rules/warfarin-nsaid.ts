@@ -1,0 +1,195 @@
+// order-select / order-sign: warfarin + an NSAID, as the HL7 PDDI-CDS implementation guide specifies
+// (http://hl7.org/fhir/uv/pddi/, WarfarinNSAIDsCDSLogic; CC0). The guide fires when an NSAID is ordered for a patient
+// who takes warfarin, and answers with one card per branch; hookwise gives the same branches as one card (its
+// indicator the worst of them), so the clinician reads one card per ordered NSAID:
+//   topical diclofenac → info, no special precautions (poor systemic absorption);
+//   systemic NSAID → warning; critical when neither a PPI nor misoprostol is taken; the detail states the age
+//   (over 65), a history of upper GI bleeding or peptic ulcer, and corticosteroids, aldosterone antagonists or
+//   another NSAID taken, which the guide names as raising the risk.
+// Pure: (ordered drafts, what the patient takes, patient, conditions, knowledge) -> cards.
+import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
+import type { Knowledge } from '../knowledge/index.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { bundleResources, codings, conceptLabel, isObject, resourceKey, str } from '../knowledge/fhir.js';
+import { applyConfidence, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
+
+export const PDDI_GUIDE_URL = 'http://hl7.org/fhir/uv/pddi/';
+const SNOMED = 'http://snomed.info/sct';
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+/** The guide's substitution (ActivityDefinition ad102): Acetaminophen 500 MG Oral Tablet. */
+const ACETAMINOPHEN_500 = { code: '198440', display: 'Acetaminophen 500 MG Oral Tablet' } as const;
+/** "Older than 65" in the guide's CQL is AgeInYears() > 65. */
+const AGE_OVER = 65;
+
+export interface WarfarinNsaidInput {
+  /** The drafts this hook is about (selected at order-select, all at order-sign), every form. */
+  drafts: ResolvedMedication[];
+  /** What the patient takes (systemic forms). */
+  taking: ResolvedMedication[];
+  /** Age in years, when the Patient was obtained. */
+  age?: number;
+  /** The `conditions` prefetch value: Conditions coded in the guide's history-of-upper-GI-bleed set. */
+  conditions: unknown;
+  patientId: string;
+  knowledge: Knowledge;
+}
+
+function inClass(m: ResolvedMedication, cls: string, k: Knowledge): boolean {
+  const set = k.products.pddiClasses[cls];
+  return set !== undefined && m.ingredients.some((i) => set.has(i.name));
+}
+
+function namesIn(meds: ResolvedMedication[], cls: string, k: Knowledge): string[] {
+  const set = k.products.pddiClasses[cls];
+  return [...new Set(meds.flatMap((m) => m.ingredients.map((i) => i.name).filter((n) => set?.has(n))))];
+}
+
+/** The guide's topical diclofenac: a product of its set, or diclofenac applied to the skin. */
+function isTopicalDiclofenac(m: ResolvedMedication, k: Knowledge): boolean {
+  const coded = codings(isObject(m.resource.medicationCodeableConcept) ? m.resource.medicationCodeableConcept : undefined).some(
+    (c) => c.code !== undefined && k.products.topicalDiclofenac.has(c.code),
+  );
+  return coded || (m.site === 'local' && m.form === 'topical' && m.ingredients.some((i) => i.name === 'diclofenac'));
+}
+
+/** A recorded history of upper GI bleeding or peptic ulcer (the guide applies no look-back and no status filter). */
+function ugibHistory(value: unknown, k: Knowledge): { label: string; date?: string } | undefined {
+  for (const c of bundleResources(value)) {
+    if (c.resourceType !== 'Condition' || str((c.verificationStatus as JsonObject | undefined)?.text) === 'entered-in-error') continue;
+    const verification = codings(c.verificationStatus).map((x) => x.code);
+    if (verification.includes('entered-in-error') || verification.includes('refuted')) continue;
+    if (!codings(c.code).some((x) => (x.system === undefined || x.system === SNOMED) && x.code && k.products.ugibSnomed.has(x.code))) continue;
+    const date = str(c.recordedDate) ?? str(c.onsetDateTime) ?? str(c.assertedDate);
+    return { label: conceptLabel(c.code) ?? 'upper GI bleeding', ...(date ? { date: date.slice(0, 10) } : {}) };
+  }
+  return undefined;
+}
+
+function acetaminophenOrder(patientId: string): JsonObject {
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+    medicationCodeableConcept: { coding: [{ system: RXNORM, ...ACETAMINOPHEN_500 }], text: ACETAMINOPHEN_500.display },
+    dosageInstruction: [{ text: '500 mg by mouth every 4 to 6 hours as needed; no more than 2 g a day while on warfarin' }],
+  };
+}
+
+export function warfarinNsaidCards(input: WarfarinNsaidInput): Card[] {
+  const k = input.knowledge;
+  const warfarin = input.taking.filter((m) => inClass(m, 'warfarin', k));
+  if (warfarin.length === 0) return [];
+  const cards: Card[] = [];
+  for (const draft of input.drafts) {
+    const topical = isTopicalDiclofenac(draft, k);
+    if (!topical && (draft.site !== 'systemic' || !inClass(draft, 'NSAIDS', k))) continue;
+    cards.push(topical ? topicalCard(draft, warfarin, k) : systemicCard(draft, warfarin, input));
+  }
+  return cards;
+}
+
+function warfarinLine(warfarin: ResolvedMedication[]): string {
+  return `- **Warfarin taken:** ${warfarin.map((m) => md(medicationLabel(m))).join('; ')}`;
+}
+
+function base(draft: ResolvedMedication, key: string): Pick<Card, 'finding' | 'source' | 'links'> {
+  const draftKey = resourceKey(draft.resource);
+  return {
+    finding: { key, ...(draftKey ? { drafts: [draftKey] } : {}) },
+    source: { label: 'HL7 PDDI-CDS guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, topic: { ...TOPICS.ddi } },
+    links: [{ label: 'HL7 PDDI-CDS implementation guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, type: 'absolute' }],
+  };
+}
+
+function topicalCard(draft: ResolvedMedication, warfarin: ResolvedMedication[], k: Knowledge): Card {
+  const lines = [
+    warfarinLine(warfarin),
+    `- **Ordered:** ${md(medicationLabel(draft))} (topical)`,
+    '',
+    'Topical diclofenac reaches the blood poorly (16 g a day of gel gives about 6% of the exposure of 150 mg a day by ' +
+      'mouth): no special precautions beyond the usual INR monitoring.',
+    '',
+    `Source: HL7 PDDI-CDS implementation guide, warfarin + NSAIDs (CC0). hookwise knowledge ${k.version}.`,
+  ];
+  return {
+    ...base(draft, 'pddi-warfarin-nsaid:topical-diclofenac'),
+    summary: summary('Warfarin + topical diclofenac: little reaches the blood; no special precautions'),
+    detail: lines.join('\n'),
+    indicator: 'info',
+    overrideReasons: [{ ...OVERRIDES.alreadyAddressed }],
+  };
+}
+
+function systemicCard(draft: ResolvedMedication, warfarin: ResolvedMedication[], input: WarfarinNsaidInput): Card {
+  const k = input.knowledge;
+  const nsaid = namesIn([draft], 'NSAIDS', k)[0] ?? 'the NSAID';
+  const protective = [...namesIn(input.taking, 'PPIS', k), ...namesIn(input.taking, 'misoprostol', k)];
+  const bleed = ugibHistory(input.conditions, k);
+  const older = input.age !== undefined && input.age > AGE_OVER;
+  const others = input.taking.filter((m) => m !== draft);
+  const steroids = namesIn(others, 'SCS', k);
+  const aldosterone = namesIn(others, 'AAS', k);
+  const otherNsaids = namesIn(others, 'NSAIDS', k);
+
+  // The guide's worst card: critical exactly when neither a PPI nor misoprostol is taken; else warning.
+  let indicator: Indicator = protective.length === 0 ? 'critical' : 'warning';
+  const matchedByName = draft.ingredients.every((i) => i.confidence === 'text') || warfarin.every((m) => m.ingredients.every((i) => i.confidence === 'text'));
+  if (matchedByName) indicator = applyConfidence(indicator, 'text');
+
+  const drug = shorten(nsaid, 30);
+  const text =
+    protective.length === 0
+      ? `Warfarin + ${drug}: high GI bleeding risk, no PPI taken. Use only if benefit outweighs risk; prefer acetaminophen`
+      : `Warfarin + ${drug}: bleeding risk (${protective[0]} taken). Assess; prefer acetaminophen`;
+
+  const risk: string[] = [];
+  if (older) risk.push(`age ${input.age} (over ${AGE_OVER})`);
+  if (bleed) risk.push(`history of ${md(bleed.label)}${bleed.date ? ` (${md(bleed.date)})` : ''}`);
+  const coMeds = [
+    ...steroids.map((s) => `${s} (systemic corticosteroid)`),
+    ...aldosterone.map((s) => `${s} (aldosterone antagonist)`),
+    ...otherNsaids.map((s) => `${s} (another NSAID)`),
+  ];
+  const lines = [
+    warfarinLine(warfarin),
+    `- **Ordered:** ${md(medicationLabel(draft))}${matchedByName ? ' (matched by name)' : ''}`,
+    `- **PPI or misoprostol:** ${protective.length ? `${protective.map(md).join(', ')}: lowers the upper GI bleeding risk` : 'none taken'}`,
+    `- **Age or GI bleed history:** ${risk.length ? risk.join('; ') : 'neither found'}`,
+    `- **Also raising the risk:** ${coMeds.length ? coMeds.map(md).join(', ') : 'no corticosteroid, aldosterone antagonist or other NSAID found'}`,
+    '',
+    'NSAIDs inhibit platelets and cause peptic ulcers: with warfarin most of the excess bleeding is upper GI, and it ' +
+      'can be serious. Corticosteroids and aldosterone antagonists raise that risk further (Masclee et al., ' +
+      'Gastroenterology 2014;147:784-92).',
+    'For pain or fever prefer acetaminophen (check the INR if more than 2 g a day for several days); for severe pain a ' +
+      'short opioid course.',
+    '',
+    `Source: HL7 PDDI-CDS implementation guide, warfarin + NSAIDs (CC0). hookwise knowledge ${k.version}.`,
+  ];
+
+  const suggestions: Suggestion[] = [];
+  const draftKey = resourceKey(draft.resource);
+  if (draftKey) {
+    suggestions.push({
+      label: `Replace ${drug} with acetaminophen 500 mg as needed`,
+      isRecommended: true,
+      actions: [
+        { type: 'delete', description: `Remove the ${drug} order`, resourceId: draftKey },
+        { type: 'create', description: 'Order acetaminophen 500 mg, at most 2 g a day', resource: acetaminophenOrder(input.patientId) as never },
+      ],
+    });
+    suggestions.push({ label: `Remove the ${drug} order`, actions: [{ type: 'delete', description: `Remove the ${drug} order`, resourceId: draftKey }] });
+  }
+  const card: Card = {
+    ...base(draft, `pddi-warfarin-nsaid:${nsaid}`),
+    summary: summary(text),
+    detail: lines.join('\n'),
+    indicator,
+    overrideReasons: [{ ...OVERRIDES.benefitOutweighsRisk }, { ...OVERRIDES.notTaking }],
+  };
+  if (suggestions.length) {
+    card.suggestions = suggestions;
+    card.selectionBehavior = 'at-most-one';
+  }
+  return card;
+}
