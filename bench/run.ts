@@ -24,6 +24,7 @@ import { runThroughput } from './scenarios/throughput.js';
 import { READ_MS, runFallback } from './scenarios/fallback.js';
 import { runHung } from './scenarios/hung.js';
 import { runMemory } from './scenarios/memory.js';
+import { runDecide } from './scenarios/decide.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -57,8 +58,8 @@ function parseCli(): Args {
       only: { type: 'string' },
     },
   });
-  const only = new Set((values.only ?? '1,2,3,4').split(',').map((v) => v.trim()));
-  if ([...only].some((v) => !['1', '2', '3', '4'].includes(v))) throw new Error(`--only takes scenario numbers 1-4, comma-separated, not ${values.only}`);
+  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((v) => v.trim()));
+  if ([...only].some((v) => !['1', '2', '3', '4', '5'].includes(v))) throw new Error(`--only takes scenario numbers 1-5, comma-separated, not ${values.only}`);
   const durationS = values.duration === undefined ? (values.quick ? 1 : 6) : Number(values.duration);
   if (!Number.isFinite(durationS) || durationS <= 0) throw new Error(`--duration must be a positive number of seconds, not ${values.duration}`);
   return {
@@ -130,6 +131,18 @@ async function main(children: ChildSet): Promise<number> {
   const header = `node ${info.node}, ${info.cpus} × ${info.cpuModel}, ${info.platform}, ${info.date}` + (args.quick ? ' (--quick)' : '') + (args.databaseUrl ? ', DATABASE_URL set' : '');
   console.log(`hookwise bench: ${header}`);
 
+  // Scenario 5 runs in this process, before any child starts (it needs no service).
+  const s5 = args.only.has('5') ? runDecide(args.quick) : undefined;
+  if (!['1', '2', '3', '4'].some((n) => args.only.has(n))) {
+    const ran = [s5!];
+    for (const t of ran.flatMap((s) => s.tables)) console.log(formatTable(t));
+    console.log('\n== Targets');
+    for (const t of ran.flatMap((s) => s.targets)) console.log(targetLine(t));
+    for (const f of ran.flatMap((s) => s.failures)) console.error(`FAIL  ${f}`);
+    writeResults({ machine: info, scenarios: { decide: s5!.data }, targets: s5!.targets, failures: s5!.failures }, s5!.tables, s5!.targets, header);
+    if (s5!.failures.length) return 1;
+    return args.strict && s5!.targets.some((t) => !t.pass && !t.skipped) ? 2 : 0;
+  }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookwise-bench-'));
   const slow = new SlowFhir(ROOT, READ_MS);
   const hung = new HungFhir();
@@ -146,7 +159,7 @@ async function main(children: ChildSet): Promise<number> {
     const s2 = args.only.has('2') ? await runFallback(ctx, slow, plan.fallbackCalls) : undefined;
     const s3 = args.only.has('3') ? await runHung(ctx, hung, plan.hungCalls) : undefined;
     const s4 = args.only.has('4') ? await runMemory(ctx, rssAtReadyMb, plan.sustainedS, plan.sampleEveryMs) : undefined;
-    const ran = [s1, s2, s3, s4].filter((s) => s !== undefined);
+    const ran = [s1, s2, s3, s4, s5].filter((s) => s !== undefined);
 
     const tables = ran.flatMap((s) => s.tables);
     const targets = ran.flatMap((s) => s.targets);
@@ -160,7 +173,7 @@ async function main(children: ChildSet): Promise<number> {
       machine: info,
       options: { ...plan, quick: args.quick, databaseUrl: args.databaseUrl ? 'set' : 'unset' },
       hookwise: { pid: hookwise.pid, rssAtReadyMb, socketsAtReady },
-      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data },
+      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data, decide: s5?.data },
       targets,
       failures,
     };

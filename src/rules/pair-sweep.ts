@@ -94,9 +94,15 @@ export interface Group {
 }
 
 /** Identifies what a comparison can depend on: the ingredients in order, with codes and match confidence. */
+const signatures = new WeakMap<ResolvedMedication, string>();
+
 function signature(m: ResolvedMedication): string {
-  let s = '';
-  for (const i of m.ingredients) s += `${i.name}\u0001${i.rxcui ?? ''}\u0001${i.confidence}\u0002`;
+  let s = signatures.get(m);
+  if (s === undefined) {
+    s = '';
+    for (const i of m.ingredients) s += `${i.name}\u0001${i.rxcui ?? ''}\u0001${i.confidence}\u0002`;
+    signatures.set(m, s);
+  }
   return s;
 }
 
@@ -206,20 +212,20 @@ export function sweepPairs<E>(
   };
 
   // Candidate groups per signature, by token (the same for every draft of that signature).
-  const candidatesCache = new Map<string, Group[]>();
-  const candidates = (m: ResolvedMedication, sig: number, from: Map<string, Group[]>, which: string): Group[] => {
-    const key = `${which}${sig}`;
-    let list = candidatesCache.get(key);
+  const candidatesCache = { o: [] as Array<Group[] | undefined>, d: [] as Array<Group[] | undefined> };
+  const candidates = (m: ResolvedMedication, sig: number, from: Map<string, Group[]>, which: 'o' | 'd'): Group[] => {
+    let list = candidatesCache[which][sig];
     if (!list) {
       const seen = new Set<Group>();
       for (const t of rule.partners(m)) for (const g of from.get(t) ?? []) seen.add(g);
       list = [...seen].sort((a, b) => a.index[0]! - b.index[0]!);
-      candidatesCache.set(key, list);
+      candidatesCache[which][sig] = list;
     }
     return list;
   };
 
-  drafts.forEach((d, i) => {
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
     const dSig = sigOfDraft[i]!;
     const dFocus = inFocus(d);
     const skip = rule.excluded?.(d);
@@ -273,7 +279,7 @@ export function sweepPairs<E>(
       if (ex) for (let p = from; p < g.members.length; p++) if (ex.has(g.members[p]!)) complete = false;
       visits.push({ first: g.index[first]!, g, effect, complete, from: first });
     }
-    visits.sort((a, b) => a.first - b.first);
+    if (visits.length > 1) visits.sort((a, b) => a.first - b.first);
     for (const v of visits) {
       onVisit(v.effect, {
         draft: dFocus ? d : v.g.rep,
@@ -289,5 +295,5 @@ export function sweepPairs<E>(
         complete: v.complete,
       });
     }
-  });
+  }
 }
