@@ -107,8 +107,8 @@ async function fetchDiscovery(child: RunningChild): Promise<Discovery> {
 function hookwiseEnv(args: Args, ledgerPath: string, fhirOrigins: string[]): Record<string, string> {
   return {
     HOOKWISE_PROFILE: 'development',
-    // warn: per-request info lines would put logging cost into every figure.
-    LOG_LEVEL: 'warn',
+    // The production default: the per-call info line is part of the cost of a call.
+    LOG_LEVEL: 'info',
     LEDGER_PATH: ledgerPath,
     // Development reads any fhirServer, but logs a warning per call without an allow-list; the local stubs
     // are allow-listed instead, as production requires.
