@@ -123,6 +123,65 @@ function lowerBound(xs: number[], above: number): number {
 }
 
 /**
+ * Below this many comparisons the literal loop runs as it is (each resource its own group): building the groups
+ * and the index costs more than it saves for the usual handful of orders. Tests set it to 0 to check the grouped
+ * sweep against the literal loops on small inputs too.
+ */
+export const SWEEP = { literalBelow: 64 };
+
+/** The literal loop, one visit per comparison. */
+function literalSweep<E>(
+  drafts: ResolvedMedication[],
+  others: ResolvedMedication[],
+  inFocus: (d: ResolvedMedication) => boolean,
+  rule: PairRule<E>,
+  onVisit: (effect: E, visit: Visit) => void,
+): void {
+  const width = Math.max(drafts.length, others.length) + 1;
+  const single = (list: ResolvedMedication[], offset: number): Group[] =>
+    list.map((m, k) => ({ id: offset + k, sig: -1, rep: m, members: [m], index: [k] }));
+  const otherGroups = single(others, 0);
+  const draftGroups = single(drafts, others.length);
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
+    const dFocus = inFocus(d);
+    const skip = rule.excluded?.(d);
+    if (dFocus) {
+      for (let k = 0; k < others.length; k++) {
+        const m = others[k]!;
+        if (skip?.active?.has(m)) continue;
+        const effect = rule.effect(d, m);
+        if (effect === null || (Array.isArray(effect) && effect.length === 0)) continue;
+        const base = (i * 2 * width) * 2;
+        onVisit(effect, { draft: d, other: m, isDraft: false, single: d, singleTime: base + k * 2, group: otherGroups[k]!, from: 0, excluded: undefined, base, memberSub: 1, complete: true });
+      }
+    }
+    for (let j = i + 1; j < drafts.length; j++) {
+      const d2 = drafts[j]!;
+      if (d.id !== undefined && d.id === d2.id) continue; // the same order listed twice
+      if (!dFocus && !inFocus(d2)) continue;
+      if (skip?.drafts?.has(d2)) continue;
+      const effect = dFocus ? rule.effect(d, d2) : rule.effect(d2, d);
+      if (effect === null || (Array.isArray(effect) && effect.length === 0)) continue;
+      const base = ((i * 2 + 1) * width) * 2;
+      onVisit(effect, {
+        draft: dFocus ? d : d2,
+        other: dFocus ? d2 : d,
+        isDraft: true,
+        single: d,
+        singleTime: base + j * 2 + (dFocus ? 0 : 1),
+        group: draftGroups[j]!,
+        from: 0,
+        excluded: undefined,
+        base,
+        memberSub: dFocus ? 1 : 0,
+        complete: true,
+      });
+    }
+  }
+}
+
+/**
  * Runs `rule` over the comparisons of the literal loop, calling `onVisit` with the effect of each comparison that
  * can change a finding, in the literal loop's order.
  */
@@ -136,6 +195,10 @@ export function sweepPairs<E>(
   const inFocus = (d: ResolvedMedication): boolean => !focus || focus.has(d);
   const draftIds = new Set(drafts.map((d) => d.id).filter((id): id is string => id !== undefined));
   const others = active.filter((m) => m.id === undefined || !draftIds.has(m.id));
+  if (drafts.length * (others.length + drafts.length) < SWEEP.literalBelow) {
+    literalSweep(drafts, others, inFocus, rule, onVisit);
+    return;
+  }
   // Times: (outer draft, phase, position, draft role first) as one number, in the literal loop's order.
   const width = Math.max(drafts.length, others.length) + 1;
   const time = (i: number, phase: 0 | 1, pos: number, sub: 0 | 1): number => ((i * 2 + phase) * width + pos) * 2 + sub;

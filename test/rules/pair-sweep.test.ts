@@ -3,7 +3,7 @@
 // same findings in the same order, same hits, same resources listed in the same order, same suggestions. Random
 // calls built to collide (a few drugs, combination products, matches by code, by RxNorm name and by text, ids
 // listed twice, renewals of active orders, the same product listed twice, order-select focus) are compared whole.
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { JsonObject } from '../../src/cds/types.js';
 import { findDdi, findNonInterruptive } from '../../src/rules/ddi.js';
 import { findDuplicateTherapy } from '../../src/rules/duplicate-therapy.js';
@@ -11,6 +11,7 @@ import { resolveMedication, type ResolvedMedication } from '../../src/knowledge/
 import * as reference from './reference/ddi.js';
 import { findDuplicateTherapy as referenceDuplicates } from './reference/duplicate-therapy.js';
 import { knowledge } from './helpers.js';
+import { SWEEP } from '../../src/rules/pair-sweep.js';
 
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -74,7 +75,16 @@ function randomCase(seed: number) {
 }
 
 describe('the drug-pair rules, swept by group, give the cards of the literal pairwise loops', () => {
-  it('on 600 random calls built to collide', () => {
+  const literalBelow = SWEEP.literalBelow;
+  afterEach(() => {
+    SWEEP.literalBelow = literalBelow;
+  });
+
+  it.each([
+    ['grouped sweep', 0],
+    ['as configured (small calls run the literal loop)', literalBelow],
+  ])('on 600 random calls built to collide: %s', (_name, below) => {
+    SWEEP.literalBelow = below;
     let cards = 0;
     for (let seed = 1; seed <= 600; seed++) {
       const input = randomCase(seed);
