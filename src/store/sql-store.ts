@@ -101,17 +101,8 @@ export class SqlStore implements Store {
     return store;
   }
 
-  /** HMACs of the patients seen lately: one per call otherwise, for the same few patients (at most 10 000 kept). */
-  private readonly patientKeys = new Map<string, string>();
-
   patientKey(scopedPatient: string): string {
-    let key = this.patientKeys.get(scopedPatient);
-    if (key === undefined) {
-      key = createHmac('sha256', this.secret).update(scopedPatient).digest('base64url');
-      if (this.patientKeys.size >= 10_000) this.patientKeys.clear();
-      this.patientKeys.set(scopedPatient, key);
-    }
-    return key;
+    return createHmac('sha256', this.secret).update(scopedPatient).digest('base64url');
   }
 
   // ── issued cards (group commit) ──────────────────────────────────────────────────────────────────────────
