@@ -181,7 +181,7 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   FHIR_PAGE_CAP: '5',
   BODY_LIMIT: '10mb',
   MAX_DRAFT_ORDERS: '1000',
-  MAX_PREFETCH_ENTRIES: '5000',
+  MAX_PREFETCH_ENTRIES: '10000',
   CORS_ORIGINS: '*',
   CORS_ALLOW_CREDENTIALS: 'false',
   RESPONSE_CONTRACT: 'drop',

@@ -78,7 +78,7 @@ describe('a big call', () => {
 
   it('the limits are validated settings', () => {
     expect(loadConfig({}).maxDraftOrders).toBe(1000);
-    expect(loadConfig({}).maxPrefetchEntries).toBe(5000);
+    expect(loadConfig({}).maxPrefetchEntries).toBe(10000);
     expect(() => loadConfig({ MAX_DRAFT_ORDERS: '0' })).toThrow(new ConfigError('MAX_DRAFT_ORDERS="0" must be between 1 and 100000'));
     expect(() => loadConfig({ MAX_PREFETCH_ENTRIES: 'lots' })).toThrow(new ConfigError('MAX_PREFETCH_ENTRIES="lots" must be a whole number'));
   });
