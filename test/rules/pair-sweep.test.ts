@@ -61,9 +61,15 @@ function randomCase(seed: number) {
     status,
     intent: 'order',
     medicationCodeableConcept: concept(),
-    ...(prior.length && rnd() < 0.25 ? { priorPrescription: { reference: `MedicationRequest/${pick(prior)}` } } : {}),
+    ...(prior.length && rnd() < 0.4 ? { priorPrescription: { reference: `MedicationRequest/${pick(prior)}` } } : {}),
   });
-  const active = Array.from({ length: Math.floor(rnd() * 9) }, () => resource('active', []));
+  const active: JsonObject[] = [];
+  for (let n = Math.floor(rnd() * 9); n > 0; n--) {
+    const a = resource('active', []);
+    // The same product listed again (another id, the same medication): renewals must skip both.
+    if (active.length && rnd() < 0.3) a.medicationCodeableConcept = pick(active).medicationCodeableConcept as JsonObject;
+    active.push(a);
+  }
   const activeIds = active.map((a) => String(a.id ?? 'none'));
   const drafts = Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => resource('draft', [...activeIds, ...idPool]));
   const resolve = (r: JsonObject): ResolvedMedication => resolveMedication(r, k);
@@ -78,6 +84,26 @@ describe('the drug-pair rules, swept by group, give the cards of the literal pai
   const literalBelow = SWEEP.literalBelow;
   afterEach(() => {
     SWEEP.literalBelow = literalBelow;
+  });
+
+  it('a renewal that excludes the first member of a group: findings still come in the literal order', () => {
+    // Draft d0 renews active a0 (lisinopril). The grouped sweep meets the lisinopril group (a0, a2) at a0, which
+    // the renewal excludes: its first comparison is with a2, after losartan (a1). Dual RAAS comes first.
+    SWEEP.literalBelow = 0;
+    const med = (id: string, status: string, code: string, display: string, extra: JsonObject = {}): ResolvedMedication =>
+      resolveMedication({ resourceType: 'MedicationRequest', id, status, intent: 'order', medicationCodeableConcept: { coding: [{ system: RX, code, display }] }, ...extra }, k);
+    const input = {
+      drafts: [med('d0', 'draft', '29046', 'Lisinopril 10 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/a0' } })],
+      active: [
+        med('a0', 'active', '29046', 'Lisinopril 10 MG Oral Tablet'),
+        med('a1', 'active', '52175', 'Losartan potassium 50 MG Oral Tablet'),
+        med('a2', 'active', '29046', 'Lisinopril 20 MG Oral Tablet'),
+      ],
+      knowledge: k,
+    };
+    const expected = referenceDuplicates(input);
+    expect(expected.map((c) => c.finding?.key)).toEqual(['dual-raas:lisinopril+losartan', 'duplicate-ingredient:lisinopril']);
+    expect(findDuplicateTherapy(input)).toEqual(expected);
   });
 
   it.each([
