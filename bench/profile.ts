@@ -59,7 +59,7 @@ try {
     entry: 'src/server.ts',
     cwd: ROOT,
     nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
-    env: { HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'warn', LEDGER_PATH: path.join(dir, 'ledger.sqlite'), FHIR_SERVER_ALLOWLIST: `${hung.origin}/` },
+    env: { HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'info', LEDGER_PATH: path.join(dir, 'ledger.sqlite'), FHIR_SERVER_ALLOWLIST: `${hung.origin}/` },
   });
   if (values.scenario === 'hung') await hungLoad(child.baseUrl);
   else await fullLoad(child.baseUrl);

@@ -26,6 +26,7 @@ import { READ_MS, runFallback } from './scenarios/fallback.js';
 import { runHung } from './scenarios/hung.js';
 import { runMemory } from './scenarios/memory.js';
 import { runAi } from './scenarios/ai.js';
+import { runDecide } from './scenarios/decide.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -59,8 +60,8 @@ function parseCli(): Args {
       only: { type: 'string' },
     },
   });
-  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((v) => v.trim()));
-  if ([...only].some((v) => !['1', '2', '3', '4', '5'].includes(v))) throw new Error(`--only takes scenario numbers 1-5, comma-separated, not ${values.only}`);
+  const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((v) => v.trim()));
+  if ([...only].some((v) => !['1', '2', '3', '4', '5', '6'].includes(v))) throw new Error(`--only takes scenario numbers 1-6, comma-separated, not ${values.only}`);
   const durationS = values.duration === undefined ? (values.quick ? 1 : 6) : Number(values.duration);
   if (!Number.isFinite(durationS) || durationS <= 0) throw new Error(`--duration must be a positive number of seconds, not ${values.duration}`);
   return {
@@ -108,8 +109,8 @@ async function fetchDiscovery(child: RunningChild): Promise<Discovery> {
 function hookwiseEnv(args: Args, ledgerPath: string, fhirOrigins: string[]): Record<string, string> {
   return {
     HOOKWISE_PROFILE: 'development',
-    // warn: per-request info lines would put logging cost into every figure.
-    LOG_LEVEL: 'warn',
+    // The production default: the per-call info line is part of the cost of a call.
+    LOG_LEVEL: 'info',
     LEDGER_PATH: ledgerPath,
     // Development reads any fhirServer, but logs a warning per call without an allow-list; the local stubs
     // are allow-listed instead, as production requires.
@@ -132,6 +133,18 @@ async function main(children: ChildSet): Promise<number> {
   const header = `node ${info.node}, ${info.cpus} × ${info.cpuModel}, ${info.platform}, ${info.date}` + (args.quick ? ' (--quick)' : '') + (args.databaseUrl ? ', DATABASE_URL set' : '');
   console.log(`hookwise bench: ${header}`);
 
+  // Scenario 6 runs in this process, before any child starts (it needs no service).
+  const s6 = args.only.has('6') ? runDecide(args.quick) : undefined;
+  if (!['1', '2', '3', '4', '5'].some((n) => args.only.has(n))) {
+    const ran = [s6!];
+    for (const t of ran.flatMap((s) => s.tables)) console.log(formatTable(t));
+    console.log('\n== Targets');
+    for (const t of ran.flatMap((s) => s.targets)) console.log(targetLine(t));
+    for (const f of ran.flatMap((s) => s.failures)) console.error(`FAIL  ${f}`);
+    writeResults({ machine: info, scenarios: { decide: s6!.data }, targets: s6!.targets, failures: s6!.failures }, s6!.tables, s6!.targets, header);
+    if (s6!.failures.length) return 1;
+    return args.strict && s6!.targets.some((t) => !t.pass && !t.skipped) ? 2 : 0;
+  }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookwise-bench-'));
   const slow = new SlowFhir(ROOT, READ_MS);
   const hung = new HungFhir();
@@ -149,7 +162,7 @@ async function main(children: ChildSet): Promise<number> {
     const s3 = args.only.has('3') ? await runHung(ctx, hung, plan.hungCalls) : undefined;
     const s4 = args.only.has('4') ? await runMemory(ctx, rssAtReadyMb, plan.sustainedS, plan.sampleEveryMs) : undefined;
     const s5 = args.only.has('5') ? await runAi(ctx, children, (ledgerPath) => hookwiseEnv(args, ledgerPath, [slow.origin, hung.origin])) : undefined;
-    const ran = [s1, s2, s3, s4, s5].filter((s) => s !== undefined);
+    const ran = [s1, s2, s3, s4, s5, s6].filter((s) => s !== undefined);
 
     const tables = ran.flatMap((s) => s.tables);
     const targets = ran.flatMap((s) => s.targets);
@@ -163,7 +176,7 @@ async function main(children: ChildSet): Promise<number> {
       machine: info,
       options: { ...plan, quick: args.quick, databaseUrl: args.databaseUrl ? 'set' : 'unset' },
       hookwise: { pid: hookwise.pid, rssAtReadyMb, socketsAtReady },
-      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data, ai: s5?.data },
+      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data, ai: s5?.data, decide: s6?.data },
       targets,
       failures,
     };

@@ -227,7 +227,7 @@ export function createApp(deps: AppDeps): express.Express {
     const logFields = { requestId: l.requestId, route: '/cds-services/:id' };
     let request;
     try {
-      request = validateHookRequest(req.body, service.module.hook);
+      request = validateHookRequest(req.body, service.module.hook, { maxDraftOrders: config.maxDraftOrders, maxPrefetchEntries: config.maxPrefetchEntries });
     } catch (error) {
       l.logged = true;
       metrics.hookDuration.observe({ service: service.module.id, outcome: 'invalid' }, (performance.now() - l.arrivalPerf) / 1000);

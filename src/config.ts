@@ -55,6 +55,8 @@ const schema = z
     FHIR_CONCURRENCY: int(1, 32),
     FHIR_PAGE_CAP: int(1, 50),
     BODY_LIMIT: byteSize,
+    MAX_DRAFT_ORDERS: int(1, 100000),
+    MAX_PREFETCH_ENTRIES: int(1, 1000000),
     CORS_ORIGINS: originList,
     CORS_ALLOW_CREDENTIALS: bool,
     RESPONSE_CONTRACT: z.enum(['drop', 'throw'], { message: 'must be drop or throw' }),
@@ -141,6 +143,10 @@ export interface Config {
   /** At most this many pages read for one prefetch key (the received page included). */
   fhirPageCap: number;
   bodyLimit: string;
+  /** At most this many entries in context.draftOrders; more answers 400 (docs/performance.md). */
+  maxDraftOrders: number;
+  /** At most this many entries in one prefetch Bundle; more answers 400. */
+  maxPrefetchEntries: number;
   corsOrigins: string[];
   corsAllowCredentials: boolean;
   /** drop: a card breaking the spec invariants is dropped and logged; throw: it fails the call (tests). */
@@ -193,6 +199,8 @@ export const DEFAULTS: Record<keyof z.input<typeof schema>, string> = {
   FHIR_CONCURRENCY: '8',
   FHIR_PAGE_CAP: '5',
   BODY_LIMIT: '10mb',
+  MAX_DRAFT_ORDERS: '1000',
+  MAX_PREFETCH_ENTRIES: '10000',
   CORS_ORIGINS: '*',
   CORS_ALLOW_CREDENTIALS: 'false',
   RESPONSE_CONTRACT: 'drop',
@@ -285,6 +293,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fhirConcurrency: c.FHIR_CONCURRENCY,
     fhirPageCap: c.FHIR_PAGE_CAP,
     bodyLimit: c.BODY_LIMIT,
+    maxDraftOrders: c.MAX_DRAFT_ORDERS,
+    maxPrefetchEntries: c.MAX_PREFETCH_ENTRIES,
     corsOrigins: c.CORS_ORIGINS,
     corsAllowCredentials: c.CORS_ALLOW_CREDENTIALS,
     responseContract: c.RESPONSE_CONTRACT,

@@ -1,6 +1,7 @@
 // Process entry: read config (one line and exit 1 if a setting is wrong), build the app, listen, and drain
 // in-flight requests on SIGTERM/SIGINT.
-import { createServer } from 'node:net';
+import http from 'node:http';
+import net from 'node:net';
 import dotenv from 'dotenv';
 dotenv.config({ quiet: true });
 import { systemClock } from './clock.js';
@@ -23,7 +24,7 @@ import type { AiReview } from './ai/review.js';
 function portProblem(port: number, host: string): Promise<string | undefined> {
   if (port === 0) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const probe = createServer();
+    const probe = net.createServer();
     probe.once('error', (error: NodeJS.ErrnoException) =>
       resolve(
         error.code === 'EADDRINUSE'
@@ -122,26 +123,62 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 });
 // Hook calls are short; keep-alive sockets must not outlive a restart.
 server.keepAliveTimeout = 5000;
-// While draining, every answer closes its connection, so a keep-alive client reconnects to another instance;
-// a call already in flight when draining began gets its socket closed once its answer is out.
+// While draining, every answer closes its connection (Connection: close), so a keep-alive client reconnects to
+// another instance. Connections are never swept the moment an answer is out: one whose request bytes have
+// arrived but are not parsed yet (a busy event loop) counts as idle to node, and would be destroyed unanswered.
+const inFlight = new Set<http.ServerResponse>();
 server.on('request', (_req, res) => {
   if (draining) res.setHeader('Connection', 'close');
+  inFlight.add(res);
+  res.on('close', () => inFlight.delete(res));
   res.on('finish', () => {
-    if (draining) setImmediate(() => server.closeIdleConnections());
+    inFlight.delete(res);
+    if (draining) void closeIdleSoon();
   });
 });
 
+/** Connections accepted so far: the drain closes the listener once the backlog is empty. */
+let accepted = 0;
+server.on('connection', () => void accepted++);
+/** The longest the drain keeps taking connections already in the backlog (under a flood, new ones keep coming). */
+const ACCEPT_WINDOW_MS = 1000;
+
+/** One turn of the event loop: the poll phase in between reads (and accepts) whatever the kernel holds. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Closes the connections without a request, once bytes already received have had two turns to be parsed. */
+async function closeIdleSoon(): Promise<void> {
+  await nextTurn();
+  await nextTurn();
+  server.closeIdleConnections();
+}
+
 /**
- * SIGTERM/SIGINT: stop accepting, let the calls in flight finish (each is bounded by the hook deadline), write
- * what the ledger still holds, close it, exit 0. SHUTDOWN_GRACE_MS bounds the whole drain.
+ * SIGTERM/SIGINT: stop accepting, answer every call whose bytes reached the server before the signal, let the
+ * calls in flight finish (each is bounded by the hook deadline), write what the ledger still holds, close it,
+ * exit 0. SHUTDOWN_GRACE_MS bounds the whole drain.
+ *
+ * Order matters (the signal can be handled before the sockets that are already readable): connections the kernel
+ * already accepted sit in the listen backlog, and node takes one of them per loop turn, so the listener closes only
+ * after two turns in a row accepted nothing (closing it earlier resets them; at most ACCEPT_WINDOW_MS). Their
+ * bytes are read and parsed within the next turns, and only then are the connections with no request at all
+ * (idle keep-alive) closed. http.Server#close would close "idle" connections at once, unparsed requests included,
+ * so the listener is closed with net.Server#close.
  */
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
   draining = true;
   const startedAt = Date.now();
   logger.info('shutting down', { reason: signal });
-  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  for (let quiet = 0, start = Date.now(); quiet < 2 && Date.now() - start < ACCEPT_WINDOW_MS; ) {
+    const before = accepted;
+    await nextTurn();
+    quiet = accepted === before ? quiet + 1 : 0;
+  }
+  const drained = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+  // Calls in flight answer with Connection: close; the idle keep-alive connections close after two turns.
+  for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+  await closeIdleSoon();
   const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), config.shutdownGraceMs).unref());
   const outcome = (await Promise.race([drained.then(() => 'drained' as const), grace])) as 'drained' | 'grace';
   if (outcome === 'grace') server.closeAllConnections();

@@ -116,11 +116,49 @@ function problemsOf(error: z.ZodError, prefix = ''): Problem[] {
   });
 }
 
+/** What one call may bring: the rules' synchronous work grows with it (docs/performance.md). */
+export interface RequestLimits {
+  maxDraftOrders: number;
+  maxPrefetchEntries: number;
+}
+
+function entryCount(value: unknown): number {
+  const entry = typeof value === 'object' && value !== null ? (value as { entry?: unknown }).entry : undefined;
+  return Array.isArray(entry) ? entry.length : 0;
+}
+
+/**
+ * A call over a limit is refused whole (400), never decided on its first N orders: a card missing for order N + 1
+ * would look like "no concern" to the clinician, and an EHR treats the 400 as "no decision support" instead.
+ */
+function overLimits(request: { context: Record<string, unknown>; prefetch?: Record<string, unknown> }, limits: RequestLimits): Problem[] {
+  const problems: Problem[] = [];
+  const drafts = entryCount(request.context.draftOrders);
+  if (drafts > limits.maxDraftOrders) {
+    problems.push({
+      code: 'too-costly',
+      diagnostics: `context.draftOrders has ${drafts} entries; this service takes at most ${limits.maxDraftOrders} draft orders per call`,
+      expression: 'context.draftOrders',
+    });
+  }
+  for (const [key, value] of Object.entries(request.prefetch ?? {})) {
+    const n = entryCount(value);
+    if (n > limits.maxPrefetchEntries) {
+      problems.push({
+        code: 'too-costly',
+        diagnostics: `prefetch.${key} has ${n} entries; this service takes at most ${limits.maxPrefetchEntries} entries per prefetch key`,
+        expression: `prefetch.${key}`,
+      });
+    }
+  }
+  return problems;
+}
+
 /**
  * Validates a request body for the service that serves `hook`. Throws HttpProblem(400) naming every
  * problem found. Returns the request with unknown members left in place (they are ignored downstream).
  */
-export function validateHookRequest(body: unknown, hook: SupportedHook): HookRequest<HookContext> {
+export function validateHookRequest(body: unknown, hook: SupportedHook, limits?: RequestLimits): HookRequest<HookContext> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem(400, [{ code: 'structure', diagnostics: 'the request body must be a JSON object' }]);
   }
@@ -147,6 +185,10 @@ export function validateHookRequest(body: unknown, hook: SupportedHook): HookReq
 
   const ctx = CONTEXT_SCHEMAS[hook].safeParse(request.context);
   if (!ctx.success) throw new HttpProblem(400, problemsOf(ctx.error, 'context'));
+  if (limits) {
+    const over = overLimits(request, limits);
+    if (over.length) throw new HttpProblem(400, over);
+  }
 
   return {
     ...(body as Record<string, unknown>),

@@ -49,10 +49,34 @@ function nameIndex(k: Knowledge): NameIndex {
 }
 
 /**
+ * Name parsing is a pure function of the text and the knowledge, and the same few drug names come in every call:
+ * the answers are kept per knowledge (at most MEMO_MAX texts, then started afresh) and handed out as copies.
+ */
+const MEMO_MAX = 10_000;
+const memos = new WeakMap<Knowledge, Map<string, string[]>>();
+
+function memo(kind: string, text: string, k: Knowledge, compute: (text: string, k: Knowledge) => string[]): string[] {
+  let m = memos.get(k);
+  if (!m) memos.set(k, (m = new Map()));
+  const key = `${kind}\u0000${text}`;
+  let names = m.get(key);
+  if (!names) {
+    if (m.size >= MEMO_MAX) m.clear();
+    names = compute(text, k);
+    m.set(key, names);
+  }
+  return names.slice();
+}
+
+/**
  * Known ingredient names found in free text as whole words. Where names overlap the longest wins
  * ("penicillin g" over "penicillin"); whole-word matching keeps "amphetamine" out of "dextroamphetamine".
  */
 export function findIngredientNames(text: string, k: Knowledge): string[] {
+  return memo('text', text, k, findIngredientNamesUncached);
+}
+
+function findIngredientNamesUncached(text: string, k: Knowledge): string[] {
   const t = tokens(text);
   const { byFirst } = nameIndex(k);
   const found: string[] = [];
@@ -89,6 +113,10 @@ export function lookupIngredientPhrase(phrase: string, k: Knowledge): string | u
  * "Amlodipine 5 MG / Benazepril hydrochloride 10 MG Oral Capsule".
  */
 export function ingredientsFromRxNormName(display: string, k: Knowledge): string[] {
+  return memo('rxnorm', display, k, ingredientsFromRxNormNameUncached);
+}
+
+function ingredientsFromRxNormNameUncached(display: string, k: Knowledge): string[] {
   const cleaned = display
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/[{}()]/g, ' ')

@@ -1,6 +1,7 @@
 // order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
 import { resourceKey } from '../knowledge/fhir.js';
+import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/match.js';
@@ -27,30 +28,6 @@ export interface DdiInput {
   focus?: ReadonlySet<ResolvedMedication>;
   /** Card wording for the drafts: "Order being signed" (default) or "Selected order" / "Other draft order". */
   hook?: 'order-select' | 'order-sign';
-}
-
-/**
- * The comparisons a drug-pair rule makes: each draft in focus with each active medication (not the same resource),
- * and each pair of drafts of which at least one is in focus. `isDraft` says whether `other` is a draft.
- */
-export function comparisons(
-  drafts: ResolvedMedication[],
-  active: ResolvedMedication[],
-  focus?: ReadonlySet<ResolvedMedication>,
-): Array<{ draft: ResolvedMedication; other: ResolvedMedication; isDraft: boolean }> {
-  const inFocus = (d: ResolvedMedication): boolean => !focus || focus.has(d);
-  const draftIds = new Set(drafts.map((d) => d.id).filter((id): id is string => id !== undefined));
-  const others = active.filter((m) => m.id === undefined || !draftIds.has(m.id));
-  const out: Array<{ draft: ResolvedMedication; other: ResolvedMedication; isDraft: boolean }> = [];
-  drafts.forEach((d, i) => {
-    if (inFocus(d)) for (const m of others) out.push({ draft: d, other: m, isDraft: false });
-    for (const d2 of drafts.slice(i + 1)) {
-      if (d.id !== undefined && d.id === d2.id) continue; // the same order listed twice
-      if (inFocus(d)) out.push({ draft: d, other: d2, isDraft: true });
-      else if (inFocus(d2)) out.push({ draft: d2, other: d, isDraft: true });
-    }
-  });
-  return out;
 }
 
 /** Card lines naming the drafts and medications involved, worded for the hook. */
@@ -93,8 +70,44 @@ interface Finding {
   others: Array<{ med: ResolvedMedication; isDraft: boolean }>;
 }
 
+/** A finding while the sweep runs (see pair-sweep.ts). */
+interface OpenFinding extends Pushed {
+  key: string;
+  hits: PairHit[];
+}
+
 function memberFor(list: DdiMember[], ing: IngredientMatch): DdiMember | undefined {
   return list.find((m) => m.ingredient === ing.name || (m.rxcui !== undefined && m.rxcui === ing.rxcui));
+}
+
+/** Index tokens per ingredient (name and code), per table of pairs: "<pair id>:o" / "<pair id>:p". */
+const tokenCache = new WeakMap<object, Map<string, string[]>>();
+
+function ingredientTokens(
+  table: object,
+  ing: IngredientMatch,
+  compute: () => string[],
+): string[] {
+  let byIng = tokenCache.get(table);
+  if (!byIng) tokenCache.set(table, (byIng = new Map()));
+  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
+  let t = byIng.get(key);
+  if (!t) byIng.set(key, (t = compute()));
+  return t;
+}
+
+const flip = (t: string): string => (t.endsWith(':o') ? `${t.slice(0, -2)}:p` : `${t.slice(0, -2)}:o`);
+
+function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }>> {
+  const tokensOf = (ing: IngredientMatch): string[] =>
+    ingredientTokens(pairs, ing, () =>
+      pairs.flatMap((p) => [...(memberFor(p.object, ing) ? [`${p.id}:o`] : []), ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : [])]),
+    );
+  return {
+    tokens: (m) => m.ingredients.flatMap(tokensOf),
+    partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
+    effect: (a, b) => hitsBetween(a, b, pairs).map((hit) => ({ key: [hit.object.ingredient, hit.precipitant.ingredient].sort().join('+'), hit })),
+  };
 }
 
 function pairIndicator(o: DdiMember, p: DdiMember): Indicator {
@@ -155,28 +168,24 @@ function finalise(hit: PairHit): PairHit {
   return { ...hit, indicator: applyConfidence(hit.indicator, worst), textOnly: worst === 'text' };
 }
 
+/**
+ * Each draft in focus with each active medication (not the same resource), and each pair of drafts of which at
+ * least one is in focus (not the same order listed twice): one finding per interacting ingredient pair. The
+ * comparisons are swept by group (pair-sweep.ts), in time linear in the number of resources.
+ */
 export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
-  const findings = new Map<string, Finding>();
-
-  for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
-    for (const hit of hitsBetween(draft, other, knowledge.ddi.pairs)) {
-      const key = [hit.object.ingredient, hit.precipitant.ingredient].sort().join('+');
+  const findings = new Map<string, OpenFinding>();
+  sweepPairs(drafts, active, focus, ddiRule(knowledge.ddi.pairs), (hits, visit) => {
+    for (const { key, hit } of hits) {
       let f = findings.get(key);
-      if (!f) {
-        f = { key, hits: [], drafts: [], others: [] };
-        findings.set(key, f);
-      }
+      if (!f) findings.set(key, (f = { key, hits: [], ...pushed() }));
       mergeHit(f.hits, hit);
-      if (!f.drafts.includes(draft)) f.drafts.push(draft);
-      if (isDraft) {
-        if (!f.drafts.includes(other)) f.drafts.push(other);
-      } else if (!f.others.some((o) => o.med === other)) {
-        f.others.push({ med: other, isDraft });
-      }
+      pushVisit(f, visit);
     }
-  }
-
-  return [...findings.values()].map((f) => ddiCard(f, knowledge, hook, focus));
+  });
+  return [...findings.values()].map((f) =>
+    ddiCard({ key: f.key, hits: f.hits, drafts: ordered(f.drafts), others: ordered(f.others).map((med) => ({ med, isDraft: false })) }, knowledge, hook, focus),
+  );
 }
 
 /**
@@ -277,34 +286,46 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
  */
 export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
   const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
-  const findings = new Map<string, { pair: DdiPairNi; a: string; b: string; textOnly: boolean; drafts: ResolvedMedication[]; others: ResolvedMedication[] }>();
-  for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
-    for (const pair of pairs) {
-      const isExcluded = (ing: IngredientMatch): boolean => (pair.card?.excludeIngredients ?? []).includes(ing.name);
-      for (const [x, y] of [
-        [draft, other],
-        [other, draft],
-      ] as const) {
-        for (const oi of x.ingredients) {
-          if (!niMember(pair.object, oi) || isExcluded(oi)) continue;
-          for (const pi of y.ingredients) {
-            if (pi.name === oi.name || !niMember(pair.precipitant, pi) || isExcluded(pi)) continue;
-            const key = `${pair.id}:${oi.name}+${pi.name}`;
-            let f = findings.get(key);
-            if (!f) {
-              f = { pair, a: oi.name, b: pi.name, textOnly: true, drafts: [], others: [] };
-              findings.set(key, f);
+  type Hit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
+  const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean => (pair.card?.excludeIngredients ?? []).includes(ing.name);
+  const tokensOf = (ing: IngredientMatch): string[] =>
+    ingredientTokens(pairs, ing, () =>
+      pairs.flatMap((p) =>
+        isExcluded(p, ing) ? [] : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
+      ),
+    );
+  const rule: PairRule<Hit[]> = {
+    tokens: (m) => m.ingredients.flatMap(tokensOf),
+    partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
+    effect: (draft, other) => {
+      const hits: Hit[] = [];
+      for (const pair of pairs) {
+        for (const [x, y] of [
+          [draft, other],
+          [other, draft],
+        ] as const) {
+          for (const oi of x.ingredients) {
+            if (!niMember(pair.object, oi) || isExcluded(pair, oi)) continue;
+            for (const pi of y.ingredients) {
+              if (pi.name === oi.name || !niMember(pair.precipitant, pi) || isExcluded(pair, pi)) continue;
+              hits.push({ key: `${pair.id}:${oi.name}+${pi.name}`, pair, a: oi.name, b: pi.name, coded: oi.confidence !== 'text' && pi.confidence !== 'text' });
             }
-            if (oi.confidence !== 'text' && pi.confidence !== 'text') f.textOnly = false;
-            if (!f.drafts.includes(draft)) f.drafts.push(draft);
-            if (isDraft) {
-              if (!f.drafts.includes(other)) f.drafts.push(other);
-            } else if (!f.others.includes(other)) f.others.push(other);
           }
         }
       }
+      return hits;
+    },
+  };
+  const open = new Map<string, Pushed & { pair: DdiPairNi; a: string; b: string; textOnly: boolean }>();
+  sweepPairs(drafts, active, focus, rule, (hits, visit) => {
+    for (const h of hits) {
+      let f = open.get(h.key);
+      if (!f) open.set(h.key, (f = { pair: h.pair, a: h.a, b: h.b, textOnly: true, ...pushed() }));
+      if (h.coded) f.textOnly = false;
+      pushVisit(f, visit);
     }
-  }
+  });
+  const findings = new Map([...open].map(([key, f]) => [key, { ...f, drafts: ordered(f.drafts), others: ordered(f.others) }]));
   return [...findings.values()].map((f) => {
     const card = f.pair.card!;
     const lines = [

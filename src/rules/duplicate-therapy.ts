@@ -9,7 +9,8 @@ import type { IngredientMatch, MatchConfidence } from '../knowledge/match.js';
 import { confidenceRank } from '../knowledge/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
 import { OVERRIDES, OVERRIDE_SYSTEM, TOPIC_SYSTEM, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
-import { comparisons, involvedLines } from './ddi.js';
+import { involvedLines } from './ddi.js';
+import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
 
 export interface DuplicateInput {
   drafts: ResolvedMedication[];
@@ -37,10 +38,20 @@ interface Finding {
   others: ResolvedMedication[];
 }
 
+const classCache = new WeakMap<Knowledge, Map<string, DuplicateClass[]>>();
+
 function classesOf(ing: IngredientMatch, k: Knowledge): DuplicateClass[] {
-  return k.duplicateTherapy.classes.filter((c) =>
-    c.members.some((m) => m.ingredient === ing.name || (m.aliases ?? []).includes(ing.name) || (m.rxcui !== undefined && m.rxcui === ing.rxcui)),
-  );
+  let byIng = classCache.get(k);
+  if (!byIng) classCache.set(k, (byIng = new Map()));
+  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
+  let found = byIng.get(key);
+  if (!found) {
+    found = k.duplicateTherapy.classes.filter((c) =>
+      c.members.some((m) => m.ingredient === ing.name || (m.aliases ?? []).includes(ing.name) || (m.rxcui !== undefined && m.rxcui === ing.rxcui)),
+    );
+    byIng.set(key, found);
+  }
+  return found;
 }
 
 function refTail(ref: unknown): string | undefined {
@@ -60,37 +71,32 @@ function worst(a: MatchConfidence, b: MatchConfidence): MatchConfidence {
   return confidenceRank(a) <= confidenceRank(b) ? a : b;
 }
 
+/** The ids an active order may have for `prior` to name it (see isRenewalOf). */
+function renewalIds(prior: string): string[] {
+  const ids = [prior];
+  for (let p = prior.indexOf('/'); p >= 0; p = prior.indexOf('/', p + 1)) ids.push(prior.slice(p + 1));
+  return ids;
+}
+
+type Contribution = Omit<Finding, 'drafts' | 'others'>;
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * The same comparisons as findDdi (pair-sweep.ts), minus the same order and renewals: a draft renewing an active
+ * order (priorPrescription) is not a duplicate of it, nor of the same product listed again in the active list.
+ */
 export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook = 'order-sign' }: DuplicateInput): Card[] {
-  const findings = new Map<string, Finding>();
   const raas = k.duplicateTherapy.dualRaas;
+  const [aceId, arbId] = raas.classes;
 
-  const add = (f: Omit<Finding, 'drafts' | 'others'>, draft: ResolvedMedication, other: ResolvedMedication, isDraft: boolean): void => {
-    let into = findings.get(f.key);
-    if (!into) {
-      into = { ...f, drafts: [], others: [] };
-      findings.set(f.key, into);
-    } else {
-      if (indicatorRank(f.indicator) > indicatorRank(into.indicator)) into.indicator = f.indicator;
-      into.textOnly = into.textOnly && f.textOnly;
-    }
-    if (!into.drafts.includes(draft)) into.drafts.push(draft);
-    if (isDraft) {
-      if (!into.drafts.includes(other)) into.drafts.push(other);
-    } else if (!into.others.includes(other)) into.others.push(other);
-  };
-
-  // The same product listed twice (same label): a stale duplicate in the list, not a second therapy.
-  const sameProduct = (a: ResolvedMedication, b: ResolvedMedication): boolean =>
-    medicationLabel(a).trim().toLowerCase() === medicationLabel(b).trim().toLowerCase();
-
-  for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
-    if (other === draft || (other.key !== undefined && other.key === draft.key)) continue; // the same order
-    if (!isDraft && isRenewalOf(draft, other)) continue;
-    // A renewal is not a duplicate of the same product listed twice in the active list either (chronic meds often
-    // are); another strength or product of the same drug still counts.
-    if (!isDraft && active.some((a) => isRenewalOf(draft, a) && sameProduct(a, other))) continue;
-    if (isDraft && (isRenewalOf(draft, other) || isRenewalOf(other, draft))) continue;
-
+  // What comparing two resources finds, from their ingredients alone (renewals are excluded per resource below).
+  const effect = (draft: ResolvedMedication, other: ResolvedMedication): Contribution[] => {
+    const out: Contribution[] = [];
     // Same ingredient(s): one finding for the whole shared set, so a combination product matched against the same
     // combination gives one card, not one per ingredient.
     const shared = draft.ingredients.filter((i) => other.ingredients.some((o) => o.name === i.name));
@@ -101,9 +107,8 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         conf = worst(conf, worst(i.confidence, o.confidence));
       }
       const names = shared.map((i) => i.name).sort();
-      add({ kind: 'ingredient', key: `duplicate-ingredient:${names.join('+')}`, names, indicator: applyConfidence('warning', conf), textOnly: conf === 'text' }, draft, other, isDraft);
+      out.push({ kind: 'ingredient', key: `duplicate-ingredient:${names.join('+')}`, names, indicator: applyConfidence('warning', conf), textOnly: conf === 'text' });
     }
-
     // Same class / dual RAAS: between different ingredients of the two resources (never within one product).
     for (const a of draft.ingredients) {
       if (shared.some((s) => s.name === a.name)) continue;
@@ -115,25 +120,91 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         for (const c of ca) {
           if (!cb.includes(c)) continue;
           const names = [a.name, b.name].sort();
-          add({ kind: 'class', key: `duplicate-class:${c.id}:${names.join('+')}`, names, cls: c, indicator: applyConfidence(c.indicator, conf), textOnly: conf === 'text' }, draft, other, isDraft);
+          out.push({ kind: 'class', key: `duplicate-class:${c.id}:${names.join('+')}`, names, cls: c, indicator: applyConfidence(c.indicator, conf), textOnly: conf === 'text' });
         }
-        const [aceId, arbId] = raas.classes;
         const aAce = ca.some((c) => c.id === aceId);
         const bAce = cb.some((c) => c.id === aceId);
         const aArb = ca.some((c) => c.id === arbId);
         const bArb = cb.some((c) => c.id === arbId);
         if ((aAce && bArb) || (aArb && bAce)) {
           const names = aAce ? [a.name, b.name] : [b.name, a.name];
-          add({ kind: 'dual-raas', key: `dual-raas:${names.join('+')}`, names, indicator: applyConfidence(raas.indicator, conf), textOnly: conf === 'text' }, draft, other, isDraft);
+          out.push({ kind: 'dual-raas', key: `dual-raas:${names.join('+')}`, names, indicator: applyConfidence(raas.indicator, conf), textOnly: conf === 'text' });
         }
       }
     }
-  }
+    return out;
+  };
 
-  const order = (m: ResolvedMedication): number => drafts.indexOf(m);
-  return [...findings.values()].map((f) => {
-    f.drafts.sort((x, y) => order(x) - order(y));
-    return duplicateCard(f, k, hook, focus);
+  // Renewals, by id: the orders a draft's priorPrescription can name, and the drafts naming a given order.
+  const byId = (list: ResolvedMedication[]): Map<string, ResolvedMedication[]> => {
+    const map = new Map<string, ResolvedMedication[]>();
+    for (const m of list) if (m.id !== undefined) append(map, m.id, m);
+    return map;
+  };
+  const priorOf = (d: ResolvedMedication): string | undefined => refTail((d.resource as JsonObject).priorPrescription);
+  // Built only when a draft names a prior order at all (most calls have none).
+  const renewing = drafts.filter((d) => priorOf(d) !== undefined);
+  let indexes: { activeById: Map<string, ResolvedMedication[]>; draftsById: Map<string, ResolvedMedication[]>; renewers: Map<string, ResolvedMedication[]>; activeByLabel: Map<string, ResolvedMedication[]> } | undefined;
+  const label = (m: ResolvedMedication): string => medicationLabel(m).trim().toLowerCase();
+  const renewalIndexes = () => {
+    if (indexes) return indexes;
+    const renewers = new Map<string, ResolvedMedication[]>();
+    for (const d of renewing) for (const id of new Set(renewalIds(priorOf(d)!))) append(renewers, id, d);
+    const activeByLabel = new Map<string, ResolvedMedication[]>();
+    for (const m of active) append(activeByLabel, label(m), m);
+    return (indexes = { activeById: byId(active), draftsById: byId(drafts), renewers, activeByLabel });
+  };
+  const renewed = (d: ResolvedMedication, index: Map<string, ResolvedMedication[]>): ResolvedMedication[] => {
+    const prior = priorOf(d);
+    if (!prior) return [];
+    const out = new Set<ResolvedMedication>();
+    for (const id of renewalIds(prior)) for (const m of index.get(id) ?? []) if (isRenewalOf(d, m)) out.add(m);
+    return [...out];
+  };
+
+  const tokensOf = (m: ResolvedMedication): string[] =>
+    m.ingredients.flatMap((i) => [`ing:${i.name}`, ...classesOf(i, k).map((c) => `class:${c.id}`)]);
+  const rule: PairRule<Contribution[]> = {
+    tokens: tokensOf,
+    partners: (m) => {
+      const t = tokensOf(m);
+      if (t.includes(`class:${aceId}`)) t.push(`class:${arbId}`);
+      if (t.includes(`class:${arbId}`)) t.push(`class:${aceId}`);
+      return t;
+    },
+    effect,
+    excluded: (d) => {
+      if (renewing.length === 0) return undefined;
+      const { activeById, draftsById, renewers, activeByLabel } = renewalIndexes();
+      const renewedActive = renewed(d, activeById);
+      const renewedDrafts = renewed(d, draftsById);
+      const renewingD = d.id === undefined ? [] : (renewers.get(d.id) ?? []).filter((x) => isRenewalOf(x, d));
+      if (renewedActive.length + renewedDrafts.length + renewingD.length === 0) return undefined;
+      // The renewed order, and the same product listed again in the active list (chronic meds often are); another
+      // strength or product of the same drug still counts.
+      const skipActive = new Set(renewedActive);
+      for (const a of renewedActive) for (const m of activeByLabel.get(label(a)) ?? []) skipActive.add(m);
+      return { active: skipActive, drafts: new Set([...renewedDrafts, ...renewingD]) };
+    },
+  };
+
+  const open = new Map<string, Contribution & Pushed>();
+  sweepPairs(drafts, active, focus, rule, (contributions, visit) => {
+    for (const f of contributions) {
+      let into = open.get(f.key);
+      if (!into) open.set(f.key, (into = { ...f, ...pushed() }));
+      else {
+        if (indicatorRank(f.indicator) > indicatorRank(into.indicator)) into.indicator = f.indicator;
+        into.textOnly = into.textOnly && f.textOnly;
+      }
+      pushVisit(into, visit);
+    }
+  });
+
+  const position = new Map(drafts.map((d, i) => [d, i]));
+  return [...open.values()].map(({ drafts: ds, others, done: _done, ...f }) => {
+    const finding: Finding = { ...f, drafts: [...ds.keys()].sort((x, y) => position.get(x)! - position.get(y)!), others: ordered(others) };
+    return duplicateCard(finding, k, hook, focus);
   });
 }
 

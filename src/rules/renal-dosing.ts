@@ -154,8 +154,23 @@ function strengthMg(label: string, ingredient: string): number | undefined {
   return m?.[1] !== undefined ? Number(m[1]) : undefined;
 }
 
+/** The ingredient names and codes of a medication list, built once per list (not once per order). */
+const taken = new WeakMap<ResolvedMedication[], { names: Set<string>; rxcuis: Set<string | undefined> }>();
+
 function takes(meds: ResolvedMedication[] | undefined, ing: IngredientMatch): boolean {
-  return (meds ?? []).some((m) => m.ingredients.some((i) => i.name === ing.name || (ing.rxcui !== undefined && i.rxcui === ing.rxcui)));
+  if (!meds) return false;
+  let t = taken.get(meds);
+  if (!t) {
+    t = { names: new Set(), rxcuis: new Set() };
+    for (const m of meds) {
+      for (const i of m.ingredients) {
+        t.names.add(i.name);
+        t.rxcuis.add(i.rxcui);
+      }
+    }
+    taken.set(meds, t);
+  }
+  return t.names.has(ing.name) || (ing.rxcui !== undefined && t.rxcuis.has(ing.rxcui));
 }
 
 function severity(f: Fired): [number, number] {

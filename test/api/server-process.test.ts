@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { startFakeFhir } from '../support/fake-fhir.js';
 import { fixture } from '../support/fixtures.js';
 import { tmpdir } from 'node:os';
@@ -161,6 +162,62 @@ describe('the service process', () => {
     } finally {
       p.child.kill('SIGKILL');
       await fhir.close();
+    }
+  });
+
+  it('on SIGTERM answers every call whose bytes arrived before it, also while the event loop was busy', async () => {
+    // A stopped process (SIGSTOP) is an event loop busy for as long as we like: the kernel still accepts
+    // connections into the backlog and buffers their bytes, but nothing is parsed. 2 calls go on keep-alive
+    // connections that already served a request (idle to node until parsed), 3 on connections still in the
+    // backlog; then SIGTERM, and the process runs again. All 5 are answered; nothing is reset.
+    const p = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: ledgerFile() });
+    try {
+      const base = new URL(await listening(p));
+      const port = Number(base.port);
+      const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+      delete body.fhirServer;
+      delete body.fhirAuthorization;
+      const post = (i: number): string => {
+        const json = JSON.stringify({ ...body, hookInstance: `7d2e4f6a-3b5c-4e7d-8f9a-00000000000${i}` });
+        return `POST /cds-services/order-sign HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+      };
+      /** A raw connection: everything it receives until the server closes it. */
+      const connect = async () => {
+        const socket = net.connect(port, '127.0.0.1');
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (text += d));
+        const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
+        socket.on('error', (e) => (text += `\n<${(e as NodeJS.ErrnoException).code}>`));
+        await new Promise((resolve) => socket.once('connect', resolve));
+        return { socket, closed, text: () => text };
+      };
+      const keepAlive = [await connect(), await connect()];
+      for (const c of keepAlive) c.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      for (const c of keepAlive) while (!c.text().includes('"status":"ok"')) await new Promise((r) => setTimeout(r, 10));
+
+      p.child.kill('SIGSTOP');
+      const fresh = [await connect(), await connect(), await connect()];
+      const all = [...keepAlive, ...fresh];
+      all.forEach((c, i) => c.socket.write(post(i)));
+      await new Promise((r) => setTimeout(r, 200)); // the bytes are in the server's socket buffers
+      p.child.kill('SIGTERM');
+      p.child.kill('SIGCONT');
+
+      const texts = await Promise.all(all.map((c) => c.closed));
+      for (const t of texts) {
+        expect(t).not.toMatch(/<E[A-Z]+>/);
+        const answer = t.slice(t.lastIndexOf('HTTP/1.1 '));
+        expect(answer).toMatch(/^HTTP\/1.1 200 /);
+        expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).cards).toHaveLength(1);
+      }
+      expect(await p.exited).toBe(0);
+      const lines = logLines(p);
+      expect(lines.filter((l) => l.message === 'hook invocation' && l.status === 200)).toHaveLength(5);
+      expect(lines.at(-1)).toMatchObject({ message: 'stopped', reason: 'SIGTERM', outcome: 'drained' });
+    } finally {
+      p.child.kill('SIGCONT');
+      p.child.kill('SIGKILL');
     }
   });
 
