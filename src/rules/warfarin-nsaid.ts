@@ -80,32 +80,43 @@ export function warfarinNsaidCards(input: WarfarinNsaidInput): Card[] {
   const k = input.knowledge;
   const warfarin = input.taking.filter((m) => inClass(m, 'warfarin', k));
   if (warfarin.length === 0) return [];
-  const cards: Card[] = [];
+  // One card per NSAID ordered (several orders of one NSAID, e.g. two strengths, share it), and one for topical
+  // diclofenac.
+  const groups = new Map<string, ResolvedMedication[]>();
   for (const draft of input.drafts) {
     const topical = isTopicalDiclofenac(draft, k);
     if (!topical && (draft.site !== 'systemic' || !inClass(draft, 'NSAIDS', k))) continue;
-    cards.push(topical ? topicalCard(draft, warfarin, k) : systemicCard(draft, warfarin, input));
+    const key = topical ? 'topical-diclofenac' : (namesIn([draft], 'NSAIDS', k)[0] ?? 'nsaid');
+    groups.set(key, [...(groups.get(key) ?? []), draft]);
   }
-  return cards;
+  return [...groups.entries()].map(([key, drafts]) => (key === 'topical-diclofenac' ? topicalCard(drafts, warfarin, k) : systemicCard(key, drafts, warfarin, input)));
 }
 
 function warfarinLine(warfarin: ResolvedMedication[]): string {
   return `- **Warfarin taken:** ${warfarin.map((m) => md(medicationLabel(m))).join('; ')}`;
 }
 
-function base(draft: ResolvedMedication, key: string): Pick<Card, 'finding' | 'source' | 'links'> {
-  const draftKey = resourceKey(draft.resource);
+function draftKeys(drafts: ResolvedMedication[]): string[] {
+  return drafts.map((d) => resourceKey(d.resource)).filter((x): x is string => x !== undefined);
+}
+
+function orderedLine(drafts: ResolvedMedication[], note = ''): string {
+  return `- **Ordered:** ${drafts.map((d) => md(medicationLabel(d))).join('; ')}${note}`;
+}
+
+function base(drafts: ResolvedMedication[], key: string): Pick<Card, 'finding' | 'source' | 'links'> {
+  const keys = draftKeys(drafts);
   return {
-    finding: { key, ...(draftKey ? { drafts: [draftKey] } : {}) },
+    finding: { key, ...(keys.length ? { drafts: keys } : {}) },
     source: { label: 'HL7 PDDI-CDS guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, topic: { ...TOPICS.ddi } },
     links: [{ label: 'HL7 PDDI-CDS implementation guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, type: 'absolute' }],
   };
 }
 
-function topicalCard(draft: ResolvedMedication, warfarin: ResolvedMedication[], k: Knowledge): Card {
+function topicalCard(drafts: ResolvedMedication[], warfarin: ResolvedMedication[], k: Knowledge): Card {
   const lines = [
     warfarinLine(warfarin),
-    `- **Ordered:** ${md(medicationLabel(draft))} (topical)`,
+    orderedLine(drafts, ' (topical)'),
     '',
     'Topical diclofenac reaches the blood poorly (16 g a day of gel gives about 6% of the exposure of 150 mg a day by ' +
       'mouth): no special precautions beyond the usual INR monitoring.',
@@ -113,7 +124,7 @@ function topicalCard(draft: ResolvedMedication, warfarin: ResolvedMedication[], 
     `Source: HL7 PDDI-CDS implementation guide, warfarin + NSAIDs (CC0). hookwise knowledge ${k.version}.`,
   ];
   return {
-    ...base(draft, 'pddi-warfarin-nsaid:topical-diclofenac'),
+    ...base(drafts, 'pddi-warfarin-nsaid:topical-diclofenac'),
     summary: summary('Warfarin + topical diclofenac: little reaches the blood; no special precautions'),
     detail: lines.join('\n'),
     indicator: 'info',
@@ -121,20 +132,20 @@ function topicalCard(draft: ResolvedMedication, warfarin: ResolvedMedication[], 
   };
 }
 
-function systemicCard(draft: ResolvedMedication, warfarin: ResolvedMedication[], input: WarfarinNsaidInput): Card {
+function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: ResolvedMedication[], input: WarfarinNsaidInput): Card {
   const k = input.knowledge;
-  const nsaid = namesIn([draft], 'NSAIDS', k)[0] ?? 'the NSAID';
   const protective = [...namesIn(input.taking, 'PPIS', k), ...namesIn(input.taking, 'misoprostol', k)];
   const bleed = ugibHistory(input.conditions, k);
   const older = input.age !== undefined && input.age > AGE_OVER;
-  const others = input.taking.filter((m) => m !== draft);
+  const others = input.taking.filter((m) => !drafts.includes(m));
   const steroids = namesIn(others, 'SCS', k);
   const aldosterone = namesIn(others, 'AAS', k);
   const otherNsaids = namesIn(others, 'NSAIDS', k);
 
   // The guide's worst card: critical exactly when neither a PPI nor misoprostol is taken; else warning.
   let indicator: Indicator = protective.length === 0 ? 'critical' : 'warning';
-  const matchedByName = draft.ingredients.every((i) => i.confidence === 'text') || warfarin.every((m) => m.ingredients.every((i) => i.confidence === 'text'));
+  const textOnly = (m: ResolvedMedication) => m.ingredients.every((i) => i.confidence === 'text');
+  const matchedByName = drafts.every(textOnly) || warfarin.every(textOnly);
   if (matchedByName) indicator = applyConfidence(indicator, 'text');
 
   const drug = shorten(nsaid, 30);
@@ -153,7 +164,7 @@ function systemicCard(draft: ResolvedMedication, warfarin: ResolvedMedication[],
   ];
   const lines = [
     warfarinLine(warfarin),
-    `- **Ordered:** ${md(medicationLabel(draft))}${matchedByName ? ' (matched by name)' : ''}`,
+    orderedLine(drafts, matchedByName ? ' (matched by name)' : ''),
     `- **PPI or misoprostol:** ${protective.length ? `${protective.map(md).join(', ')}: lowers the upper GI bleeding risk` : 'none taken'}`,
     `- **Age or GI bleed history:** ${risk.length ? risk.join('; ') : 'neither found'}`,
     `- **Also raising the risk:** ${coMeds.length ? coMeds.map(md).join(', ') : 'no corticosteroid, aldosterone antagonist or other NSAID found'}`,
@@ -168,20 +179,18 @@ function systemicCard(draft: ResolvedMedication, warfarin: ResolvedMedication[],
   ];
 
   const suggestions: Suggestion[] = [];
-  const draftKey = resourceKey(draft.resource);
-  if (draftKey) {
+  const keys = draftKeys(drafts);
+  if (keys.length) {
+    const removals = keys.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${drug} order`, resourceId }));
     suggestions.push({
       label: `Replace ${drug} with acetaminophen 500 mg as needed`,
       isRecommended: true,
-      actions: [
-        { type: 'delete', description: `Remove the ${drug} order`, resourceId: draftKey },
-        { type: 'create', description: 'Order acetaminophen 500 mg, at most 2 g a day', resource: acetaminophenOrder(input.patientId) as never },
-      ],
+      actions: [...removals, { type: 'create', description: 'Order acetaminophen 500 mg, at most 2 g a day', resource: acetaminophenOrder(input.patientId) as never }],
     });
-    suggestions.push({ label: `Remove the ${drug} order`, actions: [{ type: 'delete', description: `Remove the ${drug} order`, resourceId: draftKey }] });
+    suggestions.push({ label: `Remove the ${drug} order`, actions: removals });
   }
   const card: Card = {
-    ...base(draft, `pddi-warfarin-nsaid:${nsaid}`),
+    ...base(drafts, `pddi-warfarin-nsaid:${nsaid}`),
     summary: summary(text),
     detail: lines.join('\n'),
     indicator,
