@@ -1,4 +1,4 @@
-// Verifies the EHR's JWT on every call to /cds-services… (discovery, hooks, feedback) — shared/spec §2.7.
+// Verifies the EHR's JWT on every call to /cds-services… (discovery, hooks, feedback) — CDS Hooks 2.0, Trusting CDS Clients (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients).
 // The algorithm is checked against the allow-list before any key lookup (never none, never HMAC); the issuer
 // must be trusted; aud must be this endpoint under a configured public base URL; exp, iat (with skew), jti
 // (once only) and tenant are checked. Any failure: 401 with no detail (WWW-Authenticate: `Bearer` when no

@@ -1,6 +1,6 @@
 // Which EHRs hookwise trusts: per issuer (`iss`), where its keys come from (a JWKS URL, allow-listed `jku`
 // URLs or patterns, or a static JWKS file), the audiences it may address, and an optional tenant.
-// A `jku` that is not allow-listed for its issuer is never fetched (shared/spec §2.7).
+// A `jku` that is not allow-listed for its issuer is never fetched (CDS Hooks 2.0, Trusting CDS Clients: a jku must be allow-listed).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

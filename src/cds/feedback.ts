@@ -1,4 +1,4 @@
-// The CDS Hooks 2.0 feedback body (shared/spec §2.5): {"feedback": [Feedback, …]} with invariants cds-fb-1..3.
+// The CDS Hooks 2.0 feedback body (CDS Hooks 2.0, Feedback): {"feedback": [Feedback, …]} with invariants cds-fb-1..3.
 // Tolerates what clients really send: the sandbox's override reason Coding has no display.
 import { z } from 'zod';
 import { HttpProblem } from './operation-outcome.js';

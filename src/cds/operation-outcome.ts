@@ -1,4 +1,4 @@
-// FHIR OperationOutcome bodies for every non-2xx answer (CDS Hooks 3.0 SHOULD; shared/spec §2.9).
+// FHIR OperationOutcome bodies for every non-2xx answer (CDS Hooks 3.0 SHOULD, https://cds-hooks.hl7.org/).
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
 
 export interface Problem {

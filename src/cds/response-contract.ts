@@ -1,5 +1,5 @@
 // Every outgoing card is checked against the CDS Hooks 2.0 response rules and the 3.0 model invariants
-// (shared/spec §2.4, §2.12) before it is sent. A suggestion that fails (its resource id comes from the EHR's
+// (CDS Hooks 2.0, CDS Service Response: Card, Suggestion, Action) before it is sent. A suggestion that fails (its resource id comes from the EHR's
 // drafts: spaces, lone surrogates, over 64 characters) is dropped and the card is kept without it, in every mode.
 // A card that fails is dropped and logged, or (in tests) throws. Nothing is dropped silently: an error line and
 // hookwise_contract_dropped_total{part, indicator}, with a line of its own when a critical card is lost.

@@ -1,4 +1,4 @@
-// Gathers the data of one invocation (shared/spec §2.3 items 6–12):
+// Gathers the data of one invocation (CDS Hooks 2.0, Prefetch: absent, null and error values):
 //   key absent → fetch it; null → no data, do not fetch; OperationOutcome (as the value or inside the Bundle)
 //   → not obtained, fetch; a Bundle with a `next` link → follow it up to the page cap.
 //   Anything else unusable (not an object, no resourceType, another type than the one due, a Bundle whose entry

@@ -1,4 +1,4 @@
-// Prefetch templates (shared/spec §2.3): compiled once at start, rendered per request against the context.
+// Prefetch templates (CDS Hooks 2.0, Prefetch Template): compiled once at start, rendered per request against the context.
 // Tokens: {{context.X}} for the hook's prefetch-token fields, the four {{user*Id}} tokens, and the CDS Hooks
 // 3.0 subset a service needs: {{today()}}, {{today() ± N days}}, and paths into complex context such as
 // {{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}} (comma-joined).

@@ -2,7 +2,7 @@
 // (Cockcroft & Gault, Nephron 1976;16:31) from age, sex, actual body weight and serum creatinine.
 // Pure; reads prefetch data leniently and never throws.
 //
-// Design choices (shared/knowledge README §2.1; windows are hookwise's own):
+// Design choices (hookwise's own, documented in docs/clinical-rules.md):
 // - Serum creatinine: VERIFIED LOINC codes of lab group "creatinine" (2160-0 mg/dL, 77140-2 µmol/L); read in
 //   mg/dL or µmol/L (mg/dL = µmol/L ÷ 88.4); any other unit, or a censored value ("<0.3"), is not used.
 //   Look-back CREATININE_LOOKBACK_DAYS (90): an older value no longer describes the kidney at the time of ordering.

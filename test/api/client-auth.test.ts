@@ -1,4 +1,4 @@
-// The EHR's JWT (shared/spec §2.7) against the real app: keys generated here, JWKS served on 127.0.0.1.
+// The EHR's JWT (CDS Hooks 2.0, Trusting CDS Clients) against the real app: keys generated here, JWKS served on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
