@@ -210,6 +210,35 @@ export function buildProducts(rows: Row[], brandRows: Row[], ugibRows: Row[] = [
   };
 }
 
+/**
+ * Interaction pairs taken from FDA labels and safety communications (each row names its source and a link): the
+ * checks a hospital expects first beyond the ONC lists. Sides are ingredient names; `{a}` and `{b}` in the texts
+ * stand for the ingredients found.
+ */
+export function buildLabelInteractions(rows: Row[]) {
+  const f = 'label-interactions.csv';
+  const interactions = rows.map((r) => {
+    const side = (name: string) => col(r, name, f).split(';').map(normName).filter(Boolean);
+    const indicator = col(r, 'indicator', f);
+    if (!['info', 'warning', 'critical'].includes(indicator)) throw new Error(`${f}: ${r.id}: indicator ${indicator}`);
+    return {
+      id: col(r, 'id', f),
+      a: side('a'),
+      b: side('b'),
+      indicator,
+      summary: col(r, 'summary', f),
+      management: col(r, 'management', f),
+      mechanism: col(r, 'mechanism', f),
+      source: col(r, 'source', f),
+      url: col(r, 'url', f),
+    };
+  });
+  return {
+    source: 'hookwise: interactions from FDA labels (DailyMed), FDA Drug Safety Communications and the HL7 PDDI-CDS guide',
+    interactions,
+  };
+}
+
 function build(srcDir: string, outDir: string): void {
   const read = (f: string): Row[] => {
     try {
@@ -810,6 +839,10 @@ const ALLERGY_CITATION =
   const ugibFile = join(dirname(fileURLToPath(import.meta.url)), 'data', 'pddi-ugib-snomed.csv');
   const products = buildProducts(read('pddi_rxnorm_products.csv'), parseCsv(readFileSync(brandFile, 'utf8')), parseCsv(readFileSync(ugibFile, 'utf8')));
 
+  // ---------- interactions from FDA labels and safety communications (scripts/data/label-interactions.csv) ----------
+  const labelFile = join(dirname(fileURLToPath(import.meta.url)), 'data', 'label-interactions.csv');
+  const labelInteractions = buildLabelInteractions(parseCsv(readFileSync(labelFile, 'utf8')));
+
   const generated = new Date().toISOString().slice(0, 10);
   mkdirSync(outDir, { recursive: true });
   const files: Array<[string, unknown]> = [
@@ -823,6 +856,7 @@ const ALLERGY_CITATION =
     ['duplicate-therapy.json', duplicateTherapy],
     ['onc-noninterruptive-ddi.json', nonInterruptive],
     ['rxnorm-products.json', products],
+    ['label-interactions.json', labelInteractions],
   ];
   for (const [name, content] of files) {
     const stamped = { knowledgeVersion: KNOWLEDGE_VERSION, ...(content as Record<string, unknown>) };
@@ -854,6 +888,7 @@ const ALLERGY_CITATION =
     products: products.products.length,
     localProducts: products.products.filter((p) => p.site === 'local').length,
     brands: products.brands.length,
+    labelInteractions: labelInteractions.interactions.length,
   };
   process.stdout.write(`knowledge ${KNOWLEDGE_VERSION} written to ${outDir}: ${JSON.stringify(counts)}\n`);
 }

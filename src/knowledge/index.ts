@@ -132,6 +132,26 @@ const productsSchema = z.object({
   ugibSnomed: z.array(z.string().regex(/^\d+$/)).min(1),
 });
 
+const labelInteractionsSchema = z.object({
+  ...stampedShape,
+  source: nonEmpty,
+  interactions: z
+    .array(
+      z.object({
+        id: nonEmpty,
+        a: z.array(nonEmpty).min(1),
+        b: z.array(nonEmpty).min(1),
+        indicator,
+        summary: nonEmpty,
+        management: nonEmpty,
+        mechanism: nonEmpty,
+        source: nonEmpty,
+        url: z.url(),
+      }),
+    )
+    .min(1),
+});
+
 const drugRefSchema = z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), class: z.string().optional() });
 
 const labRulesSchema = z.object({
@@ -278,6 +298,8 @@ export interface Ingredient {
   name: string;
   rxcui?: string;
 }
+/** One interaction pair from an FDA label or safety communication (label-interactions.json). */
+export type LabelInteraction = z.infer<typeof labelInteractionsSchema>['interactions'][number];
 /** An RxNorm product, pack or brand concept (PDDI-CDS value sets): its ingredients and where it acts. */
 export type Product = z.infer<typeof productsSchema>['products'][number];
 
@@ -317,6 +339,8 @@ export interface Knowledge {
     byName: ReadonlyMap<string, Ingredient>;
     saltWords: ReadonlySet<string>;
   };
+  /** Interaction pairs from FDA labels and safety communications (label-interactions.json). */
+  labelInteractions: LabelInteraction[];
   /** RxNorm product/brand codes → ingredients and dose site; brand names → ingredients (rxnorm-products.json). */
   products: {
     byRxcui: ReadonlyMap<string, Product>;
@@ -391,6 +415,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     'duplicate-therapy.json',
     'onc-noninterruptive-ddi.json',
     'rxnorm-products.json',
+    'label-interactions.json',
   ];
   for (const f of required) {
     if (!manifest.files.includes(f)) throw new KnowledgeError('manifest.json', `does not list ${f}`);
@@ -405,6 +430,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   const duplicateTherapy = readJson(dir, 'duplicate-therapy.json', duplicateTherapySchema);
   const nonInterruptive = readJson(dir, 'onc-noninterruptive-ddi.json', nonInterruptiveSchema);
   const products = readJson(dir, 'rxnorm-products.json', productsSchema);
+  const labelInteractions = readJson(dir, 'label-interactions.json', labelInteractionsSchema);
   const stampedFiles: Array<[string, { knowledgeVersion: string }]> = [
     ['onc-high-priority-ddi.json', ddi],
     ['allergy-classes.json', allergy],
@@ -416,6 +442,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     ['duplicate-therapy.json', duplicateTherapy],
     ['onc-noninterruptive-ddi.json', nonInterruptive],
     ['rxnorm-products.json', products],
+    ['label-interactions.json', labelInteractions],
   ];
   for (const [file, content] of stampedFiles) {
     if (content.knowledgeVersion !== manifest.version) {
@@ -471,6 +498,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   // known by name, so free text and RxNorm names find them. A salt word is never an ingredient of its own.
   const salts = new Set(ing.saltWords.map((s) => s.toLowerCase()));
   for (const p of products.products) for (const name of p.ingredients) if (!salts.has(name)) add(name);
+  for (const x of labelInteractions.interactions) for (const name of [...x.a, ...x.b]) add(name);
   for (const m of ing.multiIngredient) {
     if (!byRxcui.has(m.rxcui)) byRxcui.set(m.rxcui, m.ingredients.map((n) => n.toLowerCase()));
   }
@@ -499,6 +527,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
       byName,
       saltWords: new Set(ing.saltWords.map((s) => s.toLowerCase())),
     },
+    labelInteractions: labelInteractions.interactions,
     products: {
       byRxcui: new Map(products.products.map((p) => [p.rxcui, p])),
       brands: new Map(products.brands.map((b) => [b.name, b.ingredients])),

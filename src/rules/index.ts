@@ -35,6 +35,7 @@ import { potassiumCards } from './potassium.js';
 import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
 import { warfarinNsaidCards } from './warfarin-nsaid.js';
+import { labelInteractionCards } from './label-interactions.js';
 import { patientAge } from '../knowledge/patients.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
@@ -98,6 +99,8 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
     const patientId = typeof context.patientId === 'string' ? context.patientId : undefined;
     cards.push(...beersCards(meds, dataValue(data, 'patient'), patientId, now, knowledge));
   }
+  // Interactions among drugs already taken (one tier lower than at ordering).
+  cards.push(...labelInteractionCards({ subjects: meds, others: meds, knowledge, hook: 'patient-view' }));
   // Most urgent first; the order within a tier is the rules' order.
   return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
 }
@@ -142,6 +145,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
+  cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select' }));
   return byIndicator(cards);
 }
 
@@ -175,6 +179,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...findNonInterruptive(pairInput),
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
+    ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
   ]);
 }
 
