@@ -27,20 +27,21 @@ export const RECENT_MEDICATION_DAYS = 100;
  * What the patient takes beyond the active orders, as the HL7 PDDI-CDS guide reads it: medication statements,
  * dispenses and administrations of the last 100 days. Each is its own optional key (and its own read scope), so
  * an EHR that keeps only orders loses nothing; a drug recorded only as dispensed or administered still counts.
+ * `_include` brings the Medication a record references instead of coding the drug inline (Epic-style).
  */
 export const recentMedicationRecords = {
   medicationStatements: {
-    template: `MedicationStatement?patient={{context.patientId}}&effective=ge{{today() - ${RECENT_MEDICATION_DAYS} days}}`,
+    template: `MedicationStatement?patient={{context.patientId}}&effective=ge{{today() - ${RECENT_MEDICATION_DAYS} days}}&_include=MedicationStatement:medication`,
     required: false,
     purpose: `medication statements of the last ${RECENT_MEDICATION_DAYS} days: drugs the patient reports taking`,
   },
   medicationDispenses: {
-    template: `MedicationDispense?patient={{context.patientId}}&whenhandedover=ge{{today() - ${RECENT_MEDICATION_DAYS} days}}`,
+    template: `MedicationDispense?patient={{context.patientId}}&whenhandedover=ge{{today() - ${RECENT_MEDICATION_DAYS} days}}&_include=MedicationDispense:medication`,
     required: false,
     purpose: `medications dispensed in the last ${RECENT_MEDICATION_DAYS} days`,
   },
   medicationAdministrations: {
-    template: `MedicationAdministration?patient={{context.patientId}}&effective-time=ge{{today() - ${RECENT_MEDICATION_DAYS} days}}`,
+    template: `MedicationAdministration?patient={{context.patientId}}&effective-time=ge{{today() - ${RECENT_MEDICATION_DAYS} days}}&_include=MedicationAdministration:medication`,
     required: false,
     purpose: `medications administered in the last ${RECENT_MEDICATION_DAYS} days`,
   },

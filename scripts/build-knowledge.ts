@@ -150,23 +150,25 @@ export function buildProducts(rows: Row[], brandRows: Row[], ugibRows: Row[] = [
       return { rxcui, display: p.display, ingredients, site, ...(form ? { form: form.form } : {}) };
     });
 
-  const brands = new Map<string, { ingredients: string; source: string } | 'ambiguous'>();
-  const addBrand = (rawName: string, ingredients: string, source: string): void => {
+  const brands = new Map<string, { ingredients: string; source: string; sites: Set<DoseSite> } | 'ambiguous'>();
+  /** `site`: where a product of the brand acts, when its name states a form (a brand concept alone says nothing). */
+  const addBrand = (rawName: string, ingredients: string, source: string, site: DoseSite | undefined): void => {
     const name = normName(rawName).replace(GROUP_SUFFIX, '').trim();
     if (name.length < 4 || /\d/.test(name)) return;
     const known = brands.get(name);
-    if (known === undefined) brands.set(name, { ingredients, source });
+    if (known === undefined) brands.set(name, { ingredients, source, sites: new Set(site ? [site] : []) });
     else if (known !== 'ambiguous' && known.ingredients !== ingredients) brands.set(name, 'ambiguous');
+    else if (known !== 'ambiguous' && site) known.sites.add(site);
   };
   const ingredientWords = new Set(products.flatMap((p) => p.ingredients.flatMap((i) => i.split(' '))));
   for (const p of products) {
     const ingredients = p.ingredients.join('+');
     // A pack names its components' brands inside; only the pack's own trailing [Brand] names all of it.
     const own = p.display.startsWith('{') ? /\]\s*\}?\s*pack\s*\[([^\]]+)\]\s*$/i.exec(p.display)?.[1] : /\[([^\]]+)\]\s*$/.exec(p.display)?.[1];
-    if (own) addBrand(own, ingredients, PDDI_CITATION);
+    if (own) addBrand(own, ingredients, PDDI_CITATION, p.form ? p.site : undefined);
     // A name without strength or bracket that does not start with an ingredient's word is a brand ("Alka-Seltzer").
     const first = normName(p.display).split(/[\s-]/)[0] ?? '';
-    if (!/[\d[{/]/.test(p.display) && !ingredientWords.has(first)) addBrand(p.display, ingredients, PDDI_CITATION);
+    if (!/[\d[{/]/.test(p.display) && !ingredientWords.has(first)) addBrand(p.display, ingredients, PDDI_CITATION, p.form ? p.site : undefined);
   }
   const fb = 'brand-names.csv';
   for (const r of brandRows) {
@@ -176,12 +178,14 @@ export function buildProducts(rows: Row[], brandRows: Row[], ugibRows: Row[] = [
     if (known && known !== 'ambiguous' && known.ingredients !== ingredients) {
       throw new Error(`${fb}: ${name} is ${ingredients}, but the PDDI-CDS value sets say ${known.ingredients}`);
     }
-    brands.set(name, { ingredients, source: col(r, 'source', fb) });
+    const site: DoseSite = r.site === 'local' ? 'local' : 'systemic';
+    brands.set(name, { ingredients, source: col(r, 'source', fb), sites: new Set([site]) });
   }
   const brandList = [...brands.entries()]
-    .filter((e): e is [string, { ingredients: string; source: string }] => e[1] !== 'ambiguous')
+    .filter((e): e is [string, { ingredients: string; source: string; sites: Set<DoseSite> }] => e[1] !== 'ambiguous')
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, b]) => ({ name, ingredients: b.ingredients.split('+'), source: b.source }));
+    // A brand whose every product is an eye, ear, nose or skin product (Acular, Restasis) is local.
+    .map(([name, b]) => ({ name, ingredients: b.ingredients.split('+'), source: b.source, ...(b.sites.size === 1 && b.sites.has('local') ? { site: 'local' } : {}) }));
   // The guide's class sets by ingredient (valueset-ibuprofen → ibuprofen), members only: NSAIDS, PPIS, SCS
   // (systemic corticosteroids), AAS (aldosterone antagonists), LOOPDIURETIC, plus its single-drug sets.
   const classes: Record<string, Set<string>> = {};

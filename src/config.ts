@@ -121,7 +121,7 @@ const schema = z
     if (c.HOOKWISE_PROFILE === 'production' && !c.TRUSTED_ISSUERS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['TRUSTED_ISSUERS_FILE'], message: 'is required in production: at least one trusted issuer' });
     }
-    checkAiSettings(c, ctx);
+    checkAiSettings(c, ctx, c.HOOKWISE_PROFILE);
     if (c.CORS_ALLOW_CREDENTIALS && c.CORS_ORIGINS.includes('*')) {
       ctx.addIssue({
         code: 'custom',

@@ -93,8 +93,22 @@ interface IssueSink {
   addIssue(issue: { code: 'custom'; path: string[]; message: string }): void;
 }
 
-export function checkAiSettings(c: Parsed, ctx: IssueSink): void {
+/** The model server is on this machine: plain http does not cross a network. */
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+export function checkAiSettings(c: Parsed, ctx: IssueSink, profile?: string): void {
   if (c.AI_BASE_URL === '') return;
+  // Clinical facts, even de-identified, never cross a network unencrypted in production.
+  if (profile === 'production' && c.AI_BASE_URL.startsWith('http:') && !isLoopback(c.AI_BASE_URL)) {
+    ctx.addIssue({ code: 'custom', path: ['AI_BASE_URL'], message: 'must be https in production unless the model server is on this machine (localhost)' });
+  }
   if (c.AI_MODEL === '') ctx.addIssue({ code: 'custom', path: ['AI_MODEL'], message: 'is required with AI_BASE_URL (the model name the server serves)' });
   if (c.AI_API_KEY !== '' && c.AI_API_KEY_FILE !== '') {
     ctx.addIssue({ code: 'custom', path: ['AI_API_KEY_FILE'], message: 'cannot be set together with AI_API_KEY: choose one' });

@@ -43,7 +43,8 @@ export interface AllergyFact {
 
 /** Exactly what the model is sent about the patient. */
 export interface ReviewFacts {
-  patient: { ageYears?: number; sex?: 'female' | 'male' | 'other' | 'unknown' };
+  /** Age in years; 90 and over is sent as 90 with ageBand "90+" (HIPAA Safe Harbor: ages over 89 identify). */
+  patient: { ageYears?: number; ageBand?: '90+'; sex?: 'female' | 'male' | 'other' | 'unknown' };
   medications: MedicationFact[];
   conditions: ConditionFact[];
   labs: LabFact[];
@@ -202,7 +203,10 @@ export function deidentify(input: DeidentifyInput): Deidentified {
   const patient = patientResource(value(data, 'patient'), input.patientId);
   const facts: ReviewFacts = { patient: {}, medications: [], conditions: [], labs: [], allergies: [] };
   const age = patient ? ageInYears(patient.birthDate, now) : undefined;
-  if (age !== undefined) facts.patient.ageYears = age;
+  if (age !== undefined && age > 89) {
+    facts.patient.ageYears = 90;
+    facts.patient.ageBand = '90+';
+  } else if (age !== undefined) facts.patient.ageYears = age;
   const sex = sexOf(patient);
   if (sex) facts.patient.sex = sex;
 

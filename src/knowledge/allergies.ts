@@ -34,6 +34,10 @@ export interface ResolvedAllergy {
 
 /** Reactions that make any re-exposure dangerous, whatever the criticality field says (matched by word). */
 const HIGH_RISK_REACTION = /anaphyla|angioedema|angio-oedema|stevens|johnson|epidermal necrolysis|\bdress\b|drug reaction with eosinophilia|bronchospasm|laryngeal|throat (swelling|tightness)|\bshock\b/i;
+/** SJS and TEN as abbreviations (upper case only: "ten" is a word). */
+const HIGH_RISK_ABBREVIATION = /\bSJS\b|\bTEN\b/;
+/** SNOMED CT: anaphylaxis, angioedema, Stevens-Johnson syndrome, toxic epidermal necrolysis. */
+const HIGH_RISK_SNOMED = new Set(['39579001', '41291007', '73442001', '23067006']);
 
 const CLINICAL_INACTIVE = new Set(['inactive', 'resolved']);
 const VERIFICATION_SKIP = new Set(['refuted', 'entered-in-error']);
@@ -144,22 +148,28 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
   if (id) out.id = id;
   const criticality = normaliseCriticality(r.criticality);
   if (criticality) out.criticality = criticality;
-  const type = str(r.type)?.toLowerCase();
+  // R4: a code; R5: a CodeableConcept.
+  const type = (str(r.type) ?? codings(r.type).find((c) => c.code)?.code)?.toLowerCase();
   if (type === 'allergy' || type === 'intolerance') out.type = type;
+  let highRiskCoded = false;
   for (const reaction of objects(r.reaction)) {
     const sev = str(reaction.severity)?.toLowerCase();
     if (sev && (SEVERITY_RANK[sev] ?? 0) > (SEVERITY_RANK[out.severity ?? ''] ?? 0)) out.severity = sev;
     for (const m of objects(reaction.manifestation)) {
-      const label = conceptLabel(isObject(m.concept) ? m.concept : m); // R5 CodeableReference
+      const concept = isObject(m.concept) ? m.concept : m; // R5 CodeableReference
+      if (codings(concept).some((c) => c.code && HIGH_RISK_SNOMED.has(c.code))) highRiskCoded = true;
+      const label = conceptLabel(concept);
       if (label && !out.reactions.includes(label)) out.reactions.push(label);
     }
+    const description = str(reaction.description);
+    if (description && !out.reactions.includes(description)) out.reactions.push(description);
   }
-  out.risk = allergyRisk(out);
+  out.risk = highRiskCoded ? 'high' : allergyRisk(out);
   return out;
 }
 
 function allergyRisk(a: ResolvedAllergy): ResolvedAllergy['risk'] {
-  if (a.criticality === 'high' || a.severity === 'severe' || a.reactions.some((r) => HIGH_RISK_REACTION.test(r))) return 'high';
+  if (a.criticality === 'high' || a.severity === 'severe' || a.reactions.some((r) => HIGH_RISK_REACTION.test(r) || HIGH_RISK_ABBREVIATION.test(r))) return 'high';
   if (a.type === 'intolerance' || a.criticality === 'low' || a.severity === 'mild') return 'low';
   return 'unknown';
 }

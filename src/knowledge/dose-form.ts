@@ -20,6 +20,8 @@ export interface DoseForm {
  * triptans, esketamine, desmopressin, butorphanol, naloxone): a nasal form of these stays systemic.
  */
 const SYSTEMIC_NASAL = new Set([
+  'diazepam',
+  'zavegepant',
   'ketorolac',
   'fentanyl',
   'midazolam',
@@ -46,16 +48,44 @@ const RULES: Array<[RegExp, DoseForm]> = [
   [/\btopical\b|\bcutaneous\b|\bdermal\b|\bskin\b|\bcream\b|\bointment\b|\blotion\b|\bgel\b|\bfoam\b|\bpaste\b|\bmedicated patch\b|\bmedicated pad\b|\bsolution, topical\b/, { site: 'local', form: 'topical' }],
 ];
 
-/** The dose form a text names, or undefined when it names none. */
+/**
+ * The dose form a text names, or undefined when it names none. A text that names both a systemic and a local form
+ * ("Oral Topical Solution") is systemic: missing a real interaction is worse than one card too many.
+ */
 export function doseFormOf(text: string | undefined): DoseForm | undefined {
   if (!text) return undefined;
   const t = text.toLowerCase();
-  for (const [pattern, form] of RULES) if (pattern.test(t)) return form;
-  return undefined;
+  const found = RULES.filter(([pattern]) => pattern.test(t)).map(([, form]) => form);
+  return found.find((f) => f.site === 'systemic') ?? found[0];
 }
 
-/** A local form of an ingredient that is given nasally for its systemic effect stays systemic. */
+/** SNOMED CT route of administration codes (the FHIR route value set) and the form each means. */
+const SNOMED_ROUTES: Record<string, DoseForm> = {
+  '54485002': { site: 'local', form: 'ophthalmic' },
+  '10547007': { site: 'local', form: 'otic' },
+  '6064005': { site: 'local', form: 'topical' },
+  '46713006': { site: 'local', form: 'nasal' },
+  '26643006': { site: 'systemic', form: 'oral' },
+  '37839007': { site: 'systemic', form: 'oral' },
+  '47625008': { site: 'systemic', form: 'injectable' },
+  '78421000': { site: 'systemic', form: 'injectable' },
+  '34206005': { site: 'systemic', form: 'injectable' },
+  '45890007': { site: 'systemic', form: 'transdermal' },
+  '37161004': { site: 'systemic', form: 'other' },
+  '16857009': { site: 'systemic', form: 'other' },
+};
+
+/** The form a coded route names (SNOMED CT), or undefined. */
+export function routeForm(code: string | undefined): DoseForm | undefined {
+  return code ? SNOMED_ROUTES[code] : undefined;
+}
+
+/** Skin products given for a systemic effect (nitroglycerin ointment, hormone gels, patches read as topical). */
+const SYSTEMIC_TOPICAL = new Set(['nitroglycerin', 'testosterone', 'estradiol', 'fentanyl', 'buprenorphine', 'clonidine', 'scopolamine', 'rivastigmine', 'rotigotine', 'nicotine', 'methylphenidate', 'selegiline']);
+
+/** A local form of an ingredient that is given nasally or on the skin for its systemic effect stays systemic. */
 export function siteFor(form: DoseForm, ingredients: readonly string[]): DoseSite {
   if (form.form === 'nasal' && ingredients.some((i) => SYSTEMIC_NASAL.has(i))) return 'systemic';
+  if (form.form === 'topical' && ingredients.some((i) => SYSTEMIC_TOPICAL.has(i))) return 'systemic';
   return form.site;
 }

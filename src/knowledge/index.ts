@@ -123,7 +123,7 @@ const productsSchema = z.object({
       }),
     )
     .min(1),
-  brands: z.array(z.object({ name: nonEmpty, ingredients: z.array(nonEmpty).min(1), source: nonEmpty })),
+  brands: z.array(z.object({ name: nonEmpty, ingredients: z.array(nonEmpty).min(1), source: nonEmpty, site: z.literal('local').optional() })),
   /** The HL7 PDDI-CDS class sets by ingredient: NSAIDS, PPIS, SCS, AAS, LOOPDIURETIC and single-drug sets. */
   pddiClasses: z.record(z.string(), z.array(nonEmpty).min(1)),
   /** RxCUIs of the guide's topical diclofenac set (gel, cream, solution). */
@@ -346,6 +346,8 @@ export interface Knowledge {
     byRxcui: ReadonlyMap<string, Product>;
     /** Normalised brand name ("zocor", "advil pm") → ingredient names. */
     brands: ReadonlyMap<string, readonly string[]>;
+    /** Brands whose every product is local (eye, ear, nose, skin): Acular, Restasis, Nizoral. */
+    localBrands: ReadonlySet<string>;
     /** HL7 PDDI-CDS class sets (NSAIDS, PPIS, SCS, AAS, …) → ingredient names. */
     pddiClasses: Readonly<Record<string, ReadonlySet<string>>>;
     topicalDiclofenac: ReadonlySet<string>;
@@ -531,6 +533,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
     products: {
       byRxcui: new Map(products.products.map((p) => [p.rxcui, p])),
       brands: new Map(products.brands.map((b) => [b.name, b.ingredients])),
+      localBrands: new Set(products.brands.filter((b) => b.site === 'local').map((b) => b.name)),
       pddiClasses: Object.fromEntries(Object.entries(products.pddiClasses).map(([k, v]) => [k, new Set(v)])),
       topicalDiclofenac: new Set(products.topicalDiclofenac),
       ugibSnomed: new Set(products.ugibSnomed),

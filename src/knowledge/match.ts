@@ -53,9 +53,12 @@ function nameIndex(k: Knowledge): NameIndex {
  * the answers are kept per knowledge (at most MEMO_MAX texts, then started afresh) and handed out as copies.
  */
 const MEMO_MAX = 10_000;
+/** Longer texts are parsed every time, never kept: the memo must not hold what a hostile body sends. */
+const MEMO_TEXT_MAX = 256;
 const memos = new WeakMap<Knowledge, Map<string, string[]>>();
 
 function memo(kind: string, text: string, k: Knowledge, compute: (text: string, k: Knowledge) => string[]): string[] {
+  if (text.length > MEMO_TEXT_MAX) return compute(text, k);
   let m = memos.get(k);
   if (!m) memos.set(k, (m = new Map()));
   const key = `${kind}\u0000${text}`;
@@ -150,6 +153,7 @@ export function withoutSalts(name: string, k: Knowledge): string {
 
 interface BrandPhrase {
   words: string[];
+  name: string;
   ingredients: readonly string[];
 }
 
@@ -165,7 +169,7 @@ function brandIndex(k: Knowledge): Map<string, BrandPhrase[]> {
     const first = words[0];
     if (!first) continue;
     const list = idx.get(first) ?? [];
-    list.push({ words, ingredients });
+    list.push({ words, name, ingredients });
     idx.set(first, list);
   }
   for (const list of idx.values()) list.sort((a, b) => b.words.length - a.words.length);
@@ -178,16 +182,27 @@ function brandIndex(k: Knowledge): Map<string, BrandPhrase[]> {
  * "Zocor 20 mg tablet" → simvastatin; "Entresto" → sacubitril, valsartan.
  */
 export function findBrandIngredients(text: string, k: Knowledge): string[] {
+  const found: string[] = [];
+  for (const hit of findBrands(text, k)) for (const n of hit.ingredients) if (!found.includes(n)) found.push(n);
+  return found;
+}
+
+/** True when the text names a brand whose every product is an eye, ear, nose or skin product (Acular, Restasis). */
+export function namesLocalBrand(text: string, k: Knowledge): boolean {
+  return findBrands(text, k).some((b) => k.products.localBrands.has(b.name));
+}
+
+function findBrands(text: string, k: Knowledge): BrandPhrase[] {
   const t = tokens(text);
   const idx = brandIndex(k);
-  const found: string[] = [];
+  const found: BrandPhrase[] = [];
   for (let i = 0; i < t.length; ) {
     const hit = (idx.get(t[i] ?? '') ?? []).find((c) => c.words.every((w, j) => t[i + j] === w));
     if (!hit) {
       i++;
       continue;
     }
-    for (const n of hit.ingredients) if (!found.includes(n)) found.push(n);
+    found.push(hit);
     i += hit.words.length;
   }
   return found;

@@ -2,16 +2,17 @@
 // STU3 MedicationRequest, DSTU2 MedicationOrder. Never throws; a resource with no medication has no ingredients.
 import type { JsonObject } from '../cds/types.js';
 import type { Knowledge, Product } from './index.js';
-import { isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, parseDate, resourceKey, statusCode, str } from './fhir.js';
+import { SNOMED, isRxNorm, bundleResources, codings, conceptLabel, conceptText, isObject, objects, parseDate, resourceKey, statusCode, str } from './fhir.js';
 import {
   type IngredientMatch,
   type MatchConfidence,
   betterConfidence,
   findBrandIngredients,
   findIngredientNames,
+  namesLocalBrand,
   ingredientsFromRxNormName,
 } from './match.js';
-import { doseFormOf, siteFor, type DoseSite } from './dose-form.js';
+import { doseFormOf, routeForm, siteFor, type DoseForm, type DoseSite } from './dose-form.js';
 
 export type { IngredientMatch, MatchConfidence } from './match.js';
 
@@ -161,37 +162,46 @@ function namedLabel(concept: unknown): string | undefined {
   return conceptText(concept) ?? codings(concept).find((c) => c.display)?.display;
 }
 
-/** Texts that may name a dose form or route: the dosage routes, then the Medication's form, then the names. */
-function formTexts(resource: JsonObject, med: JsonObject | undefined, concept: unknown): string[] {
-  const texts: string[] = [];
-  const concepts = (c: unknown): void => {
-    const t = conceptText(c);
-    if (t) texts.push(t);
-    for (const coding of codings(c)) if (coding.display) texts.push(coding.display);
-  };
-  // R4 MedicationRequest/Dispense dosageInstruction[], MedicationStatement dosage[], MedicationAdministration dosage.
-  for (const d of [...objects(resource.dosageInstruction), ...objects(resource.dosage), ...(isObject(resource.dosage) ? [resource.dosage] : [])]) {
-    concepts(d.route);
-    const text = str(d.text);
-    if (text) texts.push(text);
+/**
+ * Where the dose form or route is stated, most trustworthy first: the coded route of each dosage, its text or
+ * display, the Medication's form, the RxNorm codings' names, then the other names. The sig (`dosage.text`) is
+ * never read: it says why and how ("for ear infection", "apply behind the ear"), not the form.
+ */
+function formSources(resource: JsonObject, med: JsonObject | undefined, concept: unknown): Array<DoseForm | string> {
+  const out: Array<DoseForm | string> = [];
+  const dosages = [...objects(resource.dosageInstruction), ...objects(resource.dosage), ...(isObject(resource.dosage) ? [resource.dosage] : [])];
+  for (const d of dosages) {
+    for (const c of codings(d.route)) {
+      const coded = c.system === SNOMED || c.system === undefined ? routeForm(c.code) : undefined;
+      if (coded) out.push(coded);
+    }
   }
-  if (med) {
-    concepts(med.form);
-    concepts(med.doseForm);
-    concepts(med.code);
-  }
-  concepts(concept);
-  return texts;
+  const names = (c: unknown, rxnormOnly: boolean): string[] => [
+    ...codings(c)
+      .filter((x) => !rxnormOnly || isRxNorm(x.system))
+      .map((x) => x.display)
+      .filter((x): x is string => x !== undefined),
+  ];
+  for (const d of dosages) out.push(...names(d.route, false), ...(conceptText(d.route) ? [conceptText(d.route)!] : []));
+  if (med) for (const f of [med.form, med.doseForm]) out.push(...names(f, false), ...(conceptText(f) ? [conceptText(f)!] : []));
+  for (const c of [concept, med?.code]) out.push(...names(c, true));
+  for (const c of [concept, med?.code]) out.push(...(conceptText(c) ? [conceptText(c)!] : []), ...names(c, false));
+  return out;
 }
 
-/** Where a medication acts: the product table's answer, else the first form word its texts give. */
-function siteOf(product: Product | undefined, texts: string[], ingredients: IngredientMatch[]): { site: DoseSite; form?: string } {
-  if (product) return product.form ? { site: product.site, form: product.form } : { site: product.site };
+/**
+ * Where a medication acts: a product-table entry that states a form (a clinical or branded drug, a pack) decides;
+ * an ingredient or brand entry does not (the route or form the resource states does); else the first form the
+ * sources give; systemic when nothing says.
+ */
+function siteOf(product: Product | undefined, sources: Array<DoseForm | string>, ingredients: IngredientMatch[], k: Knowledge): { site: DoseSite; form?: string } {
+  if (product && (product.form || product.site === 'local')) return product.form ? { site: product.site, form: product.form } : { site: product.site };
   const names = ingredients.map((i) => i.name);
-  for (const t of texts) {
-    const form = doseFormOf(t);
+  for (const s of sources) {
+    const form = typeof s === 'string' ? doseFormOf(s) : s;
     if (form) return { site: siteFor(form, names), form: form.form };
   }
+  if (sources.some((s) => typeof s === 'string' && namesLocalBrand(s, k))) return { site: 'local', form: 'local brand' };
   return { site: 'systemic' };
 }
 
@@ -226,9 +236,9 @@ export function resolveMedication(resource: unknown, k: Knowledge, lookup?: Medi
     }
     if (!out.label && display) out.label = display;
   }
-  const texts = formTexts(res, med, concept);
-  if (out.label) texts.push(out.label);
-  const { site, form } = siteOf(product, texts, out.ingredients);
+  const sources = formSources(res, med, concept);
+  if (out.label) sources.push(out.label);
+  const { site, form } = siteOf(product, sources, out.ingredients, k);
   out.site = site;
   if (form) out.form = form;
   return out;

@@ -54,13 +54,14 @@ function isNewStart(ingredient: string, meds: ResolvedMedication[], now: Date, d
   return earliest >= now.getTime() - days * DAY_MS;
 }
 
-export function beersHits(meds: ResolvedMedication[], k: Knowledge, now: Date): BeersHit[] {
+/** `history`: every record of what the patient takes (orders, statements, dispenses), for the new-start test. */
+export function beersHits(meds: ResolvedMedication[], k: Knowledge, now: Date, history: ResolvedMedication[] = meds): BeersHit[] {
   const hits: BeersHit[] = [];
   for (const med of meds) {
     for (const entry of k.beers.entries) {
       const found = med.ingredients.filter((i) => matches(entry, i.name, i.rxcui));
       if (found.length === 0) continue;
-      if (entry.newStartDays !== undefined && !isNewStart(entry.ingredient, meds, now, entry.newStartDays)) continue;
+      if (entry.newStartDays !== undefined && !isNewStart(entry.ingredient, history, now, entry.newStartDays)) continue;
       if (/short-acting/i.test(entry.criterion) && EXTENDED_RELEASE.test(medicationLabel(med))) continue;
       let confidence: MatchConfidence = 'text';
       for (const f of found) confidence = betterConfidence(confidence, f.confidence);
@@ -72,10 +73,17 @@ export function beersHits(meds: ResolvedMedication[], k: Knowledge, now: Date): 
   return hits;
 }
 
-export function beersCards(meds: ResolvedMedication[], patientData: unknown, patientId: string | undefined, now: Date, k: Knowledge): Card[] {
+export function beersCards(
+  meds: ResolvedMedication[],
+  patientData: unknown,
+  patientId: string | undefined,
+  now: Date,
+  k: Knowledge,
+  history: ResolvedMedication[] = meds,
+): Card[] {
   const age = patientAge(patientData, now, patientId);
   if (age === undefined || age < k.beers.minimumAge) return [];
-  const hits = beersHits(meds, k, now);
+  const hits = beersHits(meds, k, now, history);
   if (hits.length === 0) return [];
 
   const drugs = [...new Set(hits.map((h) => h.entry.ingredient))];

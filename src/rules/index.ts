@@ -64,19 +64,27 @@ const RECORD_KEYS = ['medicationStatements', 'medicationDispenses', 'medicationA
  * records and no active order already covers (one entry per drug, so a dispensed order does not count twice).
  */
 function currentMedications(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup, now: Date): ResolvedMedication[] {
-  const meds = activeMedicationResources(dataValue(data, 'medications')).map((r) => resolveMedication(r, knowledge, lookup));
-  const covered = new Set(meds.map(drugKey));
+  return takenRecords(data, knowledge, lookup, now).current;
+}
+
+/** `current`: one entry per drug (as above); `all`: every record, for rules that read a drug's history (Beers). */
+function takenRecords(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup, now: Date): { current: ResolvedMedication[]; all: ResolvedMedication[] } {
+  const current = activeMedicationResources(dataValue(data, 'medications')).map((r) => resolveMedication(r, knowledge, lookup));
+  const all = [...current];
+  const covered = new Set(current.map(drugKey));
   for (const key of RECORD_KEYS) {
     for (const r of bundleResources(dataValue(data, key))) {
       if (!(MEDICATION_RECORD_TYPES as readonly string[]).includes(String(r.resourceType)) || !takenRecently(r, now, RECENT_MEDICATION_DAYS)) continue;
       const m = resolveMedication(r, knowledge, lookup);
+      if (m.ingredients.length === 0) continue;
+      all.push(m);
       const k = drugKey(m);
-      if (m.ingredients.length === 0 || covered.has(k)) continue;
+      if (covered.has(k)) continue;
       covered.add(k);
-      meds.push(m);
+      current.push(m);
     }
   }
-  return meds;
+  return { current, all };
 }
 
 /** One drug: its ingredients and where it acts (an eye drop and a tablet of one ingredient are two drugs). */
@@ -88,7 +96,8 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
   const { context, data, knowledge, now } = input;
   const medsValue = dataValue(data, 'medications');
   const lookup = medicationLookup(medsValue, dataValue(data, 'medicationRefs'), ...RECORD_KEYS.map((k) => dataValue(data, k)));
-  const meds = systemic(currentMedications(data, knowledge, lookup, now));
+  const taken = takenRecords(data, knowledge, lookup, now);
+  const meds = systemic(taken.current);
   const cards: Card[] = [];
   const egfrValue = dataValue(data, 'egfr');
   if (medsValue && egfrValue) cards.push(...metforminRenalCards(meds, egfrValue, now, knowledge));
@@ -97,7 +106,7 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
   if (medsValue) {
     cards.push(...warfarinInrCards(meds, dataValue(data, 'inr'), now, knowledge));
     const patientId = typeof context.patientId === 'string' ? context.patientId : undefined;
-    cards.push(...beersCards(meds, dataValue(data, 'patient'), patientId, now, knowledge));
+    cards.push(...beersCards(meds, dataValue(data, 'patient'), patientId, now, knowledge, taken.all));
   }
   // Interactions among drugs already taken (one tier lower than at ordering).
   cards.push(...labelInteractionCards({ subjects: meds, others: meds, knowledge, hook: 'patient-view' }));

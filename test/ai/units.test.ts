@@ -77,6 +77,22 @@ describe('de-identification and grounding', () => {
   const k = testKnowledge();
   const deid = deidentify({ data: aiRequest().prefetch as HookData, patientId: 'pt-ai-4471', knowledge: k, now: new Date(TEST_NOW) });
 
+  it('an age over 89 is sent as 90+ (HIPAA Safe Harbor), never exactly', () => {
+    const data = structuredClone(aiRequest().prefetch) as Record<string, { entry?: Array<{ resource: Record<string, unknown> }> } & Record<string, unknown>>;
+    const patient = (data.patient as Record<string, unknown>).resourceType === 'Patient' ? (data.patient as Record<string, unknown>) : undefined;
+    expect(patient).toBeDefined();
+    patient!.birthDate = `${new Date(TEST_NOW).getUTCFullYear() - 97}-01-02`;
+    const old = deidentify({ data: data as unknown as HookData, patientId: 'pt-ai-4471', knowledge: k, now: new Date(TEST_NOW) });
+    expect(old.facts.patient).toMatchObject({ ageYears: 90, ageBand: '90+' });
+    expect(JSON.stringify(old.facts)).not.toContain('97');
+  });
+
+  it('production refuses a plain-http model server off this machine, allows localhost', () => {
+    const prod = { HOOKWISE_PROFILE: 'production', PUBLIC_BASE_URLS: 'https://cds.example.org', AI_MODEL: 'm' };
+    expect(() => loadConfig({ ...prod, AI_BASE_URL: 'http://models.example.org/v1' })).toThrow(/AI_BASE_URL.*must be https in production/);
+    expect(() => loadConfig({ ...prod, AI_BASE_URL: 'http://127.0.0.1:11434/v1' })).not.toThrow(/AI_BASE_URL/);
+  });
+
   it('keeps coded drugs with structured dose, coded conditions, labs as days ago, coded allergies; no free text', () => {
     expect(deid.facts.medications[0]).toEqual({ handle: 'M1', drug: 'amlodipine 10 MG Oral Tablet', ingredients: ['amlodipine'], rxnorm: '308135', dose: '10 mg, 1 times per 1 d' });
     expect(deid.facts.conditions[0]!.condition).toBe('Hypertensive disorder');

@@ -94,7 +94,15 @@ describe('patient-view: warfarin and INR', () => {
     expect(got.map((c) => c.indicator)).toEqual(['critical', 'info']);
     expect(got[1]!.summary).toBe('Beers 2023, age 65: potentially inappropriate: warfarin');
     // A renewal of earlier therapy is not a new start, however recent its order.
-    body.prefetch.medications.entry[0].resource.priorPrescription = { reference: 'MedicationRequest/earlier' };
+    const renewal = structuredClone(body);
+    renewal.prefetch.medications.entry[0].resource.priorPrescription = { reference: 'MedicationRequest/earlier' };
+    expect((await cards(renewal)).map((c) => c.indicator)).toEqual(['critical']);
+    // Nor is a recent order without priorPrescription when a dispense shows warfarin 95 days ago.
+    body.prefetch.medicationDispenses = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [{ resource: { resourceType: 'MedicationDispense', id: 'old', status: 'completed', medicationCodeableConcept: { text: 'warfarin 5 mg' }, whenHandedOver: '2026-08-20' } }],
+    };
     expect((await cards(body)).map((c) => c.indicator)).toEqual(['critical']);
   });
 });

@@ -133,4 +133,13 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
   it('an entry with nothing recorded beyond the allergen is treated as a true allergy', () => {
     expect(select([penV()], pick, [penicillin({})]).map((c) => c.indicator)).toEqual(['critical']);
   });
+
+  it('a coded anaphylaxis without display, an "SJS" note or an R5 intolerance coding are read too', () => {
+    const coded = penicillin({ criticality: 'low', reaction: [{ manifestation: [{ coding: [{ system: 'http://snomed.info/sct', code: '39579001' }] }] }] });
+    expect(select([penV()], pick, [coded]).map((c) => c.indicator)).toEqual(['critical']);
+    const sjs = penicillin({ criticality: 'low', reaction: [{ description: 'SJS in 2019', manifestation: [{ text: 'rash' }] }] });
+    expect(select([penV()], pick, [sjs]).map((c) => c.indicator)).toEqual(['critical']);
+    const r5 = penicillin({ type: { coding: [{ system: 'http://hl7.org/fhir/allergy-intolerance-type', code: 'intolerance' }] } });
+    expect(select([penV()], pick, [r5])[0]!.summary).toMatch(/^Intolerance:/);
+  });
 });

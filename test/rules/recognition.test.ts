@@ -213,3 +213,46 @@ describe('order-sign checks allergies too', () => {
     expect(sign([amox], [])).toEqual([]);
   });
 });
+
+describe('review fixes: the form is never taken from the sig, and ingredient or brand codes defer to the route', () => {
+  const simva = () => medRequest('s', 'Simvastatin 40 MG Oral Tablet');
+  const topicalRoute = [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '6064005', display: 'Topical route' }] } }];
+
+  it('"for ear infection" in the sig does not make an oral antibiotic local', () => {
+    const clari = {
+      ...medRequest('c', 'Clarithromycin 500 MG Oral Tablet', 'draft'),
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '197517', display: 'Clarithromycin 500 MG Oral Tablet' }] },
+      dosageInstruction: [{ text: 'Take 1 tablet twice daily for 10 days for ear infection' }],
+    };
+    expect(resolve(clari).site).toBe('systemic');
+    expect(sign([clari], [simva()]).map((c) => c.indicator)).toContain('critical');
+  });
+
+  it('a patch applied to the skin for a systemic effect stays systemic', () => {
+    const patch = medRequest('f', 'Fentanyl 0.025 MG/HR Transdermal System', 'active', { dosageInstruction: [{ text: 'Apply 1 patch to skin every 72 hours' }] });
+    expect(resolve(patch).site).toBe('systemic');
+    const byRoute = { ...medRequest('f2', 'fentanyl 25 mcg/hr patch'), dosageInstruction: topicalRoute };
+    expect(resolve(byRoute).site).toBe('systemic');
+  });
+
+  it('an ingredient code (diclofenac 3355) with a topical route is local; the same code by mouth is systemic', () => {
+    const coded = { resourceType: 'MedicationRequest', id: 'dcl', status: 'draft', intent: 'order', medicationCodeableConcept: { coding: [{ system: RXNORM, code: '3355' }] } };
+    expect(resolve({ ...coded, dosageInstruction: topicalRoute }).site).toBe('local');
+    expect(resolve(coded).site).toBe('systemic');
+  });
+
+  it('brands that exist only as eye or skin products are local; Tylenol PM has both ingredients; nasal diazepam is systemic', () => {
+    expect(resolve(text('a', 'Acular 0.5% 1 drop QID')).site).toBe('local');
+    expect(resolve(text('r', 'Restasis')).site).toBe('local');
+    expect(resolve(text('n', 'Nizoral A-D')).site).toBe('local');
+    expect(resolve(text('t', 'Tylenol PM caplet')).ingredients.map((i) => i.name).sort()).toEqual(['acetaminophen', 'diphenhydramine']);
+    expect(resolve(medRequest('dz', 'diazepam 10 MG/ACTUAT Nasal Spray')).site).toBe('systemic');
+  });
+
+  it('a dispense that references its Medication, included in the same Bundle, counts', () => {
+    const dispense = { resourceType: 'MedicationDispense', id: 'disp', status: 'completed', medicationReference: { reference: 'Medication/m1' }, whenHandedOver: daysBefore(10) };
+    const med = { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: RXNORM, code: '855332' }] } };
+    const cards = sign([medRequest('d-ibu', 'Ibuprofen 400 MG Oral Tablet', 'draft')], [], { medicationDispenses: bundle(dispense, med) });
+    expect(cards.some((c) => /warfarin \+ ibuprofen/i.test(c.summary))).toBe(true);
+  });
+});
