@@ -33,9 +33,27 @@ function rowIndex(k: Knowledge): Map<string, Array<{ row: LabelInteraction; side
   return idx;
 }
 
-function byIngredient(meds: ResolvedMedication[]): Map<string, ResolvedMedication[]> {
-  const map = new Map<string, ResolvedMedication[]>();
-  for (const m of meds) for (const i of m.ingredients) map.set(i.name, [...(map.get(i.name) ?? []), m]);
+/** Medications with the same ingredients interact alike: they are checked once, as a group. */
+interface Group {
+  names: string[];
+  members: ResolvedMedication[];
+}
+
+function groups(meds: ResolvedMedication[]): Group[] {
+  const bySignature = new Map<string, Group>();
+  for (const m of meds) {
+    const names = [...new Set(m.ingredients.map((i) => i.name))].sort();
+    const sig = names.join('+');
+    const g = bySignature.get(sig);
+    if (g) g.members.push(m);
+    else bySignature.set(sig, { names, members: [m] });
+  }
+  return [...bySignature.values()];
+}
+
+function byIngredient(gs: Group[]): Map<string, Group[]> {
+  const map = new Map<string, Group[]>();
+  for (const g of gs) for (const n of g.names) map.set(n, [...(map.get(n) ?? []), g]);
   return map;
 }
 
@@ -60,27 +78,27 @@ export interface LabelInteractionInput {
 export function labelInteractionCards(input: LabelInteractionInput): Card[] {
   const k = input.knowledge;
   const idx = rowIndex(k);
-  const others = byIngredient(input.others);
+  const others = byIngredient(groups(input.others));
   const hits = new Map<string, Hit>();
   // A combination product counts once per card: its ingredients on one side are named together
   // ("sulfamethoxazole/trimethoprim"), not one card each.
-  const onSide = (m: ResolvedMedication, row: LabelInteraction, side: Side) => m.ingredients.map((i) => i.name).filter((n) => row[side].includes(n));
-  for (const subject of input.subjects) {
+  const onSide = (g: Group, row: LabelInteraction, side: Side) => g.names.filter((n) => row[side].includes(n));
+  for (const subject of groups(input.subjects)) {
     const rows = new Map<string, { row: LabelInteraction; side: Side }>();
-    for (const ing of subject.ingredients) for (const r of idx.get(ing.name) ?? []) rows.set(`${r.row.id}:${r.side}`, r);
+    for (const name of subject.names) for (const r of idx.get(name) ?? []) rows.set(`${r.row.id}:${r.side}`, r);
     for (const { row, side } of rows.values()) {
       const otherSide: Side = side === 'a' ? 'b' : 'a';
       const mine = onSide(subject, row, side);
       const partners = new Set(row[otherSide].flatMap((name) => others.get(name) ?? []));
       for (const partner of partners) {
-        if (partner === subject || partner.ingredients.some((i) => mine.includes(i.name))) continue;
+        if (partner.names.some((n) => mine.includes(n))) continue;
         const theirs = onSide(partner, row, otherSide);
         const [a, b] = side === 'a' ? [mine.join('/'), theirs.join('/')] : [theirs.join('/'), mine.join('/')];
         // At patient-view a pair of taken drugs is found from both ends: one card.
         const key = `${row.id}:${a}+${b}`;
         const hit = hits.get(key) ?? { row, a, b, ordered: new Set(), partners: new Set() };
-        hit.ordered.add(subject);
-        hit.partners.add(partner);
+        for (const m of subject.members) hit.ordered.add(m);
+        for (const m of partner.members) hit.partners.add(m);
         hits.set(key, hit);
       }
     }

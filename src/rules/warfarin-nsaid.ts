@@ -137,7 +137,8 @@ function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: Res
   const protective = [...namesIn(input.taking, 'PPIS', k), ...namesIn(input.taking, 'misoprostol', k)];
   const bleed = ugibHistory(input.conditions, k);
   const older = input.age !== undefined && input.age > AGE_OVER;
-  const others = input.taking.filter((m) => !drafts.includes(m));
+  const ordered = new Set(drafts);
+  const others = input.taking.filter((m) => !ordered.has(m));
   const steroids = namesIn(others, 'SCS', k);
   const aldosterone = namesIn(others, 'AAS', k);
   const otherNsaids = namesIn(others, 'NSAIDS', k);
