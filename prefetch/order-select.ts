@@ -4,9 +4,11 @@ import { giBleedHistory } from './conditions.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
+  // Optional: without an allergy list the selected orders are still checked for interactions, duplicates and
+  // renal dosing (a 412 would cost those cards too); the allergy check needs it.
   allergies: {
     template: 'AllergyIntolerance?patient={{context.patientId}}',
-    required: true,
+    required: false,
     purpose: 'allergies and intolerances, checked against the selected orders',
   },
   draftMedications,

@@ -12,6 +12,7 @@ import type { HookData, HookRequest, JsonObject, PrefetchValue } from '../cds/ty
 import { grantRefusal, type FhirAccess } from '../auth/fhir-access.js';
 import { bundleHasErrorOutcome, bundleShapeProblem, canonicalBase, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
 import { renderTemplate, type CompiledTemplate } from './templates.js';
+import { adoptUndeclared } from './undeclared-prefetch.js';
 
 export type KeyOutcome =
   /** the EHR's prefetch was used as sent (or completed by following its next links) */
@@ -65,6 +66,8 @@ export interface GatherResult {
   missingRequired: Unobtained[];
   /** Keys whose Bundle stayed incomplete (page cap reached or a continuation failed). */
   partial: string[];
+  /** Absent keys filled from prefetch the client sent under keys hookwise does not declare (by resource type). */
+  adopted: string[];
 }
 
 type Received =
@@ -216,6 +219,8 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
     }
   };
 
+  const declared = new Set(keys.map((k) => k.key));
+  const adoptedKeys: string[] = [];
   const phase = async (phaseKeys: PrefetchKey[]): Promise<void> => {
     const work: Array<Promise<void>> = [];
     for (const k of phaseKeys) {
@@ -225,9 +230,18 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
           data[k.key] = null;
           settle(k, 'null');
           break;
-        case 'absent':
-          work.push(fetchKey(k, `prefetch key '${k.key}' was not sent`));
+        case 'absent': {
+          const adopted =
+            k.template.resourceType && k.template.interaction !== undefined
+              ? adoptUndeclared(request.prefetch, declared, { resourceType: k.template.resourceType, interaction: k.template.interaction, patientId })
+              : undefined;
+          if (adopted) {
+            data[k.key] = adopted.value;
+            settle(k, 'received');
+            adoptedKeys.push(k.key);
+          } else work.push(fetchKey(k, `prefetch key '${k.key}' was not sent`));
           break;
+        }
         case 'unusable':
           work.push(fetchKey(k, `prefetch key '${k.key}' was unusable (${received.why})`));
           break;
@@ -250,5 +264,5 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   for (const k of keys) level.set(k.key, Math.max(-1, ...k.template.dependsOn.map((d) => level.get(d) ?? 0)) + 1);
   const deepest = Math.max(0, ...level.values());
   for (let l = 0; l <= deepest; l++) await phase(keys.filter((k) => level.get(k.key) === l));
-  return { data, outcomes, missingRequired, partial };
+  return { data, outcomes, missingRequired, partial, adopted: adoptedKeys };
 }
