@@ -1,8 +1,8 @@
 // A hook call (spec §2.3: POST /cds-services/{id}): validate the request, run it (src/cds/invoke.ts), answer
-// with its Server-Timing. An invalid request is logged and counted here; every other call by invoke.
+// with its Server-Timing. Every call, an invalid one included, is logged and counted by reportInvocation.
 import { Router } from 'express';
 import type { ClientIdentity } from '../auth/client-jwt.js';
-import { invoke, type InvokeDeps, type PhaseTimings } from '../cds/invoke.js';
+import { invoke, reportInvocation, type InvokeDeps, type PhaseTimings } from '../cds/invoke.js';
 import { HttpProblem } from '../cds/operation-outcome.js';
 import type { RegisteredService } from '../cds/registry.js';
 import { validateHookRequest } from '../cds/validate-request.js';
@@ -22,7 +22,7 @@ export function serverTiming(timings: PhaseTimings, totalMs: number): string {
 }
 
 export function hookRoutes(services: ReadonlyMap<string, RegisteredService>, deps: HookDeps): Router {
-  const { config, logger, metrics } = deps;
+  const { config } = deps;
   const router = Router();
   router.post('/cds-services/:id', async (req, res, next) => {
     const l = locals(res);
@@ -38,13 +38,13 @@ export function hookRoutes(services: ReadonlyMap<string, RegisteredService>, dep
       request = validateHookRequest(req.body, service.module.hook, { maxDraftOrders: config.maxDraftOrders, maxPrefetchEntries: config.maxPrefetchEntries });
     } catch (error) {
       l.logged = true;
-      metrics.hookDuration.observe({ service: service.module.id, outcome: 'invalid' }, (performance.now() - l.arrivalPerf) / 1000);
-      logger.info('hook invocation', {
-        ...logFields,
+      reportInvocation(deps, {
         service: service.module.id,
         status: error instanceof HttpProblem ? error.status : 500,
         outcome: 'invalid',
-        latencyMs: Date.now() - l.arrivalMs,
+        fields: { ...logFields, service: service.module.id },
+        arrivalMs: l.arrivalMs,
+        arrivalPerf: l.arrivalPerf,
       });
       return next(error);
     }
@@ -57,10 +57,9 @@ export function hookRoutes(services: ReadonlyMap<string, RegisteredService>, dep
       deps,
       logFields,
       (res.locals as { client?: ClientIdentity }).client,
+      l.arrivalPerf,
     );
-    const totalMs = performance.now() - l.arrivalPerf;
-    metrics.hookDuration.observe({ service: service.module.id, outcome: result.outcome }, totalMs / 1000);
-    res.set('Server-Timing', serverTiming(result.timings ?? {}, totalMs));
+    res.set('Server-Timing', serverTiming(result.timings ?? {}, result.totalMs ?? performance.now() - l.arrivalPerf));
     if (result.status === 200) res.status(200).json(result.body);
     else res.status(result.status).type('application/fhir+json').send(JSON.stringify(result.body));
   });
