@@ -1,6 +1,7 @@
 // One hook invocation (the request was validated by src/routes/hook.ts), as a sequence of named steps:
 //   accessAndGather → precondition (412) → decide (+ the module's optional async `propose`) → quiet → check
-//   → record, all under one deadline; then `report` writes the "hook invocation" log line and the metrics.
+//   → record, all under one deadline; then reportInvocation (invocation-report.ts) writes the log line and
+//   the metrics.
 // When the deadline passes the answer is 200 {"cards": []} and every FHIR read still in flight is aborted.
 // An exception inside gathering or a handler also ends in empty cards plus an error log line, never a 500.
 import { randomUUID } from 'node:crypto';
@@ -13,11 +14,13 @@ import { gather, type GatherResult as Gathered, type KeyOutcome } from '../data/
 import { normalizeBase } from '../data/fhir-reader.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
-import { LEDGER_BUDGET_MS, ruleOf, type CardLedger, type IssuedCard } from '../store/ledger.js';
+import { ruleOf, type CardLedger, type IssuedCard } from '../store/ledger.js';
 import { within } from '../util/within.js';
 import { groupByDraft } from './group-cards.js';
 import { drugsOf, orderMemory, type OrderMemory } from './order-memory.js';
 import { operationOutcome } from './operation-outcome.js';
+import { countByIndicator, reportInvocation } from './invocation-report.js';
+import { LedgerBudget } from './ledger-budget.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, reportContract, ResponseContractError, type ContractResult } from './response-contract.js';
 import type { DecisionInput } from './hook-module.js';
@@ -79,12 +82,6 @@ export function stampUuids(cards: Card[]): Card[] {
   });
 }
 
-function countByIndicator(cards: Card[]): Record<string, number> {
-  const counts: Record<string, number> = { critical: 0, warning: 0, info: 0 };
-  for (const c of cards) counts[c.indicator] = (counts[c.indicator] ?? 0) + 1;
-  return counts;
-}
-
 function keysBy(outcomes: Record<string, KeyOutcome>): Record<string, string[]> {
   const by: Record<string, string[]> = {};
   for (const [key, outcome] of Object.entries(outcomes)) (by[outcome] ??= []).push(key);
@@ -99,44 +96,6 @@ export function answerMarginMs(deadlineMs: number): number {
 
 /** The reason reads still in flight are aborted; one shared value, not a new DOMException per call. */
 const ANSWERED = new Error('the hook call was answered');
-
-/**
- * The one owner of the ledger's time on the hook path. Asking what to keep quiet gets LEDGER_BUDGET_MS for all the
- * questions of the call together, and after one failure the ledger is not asked again (a hung store costs at most
- * the budget, however many cards there are); recording the issued cards gets LEDGER_BUDGET_MS, never past the
- * answer's due time. The store bounds each of its own operations too (SqlStore, hookPathTimeoutMs, the same
- * constant by default): the ledger contract requires it of the store itself, and a store that is not a SqlStore
- * still meets this bound.
- */
-class LedgerBudget {
-  private questionsEnd: number | undefined;
-  private failed = false;
-
-  constructor(private readonly dueAt: number) {}
-
-  /** Undefined once the ledger failed this call: the caller goes on without it. */
-  ask<T>(question: () => Promise<T>): Promise<T> | undefined {
-    if (this.failed) return undefined;
-    this.questionsEnd ??= Date.now() + LEDGER_BUDGET_MS;
-    const ms = Math.max(1, this.questionsEnd - Date.now());
-    let asked: Promise<T>;
-    try {
-      asked = question();
-    } catch (error) {
-      this.failed = true;
-      return Promise.reject(error);
-    }
-    return within(asked, ms, () => new Error(`the ledger did not answer within ${LEDGER_BUDGET_MS} ms`)).catch((error: unknown) => {
-      this.failed = true;
-      throw error;
-    });
-  }
-
-  record(write: Promise<void>): Promise<void> {
-    const ms = Math.max(1, Math.min(LEDGER_BUDGET_MS, this.dueAt - Date.now()));
-    return within(write, ms, () => new Error(`the ledger did not record the issued cards before the deadline`));
-  }
-}
 
 /** One hook call in flight: what every step reads, and what it adds to the log line and the timings. */
 interface Call {
@@ -353,35 +312,32 @@ function failure(call: Call, error: unknown): InvocationResult {
   return { status: 200, body: EMPTY, outcome: 'error' };
 }
 
-/** How one hook call is reported: the metrics and the "hook invocation" log line. */
-interface Report {
-  service: string;
-  status: number;
-  outcome: InvocationOutcome | 'invalid';
-  /** The log line's fields besides status, outcome and latency. */
-  fields: Record<string, unknown>;
-  arrivalMs: number;
-  /** performance.now() at arrival: the duration histogram (absent: not observed). */
-  arrivalPerf?: number | undefined;
-  shadow?: boolean;
-  decided?: InvocationResult['decided'];
-}
-
-/** The one place that writes the "hook invocation" log line and a hook call's metrics; the total in ms, if known. */
-export function reportInvocation(deps: Pick<InvokeDeps, 'logger' | 'metrics'>, r: Report): number | undefined {
-  const { logger, metrics } = deps;
-  if (metrics) {
-    if (r.outcome === 'timeout') metrics.deadlineExpired.inc({ service: r.service });
-    if (r.outcome === 'ok') {
-      const counter = r.shadow ? metrics.shadowCards : metrics.cards;
-      for (const c of r.decided ?? []) counter.inc({ service: r.service, rule: c.rule, indicator: c.indicator });
-    }
-  }
-  logger.info('hook invocation', { ...r.fields, status: r.status, outcome: r.outcome, latencyMs: Date.now() - r.arrivalMs });
-  if (r.arrivalPerf === undefined) return undefined;
-  const totalMs = performance.now() - r.arrivalPerf;
-  metrics?.hookDuration.observe({ service: r.service, outcome: r.outcome }, totalMs / 1000);
-  return totalMs;
+/** The state of a call about to start: its clock, due time, log fields and ledger budget. */
+function startCall(
+  service: RegisteredService,
+  request: HookRequest,
+  arrivalMs: number,
+  deps: InvokeDeps,
+  logFields: Record<string, unknown>,
+  client: { iss: string; tenant?: string } | undefined,
+  signal: AbortSignal,
+): Call {
+  const dueAt = arrivalMs + deps.config.hookDeadlineMs - answerMarginMs(deps.config.hookDeadlineMs);
+  return {
+    service,
+    request,
+    deps,
+    client,
+    clientKey: clientKeyOf(client),
+    now: deps.clock.now(),
+    arrivalMs,
+    dueAt,
+    signal,
+    shadow: service.mode === 'shadow',
+    log: { ...logFields, service: service.module.id, hook: service.module.hook, hookInstance: request.hookInstance },
+    timings: {},
+    ledgerBudget: new LedgerBudget(dueAt),
+  };
 }
 
 /**
@@ -399,28 +355,13 @@ export async function invoke(
   client?: { iss: string; tenant?: string },
   arrivalPerf?: number,
 ): Promise<InvocationResult> {
-  const { config } = deps;
   const controller = new AbortController();
-  const dueAt = arrivalMs + config.hookDeadlineMs - answerMarginMs(config.hookDeadlineMs);
-  const call: Call = {
-    service,
-    request,
-    deps,
-    client,
-    clientKey: clientKeyOf(client),
-    now: deps.clock.now(),
-    arrivalMs,
-    dueAt,
-    signal: controller.signal,
-    shadow: service.mode === 'shadow',
-    log: { ...logFields, service: service.module.id, hook: service.module.hook, hookInstance: request.hookInstance },
-    timings: {},
-    ledgerBudget: new LedgerBudget(dueAt),
-  };
+  const call = startCall(service, request, arrivalMs, deps, logFields, client, controller.signal);
+  const { config } = deps;
 
   // The answer must be out by the deadline, not merely decided: the work stops a little earlier, leaving the
   // time to write the answer (many calls can reach their deadline together).
-  const remaining = Math.max(0, dueAt - Date.now());
+  const remaining = Math.max(0, call.dueAt - Date.now());
   let result: InvocationResult;
   try {
     // Time already spent (the body finished arriving at the deadline): answer as a timeout without starting the

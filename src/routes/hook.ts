@@ -2,7 +2,8 @@
 // with its Server-Timing. Every call, an invalid one included, is logged and counted by reportInvocation.
 import { Router } from 'express';
 import type { ClientIdentity } from '../auth/client-jwt.js';
-import { invoke, reportInvocation, type InvokeDeps, type PhaseTimings } from '../cds/invoke.js';
+import { invoke, type InvokeDeps, type PhaseTimings } from '../cds/invoke.js';
+import { reportInvocation } from '../cds/invocation-report.js';
 import { HttpProblem } from '../cds/operation-outcome.js';
 import type { RegisteredService } from '../cds/registry.js';
 import { validateHookRequest } from '../cds/validate-request.js';
