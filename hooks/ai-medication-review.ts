@@ -1,4 +1,4 @@
-import type { HookModule, ProposeContext, DecisionInput } from '../src/cds/hook-module.js';
+import { defineService, type DecisionInput, type HookModule, type ProposeContext } from '../src/cds/hook-module.js';
 import type { Card, PatientViewContext } from '../src/cds/types.js';
 import { aiMedicationReviewPrefetch } from '../prefetch/ai-medication-review.js';
 
@@ -15,8 +15,8 @@ export interface ProposalSource {
  * from the model through `propose`, within what is left of the hook's deadline, validated and grounded. Offered
  * only when AI_BASE_URL is set.
  */
-export function aiMedicationReview(source: ProposalSource): HookModule<PatientViewContext> {
-  return {
+export function aiMedicationReview(source: ProposalSource): HookModule {
+  return defineService({
     id: AI_SERVICE_ID,
     hook: 'patient-view',
     title: 'hookwise AI medication review (AI-generated, to be verified)',
@@ -30,5 +30,5 @@ export function aiMedicationReview(source: ProposalSource): HookModule<PatientVi
     prefetch: aiMedicationReviewPrefetch,
     decide: () => [],
     propose: (input, context) => source.propose(input, context),
-  };
+  });
 }

@@ -1,5 +1,5 @@
-// The hook services hookwise offers. Adding one: a module beside this file, its templates in prefetch/,
-// tests, and a line here.
+// The hook services hookwise offers. Adding one: a module beside this file (`defineService`), its templates in
+// prefetch/, its tests, and a line here.
 import type { HookModule } from '../src/cds/hook-module.js';
 import { orderSelect } from './order-select.js';
 import { orderSign } from './order-sign.js';
@@ -12,7 +12,8 @@ import type { Knowledge } from '../src/knowledge/index.js';
 import { AiReview } from '../src/ai/review.js';
 import { AI_SERVICE_ID, aiMedicationReview } from './ai-medication-review.js';
 
-export const hookModules: HookModule[] = [patientView as HookModule, orderSelect as HookModule, orderSign as HookModule];
+/** The registry: one line per rule service, in discovery order. */
+export const hookModules: HookModule[] = [patientView, orderSelect, orderSign];
 
 /** The hook modules of this configuration: the three rule services, and the AI review when AI_BASE_URL is set. */
 export async function startHookModules(
@@ -22,5 +23,5 @@ export async function startHookModules(
   if (!config.ai) return { modules: hookModules };
   const ai = new AiReview({ config: config.ai, ...deps, serviceId: AI_SERVICE_ID });
   await ai.start();
-  return { modules: [...hookModules, aiMedicationReview(ai) as HookModule], ai };
+  return { modules: [...hookModules, aiMedicationReview(ai)], ai };
 }

@@ -1,9 +1,8 @@
-import type { HookModule } from '../src/cds/hook-module.js';
-import type { OrderSelectContext } from '../src/cds/types.js';
+import { defineService } from '../src/cds/hook-module.js';
 import { decideOrderSelect } from '../src/rules/index.js';
 import { orderSelectPrefetch } from '../prefetch/order-select.js';
 
-export const orderSelect: HookModule<OrderSelectContext> = {
+export const orderSelect = defineService({
   id: 'order-select',
   hook: 'order-select',
   title: 'hookwise drug–allergy, drug–drug and duplicate therapy checks at order selection',
@@ -14,4 +13,4 @@ export const orderSelect: HookModule<OrderSelectContext> = {
     'duplicate therapy (same ingredient or class, dual RAAS blockade) and a few non-interruptive notes.',
   prefetch: orderSelectPrefetch,
   decide: decideOrderSelect,
-};
+});

@@ -1,9 +1,8 @@
-import type { HookModule } from '../src/cds/hook-module.js';
-import type { OrderSignContext } from '../src/cds/types.js';
+import { defineService } from '../src/cds/hook-module.js';
 import { decideOrderSign } from '../src/rules/index.js';
 import { orderSignPrefetch } from '../prefetch/order-sign.js';
 
-export const orderSign: HookModule<OrderSignContext> = {
+export const orderSign = defineService({
   id: 'order-sign',
   hook: 'order-sign',
   title: 'hookwise drug–drug interactions and duplicate therapy at signing',
@@ -14,4 +13,4 @@ export const orderSign: HookModule<OrderSignContext> = {
   prefetch: orderSignPrefetch,
   filtersRepeatsOf: 'order-select',
   decide: decideOrderSign,
-};
+});

@@ -1,9 +1,8 @@
-import type { HookModule } from '../src/cds/hook-module.js';
-import type { PatientViewContext } from '../src/cds/types.js';
+import { defineService } from '../src/cds/hook-module.js';
 import { decidePatientView } from '../src/rules/index.js';
 import { patientViewPrefetch } from '../prefetch/patient-view.js';
 
-export const patientView: HookModule<PatientViewContext> = {
+export const patientView = defineService({
   id: 'patient-view',
   hook: 'patient-view',
   title: 'hookwise medication safety on chart open',
@@ -14,4 +13,4 @@ export const patientView: HookModule<PatientViewContext> = {
     'matched by name); AGS Beers 2023 medications from age 65.',
   prefetch: patientViewPrefetch,
   decide: decidePatientView,
-};
+});

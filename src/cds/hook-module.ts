@@ -3,6 +3,7 @@
 // A module may add an asynchronous card source (`propose`, e.g. a model) that gets the time left before the
 // hook's deadline and must answer within it.
 import type { Knowledge } from '../knowledge/index.js';
+import type { ContextOf, HookName } from './hook-contracts.js';
 import type { Card, HookContext, HookData } from './types.js';
 
 export interface PrefetchKeySpec {
@@ -42,7 +43,8 @@ export interface ProposeContext {
 
 export interface HookModule<C extends HookContext = HookContext> {
   id: string;
-  hook: 'patient-view' | 'order-select' | 'order-sign';
+  /** A hook with a contract in hook-contracts.ts: its requests are validated against that context schema. */
+  hook: HookName;
   title: string;
   description: string;
   prefetch: PrefetchSpec;
@@ -58,4 +60,23 @@ export interface HookModule<C extends HookContext = HookContext> {
    * Settles within `budgetMs` and never rejects (a failure is its own business: it answers no cards).
    */
   propose?(input: DecisionInput<C>, context: ProposeContext): Promise<Card[]>;
+}
+
+/**
+ * A service module typed by its hook: `decide` and `propose` are given that hook's context. Function-typed members
+ * (not methods), so a `decide` written for another hook's context is a type error, not a bivariant pass.
+ */
+export type ServiceModule<H extends HookName> = Omit<HookModule<ContextOf<H>>, 'hook' | 'decide' | 'propose'> & {
+  hook: H;
+  decide: (input: DecisionInput<ContextOf<H>>) => Card[];
+  propose?: (input: DecisionInput<ContextOf<H>>, context: ProposeContext) => Promise<Card[]>;
+};
+
+/**
+ * Declares a service module in hooks/ (`defineService({ id, hook: 'order-sign', …, decide })`), checked against its
+ * hook's context type, and returns it as the registry lists it. The widening is sound: a request reaches `decide`
+ * only after validate-request.ts parsed its context with the schema of `module.hook`.
+ */
+export function defineService<H extends HookName>(module: ServiceModule<H>): HookModule {
+  return module as HookModule;
 }

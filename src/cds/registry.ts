@@ -1,17 +1,17 @@
-// Compiles the hook modules once at start: templates (an unknown token stops the process), the minimum
-// SMART scopes derived from them, and the discovery entry an integrator registers.
+// Compiles the hook modules once at start: templates against their hook's contract (hook-contracts.ts; an unknown
+// token stops the process), the minimum SMART scopes derived from them, and the discovery entry an integrator registers.
 import type { HookModule } from './hook-module.js';
+import { HOOK_CONTRACTS, HOOK_NAMES, isHookName, type HookName } from './hook-contracts.js';
 import type { ServiceDefinition } from './types.js';
 import { compileTemplate, type TokenFields } from '../data/templates.js';
 import type { PrefetchKey } from '../data/gather.js';
 import { scopesFor, type ScopeSet } from './scopes.js';
 
-/** Prefetch-token fields per hook (hook library STU1: userId, patientId, encounterId are tokens). */
-export const TOKEN_FIELDS: Record<HookModule['hook'], TokenFields> = {
-  'patient-view': { primitive: ['userId', 'patientId', 'encounterId'], complex: [] },
-  'order-select': { primitive: ['userId', 'patientId', 'encounterId'], complex: ['draftOrders', 'selections'] },
-  'order-sign': { primitive: ['userId', 'patientId', 'encounterId'], complex: ['draftOrders'] },
-};
+/** Prefetch-token fields per hook, as the hook contracts declare them. */
+export const TOKEN_FIELDS: Readonly<Record<HookName, TokenFields>> = HOOK_NAMES.reduce(
+  (fields, hook) => ({ ...fields, [hook]: HOOK_CONTRACTS[hook].tokens }),
+  {} as Record<HookName, TokenFields>,
+);
 
 /** on: offered and answered; shadow: offered, runs and records its cards but answers none; off: not offered. */
 export type ServiceMode = 'on' | 'shadow' | 'off';
@@ -41,7 +41,9 @@ function usageRequirements(module: HookModule, scopes: ScopeSet): string {
 }
 
 export function registerService(module: HookModule, mode: Exclude<ServiceMode, 'off'> = 'on'): RegisteredService {
-  const fields = TOKEN_FIELDS[module.hook];
+  // Discovery offers only hooks with a contract: their requests are validated, their templates compiled against it.
+  if (!isHookName(module.hook)) throw new Error(`service "${module.id}" names hook "${String(module.hook)}", which has no contract`);
+  const fields = HOOK_CONTRACTS[module.hook].tokens;
   const names = Object.keys(module.prefetch);
   const keys: PrefetchKey[] = Object.entries(module.prefetch).map(([key, spec], i) => ({
     key,

@@ -1,5 +1,6 @@
 // CDS Hooks 2.0 wire types (shared/spec §2.2, §2.4), written for what hookwise sends and receives.
 import type { Bundle, FhirResource } from 'fhir/r4.js';
+import type { ContextOf, HookName } from './hook-contracts.js';
 
 export type Indicator = 'info' | 'warning' | 'critical';
 export const INDICATORS: readonly Indicator[] = ['info', 'warning', 'critical'];
@@ -98,13 +99,6 @@ export interface HookRequest<C = HookContext> {
   extension?: JsonObject;
 }
 
-/** Context fields shared by patient-view, order-select and order-sign (hook library STU1 1.0.1). */
-export interface BaseContext {
-  userId: string;
-  patientId: string;
-  encounterId?: string;
-}
-
 /**
  * draftOrders as received. The sandbox omits Bundle.type and may send DSTU2/STU3 resources, so entries
  * are kept as plain JSON: rules read them leniently.
@@ -116,18 +110,11 @@ export interface DraftOrdersBundle {
   [key: string]: unknown;
 }
 
-export type PatientViewContext = BaseContext;
-
-export interface OrderSelectContext extends BaseContext {
-  selections: string[];
-  draftOrders: DraftOrdersBundle;
-}
-
-export interface OrderSignContext extends BaseContext {
-  draftOrders: DraftOrdersBundle;
-}
-
-export type HookContext = PatientViewContext | OrderSelectContext | OrderSignContext;
+// The contexts are derived from the hook contracts (hook-contracts.ts): declared once, validated as typed.
+export type PatientViewContext = ContextOf<'patient-view'>;
+export type OrderSelectContext = ContextOf<'order-select'>;
+export type OrderSignContext = ContextOf<'order-sign'>;
+export type HookContext = ContextOf<HookName>;
 
 /** Data handed to a handler per prefetch key: a resource/Bundle, or null when there is no data for it. */
 export type HookData = Record<string, FhirResource | Bundle | null>;

@@ -1,32 +1,15 @@
-// The CDS Hooks 2.0 request envelope and the hook contexts of the hook library (shared/spec §2.2, §3),
+// The CDS Hooks 2.0 request envelope (spec §2.3) and the hook's context (its schema in hook-contracts.ts),
 // checked strictly; the FHIR inside is read leniently: draftOrders must be a Bundle, a prefetch value may be any
 // JSON (an unusable one is that key's problem: see src/data/gather.ts).
 // Unknown members and `extension` are accepted and ignored.
 import { z } from 'zod';
 import { HttpProblem, type Problem } from './operation-outcome.js';
+import { fhirId, HOOK_CONTRACTS, optional, required, text, type HookName } from './hook-contracts.js';
 import type { HookContext, HookRequest, PrefetchValue } from './types.js';
-
-const required = (what: string) => (issue: { input: unknown }) =>
-  issue.input === undefined ? 'is required' : `must be ${what}`;
-
-const text = (what = 'a non-empty string') =>
-  z.string({ error: required(what) }).min(1, { error: `must be ${what}` });
 
 const jsonObject = (what = 'a JSON object') =>
   z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
     error: required(what),
-  });
-
-/** Optional members a client sent as null are treated as absent (some clients serialize absent as null). */
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema.optional());
-
-const FHIR_ID = '[A-Za-z0-9\\-.]{1,64}';
-const fhirId = text().regex(new RegExp(`^${FHIR_ID}$`), {
-  error: 'must be a FHIR id (letters, digits, - and ., at most 64)',
-});
-const reference = (types: readonly string[]) =>
-  text().regex(new RegExp(`^(${types.join('|')})/${FHIR_ID}$`), {
-    error: `must be a reference ${types.join('|')}/<id>`,
   });
 
 const httpUrl = text('an absolute http(s) URL').refine(
@@ -64,42 +47,6 @@ const envelope = z.object({
     .transform((v) => v ?? undefined),
   extension: optional(jsonObject()),
 });
-
-const draftOrders = z.custom<Record<string, unknown>>(
-  (v) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { resourceType?: unknown }).resourceType === 'Bundle',
-  { error: required('a FHIR Bundle') },
-);
-
-const USERS_PATIENT_VIEW = ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson'] as const;
-const USERS_ORDERS = ['Practitioner', 'PractitionerRole'] as const;
-
-/** Context schemas of the hooks hookwise serves (CDS Hooks library STU1 1.0.1). */
-export const CONTEXT_SCHEMAS = {
-  'patient-view': z.object({
-    userId: reference(USERS_PATIENT_VIEW),
-    patientId: fhirId,
-    encounterId: optional(fhirId),
-  }),
-  'order-select': z.object({
-    userId: reference(USERS_ORDERS),
-    patientId: fhirId,
-    encounterId: optional(fhirId),
-    // The library says 1..*, the Tools IG 0..*: required, but an empty array is tolerated.
-    selections: z.array(text().regex(new RegExp(`^[A-Z][A-Za-z]+/${FHIR_ID}$`), { error: 'must be Type/id' }), {
-      error: required('an array of Type/id strings'),
-    }),
-    draftOrders,
-  }),
-  'order-sign': z.object({
-    userId: reference(USERS_ORDERS),
-    patientId: fhirId,
-    encounterId: optional(fhirId),
-    draftOrders,
-  }),
-} as const;
-
-export type SupportedHook = keyof typeof CONTEXT_SCHEMAS;
 
 function problemsOf(error: z.ZodError, prefix = ''): Problem[] {
   return error.issues.map((issue) => {
@@ -158,7 +105,7 @@ function overLimits(request: { context: Record<string, unknown>; prefetch?: Reco
  * Validates a request body for the service that serves `hook`. Throws HttpProblem(400) naming every
  * problem found. Returns the request with unknown members left in place (they are ignored downstream).
  */
-export function validateHookRequest(body: unknown, hook: SupportedHook, limits?: RequestLimits): HookRequest<HookContext> {
+export function validateHookRequest(body: unknown, hook: HookName, limits?: RequestLimits): HookRequest<HookContext> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem(400, [{ code: 'structure', diagnostics: 'the request body must be a JSON object' }]);
   }
@@ -183,7 +130,7 @@ export function validateHookRequest(body: unknown, hook: SupportedHook, limits?:
   }
   if (problems.length) throw new HttpProblem(400, problems);
 
-  const ctx = CONTEXT_SCHEMAS[hook].safeParse(request.context);
+  const ctx = HOOK_CONTRACTS[hook].context.safeParse(request.context);
   if (!ctx.success) throw new HttpProblem(400, problemsOf(ctx.error, 'context'));
   if (limits) {
     const over = overLimits(request, limits);

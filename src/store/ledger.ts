@@ -171,6 +171,12 @@ export interface StoreOptions {
   now?: () => number;
 }
 
+/**
+ * The ledger's time on a hook's path: what a call may spend asking what to keep quiet, and recording its cards
+ * (src/cds/invoke.ts, LedgerBudget); the default bound of each store operation on that path (hookPathTimeoutMs).
+ */
+export const LEDGER_BUDGET_MS = 1000;
+
 export const INDICATOR_RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
 
 /** The rule a finding key belongs to: its first segment (`ddi:a+b` → `ddi`). */

@@ -14,6 +14,7 @@ import { migrate } from './schema.js';
 import type { SqlDb, SqlRunner } from './sql-db.js';
 import {
   INDICATOR_RANK,
+  LEDGER_BUDGET_MS,
   type AiCacheEntry,
   type AiCallRecord,
   type AiReport,
@@ -28,7 +29,6 @@ import {
 } from './ledger.js';
 
 const PURGE_EVERY_MS = 10 * 60_000;
-const HOOK_PATH_TIMEOUT_MS = 1000;
 
 interface Pending {
   cards: IssuedCard[];
@@ -119,7 +119,7 @@ export class SqlStore implements Store {
 
   /** A hook must not wait on a slow database: past the bound it goes on without the store. */
   private bounded<T>(work: Promise<T>, what: string): Promise<T> {
-    const ms = this.options.hookPathTimeoutMs ?? HOOK_PATH_TIMEOUT_MS;
+    const ms = this.options.hookPathTimeoutMs ?? LEDGER_BUDGET_MS;
     return within(work, ms, () => new Error(`the ledger did not ${what} within ${ms} ms`));
   }
 

@@ -9,6 +9,7 @@ import { scrape } from '../api/exposition.js';
 import { AI_EXTENSION_URL, AI_GENERATED_EXTENSION_URL, NOTE_TYPE } from '../../src/ai/cards.js';
 import type { AiCallRecord, Store } from '../../src/store/ledger.js';
 import { storeLike } from '../support/app.js';
+import { hookModules } from '../../hooks/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ describe('ai-medication-review: registration', () => {
     expect(svc.hook).toBe('patient-view');
     expect(Object.keys(svc.prefetch)).toEqual(['medications', 'medicationRefs', 'conditions', 'labs', 'allergies', 'patient']);
     expect(svc.usageRequirements).toContain('Condition.read');
-    expect(res.body.services.map((s: { id: string }) => s.id)).toEqual(['patient-view', 'order-select', 'order-sign', ID]);
+    expect(res.body.services.map((s: { id: string }) => s.id)).toEqual([...hookModules.map((m) => m.id), ID]);
   });
 });
 

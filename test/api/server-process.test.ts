@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { startFakeFhir } from '../support/fake-fhir.js';
 import { fixture } from '../support/fixtures.js';
+import { hookModules } from '../../hooks/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,7 +75,7 @@ describe('the service process', () => {
     const deadline = Date.now() + 30000;
     while (!p.err().includes('hookwise is ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
-    expect(line).toMatchObject({ level: 'info', profile: 'development', host: '127.0.0.1', services: 'patient-view,order-select,order-sign' });
+    expect(line).toMatchObject({ level: 'info', profile: 'development', host: '127.0.0.1', services: hookModules.map((m) => m.id).join(',') });
     // stdout stays JSON lines; the one human line goes to stderr, after the start line.
     expect(p.out().split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true);
     expect(p.err().trim()).toBe(
@@ -84,7 +85,7 @@ describe('the service process', () => {
     );
     const res = await fetch(`http://127.0.0.1:${line.port}/cds-services`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { services: unknown[] }).services).toHaveLength(3);
+    expect(((await res.json()) as { services: unknown[] }).services).toHaveLength(hookModules.length);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });
