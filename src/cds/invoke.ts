@@ -141,7 +141,12 @@ async function accessAndGather(call: Call): Promise<Gathered> {
   });
   call.timings.gather = since(start);
   if (metrics) countPrefetch(metrics, serviceId, gathered.outcomes);
-  call.log.prefetch = { ...keysBy(gathered.outcomes), ...(gathered.partial.length ? { partial: gathered.partial } : {}) };
+  call.log.prefetch = {
+    ...keysBy(gathered.outcomes),
+    ...(gathered.partial.length ? { partial: gathered.partial } : {}),
+    // Keys filled from prefetch sent under keys hookwise does not declare (names of keys only, never values).
+    ...(gathered.adopted.length ? { adopted: gathered.adopted } : {}),
+  };
   return gathered;
 }
 

@@ -76,6 +76,7 @@ describe('prefetch under keys hookwise does not declare', () => {
     expect(card?.detail).toContain('history of Acute duodenal ulcer with hemorrhage');
     const line = logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
     expect((line.prefetch as { received: string[] }).received).toEqual(expect.arrayContaining(['medications', 'giBleedHistory']));
+    expect((line.prefetch as { adopted: string[] }).adopted).toEqual(expect.arrayContaining(['medications', 'giBleedHistory']));
   });
 
   it('data about another patient is never adopted', async () => {
