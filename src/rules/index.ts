@@ -119,13 +119,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const selections = Array.isArray(context.selections) ? context.selections.filter((s): s is string => typeof s === 'string') : [];
   if (selections.length === 0) return [];
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(
-    context.draftOrders,
-    dataValue(data, 'draftMedications'),
-    medsValue,
-    dataValue(data, 'medicationRefs'),
-    ...RECORD_KEYS.map((k) => dataValue(data, k)),
-  );
+  const lookup = orderLookup(context.draftOrders, data);
   const isSelected = (r: JsonObject): boolean => {
     const key = resourceKey(r);
     const id = str(r.id);
@@ -161,13 +155,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
   const { context, data, knowledge } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(
-    context.draftOrders,
-    dataValue(data, 'draftMedications'),
-    medsValue,
-    dataValue(data, 'medicationRefs'),
-    ...RECORD_KEYS.map((k) => dataValue(data, k)),
-  );
+  const lookup = orderLookup(context.draftOrders, data);
   const ordered = bundleResources(context.draftOrders)
     .filter(isMedicationResource)
     .map((r) => resolveMedication(r, knowledge, lookup))
@@ -190,6 +178,17 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
     ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
   ]);
+}
+
+/** Medications that drafts, active orders and records reference, wherever the call carries them. */
+function orderLookup(draftOrders: unknown, data: HookData | undefined): MedicationLookup {
+  return medicationLookup(
+    draftOrders,
+    dataValue(data, 'draftMedications'),
+    dataValue(data, 'medications'),
+    dataValue(data, 'medicationRefs'),
+    ...RECORD_KEYS.map((k) => dataValue(data, k)),
+  );
 }
 
 /** The PDDI-CDS rules' input: the drafts of this hook (every form), what is taken, age and conditions. */
