@@ -194,8 +194,9 @@ function formSources(resource: JsonObject, med: JsonObject | undefined, concept:
  * an ingredient or brand entry does not (the route or form the resource states does); else the first form the
  * sources give; systemic when nothing says.
  */
-function siteOf(product: Product | undefined, sources: Array<DoseForm | string>, ingredients: IngredientMatch[], k: Knowledge): { site: DoseSite; form?: string } {
+function siteOf(product: Product | undefined, sourcesOf: () => Array<DoseForm | string>, ingredients: IngredientMatch[], k: Knowledge): { site: DoseSite; form?: string } {
   if (product && (product.form || product.site === 'local')) return product.form ? { site: product.site, form: product.form } : { site: product.site };
+  const sources = sourcesOf();
   const names = ingredients.map((i) => i.name);
   for (const s of sources) {
     const form = typeof s === 'string' ? doseFormOf(s) : s;
@@ -236,9 +237,9 @@ export function resolveMedication(resource: unknown, k: Knowledge, lookup?: Medi
     }
     if (!out.label && display) out.label = display;
   }
-  const sources = formSources(res, med, concept);
-  if (out.label) sources.push(out.label);
-  const { site, form } = siteOf(product, sources, out.ingredients, k);
+  // The sources are read only when the product table does not decide (most coded products are decided by it).
+  const sourcesOf = () => [...formSources(res, med, concept), ...(out.label ? [out.label] : [])];
+  const { site, form } = siteOf(product, sourcesOf, out.ingredients, k);
   out.site = site;
   if (form) out.form = form;
   return out;
