@@ -345,7 +345,7 @@ function build(srcDir: string, outDir: string): void {
   const allergyRows = read(f2);
   const snomedRows = read('allergy_snomed_codes.csv');
   const classDefs: Record<string, { id: string; textNames: string[]; sameClassIndicator?: 'critical' | 'warning' | 'info'; rationale: string; snomedUse?: string }> = {
-    penicillins: { id: 'penicillins', textNames: ['penicillin', 'penicillins'], sameClassIndicator: 'critical', rationale: 'documented penicillin allergy applies to the whole class', snomedUse: 'penicillin class allergen' },
+    penicillins: { id: 'penicillins', textNames: ['penicillin', 'penicillins', 'pcn', 'pcns'], sameClassIndicator: 'critical', rationale: 'documented penicillin allergy applies to the whole class', snomedUse: 'penicillin class allergen' },
     cephalosporins: { id: 'cephalosporins', textNames: ['cephalosporin', 'cephalosporins'], sameClassIndicator: 'warning', rationale: 'cross-reactivity within cephalosporins depends on side chains; warn', snomedUse: 'cephalosporin class allergen' },
     carbapenems: { id: 'carbapenems', textNames: ['carbapenem', 'carbapenems'], sameClassIndicator: 'warning', rationale: 'same beta-lactam class; warn' },
     monobactam: { id: 'monobactam', textNames: ['monobactam'], rationale: 'single member (aztreonam)' },

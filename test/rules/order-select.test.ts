@@ -143,3 +143,13 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
     expect(select([penV()], pick, [r5])[0]!.summary).toMatch(/^Intolerance:/);
   });
 });
+
+describe('order-select: common allergy texts', () => {
+  it('"PCN" is a penicillin allergy and "Sulfa" a sulfonamide-antibiotic allergy (matched by name, one tier lower)', () => {
+    const pcn = { resourceType: 'AllergyIntolerance', id: 'a-pcn', code: { text: 'PCN' } };
+    expect(select([fixture('draft-amoxicillin')], [AMOX], [pcn]).map((c) => c.indicator)).toEqual(['warning']);
+    const sulfa = { resourceType: 'AllergyIntolerance', id: 'a-sulfa', code: { text: 'Sulfa' } };
+    const smx = medRequest('d-smx', 'Sulfamethoxazole 800 MG / Trimethoprim 160 MG Oral Tablet', 'draft');
+    expect(select([smx], ['MedicationRequest/d-smx'], [sulfa]).map((c) => c.indicator)).toEqual(['warning']);
+  });
+});
