@@ -36,6 +36,7 @@ import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
 import { warfarinNsaidCards } from './warfarin-nsaid.js';
 import { labelInteractionCards } from './label-interactions.js';
+import { acetaminophenMaxCards } from './acetaminophen-max.js';
 import { patientAge } from '../knowledge/patients.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
@@ -110,6 +111,7 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
   }
   // Interactions among drugs already taken (one tier lower than at ordering).
   cards.push(...labelInteractionCards({ subjects: meds, others: meds, knowledge, hook: 'patient-view' }));
+  cards.push(...acetaminophenMaxCards({ ordered: [], taking: meds, knowledge, hook: 'patient-view' }));
   // Most urgent first; the order within a tier is the rules' order.
   return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
 }
@@ -149,6 +151,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
   cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select' }));
+  cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
   return byIndicator(cards);
 }
 
@@ -177,6 +180,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
     ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
+    ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
   ]);
 }
 

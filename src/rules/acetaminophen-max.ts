@@ -1,0 +1,119 @@
+// Acetaminophen over 4 g a day across every product the patient takes or is ordered (combination products such
+// as hydrocodone/acetaminophen included): the labelled adult maximum (FDA). Each product's daily amount comes from
+// its strength (the RxNorm name: "Acetaminophen 325 MG / Oxycodone …", "Acetaminophen 160 MG/5ML …") and its
+// structured dosage (dose quantity × doses a day, the most the timing allows for an as-needed order, capped by
+// maxDosePerPeriod). A product whose daily amount cannot be computed is named but not added.
+// order-select / order-sign: only when an ordered product contains acetaminophen. patient-view: what is taken.
+// Pure: (ordered, taken, knowledge) -> cards.
+import type { Card } from '../cds/types.js';
+import type { Knowledge } from '../knowledge/index.js';
+import { isObject, objects, resourceKey, str } from '../knowledge/fhir.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { OVERRIDES, TOPIC_SYSTEM, md, summary } from './cards.js';
+
+export const MAX_MG_PER_DAY = 4000;
+const SOURCE = 'FDA: acetaminophen labelling, maximum 4,000 mg a day for adults (prescription and OTC products)';
+const SOURCE_URL = 'https://www.fda.gov/drugs/information-drug-class/acetaminophen-information';
+const TOPIC = { system: TOPIC_SYSTEM, code: 'dose-limit', display: 'Maximum daily dose' } as const;
+
+/** Doses a day of the HL7 timing abbreviations (v3 GTSAbbreviation). */
+const TIMING_CODES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, AM: 1, PM: 1, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2, QOD: 0.5 };
+const HOURS: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 720, a: 8760 };
+
+/** mg of acetaminophen per unit (tablet, capsule) or per mL, from an RxNorm-style name. */
+export function strengthOf(label: string): { mg: number; perMl?: number } | undefined {
+  const m = /acetaminophen\s+([\d.]+)\s*MG(?:\s*\/\s*([\d.]*)\s*ML)?/i.exec(label);
+  if (!m) return undefined;
+  const mg = Number(m[1]);
+  if (!Number.isFinite(mg) || mg <= 0) return undefined;
+  if (m[2] !== undefined) return { mg, perMl: m[2] === '' ? 1 : Number(m[2]) };
+  return { mg };
+}
+
+function quantity(q: unknown): { value: number; unit: string } | undefined {
+  if (!isObject(q) || typeof q.value !== 'number' || !Number.isFinite(q.value)) return undefined;
+  return { value: q.value, unit: (str(q.unit) ?? str(q.code) ?? '').toLowerCase() };
+}
+
+/** mg in one dose, from the dose quantity and the product strength. */
+function doseMg(dose: { value: number; unit: string }, strength: { mg: number; perMl?: number }): number | undefined {
+  if (dose.unit === 'mg') return dose.value;
+  if (dose.unit === 'g') return dose.value * 1000;
+  if (dose.unit === 'ml') return strength.perMl ? (dose.value * strength.mg) / strength.perMl : undefined;
+  if (strength.perMl) return undefined;
+  return dose.value * strength.mg; // tablets, capsules, {tbl}, 1, unitless
+}
+
+/** The most doses a day the timing allows (as-needed orders: the shortest interval and the highest frequency). */
+function dosesPerDay(timing: unknown): number | undefined {
+  if (!isObject(timing)) return undefined;
+  const code = str(isObject(timing.code) ? (objects(timing.code.coding)[0]?.code ?? timing.code.text) : undefined)?.toUpperCase();
+  const repeat = isObject(timing.repeat) ? timing.repeat : undefined;
+  if (repeat) {
+    const frequency = typeof repeat.frequencyMax === 'number' ? repeat.frequencyMax : typeof repeat.frequency === 'number' ? repeat.frequency : 1;
+    const period = typeof repeat.period === 'number' ? repeat.period : undefined;
+    const hours = HOURS[str(repeat.periodUnit) ?? ''];
+    if (period && period > 0 && hours) return (frequency * 24) / (period * hours);
+  }
+  return code ? TIMING_CODES[code] : undefined;
+}
+
+/** The daily mg of one product, or undefined when its dosage does not say. */
+export function dailyMg(med: ResolvedMedication): number | undefined {
+  const strength = strengthOf(medicationLabel(med));
+  const dosages = [...objects(med.resource.dosageInstruction), ...objects(med.resource.dosage)];
+  const d = dosages[0];
+  if (!strength || !d) return undefined;
+  const rate = objects(d.doseAndRate)[0];
+  const dose = quantity(rate?.doseQuantity ?? d.doseQuantity);
+  const perDose = dose ? doseMg(dose, strength) : undefined;
+  const perDay = dosesPerDay(d.timing);
+  if (perDose === undefined || perDay === undefined) return undefined;
+  let mg = perDose * perDay;
+  // A prescriber's own ceiling (e.g. "no more than 8 tablets in 24 hours") caps the amount.
+  const max = isObject(d.maxDosePerPeriod) ? d.maxDosePerPeriod : undefined;
+  const num = quantity(max?.numerator);
+  const den = quantity(max?.denominator);
+  if (num && den && den.value > 0) {
+    const capMg = doseMg(num, strength);
+    const hours = HOURS[den.unit] ?? (den.unit === 'day' || den.unit === 'days' ? 24 : undefined);
+    if (capMg !== undefined && hours) mg = Math.min(mg, (capMg * 24) / (den.value * hours));
+  }
+  return mg;
+}
+
+const hasAcetaminophen = (m: ResolvedMedication) => m.ingredients.some((i) => i.name === 'acetaminophen');
+
+export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; taking: ResolvedMedication[]; hook: 'patient-view' | 'order-select' | 'order-sign'; knowledge: Knowledge }): Card[] {
+  const ordered = input.ordered.filter(hasAcetaminophen);
+  if (input.hook !== 'patient-view' && ordered.length === 0) return [];
+  const products = [...new Set([...ordered, ...input.taking.filter(hasAcetaminophen)])];
+  const amounts = products.map((m) => ({ m, mg: dailyMg(m) }));
+  const total = amounts.reduce((sum, a) => sum + (a.mg ?? 0), 0);
+  if (total <= MAX_MG_PER_DAY) return [];
+  const grams = (mg: number) => `${(mg / 1000).toFixed(1).replace(/\.0$/, '')} g`;
+  const lines = [
+    ...amounts.map(({ m, mg }) => `- ${md(medicationLabel(m))}: ${mg === undefined ? 'dose not stated in a computable form (not counted)' : `up to ${grams(mg)} a day`}${ordered.includes(m) ? ' (ordered)' : ''}`),
+    '',
+    `Up to ${grams(total)} of acetaminophen a day in all: above the ${grams(MAX_MG_PER_DAY)} labelled maximum. Liver injury risk rises above it, ` +
+      'and at lower doses with liver disease, heavy alcohol use or low body weight.',
+    'Reduce the total (stop one product, or lower a dose or the as-needed maximum) and tell the patient to avoid OTC products with acetaminophen.',
+    '',
+    `Source: ${SOURCE}. hookwise knowledge ${input.knowledge.version}.`,
+  ];
+  const drafts = ordered.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined);
+  const card: Card = {
+    finding: { key: `acetaminophen-max:${Math.round(total / 500) * 500}`, ...(drafts.length ? { drafts } : {}) },
+    summary: summary(`Acetaminophen up to ${grams(total)} a day across ${products.length} product${products.length === 1 ? '' : 's'}: above the 4 g maximum. Reduce the total`),
+    detail: lines.join('\n'),
+    indicator: 'warning',
+    source: { label: 'hookwise: acetaminophen maximum daily dose (FDA)', url: SOURCE_URL, topic: { ...TOPIC } },
+    links: [{ label: 'FDA: acetaminophen information', url: SOURCE_URL, type: 'absolute' }],
+    overrideReasons: [OVERRIDES.doseAdjusted, OVERRIDES.notTaking, OVERRIDES.benefitOutweighsRisk].map((r) => ({ ...r })),
+  };
+  if (drafts.length) {
+    card.suggestions = [{ label: 'Remove the acetaminophen order', actions: drafts.map((resourceId) => ({ type: 'delete' as const, description: 'Remove the acetaminophen order', resourceId })) }];
+    card.selectionBehavior = 'at-most-one';
+  }
+  return [card];
+}
