@@ -3,10 +3,10 @@
 // OperationOutcome body, and none of them logged as an internal error.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
-import net from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { buildApp } from '../support/app.js';
+import { rawExchange } from '../support/server-process.js';
 import { listenOnLoopback } from '../support/loopback-server.js';
 import { installClientErrorHandler } from '../../src/http-errors.js';
 import { createLogger } from '../../src/log.js';
@@ -60,17 +60,7 @@ describe('malformed percent-encoding in a path', () => {
 });
 
 /** Sends raw bytes on a fresh connection and returns everything the server wrote before closing. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let out = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d) => (out += d));
-    socket.on('close', () => resolve(out));
-    socket.on('error', (e) => (out ? resolve(out) : reject(e)));
-    socket.write(bytes);
-  });
-}
+const raw = rawExchange;
 
 function parse(response: string): { status: number; headers: Record<string, string>; body: string } {
   const [head = '', ...rest] = response.split('\r\n\r\n');

@@ -2,36 +2,13 @@
 // body finishes arriving at the deadline, with an optional prefetch Bundle holding a null entry) is answered, and
 // the next call is served; what Node's parser refuses (headers over the limit) gets a 431 OperationOutcome.
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import http from 'node:http';
-import net from 'node:net';
 import { fixture } from '../support/fixtures.js';
+import { listeningPort, rawExchange, startServer, type ServerProcess } from '../support/server-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LEDGER_PATH: ':memory:', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
-
-async function listening(p: ReturnType<typeof start>): Promise<number> {
-  const deadline = Date.now() + 15000;
-  while (!p.out().includes('hookwise listening') && Date.now() < deadline) {
-    if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!).port as number;
-}
+/** hookwise as a child process on a free port of 127.0.0.1. */
+const start = (env: Record<string, string>) => startServer({ PORT: '0', HOST: '127.0.0.1', ...env });
+const listening = (p: ServerProcess) => listeningPort(p, 15000);
 
 /** POSTs a body whose second half is sent `pauseMs` after the headers and first half. */
 function slowPost(port: number, path: string, body: string, pauseMs: number): Promise<{ status: number; text: string }> {
@@ -85,15 +62,7 @@ describe('the service process under faults', () => {
     const p = start({});
     try {
       const port = await listening(p);
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1');
-        let out = '';
-        socket.setEncoding('latin1');
-        socket.on('data', (d) => (out += d));
-        socket.on('close', () => resolve(out));
-        socket.on('error', (e) => (out ? resolve(out) : reject(e)));
-        socket.write(`GET /cds-services HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
-      });
+      const answer = await rawExchange(port, `GET /cds-services HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
       expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ resourceType: 'OperationOutcome' });
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);

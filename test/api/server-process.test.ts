@@ -1,43 +1,22 @@
 // The process entry as `npm start` runs it: listens, serves discovery, refuses a bad setting in one line,
 // drains the calls in flight on SIGTERM and exits 0, and keeps what it acknowledged across a crash.
 import { describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { startFakeFhir } from '../support/fake-fhir.js';
 import { fixture } from '../support/fixtures.js';
+import { listeningPort, startServer, type ServerProcess } from '../support/server-process.js';
 import { hookModules } from '../../hooks/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LEDGER_PATH: ':memory:', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
+const start = startServer;
 
 /** Waits for the "hookwise listening" line and returns the base URL. */
-async function listening(p: ReturnType<typeof start>): Promise<string> {
+async function listening(p: ServerProcess): Promise<string> {
   // Generous: tsx compiles on start, and the whole suite shares two cores.
-  const deadline = Date.now() + 30000;
-  while (!p.out().includes('hookwise listening') && Date.now() < deadline) {
-    if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
-  return `http://127.0.0.1:${line.port}`;
+  return `http://127.0.0.1:${await listeningPort(p, 30000)}`;
 }
 
 function logLines(p: ReturnType<typeof start>): Array<Record<string, unknown>> {
