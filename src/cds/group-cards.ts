@@ -1,7 +1,8 @@
 // Findings about the same draft order become one card, so a clinician signing one order meets one
-// interruption that lists every concern with it, not a stack of cards (knowledge issue: "findings about the
-// same draft order are grouped"). Cards about several drafts, or about none (patient-view), stay as they are.
-import type { Card, Coding, Indicator, Link, Suggestion } from './types.js';
+// interruption that lists every concern with it, not a stack of cards. The card stays short: the most severe
+// finding in full, each other one as a line with its tier (their suggestions, links and override reasons are
+// kept). Cards about several drafts, or about none (patient-view), stay as they are.
+import type { Card, CardTrace, Coding, Indicator, Link, Suggestion } from './types.js';
 
 const RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
 const MAX_SUMMARY = 139;
@@ -25,6 +26,20 @@ function suggestionKey(s: Suggestion): string {
   return JSON.stringify((s.actions ?? []).map((a) => [a.type, a.resourceId ?? a.resource?.resourceType]));
 }
 
+const LABEL: Record<Indicator, string> = { critical: '**Critical**', warning: '**Warning**', info: 'Info' };
+
+function escape(text: string): string {
+  return text.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+}
+
+/** The union of the grouped findings' traces, so the merged card still names every record and code behind it. */
+function mergedTrace(cards: Card[]): CardTrace | undefined {
+  const resources = [...new Set(cards.flatMap((c) => c.finding?.trace?.resources ?? []))];
+  const codes = [...new Set(cards.flatMap((c) => c.finding?.trace?.codes ?? []))];
+  if (!resources.length && !codes.length) return undefined;
+  return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
+}
+
 /** The most severe card's summary, with the number of further concerns, under 140 characters. */
 function groupSummary(lead: Card, more: number): string {
   const tail = ` (+${more} more about this order)`;
@@ -37,9 +52,12 @@ function groupSummary(lead: Card, more: number): string {
 function merge(cards: Card[]): Card {
   const sorted = [...cards].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]);
   const lead = sorted[0]!;
-  const detail = sorted
-    .map((c, i) => `**${i + 1}. ${c.summary.replace(/([\\`*_[\]<>|#])/g, '\\$1')}**${c.detail ? `\n\n${c.detail}` : ''}`)
-    .join('\n\n---\n\n');
+  const detail = [
+    lead.detail ?? '',
+    '**Also about this order:**',
+    sorted.slice(1).map((c) => `- ${LABEL[c.indicator]}: ${escape(c.summary)}`).join('\n'),
+  ].filter(Boolean).join('\n\n');
+  const trace = mergedTrace(sorted);
   const suggestions = uniqueBy(sorted.flatMap((c) => c.suggestions ?? []), suggestionKey);
   const overrideReasons = uniqueBy<Coding>(sorted.flatMap((c) => c.overrideReasons ?? []), (r) => `${r.system}|${r.code}`);
   const links = uniqueBy<Link>(sorted.flatMap((c) => c.links ?? []), (l) => l.url);
@@ -48,6 +66,7 @@ function merge(cards: Card[]): Card {
       key: lead.finding!.key,
       drafts: lead.finding!.drafts ?? [],
       also: sorted.slice(1).flatMap((c) => [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])]),
+      ...(trace ? { trace } : {}),
     },
     summary: groupSummary(lead, sorted.length - 1),
     detail,

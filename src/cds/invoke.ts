@@ -24,7 +24,7 @@ import { LedgerBudget } from './ledger-budget.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, reportContract, ResponseContractError, type ContractResult } from './response-contract.js';
 import type { DecisionInput } from './hook-module.js';
-import type { Card, CdsResponse, HookRequest, Indicator } from './types.js';
+import type { Card, CardFinding, CdsResponse, HookRequest, Indicator, JsonObject } from './types.js';
 import { countPrefetch, observeRead, type Metrics } from '../metrics.js';
 
 export type InvocationOutcome = 'ok' | 'timeout' | '412' | 'error';
@@ -67,10 +67,30 @@ export function clientKeyOf(client?: { iss: string; tenant?: string }): string {
   return client ? `${client.iss}|${client.tenant ?? '-'}` : 'unauthenticated';
 }
 
-/** The card as sent: without its internal finding. */
-function wireCard(card: Card): Card {
-  const { finding: _finding, ...wire } = card;
-  return wire;
+/** The card extension that carries a finding's trace for integrators (rule, findings, records and codes). */
+export const TRACE_EXTENSION_URL = 'https://hookwise.dev/cds/extension/trace';
+
+function nonEmpty(values: readonly string[] | undefined): string[] | undefined {
+  const unique = [...new Set((values ?? []).filter((v) => v.length > 0))];
+  return unique.length ? unique : undefined;
+}
+
+/** What a card rests on, as integrators read it: never in the card's text (clinicians read that). */
+function traceOf(finding: CardFinding, knowledgeVersion: string): JsonObject {
+  const findings = [finding.key, ...(finding.also ?? []).map((a) => a.key)];
+  const trace: JsonObject = { rule: ruleOf(finding.key), findings, knowledgeVersion };
+  const resources = nonEmpty([...(finding.drafts ?? []), ...(finding.trace?.resources ?? [])]);
+  const codes = nonEmpty(finding.trace?.codes);
+  if (resources) trace.resources = resources;
+  if (codes) trace.codes = codes;
+  return trace;
+}
+
+/** The card as sent: its internal finding becomes the trace extension. */
+function wireCard(card: Card, knowledgeVersion: string): Card {
+  const { finding, ...wire } = card;
+  if (!finding) return wire;
+  return { ...wire, extension: { ...wire.extension, [TRACE_EXTENSION_URL]: traceOf(finding, knowledgeVersion) } };
 }
 
 /** Gives every card and suggestion a uuid (cards need one for feedback; spec §2.4). */
@@ -232,7 +252,7 @@ async function quiet(call: Call, cards: Card[], patient: string, memory: OrderMe
 /** Step 5: one card per draft group, uuids, and the response contract (spec §2.4) on the cards as sent. */
 function check(call: Call, shown: Card[]): { stamped: Card[]; checked: ContractResult } {
   const stamped = stampUuids(groupByDraft(shown));
-  return { stamped, checked: enforceContract(stamped.map(wireCard), call.deps.config.responseContract) };
+  return { stamped, checked: enforceContract(stamped.map((c) => wireCard(c, call.deps.knowledge.version)), call.deps.config.responseContract) };
 }
 
 /** The answer of a decided call, with the ledger rows of the cards it carries (recorded once it is certain). */

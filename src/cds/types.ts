@@ -48,6 +48,16 @@ export interface CardFinding {
   drafts?: string[];
   /** Further findings merged into this card (grouped by draft order), each with its own tier. */
   also?: Array<{ key: string; indicator: Indicator }>;
+  /** What the finding rests on, for integrators: sent in the card's trace extension, never in its text. */
+  trace?: CardTrace;
+}
+
+/** The facts behind a card that its text leaves out (§4 of the clinical-depth issue: no ids or codes in text). */
+export interface CardTrace {
+  /** FHIR references (`Type/id`) of the records the finding read: orders, observations, allergies. */
+  resources?: string[];
+  /** The codes it matched, as `system|code` (RxNorm ingredients, LOINC, SNOMED CT). */
+  codes?: string[];
 }
 
 export interface Card {

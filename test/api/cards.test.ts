@@ -35,6 +35,15 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     expectActionable(card, 'MedicationRequest/eClari77');
   });
 
+  it('the card carries its trace for integrators in an extension: rule, findings, draft and knowledge version', async () => {
+    const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200);
+    const trace = res.body.cards[0].extension['https://hookwise.dev/cds/extension/trace'];
+    expect(trace).toEqual(expect.objectContaining({ rule: 'ddi', knowledgeVersion: testKnowledge().version }));
+    expect(trace.findings[0]).toMatch(/^ddi:/);
+    expect(trace.resources).toContain('MedicationRequest/eClari77');
+    expect(res.body.cards[0].finding).toBeUndefined();
+  });
+
   it('two drafts that interact with each other: one card for the pair, not one per direction', async () => {
     const res = await post(app, 'order-sign', fixture('requests/order-sign-tizanidine-ciprofloxacin.json')).expect(200);
     expect(res.body.cards).toHaveLength(1);

@@ -34,10 +34,24 @@ describe('grouping findings about the same draft', () => {
     expect(merged.summary).toBe('Contraindicated: a + c (+1 more about this order)');
     expect(merged.finding).toEqual({ key: 'ddi:a+c', drafts: ['MedicationRequest/1'], also: [{ key: 'ddi:a+b', indicator: 'warning' }] });
     expect(merged.detail).toContain('Detail of ddi:a+c');
-    expect(merged.detail).toContain('Detail of ddi:a+b');
+    // Short: the lead finding in full, each other one as a single line with its tier.
+    expect(merged.detail).not.toContain('Detail of ddi:a+b');
+    expect(merged.detail).toContain('- **Warning**: About ddi:a+b');
     expect(merged.suggestions).toHaveLength(1);
     expect(merged.overrideReasons).toHaveLength(1);
     expect(cardViolations({ ...merged, uuid: '4e0a3a1e-3283-4575-ab82-028d55fe2719', suggestions: merged.suggestions!.map((s) => ({ ...s, uuid: 'e56e1945-20b3-4393-8503-a1a20fd73152' })) }).filter((v) => !v.includes('finding'))).toEqual([]);
+  });
+
+  it('keeps every grouped finding\'s trace (records and codes) for integrators', () => {
+    const a = card('k1', ['X/1'], 'critical');
+    a.finding!.trace = { resources: ['Observation/egfr-1'], codes: ['http://loinc.org|98979-8'] };
+    const b = card('k2', ['X/1'], 'warning');
+    b.finding!.trace = { resources: ['MedicationRequest/active-2', 'Observation/egfr-1'], codes: ['http://www.nlm.nih.gov/research/umls/rxnorm|36567'] };
+    const merged = groupByDraft([a, b])[0]!;
+    expect(merged.finding!.trace).toEqual({
+      resources: ['Observation/egfr-1', 'MedicationRequest/active-2'],
+      codes: ['http://loinc.org|98979-8', 'http://www.nlm.nih.gov/research/umls/rxnorm|36567'],
+    });
   });
 
   it('keeps the merged summary under 140 characters', () => {
