@@ -1,13 +1,20 @@
 // Preloaded into every test process (package.json "test"): connections may go to this machine only.
-// Any attempt to reach another host fails at once and is reported on stderr, so a test can never send
-// traffic off the machine, even by accident (e.g. a fixture's fhirServer).
+// Any attempt to reach another host fails at once and is reported on stderr (once per host and test file), so a
+// test can never send traffic off the machine, even by accident (e.g. a fixture's fhirServer).
 const net = require('node:net');
 const dns = require('node:dns');
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
 
+// Each host is reported once per test file: fixtures name an EHR (ehr.example.org) that optional prefetch reads
+// try on every call, and one line says it as well as two hundred.
+const reported = new Set();
+
 function blocked(host) {
-  process.stderr.write(`loopback-only: blocked a connection to ${host}\n`);
+  if (!reported.has(host)) {
+    reported.add(host);
+    process.stderr.write(`loopback-only: blocked connections to ${host} (reported once per test file)\n`);
+  }
   const error = new Error(`loopback-only: ${host} is not on this machine`);
   error.code = 'ECONNREFUSED';
   return error;
