@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { doseFormOf, siteFor, type DoseSite } from '../src/knowledge/dose-form.js';
+import { doseFormOf, siteFor, type DoseSite } from '../src/knowledge/drugs/dose-form.js';
 
 export const KNOWLEDGE_VERSION = '2026.12.0';
 export const ONC_DOI = '10.1136/amiajnl-2011-000612';

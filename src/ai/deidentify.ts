@@ -6,10 +6,11 @@
 import type { HookData, JsonObject } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { activeAllergies } from '../knowledge/allergies.js';
-import { LOINC, SNOMED, bundleResources, codings, isObject, objects, statusCode, str } from '../knowledge/fhir.js';
-import { activeMedicationResources, medicationLookup, resolveMedication } from '../knowledge/medications.js';
-import { effectiveOf } from '../knowledge/observations.js';
-import { ageInYears, patientResource } from '../knowledge/patients.js';
+import { LOINC, SNOMED, bundleResources, codings, isObject, objects, statusCode, str } from '../fhir-read/datatypes.js';
+import { resolveMedication } from '../knowledge/drugs/medications.js';
+import { activeMedicationResources, medicationLookup } from '../fhir-read/medication-records.js';
+import { effectiveOf } from '../fhir-read/observations.js';
+import { ageInYears, patientResource } from '../fhir-read/patients.js';
 
 export type FactKind = 'medication' | 'condition' | 'lab' | 'allergy';
 

@@ -1,7 +1,7 @@
 // Grounding: a validated finding is kept only if it rests on this call's facts. Pure; the findings' text is
 // never logged, only the counts of what was dropped and why.
 import type { Knowledge } from '../knowledge/index.js';
-import { findIngredientNames } from '../knowledge/match.js';
+import { findIngredientNames } from '../knowledge/drugs/match.js';
 import type { HandleFact } from './deidentify.js';
 import type { Finding } from './output.js';
 

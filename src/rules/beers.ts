@@ -5,11 +5,11 @@
 // Pure: (medications, Patient, now, knowledge) -> cards.
 import type { Card } from '../cds/types.js';
 import type { BeersEntry, Knowledge } from '../knowledge/index.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import type { MatchConfidence } from '../knowledge/match.js';
-import { betterConfidence } from '../knowledge/match.js';
-import { patientAge } from '../knowledge/patients.js';
-import { isObject, parseDate } from '../knowledge/fhir.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import type { MatchConfidence } from '../knowledge/drugs/match.js';
+import { betterConfidence } from '../knowledge/drugs/match.js';
+import { patientAge } from '../fhir-read/patients.js';
+import { isObject, parseDate } from '../fhir-read/datatypes.js';
 import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
 
 export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;

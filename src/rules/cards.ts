@@ -1,6 +1,6 @@
 // Shared card-building helpers for the rules. Pure; no I/O.
 import type { Coding, Indicator } from '../cds/types.js';
-import type { MatchConfidence } from '../knowledge/match.js';
+import type { MatchConfidence } from '../knowledge/drugs/match.js';
 
 /** Stable code system for hookwise card topics. */
 export const TOPIC_SYSTEM = 'https://hookwise.dev/cds/topics';

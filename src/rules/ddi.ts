@@ -1,11 +1,12 @@
 // order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
-import { resourceKey } from '../knowledge/fhir.js';
+import { resourceKey } from '../fhir-read/datatypes.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/match.js';
-import { type MedicationLookup, type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/medications.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
+import { type MedicationLookup } from '../fhir-read/medication-records.js';
 import {
   OVERRIDES,
   TOPICS,

@@ -4,10 +4,10 @@
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
 import type { Card, Indicator } from '../cds/types.js';
 import { type Knowledge, type WarfarinInrRule, labCodes } from '../knowledge/index.js';
-import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import { effectiveOf } from '../knowledge/observations.js';
-import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
+import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../fhir-read/datatypes.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import { effectiveOf } from '../fhir-read/observations.js';
+import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/drugs/match.js';
 import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary, patientViewOverrides } from './cards.js';
 import { drugHits, provesBelow } from './potassium.js';
 

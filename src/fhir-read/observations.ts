@@ -1,6 +1,6 @@
 // Latest numeric Observation with a code in a set, within a look-back window measured from `now`.
-import type { JsonObject } from '../cds/types.js';
-import { LOINC, bundleResources, codings, isObject, parseDate, str } from './fhir.js';
+import type { JsonObject } from '../json.js';
+import { LOINC, bundleResources, codings, isObject, parseDate, str } from './datatypes.js';
 
 export interface LabResult {
   value: number;

@@ -1,5 +1,5 @@
 // Ingredient name matching: whole words, case-insensitive, longest match first.
-import type { Knowledge } from './index.js';
+import type { Knowledge } from '../index.js';
 
 export type MatchConfidence = 'code' | 'rxnorm-name' | 'text';
 
