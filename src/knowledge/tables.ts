@@ -33,5 +33,6 @@ export const KNOWLEDGE_TABLES = {
 
 export type KnowledgeTables = typeof KNOWLEDGE_TABLES;
 export type KnowledgeTable = keyof KnowledgeTables;
+export type KnowledgeFile = KnowledgeTables[KnowledgeTable]['file'];
 /** The file names, in manifest order. */
-export const KNOWLEDGE_FILES: ReadonlyArray<KnowledgeTables[KnowledgeTable]['file']> = Object.values(KNOWLEDGE_TABLES).map((t) => t.file);
+export const KNOWLEDGE_FILES: readonly KnowledgeFile[] = Object.values(KNOWLEDGE_TABLES).map((t) => t.file);
