@@ -11,6 +11,7 @@ import { resolveMedication } from '../knowledge/drugs/medications.js';
 import { activeMedicationResources, medicationLookup } from '../fhir-read/medication-records.js';
 import { effectiveOf } from '../fhir-read/observations.js';
 import { ageInYears, patientResource } from '../fhir-read/patients.js';
+import { DAY_MS } from '../util/time.js';
 
 export type FactKind = 'medication' | 'condition' | 'lab' | 'allergy';
 
@@ -75,7 +76,6 @@ export interface DeidentifyInput {
 
 const MAX_LABS = 25;
 const MAX_CONDITIONS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
 const SYSTEM_NAMES: Record<string, string> = {
   [SNOMED]: 'SNOMED CT',
   'http://hl7.org/fhir/sid/icd-10-cm': 'ICD-10-CM',

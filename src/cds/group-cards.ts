@@ -1,10 +1,8 @@
 // Findings about the same draft order become one card, so a clinician signing one order meets one
 // interruption that lists every concern with it, not a stack of cards (knowledge issue: "findings about the
 // same draft order are grouped"). Cards about several drafts, or about none (patient-view), stay as they are.
-import type { Card, Coding, Indicator, Link, Suggestion } from './types.js';
-
-const RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
-const MAX_SUMMARY = 139;
+import type { Card, Coding, Link, Suggestion } from './types.js';
+import { INDICATOR_RANK, SUMMARY_MAX } from '../cds-hooks.js';
 
 function singleDraft(card: Card): string | undefined {
   const drafts = card.finding?.drafts;
@@ -29,13 +27,13 @@ function suggestionKey(s: Suggestion): string {
 function groupSummary(lead: Card, more: number): string {
   const tail = ` (+${more} more about this order)`;
   const chars = [...lead.summary];
-  const room = MAX_SUMMARY - tail.length;
+  const room = SUMMARY_MAX - tail.length;
   const head = chars.length <= room ? lead.summary : `${chars.slice(0, room - 1).join('')}…`;
   return `${head}${tail}`;
 }
 
 function merge(cards: Card[]): Card {
-  const sorted = [...cards].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]);
+  const sorted = [...cards].sort((a, b) => INDICATOR_RANK[b.indicator] - INDICATOR_RANK[a.indicator]);
   const lead = sorted[0]!;
   const detail = sorted
     .map((c, i) => `**${i + 1}. ${c.summary.replace(/([\\`*_[\]<>|#])/g, '\\$1')}**${c.detail ? `\n\n${c.detail}` : ''}`)

@@ -2,9 +2,10 @@
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { ContextOf, HookName } from './hook-contracts.js';
 import type { JsonObject } from '../json.js';
+import { INDICATORS, type Indicator } from '../cds-hooks.js';
 
-export type Indicator = 'info' | 'warning' | 'critical';
-export const INDICATORS: readonly Indicator[] = ['info', 'warning', 'critical'];
+export type { Indicator };
+export { INDICATORS };
 
 export interface Coding {
   system: string;

@@ -2,6 +2,7 @@
 // records, which count as active or taken recently, and where a medicationReference points. Never throws.
 import type { JsonObject } from '../json.js';
 import { bundleResources, isObject, objects, parseDate, resourceKey, statusCode, str } from './datatypes.js';
+import { DAY_MS } from '../util/time.js';
 
 export const MEDICATION_RESOURCE_TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationOrder'] as const;
 
@@ -76,8 +77,6 @@ export const MEDICATION_RECORD_TYPES = ['MedicationStatement', 'MedicationDispen
 
 /** Statuses of a statement, dispense or administration that do not say the patient takes the drug. */
 const NOT_TAKEN_STATUSES = new Set(['entered-in-error', 'cancelled', 'not-taken', 'not-done', 'declined', 'stopped', 'preparation']);
-
-const DAY_MS = 86_400_000;
 
 /** The time span a record covers: effective[x] (statement, administration) or whenHandedOver (dispense). */
 function recordSpan(r: JsonObject): { start?: Date; end?: Date } | undefined {

@@ -1,5 +1,6 @@
 // The zod schemas of knowledge/*.json: what each committed file must hold before the service trusts it.
 import { z } from 'zod';
+import { SUMMARY_MAX } from '../cds-hooks.js';
 
 /** Every data file carries the knowledge version it was built for; it must equal the manifest's. */
 const stampedShape = { knowledgeVersion: z.string().min(1) };
@@ -256,7 +257,7 @@ export const niPairSchema = z.object({
   card: z
     .object({
       indicator: z.literal('info'),
-      summary: nonEmpty.max(139),
+      summary: nonEmpty.max(SUMMARY_MAX),
       note: nonEmpty,
       noteBasis: nonEmpty,
       excludeIngredients: z.array(nonEmpty).optional(),

@@ -9,6 +9,7 @@ import { type ResolvedMedication, medicationLabel, resolveMedication } from '../
 import { type MedicationLookup } from '../fhir-read/medication-records.js';
 import {
   OVERRIDES,
+  SUMMARY_MAX,
   TOPICS,
   applyConfidence,
   indicatorRank,
@@ -213,7 +214,7 @@ function ddiCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-sign' =
         ? 'Interaction'
         : 'Possible interaction';
   const text =
-    `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= 139
+    `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= SUMMARY_MAX
       ? `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`
       : `${lead}: ${obj} + ${prec}`;
 
@@ -341,7 +342,7 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
     const draftKeys = f.drafts.map((d) => d.key).filter((k): k is string => k !== undefined);
     return {
       finding: { key: `ddi-ni:${[f.a, f.b].sort().join('+')}`, ...(draftKeys.length ? { drafts: draftKeys } : {}) },
-      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= 139 ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
+      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= SUMMARY_MAX ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
       detail: lines.join('\n'),
       indicator: card.indicator,
       source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },

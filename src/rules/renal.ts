@@ -6,8 +6,7 @@ import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/med
 import { type LabResult, latestObservation } from '../fhir-read/observations.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/drugs/match.js';
 import { TOPICS, applyConfidence, formatDate, md, summary, patientViewOverrides } from './cards.js';
-
-export const EGFR_LOOKBACK_DAYS = 365;
+import { EGFR_LOOKBACK_DAYS } from '../clinical-calc/crcl.js';
 
 function rule(k: Knowledge, id: string): RenalRule | undefined {
   return k.renal.rules.find((r) => r.id === id);
