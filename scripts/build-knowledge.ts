@@ -25,7 +25,7 @@ import { buildPatientViewLabRules } from './knowledge/patient-view-lab-rules.js'
 import { buildRenalRules } from './knowledge/renal-rules.js';
 import { buildProducts } from './knowledge/rxnorm-products.js';
 
-export const KNOWLEDGE_VERSION = '2026.12.0';
+const KNOWLEDGE_VERSION = '2026.12.0';
 
 function build(srcDir: string, outDir: string): void {
   const ctx = buildContext(tableReader(srcDir));

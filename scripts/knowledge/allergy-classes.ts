@@ -3,7 +3,6 @@ import { col, isVerified, normName } from './csv.js';
 import type { BuildContext } from './context.js';
 
 export function buildAllergyClasses({ read, addIngredient }: BuildContext) {
-  // ---------- allergy classes ----------
   const f2 = 'allergy_class_members.csv';
   const allergyRows = read(f2);
   const snomedRows = read('allergy_snomed_codes.csv');

@@ -3,7 +3,6 @@ import { col, isVerified, normName } from './csv.js';
 import type { BuildContext } from './context.js';
 
 export function buildBeers({ read }: BuildContext) {
-  // ---------- AGS Beers 2023 (age >= 65) ----------
   const f5 = 'beers_2023_subset.csv';
   const BEERS_CITATION = '2023 American Geriatrics Society (AGS) Beers Criteria®. J Am Geriatr Soc 2023;71:2052-81. doi:10.1111/jgs.18372';
   const beersRows = read(f5);

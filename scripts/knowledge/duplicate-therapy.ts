@@ -3,7 +3,6 @@ import { col, isVerified, normName } from './csv.js';
 import type { BuildContext } from './context.js';
 
 export function buildDuplicateTherapy({ read }: BuildContext) {
-  // ---------- duplicate therapy: therapeutic classes (README §4) ----------
   // Classes are the hand-set `class` column of therapeutic_class_map.csv; the ATC group is kept as a reference only
   // (the ATC/DDD index is WHOCC copyright and is not shipped). Members: RxCUI only when VERIFIED; others by name.
   const f6 = 'therapeutic_class_map.csv';

@@ -4,7 +4,7 @@ import type { BuildContext } from './context.js';
 import type { buildAllergyClasses } from './allergy-classes.js';
 
 export function buildIngredients({ read, addIngredient, ingredientMap }: BuildContext, allergy: ReturnType<typeof buildAllergyClasses>) {
-  // ---------- remaining tables feed the ingredient index ----------
+  // The tables no other builder reads feed the ingredient index too.
   for (const r of read('onc_noninterruptive_ddi_members.csv')) {
     addIngredient(r.ingredient ?? '', r.rxcui_ingredient ?? '', r.rxcui_status ?? '', r.rxcui_sources ?? '', 'onc_noninterruptive_ddi_members.csv');
   }

@@ -23,7 +23,6 @@ export function groupOf(use: string): string {
 }
 
 export function buildLabCodes({ read }: BuildContext) {
-  // ---------- lab codes ----------
   const f4 = 'lab_loinc_codes.csv';
   const labs: Record<string, Array<Record<string, string>>> = {};
   const labRows = read(f4);

@@ -39,7 +39,6 @@ function memberTier(pair: number, side: string, ingredient: string, note: string
 }
 
 export function buildOncHighPriorityDdi({ read, addIngredient }: BuildContext) {
-  // ---------- ONC high-priority DDI ----------
   const pairsCsv = read('onc_high_priority_ddi_pairs.csv');
   const membersCsv = read('onc_high_priority_ddi_members.csv');
   const f1 = 'onc_high_priority_ddi_members.csv';

@@ -3,7 +3,6 @@ import { col, isVerified, normName } from './csv.js';
 import type { BuildContext } from './context.js';
 
 export function buildOncNonInterruptiveDdi({ read }: BuildContext) {
-  // ---------- ONC non-interruptive DDI list (Phansalkar 2013, README §1b) ----------
   // Shipped as data. Members: only those with a VERIFIED RxCUI; rows the research flags "exclude" are dropped;
   // class-only rows (acetaminophen, niacin, vitamin E, omeprazole as a class) are listed by name, not matched.
   // Cards: only pairs with a `card` entry (a short monitoring note helps); the rest stay silent by design.

@@ -7,8 +7,7 @@ export function buildPatientViewLabRules({ read, addIngredient }: BuildContext, 
   const f3 = 'renal_dosing_rules.csv';
   const f4 = 'lab_loinc_codes.csv';
   const labRows = read(f4);
-  // ---------- patient-view lab rules: critical potassium, warfarin and INR ----------
-  // README §5. Codes: potassium LOINC from lab-codes (VERIFIED only). INR LOINC codes are PARTIAL/UNVERIFIED in
+  // Codes: potassium LOINC from lab-codes (VERIFIED only). INR LOINC codes are PARTIAL/UNVERIFIED in
   // lab_loinc_codes.csv, so none is shipped: INR results are matched by their name (text confidence).
   const classRows = read('therapeutic_class_map.csv');
   const renalRows = read(f3);

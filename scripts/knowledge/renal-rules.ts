@@ -3,7 +3,6 @@ import { col, isVerified, normName } from './csv.js';
 import type { BuildContext } from './context.js';
 
 export function buildRenalRules({ read, addIngredient }: BuildContext) {
-  // ---------- renal rules ----------
   const f3 = 'renal_dosing_rules.csv';
   const renal = {
     source: 'shared/knowledge renal_dosing_rules.csv; metformin: FDA Drug Safety Communication 2016-04-08',

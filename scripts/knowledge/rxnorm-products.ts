@@ -3,7 +3,7 @@
 import { doseFormOf, siteFor, type DoseSite } from '../../src/knowledge/drugs/dose-form.js';
 import { type Row, col, normName } from './csv.js';
 
-export const PDDI_CITATION =
+const PDDI_CITATION =
   'HL7 Potential Drug-Drug Interaction (PDDI) CDS Implementation Guide, value sets (CC0 1.0), HL7/PDDI-CDS@018be88';
 
 /** Words that end a product's name in RxNorm's dose-form groups ("Advil Oral Product", "Advil Pill"). */

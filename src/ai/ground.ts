@@ -17,10 +17,6 @@ export type DropReason =
   | 'covered-by-rule'
   | 'over-limit';
 
-export const DROP_REASONS: readonly DropReason[] = [
-  'schema', 'excess', 'no-evidence', 'unknown-handle', 'unknown-drug', 'low-confidence', 'covered-by-rule', 'over-limit',
-];
-
 export interface GroundedFinding extends Finding {
   /** The ingredients of the medications it cites, sorted: the finding's identity for suppression and rule overlap. */
   drugs: string[];

@@ -1,4 +1,4 @@
-// CDS Hooks 2.0 wire types (shared/spec §2.2, §2.4), written for what hookwise sends and receives.
+// CDS Hooks 2.0 wire types (https://cds-hooks.hl7.org/2.0/#calling-a-cds-service, #cds-service-response), written for what hookwise sends and receives.
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { ContextOf, HookName } from './hook-contracts.js';
 import type { JsonObject } from '../json.js';

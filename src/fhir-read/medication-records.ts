@@ -4,7 +4,7 @@ import type { JsonObject } from '../json.js';
 import { bundleResources, isObject, objects, parseDate, resourceKey, statusCode, str } from './datatypes.js';
 import { DAY_MS } from '../util/time.js';
 
-export const MEDICATION_RESOURCE_TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationOrder'] as const;
+const MEDICATION_RESOURCE_TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationOrder'] as const;
 
 /**
  * Statuses that take a medication off the patient's active list. Kept: active, on-hold (may resume, so still
@@ -67,7 +67,7 @@ export function isMedicationResource(r: unknown): r is JsonObject {
   return isObject(r) && (MEDICATION_RESOURCE_TYPES as readonly string[]).includes(String(r.resourceType));
 }
 
-export function isActiveMedication(r: JsonObject): boolean {
+function isActiveMedication(r: JsonObject): boolean {
   const status = str(r.status)?.toLowerCase();
   return status === undefined || !INACTIVE_STATUSES.has(status);
 }

@@ -58,7 +58,7 @@ export const allergyClassSchema = z.object({
   unverifiedSnomedCodes: z.array(codeEntry),
 });
 
-export const sideSchema = z
+const sideSchema = z
   .object({ class: nonEmpty.optional(), ingredient: nonEmpty.optional() })
   .refine((s) => (s.class === undefined) !== (s.ingredient === undefined), 'give exactly one of class / ingredient');
 
@@ -149,7 +149,7 @@ export const labelInteractionsSchema = z.object({
     .min(1),
 });
 
-export const drugRefSchema = z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), class: z.string().optional() });
+const drugRefSchema = z.object({ ingredient: nonEmpty, rxcui: rxcui.optional(), class: z.string().optional() });
 
 export const labRulesSchema = z.object({
   ...stampedShape,
@@ -213,7 +213,7 @@ export const beersSchema = z.object({
   entries: z.array(beersEntrySchema).min(1),
 });
 
-export const dupMemberSchema = z.object({ ingredient: nonEmpty, aliases: z.array(nonEmpty).optional(), rxcui: rxcui.optional() });
+const dupMemberSchema = z.object({ ingredient: nonEmpty, aliases: z.array(nonEmpty).optional(), rxcui: rxcui.optional() });
 
 export const dupClassSchema = z.object({
   id: nonEmpty,
@@ -242,7 +242,7 @@ export const duplicateTherapySchema = z.object({
   }),
 });
 
-export const niMemberSchema = z.object({ ingredient: nonEmpty, rxcui });
+const niMemberSchema = z.object({ ingredient: nonEmpty, rxcui });
 
 export const niPairSchema = z.object({
   id: nonEmpty,

@@ -34,10 +34,6 @@ export function patientViewOverrides(): Coding[] {
 
 export { indicatorRank, SUMMARY_MAX };
 
-export function maxIndicator(a: Indicator, b: Indicator): Indicator {
-  return indicatorRank(a) >= indicatorRank(b) ? a : b;
-}
-
 /** One tier lower; info stays info. */
 export function lowerIndicator(i: Indicator): Indicator {
   return INDICATORS[Math.max(0, indicatorRank(i) - 1)] ?? 'info';

@@ -1,4 +1,4 @@
-// patient-view: critical or high potassium (survey of US hospital critical limits; README §5 of the research).
+// patient-view: critical or high potassium (survey of US hospital critical limits: Kost GJ, MLO 2023-24, cited in the knowledge file).
 // Pure: (medications, potassium Observations, now, knowledge) -> cards.
 import type { Card, Indicator } from '../cds/types.js';
 import type { Knowledge, PotassiumRule } from '../knowledge/index.js';

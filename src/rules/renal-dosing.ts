@@ -13,7 +13,7 @@
 //   and R07 (Beers, CrCl <30, age >= 65) critical, as the table chose. A drug matched by name only drops a tier.
 // - CrCl rules use the Cockcroft-Gault CrCl (src/clinical-calc/crcl.ts), truncated to a whole mL/min before comparing
 //   and shown so (labels use whole numbers; truncating is the conservative side, as every rule alerts below a
-//   bound: 29.6 counts as 29, below 30). When it cannot be computed, the research notes (shared knowledge §2.1) allow the
+//   bound: 29.6 counts as 29, below 30). When it cannot be computed, hookwise uses the
 //   eGFR instead: only an eGFR of the creatinine window (90 days) is used, the card says so and drops one tier.
 // - Ranges are inclusive (15–30 includes 15 and 30). Several rules of one drug at once: one card, for the most
 //   severe; equal tiers: the band with the higher lower bound (dofetilide at 40 → R17, 250 mcg, as the label).

@@ -143,14 +143,6 @@ function ingredientsFromRxNormNameUncached(display: string, k: Knowledge): strin
   return found;
 }
 
-/** Strip salt words from a display name for concise card text ("Metformin hydrochloride" -> "Metformin"). */
-export function withoutSalts(name: string, k: Knowledge): string {
-  return name
-    .split(/\s+/)
-    .filter((w) => !k.ingredients.saltWords.has(w.toLowerCase()))
-    .join(' ');
-}
-
 interface BrandPhrase {
   words: string[];
   name: string;
