@@ -2,7 +2,7 @@
 // the latest eGFR. Every key is optional: without it the renal rule decides without (no CrCl → no CrCl card,
 // or the eGFR in its place, said so on the card). `patient` and `egfr` are the same templates as patient-view's.
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
-import { CREATININE_LOOKBACK_DAYS, WEIGHT_LOOKBACK_DAYS } from '../src/knowledge/crcl.js';
+import { CREATININE_LOOKBACK_DAYS, WEIGHT_LOOKBACK_DAYS } from '../src/clinical-calc/crcl.js';
 import { BODY_WEIGHT_LOINC, CREATININE_LOINC, EGFR_LOINC, loincParam } from './loinc.js';
 import { patientViewPrefetch } from './patient-view.js';
 

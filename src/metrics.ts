@@ -11,8 +11,6 @@ import type { AuthFailure } from './auth/client-jwt.js';
 const HOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5, 5];
 const READ_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4.5];
 
-export type HookOutcome = 'ok' | 'timeout' | '412' | 'error' | 'invalid';
-
 export interface Metrics {
   readonly registry: Registry;
   readonly contentType: string;

@@ -6,10 +6,12 @@
 import type { HookData, JsonObject } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { activeAllergies } from '../knowledge/allergies.js';
-import { LOINC, SNOMED, bundleResources, codings, isObject, objects, statusCode, str } from '../knowledge/fhir.js';
-import { activeMedicationResources, medicationLookup, resolveMedication } from '../knowledge/medications.js';
-import { effectiveOf } from '../knowledge/observations.js';
-import { ageInYears, patientResource } from '../knowledge/patients.js';
+import { LOINC, SNOMED, bundleResources, codings, isObject, objects, statusCode, str } from '../fhir-read/datatypes.js';
+import { resolveMedication } from '../knowledge/drugs/medications.js';
+import { activeMedicationResources, medicationLookup } from '../fhir-read/medication-records.js';
+import { effectiveOf } from '../fhir-read/observations.js';
+import { ageInYears, patientResource } from '../fhir-read/patients.js';
+import { DAY_MS } from '../util/time.js';
 
 export type FactKind = 'medication' | 'condition' | 'lab' | 'allergy';
 
@@ -74,7 +76,6 @@ export interface DeidentifyInput {
 
 const MAX_LABS = 25;
 const MAX_CONDITIONS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
 const SYSTEM_NAMES: Record<string, string> = {
   [SNOMED]: 'SNOMED CT',
   'http://hl7.org/fhir/sid/icd-10-cm': 'ICD-10-CM',

@@ -1,7 +1,7 @@
 // Grounding: a validated finding is kept only if it rests on this call's facts. Pure; the findings' text is
 // never logged, only the counts of what was dropped and why.
 import type { Knowledge } from '../knowledge/index.js';
-import { findIngredientNames } from '../knowledge/match.js';
+import { findIngredientNames } from '../knowledge/drugs/match.js';
 import type { HandleFact } from './deidentify.js';
 import type { Finding } from './output.js';
 
@@ -16,10 +16,6 @@ export type DropReason =
   | 'low-confidence'
   | 'covered-by-rule'
   | 'over-limit';
-
-export const DROP_REASONS: readonly DropReason[] = [
-  'schema', 'excess', 'no-evidence', 'unknown-handle', 'unknown-drug', 'low-confidence', 'covered-by-rule', 'over-limit',
-];
 
 export interface GroundedFinding extends Finding {
   /** The ingredients of the medications it cites, sorted: the finding's identity for suppression and rule overlap. */

@@ -17,7 +17,6 @@ import {
 import { ModelCallError } from './model-client.js';
 
 export type FallbackReason = 'timeout' | 'rate_limited' | 'service_error' | 'invalid_output' | 'circuit_open' | 'disabled';
-export const FALLBACK_REASONS: readonly FallbackReason[] = ['timeout', 'rate_limited', 'service_error', 'invalid_output', 'circuit_open', 'disabled'];
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 export const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'isolated'];

@@ -1,6 +1,7 @@
 // The model's answer at the boundary: parsed as JSON and checked with zod. Each finding is kept only if it has
 // exactly the shape asked for; anything else is discarded and counted. Pure.
 import { z } from 'zod';
+import { SUMMARY_MAX } from '../cds-hooks.js';
 
 export const CATEGORIES = ['drug-without-indication', 'prescribing-cascade', 'reconsider-given-lab', 'duplicate-therapy'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -11,7 +12,7 @@ const HANDLE = /^[MCLA][1-9][0-9]{0,2}$/;
 
 export const findingSchema = z
   .object({
-    summary: z.string().trim().min(1).max(139),
+    summary: z.string().trim().min(1).max(SUMMARY_MAX),
     detail: z.string().trim().min(1).max(1000),
     category: z.enum(CATEGORIES),
     confidence: z.number().min(0).max(1),
@@ -39,7 +40,7 @@ export const FINDINGS_JSON_SCHEMA = {
           additionalProperties: false,
           required: ['summary', 'detail', 'category', 'confidence', 'evidence', 'suggestion'],
           properties: {
-            summary: { type: 'string', maxLength: 139 },
+            summary: { type: 'string', maxLength: SUMMARY_MAX },
             detail: { type: 'string', maxLength: 1000 },
             category: { type: 'string', enum: [...CATEGORIES] },
             confidence: { type: 'number', minimum: 0, maximum: 1 },

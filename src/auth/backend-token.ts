@@ -11,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { SigningKey } from './keys.js';
+import { isObject } from '../json.js';
+import { normalizeServer } from '../util/fhir-base.js';
 
 export interface BackendCredential {
   fhirServer: string;
@@ -85,20 +87,6 @@ interface Flight {
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const DEFAULT_EXPIRES_IN = 300;
 const OAUTH_ERROR_CODE = /^[a-z_]{1,64}$/;
-
-/** A FHIR base as a comparable key: scheme and host lower-cased (URL does that), default port dropped, no trailing slash. */
-export function normalizeServer(fhirServer: string): string {
-  try {
-    const u = new URL(fhirServer.trim());
-    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}${u.search}`;
-  } catch {
-    return fhirServer.trim().replace(/\/+$/, '');
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function stringArray(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;

@@ -5,6 +5,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
+import { isObject } from '../json.js';
 
 export type SigningAlg = 'RS384' | 'ES384';
 
@@ -34,10 +35,6 @@ export class KeyLoadError extends Error {
 }
 
 const MIN_RSA_BITS = 2048;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;

@@ -3,9 +3,7 @@
 // finding in full, each other one as a line with its tier (their suggestions, links and override reasons are
 // kept). Cards about several drafts, or about none (patient-view), stay as they are.
 import type { Card, CardTrace, Coding, Indicator, Link, Suggestion } from './types.js';
-
-const RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
-const MAX_SUMMARY = 139;
+import { INDICATOR_RANK, SUMMARY_MAX } from '../cds-hooks.js';
 
 function singleDraft(card: Card): string | undefined {
   const drafts = card.finding?.drafts;
@@ -44,13 +42,13 @@ function mergedTrace(cards: Card[]): CardTrace | undefined {
 function groupSummary(lead: Card, more: number): string {
   const tail = ` (+${more} more about this order)`;
   const chars = [...lead.summary];
-  const room = MAX_SUMMARY - tail.length;
+  const room = SUMMARY_MAX - tail.length;
   const head = chars.length <= room ? lead.summary : `${chars.slice(0, room - 1).join('')}…`;
   return `${head}${tail}`;
 }
 
 function merge(cards: Card[]): Card {
-  const sorted = [...cards].sort((a, b) => RANK[b.indicator] - RANK[a.indicator]);
+  const sorted = [...cards].sort((a, b) => INDICATOR_RANK[b.indicator] - INDICATOR_RANK[a.indicator]);
   const lead = sorted[0]!;
   const detail = [
     lead.detail ?? '',

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { errorFields, type Logger } from '../log.js';
 import { gather, type GatherResult as Gathered, type KeyOutcome } from '../data/gather.js';
-import { normalizeBase } from '../data/fhir-reader.js';
+import { normalizeBase } from '../util/fhir-base.js';
 import { resolveFhirAccess } from '../auth/fhir-access.js';
 import type { BackendTokenProvider } from '../auth/backend-token.js';
 import { ruleOf, type CardLedger, type IssuedCard } from '../store/ledger.js';

@@ -9,7 +9,7 @@
 // The memory is keyed by service: a service that filters names the service whose cards it may filter
 // (`filtersRepeatsOf` in its module); hook names play no part.
 import type { Config } from '../config.js';
-import { bundleResources, codings, conceptText, isObject, isRxNorm, objects, resourceKey, str } from '../knowledge/fhir.js';
+import { bundleResources, codings, conceptText, isObject, isRxNorm, objects, resourceKey, str } from '../fhir-read/datatypes.js';
 import type { CardLedger, IssuedCard } from '../store/ledger.js';
 import type { RegisteredService } from './registry.js';
 import type { HookRequest, JsonObject } from './types.js';

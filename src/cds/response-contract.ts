@@ -6,6 +6,7 @@
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { INDICATORS, type Action, type Card, type Suggestion } from './types.js';
+import { SUMMARY_MAX } from '../cds-hooks.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
@@ -68,7 +69,7 @@ export function cardViolations(card: Card): string[] {
   const out: string[] = [];
   if (!card.uuid || !UUID.test(card.uuid)) out.push('uuid must be a UUID');
   if (typeof card.summary !== 'string' || card.summary.trim().length === 0) out.push('summary is required');
-  else if ([...card.summary].length >= 140) out.push('summary must be under 140 characters');
+  else if ([...card.summary].length > SUMMARY_MAX) out.push('summary must be under 140 characters');
   if (!INDICATORS.includes(card.indicator)) out.push('indicator must be info|warning|critical');
   if (!card.source || typeof card.source.label !== 'string' || !card.source.label) out.push('source.label is required');
   if (card.source?.url !== undefined && !isAbsoluteUrl(card.source.url)) out.push('source.url must be an absolute URL');

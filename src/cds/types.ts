@@ -1,9 +1,11 @@
-// CDS Hooks 2.0 wire types (shared/spec §2.2, §2.4), written for what hookwise sends and receives.
+// CDS Hooks 2.0 wire types (https://cds-hooks.hl7.org/2.0/#calling-a-cds-service, #cds-service-response), written for what hookwise sends and receives.
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { ContextOf, HookName } from './hook-contracts.js';
+import type { JsonObject } from '../json.js';
+import { INDICATORS, type Indicator } from '../cds-hooks.js';
 
-export type Indicator = 'info' | 'warning' | 'critical';
-export const INDICATORS: readonly Indicator[] = ['info', 'warning', 'critical'];
+export type { Indicator };
+export { INDICATORS };
 
 export interface Coding {
   system: string;
@@ -90,8 +92,7 @@ export interface FhirAuthorization {
   patient?: string;
 }
 
-/** Any JSON object received from a client; FHIR inside the envelope is read leniently. */
-export type JsonObject = { [key: string]: unknown };
+export type { JsonObject };
 
 /**
  * A prefetch value as received: a FHIR resource or null (no data) — or anything else JSON, which the gathering

@@ -1,10 +1,10 @@
 // Fixtures never go stale: every request fixture is written as of one day, FIXTURE_ANCHOR, and its dates (lab
+import { DAY_MS } from '../util/time.js';
 // results, orders, birth dates) are moved by whole days to the day it is sent. A potassium drawn "yesterday"
 // stays yesterday's, and a patient's age stays the same.
 /** The day every request fixture in fixtures/requests was written for (the tests' pinned clock). */
 export const FIXTURE_ANCHOR = '2026-11-23T12:00:00Z';
 
-const DAY_MS = 86_400_000;
 /** FHIR date (YYYY-MM-DD) or dateTime/instant with a time. Partial dates (YYYY, YYYY-MM) are left alone: a code such
  *  as "7980" must never be taken for a year. */
 const DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;

@@ -7,6 +7,7 @@ import { loadConfig } from '../config.js';
 import { openStore } from '../store/open-store.js';
 import { formatAiReport } from '../ai/admin.js';
 import { AI_SERVICE_ID } from '../../hooks/ai-medication-review.js';
+import { DAY_MS } from '../util/time.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { days: { type: 'string', default: '30' } } });
 if (positionals[0] !== 'ai' || !/^\d+$/.test(values.days ?? '')) {
@@ -16,7 +17,7 @@ if (positionals[0] !== 'ai' || !/^\d+$/.test(values.days ?? '')) {
 try {
   const store = await openStore(loadConfig());
   try {
-    const since = Date.now() - Number(values.days) * 86_400_000;
+    const since = Date.now() - Number(values.days) * DAY_MS;
     console.log(formatAiReport(await store.aiReport(since, AI_SERVICE_ID), AI_SERVICE_ID));
   } finally {
     await store.close();

@@ -7,6 +7,7 @@
 import smart from 'fhirclient';
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { canonicalBase, isUnderBase } from '../util/fhir-base.js';
+import { isObject } from '../json.js';
 
 export { canonicalBase, isUnderBase };
 
@@ -41,14 +42,6 @@ export interface ReadResult {
 }
 
 /**
- * The base with exactly one trailing slash, so relative URLs resolve beneath it: the canonical form when there is
- * one, else the string with its trailing slashes trimmed (never read from: the allow-list and the reader refuse it).
- */
-export function normalizeBase(fhirServer: string): string {
-  return canonicalBase(fhirServer) ?? fhirServer.replace(/\/+$/, '') + '/';
-}
-
-/**
  * Why a Bundle's shape is unusable (entry or link not arrays of objects, an entry without a resource), or
  * undefined when it can be read. The rules and the `next`-link code may then trust `entry[].resource.resourceType`.
  */
@@ -57,16 +50,12 @@ export function bundleShapeProblem(bundle: FhirResource): string | undefined {
   if (entry !== undefined) {
     if (!Array.isArray(entry)) return 'its entry is not an array';
     for (const e of entry) {
-      if (!isPlainObject(e)) return 'an entry is not an object';
-      if (!isPlainObject(e.resource) || typeof e.resource.resourceType !== 'string') return 'an entry has no resource';
+      if (!isObject(e)) return 'an entry is not an object';
+      if (!isObject(e.resource) || typeof e.resource.resourceType !== 'string') return 'an entry has no resource';
     }
   }
-  if (link !== undefined && (!Array.isArray(link) || !link.every(isPlainObject))) return 'its link is not an array of objects';
+  if (link !== undefined && (!Array.isArray(link) || !link.every(isObject))) return 'its link is not an array of objects';
   return undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isResource(value: unknown): value is FhirResource {

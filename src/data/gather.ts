@@ -8,11 +8,12 @@
 // cannot be obtained is reported so the caller answers 412; an optional one is left out of the data.
 import pLimit from 'p-limit';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
-import type { HookData, HookRequest, JsonObject, PrefetchValue } from '../cds/types.js';
+import type { HookData, HookRequest, PrefetchValue } from '../cds/types.js';
 import { grantRefusal, type FhirAccess } from '../auth/fhir-access.js';
 import { bundleHasErrorOutcome, bundleShapeProblem, canonicalBase, FhirReader, FhirReadError, nextLink, type ReadOptions } from './fhir-reader.js';
 import { renderTemplate, type CompiledTemplate } from './templates.js';
 import { adoptUndeclared } from './undeclared-prefetch.js';
+import { isObject } from '../json.js';
 
 export type KeyOutcome =
   /** the EHR's prefetch was used as sent (or completed by following its next links) */
@@ -75,10 +76,6 @@ type Received =
   | { kind: 'null' }
   | { kind: 'unusable'; why: string }
   | { kind: 'resource'; resource: FhirResource };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * What the EHR sent for a key. Anything that is not a usable resource of the type due (`expected`: Bundle for a

@@ -1,8 +1,9 @@
 // AllergyIntolerance entries that count, with their allergen resolved to ingredients and allergy classes.
-import type { JsonObject } from '../cds/types.js';
+import type { JsonObject } from '../json.js';
 import type { Knowledge } from './index.js';
-import { isRxNorm, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, statusCode, str } from './fhir.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, findIngredientNames, tokens } from './match.js';
+import { isRxNorm, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, str } from '../fhir-read/datatypes.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, findIngredientNames, tokens } from './drugs/match.js';
+import { allergyCounts } from '../fhir-read/allergy-status.js';
 
 export interface AllergyClassMatch {
   classId: string;
@@ -38,28 +39,6 @@ const HIGH_RISK_REACTION = /anaphyla|angioedema|angio-oedema|stevens|johnson|epi
 const HIGH_RISK_ABBREVIATION = /\bSJS\b|\bTEN\b/;
 /** SNOMED CT: anaphylaxis, angioedema, Stevens-Johnson syndrome, toxic epidermal necrolysis. */
 const HIGH_RISK_SNOMED = new Set(['39579001', '41291007', '73442001', '23067006']);
-
-const CLINICAL_INACTIVE = new Set(['inactive', 'resolved']);
-const VERIFICATION_SKIP = new Set(['refuted', 'entered-in-error']);
-
-/**
- * Whether an AllergyIntolerance counts: clinicalStatus active or absent (R4 CodeableConcept, STU3 string,
- * DSTU2 `status`), verificationStatus not refuted / entered-in-error, and category (if given) includes
- * medication.
- */
-export function allergyCounts(r: JsonObject): boolean {
-  if (r.resourceType !== 'AllergyIntolerance') return false;
-  const dstu2 = str(r.status)?.toLowerCase();
-  const clinical = statusCode(r.clinicalStatus) ?? (dstu2 && ['active', 'inactive', 'resolved'].includes(dstu2) ? dstu2 : undefined);
-  if (clinical && CLINICAL_INACTIVE.has(clinical)) return false;
-  const verification = statusCode(r.verificationStatus) ?? (dstu2 && VERIFICATION_SKIP.has(dstu2) ? dstu2 : undefined);
-  if (verification && VERIFICATION_SKIP.has(verification)) return false;
-  const categories = [...objects(r.category).map((c) => statusCode(c)), ...(Array.isArray(r.category) ? r.category : [r.category])]
-    .filter((c): c is string => typeof c === 'string')
-    .map((c) => c.toLowerCase());
-  if (categories.length > 0 && !categories.includes('medication')) return false;
-  return true;
-}
 
 function addIngredient(into: IngredientMatch[], name: string, confidence: MatchConfidence, k: Knowledge): void {
   const existing = into.find((m) => m.name === name);

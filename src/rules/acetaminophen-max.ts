@@ -7,8 +7,8 @@
 // Pure: (ordered, taken, knowledge) -> cards.
 import type { Card } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
-import { isObject, objects, resourceKey, str } from '../knowledge/fhir.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { isObject, objects, resourceKey, str } from '../fhir-read/datatypes.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, TOPIC_SYSTEM, md, summary } from './cards.js';
 
 export const MAX_MG_PER_DAY = 4000;

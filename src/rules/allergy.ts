@@ -1,10 +1,10 @@
 // order-select: drug–allergy conflicts between the selected draft orders and the patient's active allergies.
-import { resourceKey } from '../knowledge/fhir.js';
+import { resourceKey } from '../fhir-read/datatypes.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { AllergyClass, Knowledge } from '../knowledge/index.js';
 import type { ResolvedAllergy } from '../knowledge/allergies.js';
-import { type MatchConfidence, confidenceRank } from '../knowledge/match.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { type MatchConfidence, confidenceRank } from '../knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
 
 type Relation = 'same-ingredient' | 'same-class' | 'related-class';

@@ -5,12 +5,13 @@
 // Pure: (medications, Patient, now, knowledge) -> cards.
 import type { Card } from '../cds/types.js';
 import type { BeersEntry, Knowledge } from '../knowledge/index.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import type { MatchConfidence } from '../knowledge/match.js';
-import { betterConfidence } from '../knowledge/match.js';
-import { patientAge } from '../knowledge/patients.js';
-import { isObject, parseDate } from '../knowledge/fhir.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import type { MatchConfidence } from '../knowledge/drugs/match.js';
+import { betterConfidence } from '../knowledge/drugs/match.js';
+import { patientAge } from '../fhir-read/patients.js';
+import { isObject, parseDate } from '../fhir-read/datatypes.js';
 import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
+import { DAY_MS } from '../util/time.js';
 
 export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;
 
@@ -27,8 +28,6 @@ function matches(entry: BeersEntry, name: string, rxcui: string | undefined): bo
   if (name === entry.ingredient || (entry.aliases ?? []).includes(name)) return true;
   return entry.rxcui !== undefined && rxcui === entry.rxcui;
 }
-
-const DAY_MS = 86_400_000;
 
 /** When a record says the drug was started: ordered, dispensed, or first taken or given. */
 function startOf(med: ResolvedMedication): Date | undefined {

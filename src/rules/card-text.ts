@@ -3,8 +3,9 @@
 // codes behind a fact go in the card's trace (CardFinding.trace), which integrators read from the extension.
 // Pure; `now` is passed in.
 
+import { DAY_MS } from '../util/time.js';
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-const DAY_MS = 86_400_000;
 
 /** "23 Nov 2026" (UTC calendar date: results are stamped by the EHR; hookwise has no patient time zone). */
 export function calendarDate(d: Date): string {

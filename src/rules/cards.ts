@@ -1,6 +1,7 @@
 // Shared card-building helpers for the rules. Pure; no I/O.
 import type { Coding, Indicator } from '../cds/types.js';
-import type { MatchConfidence } from '../knowledge/match.js';
+import { INDICATORS, SUMMARY_MAX, indicatorRank } from '../cds-hooks.js';
+import type { MatchConfidence } from '../knowledge/drugs/match.js';
 
 /** Stable code system for hookwise card topics. */
 export const TOPIC_SYSTEM = 'https://hookwise.dev/cds/topics';
@@ -31,27 +32,17 @@ export function patientViewOverrides(): Coding[] {
   return [OVERRIDES.alreadyAddressed, OVERRIDES.resultNotRepresentative, OVERRIDES.notTakingThis, OVERRIDES.benefitOutweighsRisk].map((c) => ({ ...c }));
 }
 
-const ORDER: Indicator[] = ['info', 'warning', 'critical'];
-
-export function indicatorRank(i: Indicator): number {
-  return ORDER.indexOf(i);
-}
-
-export function maxIndicator(a: Indicator, b: Indicator): Indicator {
-  return indicatorRank(a) >= indicatorRank(b) ? a : b;
-}
+export { indicatorRank, SUMMARY_MAX };
 
 /** One tier lower; info stays info. */
 export function lowerIndicator(i: Indicator): Indicator {
-  return ORDER[Math.max(0, indicatorRank(i) - 1)] ?? 'info';
+  return INDICATORS[Math.max(0, indicatorRank(i) - 1)] ?? 'info';
 }
 
 /** A match by free text alone may never raise a critical card: it drops one tier. */
 export function applyConfidence(i: Indicator, confidence: MatchConfidence): Indicator {
   return confidence === 'text' ? lowerIndicator(i) : i;
 }
-
-export const SUMMARY_MAX = 139;
 
 /** Shorten a name for a summary, cutting at a word boundary and adding an ellipsis. */
 export function shorten(s: string, max: number): string {

@@ -1,13 +1,15 @@
 // order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
-import { resourceKey } from '../knowledge/fhir.js';
+import { resourceKey } from '../fhir-read/datatypes.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/match.js';
-import { type MedicationLookup, type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/medications.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
+import { type MedicationLookup } from '../fhir-read/medication-records.js';
 import {
   OVERRIDES,
+  SUMMARY_MAX,
   TOPICS,
   applyConfidence,
   indicatorRank,
@@ -212,7 +214,7 @@ function ddiCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-sign' =
         ? 'Interaction'
         : 'Possible interaction';
   const text =
-    `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= 139
+    `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= SUMMARY_MAX
       ? `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`
       : `${lead}: ${obj} + ${prec}`;
 
@@ -340,7 +342,7 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
     const draftKeys = f.drafts.map((d) => d.key).filter((k): k is string => k !== undefined);
     return {
       finding: { key: `ddi-ni:${[f.a, f.b].sort().join('+')}`, ...(draftKeys.length ? { drafts: draftKeys } : {}) },
-      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= 139 ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
+      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= SUMMARY_MAX ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
       detail: lines.join('\n'),
       indicator: card.indicator,
       source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },

@@ -3,11 +3,11 @@
 // dual RAAS blockade. The same order or its renewal (same id, or `priorPrescription` naming the active order) is
 // not a duplicate, and a combination product is never a duplicate of itself. One card per finding.
 import type { Card, Coding, Indicator, JsonObject, Suggestion } from '../cds/types.js';
-import { isObject, resourceKey, str } from '../knowledge/fhir.js';
+import { isObject, resourceKey, str } from '../fhir-read/datatypes.js';
 import type { DuplicateClass, Knowledge } from '../knowledge/index.js';
-import type { IngredientMatch, MatchConfidence } from '../knowledge/match.js';
-import { confidenceRank } from '../knowledge/match.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import type { IngredientMatch, MatchConfidence } from '../knowledge/drugs/match.js';
+import { confidenceRank } from '../knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, OVERRIDE_SYSTEM, TOPIC_SYSTEM, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
 import { involvedLines } from './ddi.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';

@@ -10,22 +10,13 @@
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
-import { bundleResources, resourceKey, str } from '../knowledge/fhir.js';
-import {
-  MEDICATION_RECORD_TYPES,
-  type MedicationLookup,
-  type ResolvedMedication,
-  activeMedicationResources,
-  isMedicationResource,
-  medicationLookup,
-  resolveMedication,
-  systemic,
-  takenRecently,
-} from '../knowledge/medications.js';
+import { bundleResources, resourceKey, str } from '../fhir-read/datatypes.js';
+import { type ResolvedMedication, resolveMedication, systemic } from '../knowledge/drugs/medications.js';
+import { MEDICATION_RECORD_TYPES, type MedicationLookup, activeMedicationResources, isMedicationResource, medicationLookup, takenRecently } from '../fhir-read/medication-records.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { RECENT_MEDICATION_DAYS } from '../../prefetch/medications.js';
 import { findAllergyConflicts } from './allergy.js';
-import { kidneyFunction } from '../knowledge/crcl.js';
+import { kidneyFunction } from '../clinical-calc/crcl.js';
 import { renalDosingCards } from './renal-dosing.js';
 import { findDdi, findNonInterruptive } from './ddi.js';
 import { findDuplicateTherapy } from './duplicate-therapy.js';
@@ -37,14 +28,14 @@ import { warfarinInrCards } from './warfarin-inr.js';
 import { warfarinNsaidCards } from './warfarin-nsaid.js';
 import { labelInteractionCards } from './label-interactions.js';
 import { acetaminophenMaxCards } from './acetaminophen-max.js';
-import { patientAge } from '../knowledge/patients.js';
+import { patientAge } from '../fhir-read/patients.js';
 
 export { TOPIC_SYSTEM, OVERRIDE_SYSTEM } from './cards.js';
 
 // Which forms each rule reads. An allergy applies to every form (a penicillin allergy is an allergy to the eye
 // drop too); every other rule is about drug in the bloodstream and reads only systemic medications, so an eye
 // ointment, ear drop, nasal spray, skin product or shampoo never triggers it (HL7 PDDI-CDS: topical and ophthalmic
-// forms are "not likely to increase risk"). See src/knowledge/dose-form.ts.
+// forms are "not likely to increase risk"). See src/knowledge/drugs/dose-form.ts.
 //   drug–allergy: all forms · interactions, duplicates, non-interruptive, renal dosing, metformin/eGFR,
 //   potassium-raising drugs, warfarin/INR, Beers: systemic only
 

@@ -10,9 +10,9 @@
 // Pure: (drafts, what the patient takes, knowledge) -> cards.
 import type { Card, Coding, Indicator } from '../cds/types.js';
 import type { Knowledge, LabelInteraction } from '../knowledge/index.js';
-import { resourceKey } from '../knowledge/fhir.js';
-import type { MatchConfidence } from '../knowledge/match.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import { resourceKey } from '../fhir-read/datatypes.js';
+import type { MatchConfidence } from '../knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { applyConfidence, lowerIndicator, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
 
 type Side = 'a' | 'b';

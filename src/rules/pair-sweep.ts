@@ -19,7 +19,7 @@
 // The literal order, for reference (as `comparisons` in ddi.ts did it):
 //   for each draft i: if i is in focus, each active medication k (not sharing an id with a draft) in order;
 //                     then each later draft j: (i, j) if i is in focus, else (j, i) if j is, unless both ids match.
-import type { ResolvedMedication } from '../knowledge/medications.js';
+import type { ResolvedMedication } from '../knowledge/drugs/medications.js';
 
 /** One comparison of the literal loop, standing for all the members of a group compared at once. */
 export interface Visit {

@@ -1,11 +1,11 @@
-// patient-view: critical or high potassium (survey of US hospital critical limits; README §5 of the research).
+// patient-view: critical or high potassium (survey of US hospital critical limits: Kost GJ, MLO 2023-24, cited in the knowledge file).
 // Pure: (medications, potassium Observations, now, knowledge) -> cards.
 import type { Card, Indicator } from '../cds/types.js';
 import type { Knowledge, PotassiumRule } from '../knowledge/index.js';
 import { labCodes } from '../knowledge/index.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import type { MatchConfidence } from '../knowledge/match.js';
-import { type LabResult, latestObservation } from '../knowledge/observations.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import type { MatchConfidence } from '../knowledge/drugs/match.js';
+import { type LabResult, latestObservation } from '../fhir-read/observations.js';
 import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
 
 export const POTASSIUM_TOPIC = { system: TOPIC_SYSTEM, code: 'critical-lab-value', display: 'Critical or abnormal lab value' } as const;

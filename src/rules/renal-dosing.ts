@@ -11,9 +11,9 @@
 // Decisions:
 // - Tier: the table's suggested tier (`indicator`), e.g. R06 nitrofurantoin label contraindication is a warning
 //   and R07 (Beers, CrCl <30, age >= 65) critical, as the table chose. A drug matched by name only drops a tier.
-// - CrCl rules use the Cockcroft-Gault CrCl (src/knowledge/crcl.ts), truncated to a whole mL/min before comparing
+// - CrCl rules use the Cockcroft-Gault CrCl (src/clinical-calc/crcl.ts), truncated to a whole mL/min before comparing
 //   and shown so (labels use whole numbers; truncating is the conservative side, as every rule alerts below a
-//   bound: 29.6 counts as 29, below 30). When it cannot be computed, the research notes (shared knowledge §2.1) allow the
+//   bound: 29.6 counts as 29, below 30). When it cannot be computed, hookwise uses the
 //   eGFR instead: only an eGFR of the creatinine window (90 days) is used, the card says so and drops one tier.
 // - Ranges are inclusive (15–30 includes 15 and 30). Several rules of one drug at once: one card, for the most
 //   severe; equal tiers: the band with the higher lower bound (dofetilide at 40 → R17, 250 mcg, as the label).
@@ -26,11 +26,11 @@
 //   holds metformin, the draft continues therapy and R02 does not fire (R03 belongs to patient-view).
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { Knowledge, RenalRule } from '../knowledge/index.js';
-import { type KidneyFunction, describeCrCl } from '../knowledge/crcl.js';
-import { resourceKey } from '../knowledge/fhir.js';
-import type { IngredientMatch, MatchConfidence } from '../knowledge/match.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import type { LabResult } from '../knowledge/observations.js';
+import { type KidneyFunction, describeCrCl } from '../clinical-calc/crcl.js';
+import { resourceKey } from '../fhir-read/datatypes.js';
+import type { IngredientMatch, MatchConfidence } from '../knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import type { LabResult } from '../fhir-read/observations.js';
 import { OVERRIDES, TOPICS, applyConfidence, formatDate, indicatorRank, lowerIndicator, md, shorten, summary } from './cards.js';
 
 /** Rule ids this module applies; every other rule in renal-rules.json is ignored here. */

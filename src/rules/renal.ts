@@ -2,12 +2,11 @@
 import type { Card, Indicator } from '../cds/types.js';
 import type { Knowledge, RenalRule } from '../knowledge/index.js';
 import { labCodes } from '../knowledge/index.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import { type LabResult, latestObservation } from '../knowledge/observations.js';
-import { type MatchConfidence, confidenceRank } from '../knowledge/match.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import { type LabResult, latestObservation } from '../fhir-read/observations.js';
+import { type MatchConfidence, confidenceRank } from '../knowledge/drugs/match.js';
 import { TOPICS, applyConfidence, formatDate, md, summary, patientViewOverrides } from './cards.js';
-
-export const EGFR_LOOKBACK_DAYS = 365;
+import { EGFR_LOOKBACK_DAYS } from '../clinical-calc/crcl.js';
 
 function rule(k: Knowledge, id: string): RenalRule | undefined {
   return k.renal.rules.find((r) => r.id === id);

@@ -4,18 +4,17 @@
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
 import type { Card, Indicator } from '../cds/types.js';
 import { type Knowledge, type WarfarinInrRule, labCodes } from '../knowledge/index.js';
-import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../knowledge/fhir.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import { effectiveOf } from '../knowledge/observations.js';
-import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/match.js';
+import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../fhir-read/datatypes.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import { effectiveOf } from '../fhir-read/observations.js';
+import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/drugs/match.js';
 import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary, patientViewOverrides } from './cards.js';
 import { drugHits, provesBelow } from './potassium.js';
+import { DAY_MS } from '../util/time.js';
 
 export const ANTICOAGULATION_TOPIC = { system: TOPIC_SYSTEM, code: 'anticoagulation-monitoring', display: 'Anticoagulation monitoring' } as const;
 
 const SKIP_STATUSES = new Set(['entered-in-error', 'cancelled']);
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export interface InrResult {
   value: number;
   comparator?: string;

@@ -9,8 +9,8 @@
 // Pure: (ordered drafts, what the patient takes, patient, conditions, knowledge) -> cards.
 import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
-import { bundleResources, codings, conceptLabel, isObject, resourceKey, str } from '../knowledge/fhir.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import { bundleResources, codings, conceptLabel, isObject, resourceKey, str } from '../fhir-read/datatypes.js';
 import { applyConfidence, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
 
 export const PDDI_GUIDE_URL = 'http://hl7.org/fhir/uv/pddi/';

@@ -177,8 +177,6 @@ export interface StoreOptions {
  */
 export const LEDGER_BUDGET_MS = 1000;
 
-export const INDICATOR_RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
-
 /** The rule a finding key belongs to: its first segment (`ddi:a+b` → `ddi`). */
 export function ruleOf(findingKey: string): string {
   const i = findingKey.indexOf(':');

@@ -10,10 +10,10 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { within } from '../util/within.js';
 import type { Indicator } from '../cds/types.js';
+import { INDICATOR_RANK } from '../cds-hooks.js';
 import { migrate } from './schema.js';
 import type { SqlDb, SqlRunner } from './sql-db.js';
 import {
-  INDICATOR_RANK,
   LEDGER_BUDGET_MS,
   type AiCacheEntry,
   type AiCallRecord,

@@ -1,6 +1,7 @@
 // The canonical form of a FHIR base URL and the "is this URL under that base" test: the one normal form that the
 // allow-list check (src/auth/fhir-access.ts), the config check (src/config.ts) and the reader
-// (src/data/fhir-reader.ts) all use, so a check and a use cannot disagree. No dependencies.
+// (src/data/fhir-reader.ts) all use, so a check and a use cannot disagree; and the other normal forms of a base
+// (the read base, the token cache key). No dependencies.
 
 /** Percent-encoded `.`, `/` and `\\` left in a path after WHATWG parsing: a server may decode them into a traversal. */
 const ENCODED_DOT_OR_SLASH = /%2e|%2f|%5c/i;
@@ -24,6 +25,24 @@ export function canonicalBase(fhirServer: string): string | undefined {
   const path = u.pathname.replace(/\/+$/, '');
   if (path.includes('//') || ENCODED_DOT_OR_SLASH.test(path)) return undefined;
   return `${u.origin}${path}/`;
+}
+
+/**
+ * The base with exactly one trailing slash, so relative URLs resolve beneath it: the canonical form when there is
+ * one, else the string with its trailing slashes trimmed (never read from: the allow-list and the reader refuse it).
+ */
+export function normalizeBase(fhirServer: string): string {
+  return canonicalBase(fhirServer) ?? fhirServer.replace(/\/+$/, '') + '/';
+}
+
+/** A FHIR base as a comparable key: scheme and host lower-cased (URL does that), default port dropped, no trailing slash. */
+export function normalizeServer(fhirServer: string): string {
+  try {
+    const u = new URL(fhirServer.trim());
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}${u.search}`;
+  } catch {
+    return fhirServer.trim().replace(/\/+$/, '');
+  }
 }
 
 /** The path segments of a canonical URL's path (no empty ones). */

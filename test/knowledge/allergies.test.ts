@@ -1,5 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import { activeAllergies, allergyCounts, resolveAllergen } from '../../src/knowledge/allergies.js';
+import { activeAllergies, resolveAllergen } from '../../src/knowledge/allergies.js';
+import { allergyCounts } from '../../src/fhir-read/allergy-status.js';
 import { bundle, fixture, knowledge } from '../rules/helpers.js';
 
 const inactive = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'inactive' }] };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { normName, parseCsv } from '../../scripts/build-knowledge.js';
+import { normName, parseCsv } from '../../scripts/knowledge/csv.js';
 
 describe('parseCsv', () => {
   it('handles quoted fields with commas, doubled quotes and newlines', () => {

@@ -1,11 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
-import {
-  activeMedicationResources,
-  medicationLabel,
-  medicationLookup,
-  resolveMedication,
-} from '../../src/knowledge/medications.js';
-import { findIngredientNames, ingredientsFromRxNormName } from '../../src/knowledge/match.js';
+import { medicationLabel, resolveMedication } from '../../src/knowledge/drugs/medications.js';
+import { activeMedicationResources, medicationLookup } from '../../src/fhir-read/medication-records.js';
+import { findIngredientNames, ingredientsFromRxNormName } from '../../src/knowledge/drugs/match.js';
 import { bundle, fixture, knowledge, medRequest } from '../rules/helpers.js';
 
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';

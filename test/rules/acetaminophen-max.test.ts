@@ -4,7 +4,7 @@ import { describe, it, expect } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
 import { decideOrderSign, decidePatientView } from '../../src/rules/index.js';
 import { dailyMg, strengthOf } from '../../src/rules/acetaminophen-max.js';
-import { resolveMedication } from '../../src/knowledge/medications.js';
+import { resolveMedication } from '../../src/knowledge/drugs/medications.js';
 import { NOW, bundle, data, draftOrders, knowledge, medRequest } from './helpers.js';
 
 /** An order of `display` with a structured dose: `tablets` every `hours` hours (as needed when `prn`). */

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultKnowledgeDir, loadKnowledge } from '../../src/knowledge/index.js';
-import { ageInYears } from '../../src/knowledge/patients.js';
+import { ageInYears } from '../../src/fhir-read/patients.js';
 import { decidePatientView } from '../../src/rules/index.js';
 import { NOW, bundle, data, fixture, knowledge, medRequest } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { JsonObject } from '../../src/cds/types.js';
 import { findDdi, findNonInterruptive } from '../../src/rules/ddi.js';
 import { findDuplicateTherapy } from '../../src/rules/duplicate-therapy.js';
-import { resolveMedication, type ResolvedMedication } from '../../src/knowledge/medications.js';
+import { resolveMedication, type ResolvedMedication } from '../../src/knowledge/drugs/medications.js';
 import * as reference from './reference/ddi.js';
 import { findDuplicateTherapy as referenceDuplicates } from './reference/duplicate-therapy.js';
 import { knowledge } from './helpers.js';

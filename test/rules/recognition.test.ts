@@ -3,8 +3,8 @@
 import { describe, it, expect } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
 import { decideOrderSelect, decideOrderSign, decidePatientView } from '../../src/rules/index.js';
-import { resolveMedication } from '../../src/knowledge/medications.js';
-import { doseFormOf } from '../../src/knowledge/dose-form.js';
+import { resolveMedication } from '../../src/knowledge/drugs/medications.js';
+import { doseFormOf } from '../../src/knowledge/drugs/dose-form.js';
 import { NOW, bundle, data, daysBefore, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';

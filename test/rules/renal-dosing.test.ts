@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
 import { cardViolations } from '../../src/cds/response-contract.js';
-import { type KidneyData, kidneyFunction } from '../../src/knowledge/crcl.js';
-import { resolveMedication } from '../../src/knowledge/medications.js';
+import { type KidneyData, kidneyFunction } from '../../src/clinical-calc/crcl.js';
+import { resolveMedication } from '../../src/knowledge/drugs/medications.js';
 import { RENAL_DOSING_RULE_IDS, type RenalDosingOptions, renalDosingCards } from '../../src/rules/renal-dosing.js';
 import { NOW, bundle, daysBefore, fixture, knowledge, medRequest } from './helpers.js';
 

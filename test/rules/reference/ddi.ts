@@ -2,11 +2,12 @@
 // the oracle of test/rules/pair-sweep.test.ts (quadratic: for small random inputs only).
 // order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
-import { resourceKey } from '../../../src/knowledge/fhir.js';
+import { resourceKey } from '../../../src/fhir-read/datatypes.js';
 import type { Card, Indicator, Suggestion } from '../../../src/cds/types.js';
 import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../../../src/knowledge/index.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../../../src/knowledge/match.js';
-import { type MedicationLookup, type ResolvedMedication, medicationLabel, resolveMedication } from '../../../src/knowledge/medications.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../../../src/knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel, resolveMedication } from '../../../src/knowledge/drugs/medications.js';
+import { type MedicationLookup } from '../../../src/fhir-read/medication-records.js';
 import {
   OVERRIDES,
   TOPICS,

@@ -5,11 +5,11 @@
 // dual RAAS blockade. The same order or its renewal (same id, or `priorPrescription` naming the active order) is
 // not a duplicate, and a combination product is never a duplicate of itself. One card per finding.
 import type { Card, Coding, Indicator, JsonObject, Suggestion } from '../../../src/cds/types.js';
-import { isObject, resourceKey, str } from '../../../src/knowledge/fhir.js';
+import { isObject, resourceKey, str } from '../../../src/fhir-read/datatypes.js';
 import type { DuplicateClass, Knowledge } from '../../../src/knowledge/index.js';
-import type { IngredientMatch, MatchConfidence } from '../../../src/knowledge/match.js';
-import { confidenceRank } from '../../../src/knowledge/match.js';
-import { type ResolvedMedication, medicationLabel } from '../../../src/knowledge/medications.js';
+import type { IngredientMatch, MatchConfidence } from '../../../src/knowledge/drugs/match.js';
+import { confidenceRank } from '../../../src/knowledge/drugs/match.js';
+import { type ResolvedMedication, medicationLabel } from '../../../src/knowledge/drugs/medications.js';
 import { OVERRIDES, OVERRIDE_SYSTEM, TOPIC_SYSTEM, applyConfidence, indicatorRank, md, shorten, summary } from '../../../src/rules/cards.js';
 import { comparisons, involvedLines } from './ddi.js';
 

@@ -1,6 +1,6 @@
 // The Patient of a patient-view call and its age, read leniently (a Patient resource, or a Bundle holding one).
-import type { JsonObject } from '../cds/types.js';
-import { bundleResources, str } from './fhir.js';
+import type { JsonObject } from '../json.js';
+import { bundleResources, str } from './datatypes.js';
 
 /**
  * The Patient resource in a prefetch value: the resource itself, or the one in a Bundle. When `patientId` is given

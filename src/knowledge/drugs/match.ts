@@ -1,5 +1,5 @@
 // Ingredient name matching: whole words, case-insensitive, longest match first.
-import type { Knowledge } from './index.js';
+import type { Knowledge } from '../index.js';
 
 export type MatchConfidence = 'code' | 'rxnorm-name' | 'text';
 
@@ -141,14 +141,6 @@ function ingredientsFromRxNormNameUncached(display: string, k: Knowledge): strin
   }
   if (found.length === 0) return findIngredientNames(display, k);
   return found;
-}
-
-/** Strip salt words from a display name for concise card text ("Metformin hydrochloride" -> "Metformin"). */
-export function withoutSalts(name: string, k: Knowledge): string {
-  return name
-    .split(/\s+/)
-    .filter((w) => !k.ingredients.saltWords.has(w.toLowerCase()))
-    .join(' ');
 }
 
 interface BrandPhrase {

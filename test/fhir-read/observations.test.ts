@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { latestObservation } from '../../src/knowledge/observations.js';
+import { latestObservation } from '../../src/fhir-read/observations.js';
 import { labCodes } from '../../src/knowledge/index.js';
 import { NOW, bundle, daysBefore, fixture, knowledge } from '../rules/helpers.js';
 

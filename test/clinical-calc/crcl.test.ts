@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JsonObject } from '../../src/cds/types.js';
-import { creatinineClearance, describeCrCl, kidneyFunction } from '../../src/knowledge/crcl.js';
+import { creatinineClearance, describeCrCl, kidneyFunction } from '../../src/clinical-calc/crcl.js';
 import { labCodes } from '../../src/knowledge/index.js';
 import { BODY_WEIGHT_LOINC, CREATININE_LOINC, renalPrefetch } from '../../prefetch/renal.js';
 import { patientViewPrefetch } from '../../prefetch/patient-view.js';

@@ -14,11 +14,11 @@
 //   caller decides (no silent substitute).
 // - eGFR: the VERIFIED eGFR codes, EGFR_LOOKBACK_DAYS (365, as patient-view). `egfrRecent` is the same result
 //   only when it is within CREATININE_LOOKBACK_DAYS, for use in place of an uncomputable CrCl.
-import type { Knowledge } from './index.js';
-import { labCodes } from './index.js';
-import { bundleResources, isObject, str } from './fhir.js';
-import { type LabResult, latestObservation } from './observations.js';
-import { ageInYears, patientResource } from './patients.js';
+import type { Knowledge } from '../knowledge/index.js';
+import { labCodes } from '../knowledge/index.js';
+import { bundleResources, isObject, str } from '../fhir-read/datatypes.js';
+import { type LabResult, latestObservation } from '../fhir-read/observations.js';
+import { ageInYears, patientResource } from '../fhir-read/patients.js';
 
 export const CREATININE_LOOKBACK_DAYS = 90;
 export const WEIGHT_LOOKBACK_DAYS = 365;

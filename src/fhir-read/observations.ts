@@ -1,6 +1,7 @@
 // Latest numeric Observation with a code in a set, within a look-back window measured from `now`.
-import type { JsonObject } from '../cds/types.js';
-import { LOINC, bundleResources, codings, isObject, parseDate, str } from './fhir.js';
+import type { JsonObject } from '../json.js';
+import { LOINC, bundleResources, codings, isObject, parseDate, str } from './datatypes.js';
+import { DAY_MS } from '../util/time.js';
 
 export interface LabResult {
   value: number;
@@ -16,8 +17,6 @@ export interface LabResult {
 }
 
 const SKIP_STATUSES = new Set(['entered-in-error', 'cancelled']);
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /** When an Observation was taken: effective[x], else issued. */
 export function effectiveOf(o: JsonObject): { date: Date; text: string } | undefined {
   const candidates: unknown[] = [o.effectiveDateTime, o.effectiveInstant];

@@ -1,5 +1,5 @@
 // Lenient readers for FHIR JSON received from clients (DSTU2, STU3, R4 and some R5 shapes). Never throw.
-import type { JsonObject } from '../cds/types.js';
+import { type JsonObject, isObject } from '../json.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 /** RxNorm's OID, as DSTU2 and C-CDA-derived data often name the system. */
@@ -14,9 +14,7 @@ export function isRxNorm(system: string | undefined): boolean {
 export const SNOMED = 'http://snomed.info/sct';
 export const LOINC = 'http://loinc.org';
 
-export function isObject(x: unknown): x is JsonObject {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+export { isObject };
 
 /** An array as is, a single value as a one-element array, null/undefined as empty. */
 export function asArray(x: unknown): unknown[] {

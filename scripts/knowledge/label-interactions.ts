@@ -1,0 +1,31 @@
+// label-interactions.json: interaction pairs from FDA labels and safety communications (scripts/data).
+import { type Row, col, normName } from './csv.js';
+
+/**
+ * Interaction pairs taken from FDA labels and safety communications (each row names its source and a link): the
+ * checks a hospital expects first beyond the ONC lists. Sides are ingredient names; `{a}` and `{b}` in the texts
+ * stand for the ingredients found.
+ */
+export function buildLabelInteractions(rows: Row[]) {
+  const f = 'label-interactions.csv';
+  const interactions = rows.map((r) => {
+    const side = (name: string) => col(r, name, f).split(';').map(normName).filter(Boolean);
+    const indicator = col(r, 'indicator', f);
+    if (!['info', 'warning', 'critical'].includes(indicator)) throw new Error(`${f}: ${r.id}: indicator ${indicator}`);
+    return {
+      id: col(r, 'id', f),
+      a: side('a'),
+      b: side('b'),
+      indicator,
+      summary: col(r, 'summary', f),
+      management: col(r, 'management', f),
+      mechanism: col(r, 'mechanism', f),
+      source: col(r, 'source', f),
+      url: col(r, 'url', f),
+    };
+  });
+  return {
+    source: 'hookwise: interactions from FDA labels (DailyMed), FDA Drug Safety Communications and the HL7 PDDI-CDS guide',
+    interactions,
+  };
+}
