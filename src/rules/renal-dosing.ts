@@ -280,6 +280,12 @@ export function citation(source: string): string {
     .replace(/\s+(\d{4})-(\d{2})-(\d{2})\b/g, (_m, y: string, mo: string, d: string) => `, ${calendarDate(new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))))}`);
 }
 
+/** A rule's action detail; "As R21" (the research table pointing at another row) becomes that row's detail. */
+function actionDetail(r: RenalRule, k: Knowledge): string {
+  const ref = /^As (R\d+)$/.exec(r.actionDetail.trim())?.[1];
+  return (ref ? k.renal.rules.find((x) => x.id === ref)?.actionDetail : undefined) ?? r.actionDetail;
+}
+
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -384,7 +390,7 @@ function renalCard(input: CardInput): Card {
         'weight 60 kg or less, creatinine 1.5 mg/dL or more. Fewer are met: 2.5 mg may be below the labelled dose.',
     );
   } else {
-    what.push(`**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(rule.population)}; ${md(thresholdText(rule))}): ${md(rule.actionDetail)}.`);
+    what.push(`**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(rule.population)}; ${md(thresholdText(rule))}): ${md(actionDetail(rule, k))}.`);
   }
   if (rule.id === NSAID_CLASS_RULE) what.push(`${md(Drug)} is taken as a member of this class by hookwise (class membership is hookwise's, not the source's list).`);
   if (rule.id === 'R02' && options.activeMedications === undefined) {
@@ -404,7 +410,7 @@ function renalCard(input: CardInput): Card {
   }
   const alsoLines = others
     .filter((o) => !(unknownIndication && o.rule.indication && o.rule.indication !== rule.indication))
-    .map((o) => `- Also: ${md(o.rule.population)}, ${md(thresholdText(o.rule))}: ${md(o.rule.actionDetail)}.`);
+    .map((o) => `- Also: ${md(o.rule.population)}, ${md(thresholdText(o.rule))}: ${md(actionDetail(o.rule, k))}.`);
   if (alsoLines.length > 0) blocks.push(alsoLines.join('\n'));
   if (notes.length > 0) blocks.push(notes.map(md).join('\n\n'));
   if (ing.confidence === 'text') blocks.push(`${md(Drug)} was matched by name, not by code: confirm before acting (shown one tier lower).`);
