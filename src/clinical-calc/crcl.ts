@@ -82,6 +82,9 @@ export interface KidneyFunction {
   crclMissing: string[];
   ageYears?: number;
   sex?: Sex;
+  /** The latest usable body weight (kg) and serum creatinine (mg/dL), also when CrCl cannot be computed. */
+  weight?: MeasuredInput;
+  creatinine?: MeasuredInput;
 }
 
 /** The prefetch keys kidneyFunction reads (prefetch/renal.ts). */
@@ -195,6 +198,8 @@ export function kidneyFunction(data: KidneyData, now: Date, knowledge: Knowledge
   const creatinine = measured(data.creatinine, labCodes(knowledge, 'creatinine'), CREATININE_FACTORS, now, CREATININE_LOOKBACK_DAYS, 'highest');
   const weight = measured(data.weight, labCodes(knowledge, 'bodyWeight'), WEIGHT_FACTORS, now, WEIGHT_LOOKBACK_DAYS, 'lowest');
 
+  if (weight) out.weight = weight;
+  if (creatinine) out.creatinine = creatinine;
   if (age === undefined) out.crclMissing.push('no birth date');
   else if (age < CG_MIN_AGE || age > CG_MAX_AGE) out.crclMissing.push(`age ${age} outside ${CG_MIN_AGE}–${CG_MAX_AGE}`);
   if (!sex) out.crclMissing.push('sex not recorded as female or male');

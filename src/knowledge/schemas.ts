@@ -86,6 +86,14 @@ export const renalRuleSchema = z.object({
   actionDetail: z.string(),
   indicator,
   source: nonEmpty,
+  /** The label or guideline the rule cites (DailyMed, FDA, DOI). */
+  url: z.url().optional(),
+  /** The indication the rule's numbers are for (af: nonvalvular atrial fibrillation; vte: DVT/PE). */
+  indication: z.enum(['af', 'vte']).optional(),
+  /** The labelled dose an order is compared with: a fixed dose (mg) or a weight-based one (mg/kg). */
+  labelDoses: z
+    .array(z.object({ use: z.string().optional(), mg: z.number().positive().optional(), mgPerKg: z.number().positive().optional(), dosesPerDay: z.number().positive(), text: nonEmpty }))
+    .optional(),
 });
 
 export const renalSchema = z.object({ ...stampedShape, source: nonEmpty, rules: z.array(renalRuleSchema).min(1) });

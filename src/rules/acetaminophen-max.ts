@@ -7,18 +7,15 @@
 // Pure: (ordered, taken, knowledge) -> cards.
 import type { Card } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
-import { isObject, objects, resourceKey, str } from '../fhir-read/datatypes.js';
+import { isObject, objects, resourceKey } from '../fhir-read/datatypes.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, TOPIC_SYSTEM, md, summary } from './cards.js';
+import { HOURS, dosesPerDay, quantity } from './ordered-dose.js';
 
 export const MAX_MG_PER_DAY = 4000;
 const SOURCE = 'FDA: acetaminophen labelling, maximum 4,000 mg a day for adults (prescription and OTC products)';
 const SOURCE_URL = 'https://www.fda.gov/drugs/information-drug-class/acetaminophen-information';
 const TOPIC = { system: TOPIC_SYSTEM, code: 'dose-limit', display: 'Maximum daily dose' } as const;
-
-/** Doses a day of the HL7 timing abbreviations (v3 GTSAbbreviation). */
-const TIMING_CODES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, AM: 1, PM: 1, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2, QOD: 0.5 };
-const HOURS: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 720, a: 8760 };
 
 /** mg of acetaminophen per unit (tablet, capsule) or per mL, from an RxNorm-style name. */
 export function strengthOf(label: string): { mg: number; perMl?: number } | undefined {
@@ -30,11 +27,6 @@ export function strengthOf(label: string): { mg: number; perMl?: number } | unde
   return { mg };
 }
 
-function quantity(q: unknown): { value: number; unit: string } | undefined {
-  if (!isObject(q) || typeof q.value !== 'number' || !Number.isFinite(q.value)) return undefined;
-  return { value: q.value, unit: (str(q.unit) ?? str(q.code) ?? '').toLowerCase() };
-}
-
 /** mg in one dose, from the dose quantity and the product strength. */
 function doseMg(dose: { value: number; unit: string }, strength: { mg: number; perMl?: number }): number | undefined {
   if (dose.unit === 'mg') return dose.value;
@@ -42,20 +34,6 @@ function doseMg(dose: { value: number; unit: string }, strength: { mg: number; p
   if (dose.unit === 'ml') return strength.perMl ? (dose.value * strength.mg) / strength.perMl : undefined;
   if (strength.perMl) return undefined;
   return dose.value * strength.mg; // tablets, capsules, {tbl}, 1, unitless
-}
-
-/** The most doses a day the timing allows (as-needed orders: the shortest interval and the highest frequency). */
-function dosesPerDay(timing: unknown): number | undefined {
-  if (!isObject(timing)) return undefined;
-  const code = str(isObject(timing.code) ? (objects(timing.code.coding)[0]?.code ?? timing.code.text) : undefined)?.toUpperCase();
-  const repeat = isObject(timing.repeat) ? timing.repeat : undefined;
-  if (repeat) {
-    const frequency = typeof repeat.frequencyMax === 'number' ? repeat.frequencyMax : typeof repeat.frequency === 'number' ? repeat.frequency : 1;
-    const period = typeof repeat.period === 'number' ? repeat.period : undefined;
-    const hours = HOURS[str(repeat.periodUnit) ?? ''];
-    if (period && period > 0 && hours) return (frequency * 24) / (period * hours);
-  }
-  return code ? TIMING_CODES[code] : undefined;
 }
 
 /** The daily mg of one product, or undefined when its dosage does not say. */

@@ -1,14 +1,24 @@
 // patient-view: critical or high potassium (survey of US hospital critical limits: Kost GJ, MLO 2023-24, cited in the knowledge file).
 // Pure: (medications, potassium Observations, now, knowledge) -> cards.
-import type { Card, Indicator } from '../cds/types.js';
+// Text per §4 of issue 12: dates as "21 Nov 2026 (2 days ago)", no LOINC code or Observation id (in the trace).
+import type { Card, Indicator, Link } from '../cds/types.js';
 import type { Knowledge, PotassiumRule } from '../knowledge/index.js';
 import { labCodes } from '../knowledge/index.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
 import { type LabResult, latestObservation } from '../fhir-read/observations.js';
-import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
+import { LOINC } from '../fhir-read/datatypes.js';
+import { calendarDate, dateText, valueText } from './card-text.js';
+import { TOPIC_SYSTEM, md, summary, patientViewOverrides } from './cards.js';
 
 export const POTASSIUM_TOPIC = { system: TOPIC_SYSTEM, code: 'critical-lab-value', display: 'Critical or abnormal lab value' } as const;
+
+/** Where the thresholds come from, as links (the critical-limit survey is cited by its CAP Q-Probes companion). */
+const LINKS: Record<'critical' | 'high' | 'low', Link> = {
+  critical: { label: 'Critical values: CAP Q-Probes study (Wagar et al., 2007)', url: 'https://pubmed.ncbi.nlm.nih.gov/?term=Wagar+critical+values+Q-Probes+2007', type: 'absolute' },
+  high: { label: 'European Resuscitation Council Guidelines 2021: special circumstances (hyperkalaemia)', url: 'https://doi.org/10.1016/j.resuscitation.2021.02.011', type: 'absolute' },
+  low: { label: 'AHA/ACCF statement on torsade de pointes (Drew et al., 2010)', url: 'https://doi.org/10.1161/CIRCULATIONAHA.109.192704', type: 'absolute' },
+};
 
 /** True only when the result proves the value is above `t` ("<7" cannot; ">6.2" can for t = 6.2). */
 export function provesAbove(lab: Pick<LabResult, 'value' | 'comparator'>, t: number): boolean {
@@ -105,68 +115,62 @@ export function potassiumCards(meds: ResolvedMedication[], potassiumData: unknow
   else return [];
 
   const named = kind === 'critical-low' || kind === 'low' ? lowering : raising;
-  const value = `${lab.comparator ?? ''}${lab.value} ${lab.unit}`;
-  const date = formatDate(lab.effective);
+  const value = `${lab.comparator ?? ''}${valueText(lab.value, lab.unit)}`;
+  const date = calendarDate(lab.effective);
   const drugNames = [...new Set(named.map((h) => h.ingredient))];
-  const on = drugNames.length > 0 ? `; on ${drugNames.join(', ')}` : '';
+  const list = drugNames.join(', ');
   const text = {
-    'critical-low': `Critical potassium ${value} (${date}): below ${rule.criticalLow.toFixed(1)}${on}`,
-    'critical-high': `Critical potassium ${value} (${date}): above ${rule.criticalHigh.toFixed(1)}${on}`,
-    high: `High potassium ${value} (${date}): ${rule.warningHigh.toFixed(1)} or above${on}`,
-    'above-range': `Potassium ${value} (${date}) above ${rule.high.toFixed(1)}${on}: review`,
-    low: `Low potassium ${value} (${date})${on}: correct it`,
+    'critical-low': `Critical potassium ${value} on ${date}: below ${rule.criticalLow.toFixed(1)}. Confirm and replace${list ? `; on ${list}` : ''}`,
+    'critical-high': `Critical potassium ${value} on ${date}: above ${rule.criticalHigh.toFixed(1)}. Confirm and treat${list ? `; review ${list}` : ''}`,
+    high: `High potassium ${value} on ${date}: ${rule.warningHigh.toFixed(1)} or above. ${list ? `Review ${list}` : 'Confirm and find the cause'}`,
+    'above-range': `Potassium ${value} on ${date}, above ${rule.high.toFixed(1)}: review ${list}`,
+    low: `Low potassium ${value} on ${date} with ${list}: replace it`,
   }[kind];
 
-  const lines: string[] = [];
-  lines.push(
-    `**Latest potassium (last ${rule.lookbackDays} days):** ${md(value)} on ${md(lab.effectiveText)} ` +
-      `(LOINC ${md(lab.code)}${lab.display ? ` ${md(lab.display)}` : ''}${lab.id ? `, Observation/${md(lab.id)}` : ''})`,
-  );
+  const blocks: string[] = [];
+  blocks.push(`**Latest potassium (last ${rule.lookbackDays} days):** ${md(value)} on ${dateText(lab.effective, now)}`);
   if (named.length > 0) {
     const heading = named === lowering ? 'Active medications a low potassium makes riskier' : 'Active medications that can raise potassium';
-    lines.push(
-      `**${heading}:** ${named
-        .map((h) => `${md(medicationLabel(h.med))} (${md(h.label)}${h.confidence === 'text' ? ', matched by name' : ''})`)
-        .join('; ')}`,
+    blocks.push(
+      `**${heading}:**\n` +
+        named.map((h) => `- ${md(medicationLabel(h.med))} (${md(h.label)}${h.confidence === 'text' ? ', matched by name' : ''})`).join('\n'),
     );
   }
-  lines.push('');
   if (kind === 'high' || kind === 'above-range') {
-    lines.push(
+    blocks.push(
       kind === 'high'
         ? `Potassium is ${rule.warningHigh.toFixed(1)} mmol/L or above, below the critical limit of ${rule.criticalHigh.toFixed(1)}. Confirm the result and review the cause.`
         : `Potassium is above the ${rule.high.toFixed(1)} mmol/L reference limit while a drug that raises it is active.`,
     );
-    if (named.length > 0) lines.push('ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.');
+    if (named.length > 0) blocks.push('ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.');
   } else if (kind === 'low') {
-    lines.push(`Potassium is below ${rule.low.toFixed(1)} mmol/L: low potassium raises the risk of digoxin toxicity and of torsade de pointes with QT-prolonging drugs. Replace it and recheck.`);
+    blocks.push(`Potassium is below ${rule.low.toFixed(1)} mmol/L: low potassium raises the risk of digoxin toxicity and of torsade de pointes with QT-prolonging drugs. Replace it and recheck.`);
   } else {
-    lines.push(
+    blocks.push(
       `Potassium is ${kind === 'critical-low' ? `below ${rule.criticalLow}` : `above ${rule.criticalHigh}`} mmol/L, a critical value: ` +
         'confirm the result and act per your critical-result protocol. Your laboratory’s own critical limits take precedence.',
     );
-    if (kind === 'critical-high' && named.length > 0) lines.push('ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.');
-    if (kind === 'critical-low' && named.length > 0) lines.push('Digoxin and QT-prolonging drugs are more dangerous at this potassium.');
+    if (kind === 'critical-high' && named.length > 0) blocks.push('ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.');
+    if (kind === 'critical-low' && named.length > 0) blocks.push('Digoxin and QT-prolonging drugs are more dangerous at this potassium.');
   }
-  lines.push('');
-  lines.push(
-    `Source: critical limits ${rule.criticalLow.toFixed(1)} and ${rule.criticalHigh.toFixed(1)} mmol/L: ${md(rule.criticalSource)}. ` +
-      `Verification: ${md(rule.criticalVerification)}; not checked against the original.`,
-  );
-  if (kind === 'high') lines.push(`${rule.warningHigh.toFixed(1)} mmol/L: ${md(rule.warningHighSource)}.`);
-  if (kind === 'above-range') lines.push(`${rule.high.toFixed(1)} mmol/L: ${md(rule.highSource)}; ${md(rule.highRule)}.`);
-  if (kind === 'low' || kind === 'critical-low') lines.push(`${rule.low.toFixed(1)} mmol/L: ${md(rule.lowSource)}.`);
-  lines.push('mEq/L is read as mmol/L; other units are not converted.');
-  lines.push(`hookwise knowledge ${k.version}.`);
+  const sources = [`- Critical limits ${rule.criticalLow.toFixed(1)} and ${rule.criticalHigh.toFixed(1)} mmol/L: ${md(rule.criticalSource)}`];
+  if (kind === 'high') sources.push(`- ${rule.warningHigh.toFixed(1)} mmol/L: ${md(rule.warningHighSource.replace(/;\s*recalled, not re-read\)?/i, ')'))}`);
+  if (kind === 'above-range') sources.push(`- ${rule.high.toFixed(1)} mmol/L: ${md(rule.highSource)}; ${md(rule.highRule)}`);
+  if (kind === 'low' || kind === 'critical-low') sources.push(`- ${rule.low.toFixed(1)} mmol/L: ${md(rule.lowSource.replace(/;\s*recalled, not re-read/i, ''))}`);
+  blocks.push(`**Source:**\n${sources.join('\n')}`);
+  blocks.push(`mEq/L is read as mmol/L; other units are not converted. hookwise knowledge ${k.version}.`);
+  const links = [LINKS.critical, ...(kind === 'high' || kind === 'critical-high' ? [LINKS.high] : []), ...(kind === 'low' || kind === 'critical-low' ? [LINKS.low] : [])];
+  const resources = [...(lab.id ? [`Observation/${lab.id}`] : []), ...named.map((h) => h.med.key).filter((x): x is string => x !== undefined)];
 
   return [
     {
       // A new result is a new finding: an override of this one does not silence the next.
-      finding: { key: `potassium:${kind}:${lab.effective.toISOString()}` },
+      finding: { key: `potassium:${kind}:${lab.effective.toISOString()}`, trace: { ...(resources.length ? { resources } : {}), codes: [`${LOINC}|${lab.code}`] } },
       summary: summary(text),
-      detail: lines.join('\n'),
+      detail: blocks.join('\n\n'),
       indicator,
-      source: { label: 'hookwise: critical potassium (US hospital critical-limit survey)', topic: { ...POTASSIUM_TOPIC } },
+      source: { label: 'hookwise: critical potassium (US hospital critical-limit survey)', url: LINKS.critical.url, topic: { ...POTASSIUM_TOPIC } },
+      links: links.map((l) => ({ ...l })),
       overrideReasons: patientViewOverrides(),
     },
   ];

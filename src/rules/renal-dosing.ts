@@ -1,46 +1,58 @@
-// order-select / order-sign: renal dosing of the draft orders (knowledge/renal-rules.json, VERIFIED rules only).
-// Pure: (orders, kidney function, knowledge, clock) -> cards.
+// order-select / order-sign: renal dosing of the draft orders (knowledge/renal-rules.json, VERIFIED rules, plus
+// R15 as stated in the build script). Pure: (orders, kidney function, knowledge, clock) -> cards.
 //
-// Applied: R01, R02 (metformin, eGFR), R06, R07 (nitrofurantoin), R08, R09 (+ R10 as a note) (dabigatran),
-// R12, R13 (rivaroxaban), R16 (fondaparinux), R17, R18, R19 (dofetilide), Beers Table 6: R20 (amiloride),
-// R21 (aspirin), R22 (celecoxib), R23 (other systemic NSAIDs), R24 (baclofen, eGFR), R25 (cimetidine),
-// R26 (ciprofloxacin).
+// Applied: R01, R02 (metformin, eGFR), R06, R07 (nitrofurantoin), R08, R09, R10 (dabigatran), R12, R13
+// (rivaroxaban), R14 (apixaban, 2 of 3 criteria), R15 (enoxaparin), R16 (fondaparinux), R17, R18, R19
+// (dofetilide), Beers Table 6: R20 (amiloride), R21 (aspirin), R22 (celecoxib), R23 (other systemic NSAIDs),
+// R24 (baclofen, eGFR), R25 (cimetidine), R26 (ciprofloxacin).
 // Not applied: R03/R05 (patient-view, active metformin), R04 (needs an iodinated-contrast order), R11 (needs
-// the P-gp inhibitor and the indication), R14 (apixaban composite: apixaban has no VERIFIED RxCUI).
+// the P-gp inhibitor).
 //
 // Decisions:
 // - Tier: the table's suggested tier (`indicator`), e.g. R06 nitrofurantoin label contraindication is a warning
 //   and R07 (Beers, CrCl <30, age >= 65) critical, as the table chose. A drug matched by name only drops a tier.
 // - CrCl rules use the Cockcroft-Gault CrCl (src/clinical-calc/crcl.ts), truncated to a whole mL/min before comparing
 //   and shown so (labels use whole numbers; truncating is the conservative side, as every rule alerts below a
-//   bound: 29.6 counts as 29, below 30). When it cannot be computed, hookwise uses the
-//   eGFR instead: only an eGFR of the creatinine window (90 days) is used, the card says so and drops one tier.
+//   bound: 29.6 counts as 29, below 30). When it cannot be computed a CrCl rule is skipped silently: eGFR is not
+//   CrCl, and a card built on a substitute would claim more than the data shows.
 // - Ranges are inclusive (15–30 includes 15 and 30). Several rules of one drug at once: one card, for the most
 //   severe; equal tiers: the band with the higher lower bound (dofetilide at 40 → R17, 250 mcg, as the label).
-// - Indication cannot be read from an order: dabigatran's DVT/PE rule R10 (CrCl <= 30: no dose) is shown as a
-//   note on the NVAF card (R08/R09), not as its own tier.
+// - Indication (src/rules/indication.ts): rules with an `indication` (af, vte) apply only to an order for it when
+//   the order states one. When it does not, the card says what applies for each indication, and is critical only
+//   when every indication's rule is (rivaroxaban below CrCl 15: avoid for DVT/PE, 15 mg daily for atrial
+//   fibrillation → warning).
+// - Dose (src/rules/renal-labelled-dose.ts): a dose-change rule with a labelled dose compares the order with it: at
+//   or below it, no card; above it, the card states both; not readable, the card says so.
+// - Apixaban (R14, Eliquis label, nonvalvular AF): 2.5 mg twice daily when at least two of age >= 80, weight <=
+//   60 kg, creatinine >= 1.5 mg/dL. A 5 mg order with 2 or 3 criteria met: warning. A 2.5 mg order for atrial
+//   fibrillation (stated on the order) with every criterion recorded and fewer than 2 met: info (the label gives
+//   2.5 mg twice daily in AF only with 2 criteria; it is the labelled dose for DVT/PE prophylaxis, so an order
+//   that states no indication gives no card).
 // - Aspirin (R21) is "NSAID-dose aspirin": a strength below 325 mg read from the order name gives no card; an
 //   unreadable strength drops one tier. NSAIDs (R21–R23) apply to oral/parenteral forms: topical, ophthalmic and
 //   transdermal products give no card.
 // - R02 (do not start metformin at eGFR 30–45) applies to a NEW metformin: when `activeMedications` is given and
 //   holds metformin, the draft continues therapy and R02 does not fire (R03 belongs to patient-view).
-import type { Card, Indicator, Suggestion } from '../cds/types.js';
+// - Text (§4 of issue 12): no rule ids, FHIR ids, LOINC codes or ISO dates; those go in `finding.trace`.
+import type { Card, Coding, Indicator, Link, Suggestion } from '../cds/types.js';
 import type { Knowledge, RenalRule } from '../knowledge/index.js';
-import { type KidneyFunction, describeCrCl } from '../clinical-calc/crcl.js';
-import { resourceKey } from '../fhir-read/datatypes.js';
+import type { KidneyFunction, MeasuredInput } from '../clinical-calc/crcl.js';
+import { LOINC, RXNORM, resourceKey } from '../fhir-read/datatypes.js';
 import type { IngredientMatch, MatchConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import type { LabResult } from '../fhir-read/observations.js';
-import { OVERRIDES, TOPICS, applyConfidence, formatDate, indicatorRank, lowerIndicator, md, shorten, summary } from './cards.js';
+import { calendarDate, dateText, valueText } from './card-text.js';
+import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, lowerIndicator, md, shorten, summary } from './cards.js';
+import { INDICATION_TEXT, type Indication, orderIndication } from './indication.js';
+import { type Criterion, type DoseComparison, apixabanCriteria, compareWithLabel, orderedText } from './renal-labelled-dose.js';
+import { orderedDose } from './ordered-dose.js';
 
 /** Rule ids this module applies; every other rule in renal-rules.json is ignored here. */
 export const RENAL_DOSING_RULE_IDS = [
-  'R01', 'R02', 'R06', 'R07', 'R08', 'R09', 'R10', 'R12', 'R13', 'R16', 'R17', 'R18', 'R19',
+  'R01', 'R02', 'R06', 'R07', 'R08', 'R09', 'R10', 'R12', 'R13', 'R14', 'R15', 'R16', 'R17', 'R18', 'R19',
   'R20', 'R21', 'R22', 'R23', 'R24', 'R25', 'R26',
 ] as const;
 
-/** Shown as a note on the drug's card, never deciding it (the indication is not in the order). */
-const NOTE_ONLY = new Set(['R10']);
 const NSAID_CLASS_RULE = 'R23';
 const ASPIRIN_RULE = 'R21';
 const NSAID_RULES = new Set(['R21', 'R22', 'R23']);
@@ -61,58 +73,43 @@ export interface RenalDosingOptions {
   activeMedications?: ResolvedMedication[];
 }
 
-type Basis = 'crcl' | 'egfr';
-
 interface Measurement {
-  basis: Basis;
+  basis: 'crcl' | 'egfr';
   value: number;
-  /** "CrCl 38 mL/min (Cockcroft-Gault)" / "eGFR 25 mL/min/1.73 m²". */
-  label: string;
+  /** "CrCl 38 mL/min" / "eGFR 25 mL/min/1.73 m²". */
+  short: string;
   lab?: LabResult;
 }
 
 interface Fired {
   rule: RenalRule;
-  m: Measurement;
-}
-
-const ACTION_TEXT: Record<string, string> = {
-  contraindicated: 'contraindicated',
-  avoid: 'avoid',
-  'reduce-dose': 'reduce dose',
-  'do-not-initiate': 'do not start',
-};
-
-function isCrClRule(r: RenalRule): boolean {
-  return r.measure.toLowerCase() === 'crcl';
+  m?: Measurement;
+  dose?: DoseComparison;
+  /** Apixaban: the three criteria as found. */
+  criteria?: Criterion[];
+  /** Apixaban 2.5 mg in AF with fewer than 2 criteria: possibly below the labelled dose. */
+  underdose?: boolean;
 }
 
 function needs65(r: RenalRule): boolean {
   return /age\s*>=\s*65/i.test(r.population);
 }
 
-function displayUnit(unit: string | undefined): string {
-  return unit ? unit.replace(/\{?1\.73_?m2\}?/i, '1.73 m²') : 'mL/min/1.73 m²';
-}
-
-function egfrText(lab: LabResult): string {
-  return `${lab.comparator ?? ''}${lab.value} ${displayUnit(lab.unit)}`;
+function isBeers(r: RenalRule): boolean {
+  return /Beers/i.test(r.source);
 }
 
 /** The value a rule is compared with, or undefined (no card): the rule never guesses. */
 function measurementFor(r: RenalRule, kidney: KidneyFunction): Measurement | undefined {
-  const usable = (lab: LabResult | undefined): lab is LabResult => lab !== undefined && !lab.comparator?.startsWith('>');
-  if (isCrClRule(r)) {
-    if (kidney.crcl) {
-      const v = Math.floor(kidney.crcl.value);
-      return { basis: 'crcl', value: v, label: `CrCl ${v} mL/min (Cockcroft-Gault)` };
-    }
-    // A CrCl rule is skipped silently when CrCl cannot be computed (knowledge issue): eGFR is not CrCl, and a
-    // card built on a substitute would claim more than the data shows.
-    return undefined;
+  const measure = r.measure.toLowerCase();
+  if (measure === 'crcl') {
+    if (!kidney.crcl) return undefined;
+    const v = Math.floor(kidney.crcl.value);
+    return { basis: 'crcl', value: v, short: `CrCl ${v} mL/min` };
   }
-  if (r.measure.toLowerCase() === 'egfr' && usable(kidney.egfr)) {
-    return { basis: 'egfr', value: kidney.egfr.value, label: `eGFR ${egfrText(kidney.egfr)}`, lab: kidney.egfr };
+  const lab = kidney.egfr;
+  if (measure === 'egfr' && lab && !lab.comparator?.startsWith('>')) {
+    return { basis: 'egfr', value: lab.value, short: `eGFR ${lab.comparator ?? ''}${valueText(lab.value, lab.unit ?? 'mL/min/{1.73_m2}')}`, lab };
   }
   return undefined;
 }
@@ -133,9 +130,10 @@ function matches(r: RenalRule, v: number): boolean {
 }
 
 function thresholdText(r: RenalRule): string {
-  if (r.comparator === '<') return `below ${r.thresholdHigh}`;
-  if (r.comparator === '<=') return `at or below ${r.thresholdHigh}`;
-  return `in ${r.thresholdLow}–${r.thresholdHigh}`;
+  const what = r.measure.toLowerCase() === 'crcl' ? 'CrCl' : 'eGFR';
+  if (r.comparator === '<') return `${what} below ${r.thresholdHigh}`;
+  if (r.comparator === '<=') return `${what} ${r.thresholdHigh} or below`;
+  return `${what} ${r.thresholdLow}–${r.thresholdHigh}`;
 }
 
 /** The rules of the table that concern one ingredient: its own rows, else the NSAID class row. */
@@ -145,13 +143,6 @@ function rulesFor(ing: IngredientMatch, k: Knowledge): RenalRule[] {
   if (own.length > 0) return own;
   if (nsaidClassMembers(k).has(ing.name)) return applied.filter((r) => r.id === NSAID_CLASS_RULE);
   return [];
-}
-
-/** Strength in mg of `ingredient` read from an RxNorm-style name ("Aspirin 81 MG Oral Tablet"). */
-function strengthMg(label: string, ingredient: string): number | undefined {
-  const re = new RegExp(`${ingredient}\\b[^/\\d]*?(\\d+(?:\\.\\d+)?)\\s*mg\\b`, 'i');
-  const m = re.exec(label);
-  return m?.[1] !== undefined ? Number(m[1]) : undefined;
 }
 
 /** The ingredient names and codes of a medication list, built once per list (not once per order). */
@@ -173,8 +164,29 @@ function takes(meds: ResolvedMedication[] | undefined, ing: IngredientMatch): bo
   return t.names.has(ing.name) || (ing.rxcui !== undefined && t.rxcuis.has(ing.rxcui));
 }
 
+function ruleIndicator(f: Fired): Indicator {
+  return f.underdose ? 'info' : f.rule.indicator;
+}
+
 function severity(f: Fired): [number, number] {
-  return [indicatorRank(f.rule.indicator), f.rule.thresholdLow ?? -1];
+  return [indicatorRank(ruleIndicator(f)), f.rule.thresholdLow ?? -1];
+}
+
+/** Apixaban (R14): fires with 2 or more criteria on a dose above 2.5 mg; info for 2.5 mg in AF with fewer. */
+function apixabanFired(rule: RenalRule, order: ResolvedMedication, ing: IngredientMatch, kidney: KidneyFunction, indication: Indication | undefined): Fired | undefined {
+  const criteria = apixabanCriteria(kidney);
+  const met = criteria.filter((c) => c.met === true).length;
+  const unknown = criteria.filter((c) => c.met === undefined).length;
+  const dose = compareWithLabel(order, ing.name, rule, kidney);
+  if (!dose) return undefined;
+  if (met >= 2) return dose.verdict === 'at-or-below' ? undefined : { rule, criteria, dose };
+  const labelled = rule.labelDoses?.[0]?.mg;
+  const o = orderedDose(order, ing.name);
+  const perDose = o.perDoseMg ?? o.strength?.mg;
+  if (indication === 'af' && unknown === 0 && labelled !== undefined && perDose !== undefined && perDose <= labelled + 1e-9) {
+    return { rule, criteria, dose, underdose: true };
+  }
+  return undefined;
 }
 
 export function renalDosingCards(
@@ -184,108 +196,257 @@ export function renalDosingCards(
   now: Date,
   options: RenalDosingOptions = {},
 ): Card[] {
-  void now; // every window was applied when kidney function was gathered; kept for the rule signature
   const cards: Card[] = [];
   for (const order of orders) {
     const label = medicationLabel(order);
+    const indication = orderIndication(order.resource);
     for (const ing of order.ingredients) {
       const notes: string[] = [];
       let lowerBy = 0;
       const fired: Fired[] = [];
-      for (const rule of rulesFor(ing, k)) {
+      const candidates = rulesFor(ing, k);
+      for (const rule of candidates) {
         if (needs65(rule) && (kidney.ageYears === undefined || kidney.ageYears < 65)) continue;
         if (NEW_ORDER_ONLY.has(rule.id) && takes(options.activeMedications, ing)) continue;
         if (NSAID_RULES.has(rule.id) && NOT_SYSTEMIC.test(label)) continue;
+        if (rule.indication && indication && rule.indication !== indication) continue;
+        if (rule.comparator === '2-of-3') {
+          const f = apixabanFired(rule, order, ing, kidney, indication);
+          if (f) fired.push(f);
+          continue;
+        }
         const m = measurementFor(rule, kidney);
         if (!m || !matches(rule, m.value)) continue;
-        fired.push({ rule, m });
+        const dose = rule.action === 'reduce-dose' ? compareWithLabel(order, ing.name, rule, kidney) : undefined;
+        if (dose?.verdict === 'at-or-below') {
+          notes.push(`${dose.orderedText ? `The ordered ${dose.orderedText} is` : 'The order is'} at or below the labelled dose${rule.indication ? ` for ${INDICATION_TEXT[rule.indication]}` : ''} (${dose.labelText}).`);
+          continue;
+        }
+        fired.push({ rule, m, ...(dose ? { dose } : {}) });
       }
-      const deciding = fired.filter((f) => !NOTE_ONLY.has(f.rule.id));
-      if (deciding.length === 0) continue;
-      deciding.sort((a, b) => {
+      if (fired.length === 0) continue;
+      fired.sort((a, b) => {
         const [ia, la] = severity(a);
         const [ib, lb] = severity(b);
         return ib - ia || lb - la;
       });
-      const primary = deciding[0]!;
+      const primary = fired[0]!;
       if (primary.rule.id === ASPIRIN_RULE) {
-        const mg = strengthMg(label, ing.name);
+        const mg = orderedDose(order, ing.name).strength?.mg;
         if (mg !== undefined && mg < ASPIRIN_NSAID_DOSE_MG) continue;
         if (mg === undefined) {
           lowerBy++;
-          notes.push(`The aspirin strength could not be read from the order: this applies to NSAID (analgesic) doses, not low-dose aspirin (shown one tier lower).`);
+          notes.push('The aspirin strength could not be read from the order: this applies to NSAID (analgesic) doses, not low-dose aspirin (shown one tier lower).');
         }
       }
-      const others = fired.filter((f) => f !== primary);
-      cards.push(renalCard(order, ing, primary, others, kidney, k, options, notes, lowerBy));
+      if (primary.dose?.verdict === 'frequency-not-stated') lowerBy += 2;
+      cards.push(renalCard({ order, ing, primary, others: fired.slice(1), candidates, indication, kidney, k, now, options, notes, lowerBy }));
     }
   }
   return cards;
 }
 
-function renalCard(
-  order: ResolvedMedication,
-  ing: IngredientMatch,
-  primary: Fired,
-  others: Fired[],
-  kidney: KidneyFunction,
-  k: Knowledge,
-  options: RenalDosingOptions,
-  notes: string[],
-  lowerBy: number,
-): Card {
-  const { rule, m } = primary;
-  let indicator: Indicator = applyConfidence(rule.indicator, ing.confidence as MatchConfidence);
-  for (let i = 0; i < lowerBy; i++) indicator = lowerIndicator(indicator);
+interface CardInput {
+  order: ResolvedMedication;
+  ing: IngredientMatch;
+  primary: Fired;
+  others: Fired[];
+  candidates: RenalRule[];
+  indication: Indication | undefined;
+  kidney: KidneyFunction;
+  k: Knowledge;
+  now: Date;
+  options: RenalDosingOptions;
+  notes: string[];
+  lowerBy: number;
+}
 
+/** The action in a few words, for the summary and for "if for …" lines. */
+function actionPhrase(f: Fired, drug: string): string {
+  const r = f.rule;
+  if (r.action === 'reduce-dose') return f.dose ? `reduce ${drug} to ${f.dose.labelText}` : `reduce the ${drug} dose`;
+  if (r.action === 'contraindicated') return r.indicator === 'critical' ? `do not give ${drug}: contraindicated` : `avoid ${drug}: contraindicated in its label at ${thresholdText(r)}`;
+  if (r.action === 'do-not-initiate') return `do not start ${drug}`;
+  return `avoid ${drug}`;
+}
+
+/**
+ * A source as a reader cites it: ISO dates written out ("FDA Drug Safety Communication 2016-04-08" → "…,
+ * 8 Apr 2016") and the research table's pointers ("-> all metformin labels") dropped.
+ */
+export function citation(source: string): string {
+  return source
+    .replace(/\s*->.*$/, '')
+    .replace(/\s+(\d{4})-(\d{2})-(\d{2})\b/g, (_m, y: string, mo: string, d: string) => `, ${calendarDate(new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))))}`);
+}
+
+/** A rule's action detail; "As R21" (the research table pointing at another row) becomes that row's detail. */
+function actionDetail(r: RenalRule, k: Knowledge): string {
+  const ref = /^As (R\d+)$/.exec(r.actionDetail.trim())?.[1];
+  return (ref ? k.renal.rules.find((x) => x.id === ref)?.actionDetail : undefined) ?? r.actionDetail;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function measuredLine(name: string, input: MeasuredInput, shown: string, now: Date): string {
+  return `${name} ${shown} on ${dateText(input.date, now)}`;
+}
+
+function kidneyLines(f: Fired, kidney: KidneyFunction, now: Date): string[] {
+  if (f.m?.basis === 'crcl' && kidney.crcl) {
+    const { ageYears, sex, weight, creatinine } = kidney.crcl.inputs;
+    const reported = /mg\/dl/i.test(creatinine.reported) ? '' : ` (reported ${md(creatinine.reported.replace(/umol/i, 'µmol'))})`;
+    return [
+      `**Kidney function:** CrCl ${Math.floor(kidney.crcl.value)} mL/min (Cockcroft-Gault, actual body weight)`,
+      `- Age ${ageYears}, ${sex}`,
+      `- ${measuredLine('Creatinine', creatinine, `${Math.round(creatinine.value * 100) / 100} mg/dL${reported}`, now)}`,
+      `- ${measuredLine('Weight', weight, `${Math.round(weight.value * 10) / 10} kg`, now)}`,
+    ];
+  }
+  if (f.m?.lab) return [`**Kidney function:** ${md(f.m.short)} on ${dateText(f.m.lab.effective, now)}`];
+  if (f.criteria) {
+    return [
+      `**Dose-reduction criteria** (2.5 mg twice daily needs at least 2 of 3):`,
+      ...f.criteria.map((c) => {
+        const state = c.met === undefined ? 'not recorded' : c.met ? 'met' : 'not met';
+        const value = c.value ? `${capitalise(c.value)}${c.date ? ` on ${dateText(c.date, now)}` : ''}` : capitalise(c.name);
+        return `- ${value} (${c.bound}): ${state}`;
+      }),
+    ];
+  }
+  return [];
+}
+
+function sourceLink(rule: RenalRule): Link | undefined {
+  if (!rule.url) return undefined;
+  const label = rule.url.includes('dailymed')
+    ? `${rule.source.split(/\s+(USPI|HCP)\b/)[0]} label on DailyMed`
+    : rule.url.includes('fda.gov')
+      ? 'FDA Drug Safety Communication'
+      : isBeers(rule)
+        ? 'AGS Beers Criteria 2023'
+        : rule.source;
+  return { label: shorten(label, 80), url: rule.url, type: 'absolute' };
+}
+
+function renalCard(input: CardInput): Card {
+  const { order, ing, primary, others, candidates, indication, kidney, k, now, options, notes } = input;
+  const { rule } = primary;
   const drug = shorten(ing.name, 40);
-  const Drug = drug.charAt(0).toUpperCase() + drug.slice(1);
-  let action = ACTION_TEXT[rule.action] ?? rule.action.replace(/-/g, ' ');
-  // A contraindication the table does not grade critical (R06: the label's, stricter than Beers) says whose it is.
-  if (rule.action === 'contraindicated' && rule.indicator !== 'critical') action = 'label contraindication';
-  const text = `${Drug}: ${action} — ${m.label} is ${thresholdText(rule)}${needs65(rule) && kidney.ageYears !== undefined ? `, age ${kidney.ageYears}` : ''}`;
+  const Drug = capitalise(drug);
 
-  const lines: string[] = [];
-  lines.push(`**Order:** ${md(medicationLabel(order))}${order.key ? ` (${md(order.key)})` : ''}`);
-  if (m.basis === 'crcl' && kidney.crcl) {
-    const c = kidney.crcl;
-    lines.push(`**Kidney function:** ${md(describeCrCl(c))}.`);
-    lines.push(
-      `Creatinine: LOINC ${md(c.inputs.creatinine.code)}${c.inputs.creatinine.id ? ` (Observation/${md(c.inputs.creatinine.id)})` : ''}; ` +
-        `weight: LOINC ${md(c.inputs.weight.code)}${c.inputs.weight.id ? ` (Observation/${md(c.inputs.weight.id)})` : ''}; actual body weight.`,
-    );
-  } else if (m.lab) {
-    const lab = m.lab;
-    lines.push(
-      `**Kidney function:** eGFR ${md(egfrText(lab))} on ${md(formatDate(lab.effective))} (LOINC ${md(lab.code)}${lab.display ? ` ${md(lab.display)}` : ''}${lab.id ? `, Observation/${md(lab.id)}` : ''}).`,
-    );
+  // An indication-specific rule on an order that states none: what applies for each indication.
+  const ruleIndications = [...new Set(candidates.map((r) => r.indication).filter((i): i is Indication => i !== undefined))];
+  const unknownIndication = indication === undefined && rule.indication !== undefined;
+  const all = [primary, ...others];
+  let indicator: Indicator = applyConfidence(ruleIndicator(primary), ing.confidence as MatchConfidence);
+  for (let i = 0; i < input.lowerBy; i++) indicator = lowerIndicator(indicator);
+  if (unknownIndication && indicator === 'critical') {
+    const everyCritical = ruleIndications.every((ind) => all.some((f) => f.rule.indication === ind && ruleIndicator(f) === 'critical'));
+    if (!everyCritical) indicator = 'warning';
   }
-  lines.push('');
-  lines.push(`**Rule ${md(rule.id)}** (${md(rule.population)}; ${md(rule.measure)} ${md(thresholdText(rule))} ${md(rule.units)}): ${md(rule.actionDetail)}.`);
-  if (rule.id === NSAID_CLASS_RULE) lines.push(`${md(Drug)} is taken as a member of this class by hookwise (class membership is hookwise's, not the source's list).`);
+
+  const why = primary.m
+    ? `${primary.m.short}${needs65(rule) && kidney.ageYears !== undefined ? `, age ${kidney.ageYears}` : ''}`
+    : (primary.criteria ?? []).filter((c) => c.met).map((c) => c.value).join(', ');
+  let text: string;
+  if (primary.underdose) {
+    const met = primary.criteria?.filter((c) => c.met).length ?? 0;
+    text = `Check the apixaban dose: 5 mg twice daily in atrial fibrillation unless 2 of 3 criteria (${met} met)`;
+  } else if (unknownIndication && ruleIndications.length > 1) {
+    const byIndication = ruleIndications
+      .map((ind) => {
+        const f = all.find((x) => x.rule.indication === ind);
+        return f ? `${actionPhrase(f, drug).replace(` ${drug}`, '')} if for ${INDICATION_TEXT[ind]}` : undefined;
+      })
+      .filter((s): s is string => s !== undefined);
+    text = byIndication.length > 1 ? `${Drug} at ${why}: ${byIndication.join('; ')}` : `${capitalise(actionPhrase(primary, drug))} if for ${INDICATION_TEXT[rule.indication!]} (${why})`;
+  } else {
+    text = `${capitalise(actionPhrase(primary, drug))}${unknownIndication ? ` if for ${INDICATION_TEXT[rule.indication!]}` : ''} (${why})`;
+  }
+
+  const blocks: string[] = [];
+  const dose = primary.dose;
+  const ordered = dose?.orderedText ?? orderedText(orderedDose(order, ing.name));
+  const orderLine = [`**Ordered:** ${md(medicationLabel(order))}${ordered ? `: ${md(ordered)}` : ''}`];
+  if (dose) {
+    const at = primary.m ? ` at ${md(primary.m.short)}` : '';
+    const forWhat = rule.indication ? ` (${INDICATION_TEXT[rule.indication]})` : '';
+    orderLine.push(`**Labelled dose${at}${forWhat}:** ${md(dose.labelText)}${dose.useNote ? ` (${md(dose.useNote)})` : ''}`);
+    if (dose.verdict === 'above') orderLine.push(`The ordered dose is above the labelled dose.`);
+    if (dose.verdict === 'not-stated') orderLine.push('The ordered dose could not be read from the order: check it against the labelled dose.');
+    if (dose.verdict === 'frequency-not-stated') orderLine.push('The frequency is not stated yet: check it against the labelled dose (shown at info tier).');
+  }
+  blocks.push(orderLine.join('\n\n'));
+  const kidneyBlock = kidneyLines(primary, kidney, now);
+  if (kidneyBlock.length > 0) blocks.push(kidneyBlock.join('\n'));
+
+  const what: string[] = [];
+  if (primary.underdose) {
+    what.push(
+      'In atrial fibrillation the Eliquis label gives 5 mg twice daily, and 2.5 mg twice daily only with at least 2 of: age 80 or over, ' +
+        'weight 60 kg or less, creatinine 1.5 mg/dL or more. Fewer are met: 2.5 mg may be below the labelled dose.',
+    );
+  } else {
+    what.push(`**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(rule.population)}; ${md(thresholdText(rule))}): ${md(actionDetail(rule, k))}.`);
+  }
+  if (rule.id === NSAID_CLASS_RULE) what.push(`${md(Drug)} is taken as a member of this class by hookwise (class membership is hookwise's, not the source's list).`);
   if (rule.id === 'R02' && options.activeMedications === undefined) {
-    lines.push('If this order continues metformin the patient already takes, assess the benefit and risk of continuing instead (R03).');
+    what.push('If this order continues metformin the patient already takes, assess the benefit and risk of continuing instead.');
   }
-  for (const o of others) {
-    const lead = NOTE_ONLY.has(o.rule.id)
-      ? `If the indication is ${md(o.rule.population)} (rule ${md(o.rule.id)})`
-      : `Also rule ${md(o.rule.id)} (${md(o.rule.population)})`;
-    lines.push(`${lead}: ${md(o.rule.actionDetail)}.`);
+  blocks.push(what.join('\n\n'));
+
+  if (unknownIndication) {
+    const lines = [`**Indication:** not stated on the order. The label's numbers differ by indication:`];
+    for (const ind of ruleIndications) {
+      const f = all.find((x) => x.rule.indication === ind);
+      lines.push(`- If for ${INDICATION_TEXT[ind]}: ${f ? md(actionPhrase(f, drug)) : 'no renal change applies at this kidney function'}`);
+    }
+    blocks.push(lines.join('\n'));
+  } else if (indication && rule.indication) {
+    blocks.push(`**Indication:** ${INDICATION_TEXT[indication]} (from the order's reason).`);
   }
-  for (const n of notes) lines.push(md(n));
-  if (ing.confidence === 'text') lines.push('', `${md(Drug)} was matched by name, not by code: confirm before acting (shown one tier lower).`);
-  const sources = [rule.source, ...others.map((o) => o.rule.source).filter((s) => s !== rule.source)];
-  lines.push('', `Source: ${sources.map(md).join('; ')}. Rule ${md(rule.id)}, hookwise knowledge ${k.version}.`);
+  const alsoLines = others
+    .filter((o) => !(unknownIndication && o.rule.indication && o.rule.indication !== rule.indication))
+    .map((o) => `- Also: ${md(o.rule.population)}, ${md(thresholdText(o.rule))}: ${md(actionDetail(o.rule, k))}.`);
+  if (alsoLines.length > 0) blocks.push(alsoLines.join('\n'));
+  if (notes.length > 0) blocks.push(notes.map(md).join('\n\n'));
+  if (ing.confidence === 'text') blocks.push(`${md(Drug)} was matched by name, not by code: confirm before acting (shown one tier lower).`);
+  const sourceRules = [rule, ...others.map((o) => o.rule)];
+  const sources = [...new Set(sourceRules.map((r) => r.source))];
+  blocks.push(`Source: ${sources.map((x) => md(citation(x))).join('; ')}. hookwise knowledge ${k.version}.`);
 
   const draft = resourceKey(order.resource);
+  const labs: Array<MeasuredInput | LabResult> = [];
+  if (primary.m?.basis === 'crcl' && kidney.crcl) labs.push(kidney.crcl.inputs.creatinine, kidney.crcl.inputs.weight);
+  if (primary.m?.lab) labs.push(primary.m.lab);
+  if (primary.criteria) {
+    if (kidney.weight) labs.push(kidney.weight);
+    if (kidney.creatinine) labs.push(kidney.creatinine);
+  }
+  const resources = [...new Set(labs.filter((l) => l.id).map((l) => `Observation/${l.id}`))];
+  const codes = [...new Set([...(ing.rxcui ? [`${RXNORM}|${ing.rxcui}`] : []), ...labs.map((l) => `${LOINC}|${l.code}`)])];
+  const links = [...new Map(sourceRules.map(sourceLink).filter((l): l is Link => l !== undefined).map((l) => [l.url, l])).values()];
+
+  const doseChange = rule.action === 'reduce-dose';
+  const overrides: Coding[] = doseChange
+    ? [OVERRIDES.doseAdjusted, OVERRIDES.resultNotRepresentative, OVERRIDES.benefitOutweighsRisk]
+    : [OVERRIDES.resultNotRepresentative, OVERRIDES.benefitOutweighsRisk];
   const card: Card = {
-    finding: { key: `renal:${ing.name}:${rule.id}`, ...(draft ? { drafts: [draft] } : {}) },
+    finding: {
+      key: `renal:${ing.name}:${rule.id}`,
+      ...(draft ? { drafts: [draft] } : {}),
+      trace: { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) },
+    },
     summary: summary(text),
-    detail: lines.join('\n'),
+    detail: blocks.join('\n\n'),
     indicator,
-    source: { label: 'hookwise: renal dosing', topic: { ...TOPICS.renal } },
-    overrideReasons: [OVERRIDES.doseAdjusted, OVERRIDES.benefitOutweighsRisk].map((x) => ({ ...x })),
+    source: { label: 'hookwise: renal dosing', ...(links[0] ? { url: links[0].url } : {}), topic: { ...TOPICS.renal } },
+    overrideReasons: overrides.map((x) => ({ ...x })),
   };
+  if (links.length > 0) card.links = links;
   if (indicator === 'critical' && draft) {
     const label = `Remove the ${shorten(ing.name, 60)} order`;
     const suggestion: Suggestion = { label, actions: [{ type: 'delete', description: label, resourceId: draft }] };

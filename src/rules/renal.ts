@@ -1,11 +1,15 @@
 // patient-view: metformin with a low eGFR (FDA Drug Safety Communication 2016-04-08; renal rules R01 and R03).
+// Text per §4 of issue 12: dates as "1 Oct 2026 (53 days ago)", no LOINC code or Observation id (in the trace).
 import type { Card, Indicator } from '../cds/types.js';
 import type { Knowledge, RenalRule } from '../knowledge/index.js';
 import { labCodes } from '../knowledge/index.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { type LabResult, latestObservation } from '../fhir-read/observations.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/drugs/match.js';
-import { TOPICS, applyConfidence, formatDate, md, summary, patientViewOverrides } from './cards.js';
+import { LOINC, RXNORM } from '../fhir-read/datatypes.js';
+import { calendarDate, dateText, valueText } from './card-text.js';
+import { citation } from './renal-dosing.js';
+import { TOPICS, applyConfidence, md, summary, patientViewOverrides } from './cards.js';
 import { EGFR_LOOKBACK_DAYS } from '../clinical-calc/crcl.js';
 
 function rule(k: Knowledge, id: string): RenalRule | undefined {
@@ -41,41 +45,35 @@ export function metforminRenalCards(meds: ResolvedMedication[], egfrData: unknow
     }
   }
   const indicator: Indicator = applyConfidence(fired.indicator, confidence);
-  const value = `${lab.comparator ?? ''}${lab.value}${lab.unit ? ` ${displayUnit(lab.unit)}` : ''}`;
-  const date = formatDate(lab.effective);
+  const value = `${lab.comparator ?? ''}${valueText(lab.value, lab.unit ?? 'mL/min/{1.73_m2}')}`;
   const text =
     fired.id === 'R01'
-      ? `Metformin contraindicated: eGFR ${value} (${date}) is below ${fired.thresholdHigh}`
-      : `Reassess metformin: eGFR ${value} (${date}) is below ${fired.thresholdHigh}`;
+      ? `Stop metformin: eGFR ${value} on ${calendarDate(lab.effective)} is below ${fired.thresholdHigh} (contraindicated)`
+      : `Reassess metformin: eGFR ${value} on ${calendarDate(lab.effective)} is below ${fired.thresholdHigh}`;
 
-  const lines: string[] = [];
-  lines.push(`**Active metformin:** ${onMetformin.map((m) => md(medicationLabel(m))).join('; ')}`);
-  lines.push(
-    `**Latest eGFR:** ${md(value)} on ${md(lab.effectiveText)} (LOINC ${md(lab.code)}${lab.display ? ` ${md(lab.display)}` : ''})`,
-  );
-  lines.push('');
+  const blocks: string[] = [];
+  blocks.push(`**Active metformin:** ${onMetformin.map((m) => md(medicationLabel(m))).join('; ')}`);
+  blocks.push(`**Latest eGFR:** ${md(value)} on ${dateText(lab.effective, now)}`);
   if (fired.id === 'R01') {
-    lines.push(`Metformin is contraindicated at an eGFR below ${fired.thresholdHigh}: discontinue it.`);
+    blocks.push(`Metformin is contraindicated at an eGFR below ${fired.thresholdHigh}: discontinue it.`);
   } else {
-    lines.push(`eGFR has fallen below ${fired.thresholdHigh} on metformin: assess the benefit and risk of continuing it; starting metformin at eGFR 30–45 is not recommended.`);
+    blocks.push(`eGFR has fallen below ${fired.thresholdHigh} on metformin: assess the benefit and risk of continuing it; starting metformin at eGFR 30–45 is not recommended.`);
   }
-  lines.push('Check eGFR at least yearly on metformin, more often when it is falling.');
-  if (confidence === 'text') lines.push('', 'Metformin was matched by name, not by code: confirm before acting (shown one tier lower).');
-  lines.push('', `Source: ${md(fired.source)}. Rule ${md(fired.id)}, hookwise knowledge ${k.version}.`);
+  blocks.push('Check eGFR at least yearly on metformin, more often when it is falling.');
+  if (confidence === 'text') blocks.push('Metformin was matched by name, not by code: confirm before acting (shown one tier lower).');
+  blocks.push(`Source: ${md(citation(fired.source))}. hookwise knowledge ${k.version}.`);
+  const resources = [...onMetformin.map((m) => m.key).filter((x): x is string => x !== undefined), ...(lab.id ? [`Observation/${lab.id}`] : [])];
+  const codes = [...(rxcui ? [`${RXNORM}|${rxcui}`] : []), `${LOINC}|${lab.code}`];
 
   return [
     {
-      finding: { key: 'renal:metformin:egfr' },
+      finding: { key: 'renal:metformin:egfr', trace: { resources, codes } },
       summary: summary(text),
-      detail: lines.join('\n'),
+      detail: blocks.join('\n\n'),
       indicator,
-      source: { label: 'hookwise: renal dosing (FDA metformin safety communication, 2016)', topic: { ...TOPICS.renal } },
+      source: { label: 'hookwise: renal dosing (FDA metformin safety communication, 2016)', ...(fired.url ? { url: fired.url } : {}), topic: { ...TOPICS.renal } },
+      ...(fired.url ? { links: [{ label: 'FDA Drug Safety Communication: metformin and kidney function (2016)', url: fired.url, type: 'absolute' as const }] } : {}),
       overrideReasons: patientViewOverrides(),
     },
   ];
-}
-
-/** UCUM units as a clinician reads them: mL/min/{1.73_m2} → mL/min/1.73 m². */
-function displayUnit(unit: string): string {
-  return unit.replace(/\{?1\.73_?m2\}?/i, '1.73 m²');
 }

@@ -2,17 +2,23 @@
 // An INR is recognised by its LOINC code (knowledge lab group "inr": 6301-6, 34714-6, 38875-1) at full tier, or
 // else by its NAME (code.text / coding display): a text match, one tier lower, and the card says "matched by name".
 // Pure: (medications, laboratory Observations, now, knowledge) -> cards.
+// Text per §4 of issue 12: the INR as a bare number (no `{INR}`), dates as "20 Nov 2026 (3 days ago)"; the LOINC
+// code, the reported codes and the Observation id go in the trace.
 import type { Card, Indicator } from '../cds/types.js';
 import { type Knowledge, type WarfarinInrRule, labCodes } from '../knowledge/index.js';
 import { LOINC, bundleResources, codings, conceptText, isObject, str } from '../fhir-read/datatypes.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { effectiveOf } from '../fhir-read/observations.js';
 import { type MatchConfidence, betterConfidence, tokens } from '../knowledge/drugs/match.js';
-import { TOPIC_SYSTEM, formatDate, lowerIndicator, md, summary, patientViewOverrides } from './cards.js';
+import { calendarDate, dateText, valueText } from './card-text.js';
+import { TOPIC_SYSTEM, lowerIndicator, md, summary, patientViewOverrides } from './cards.js';
 import { drugHits, provesBelow } from './potassium.js';
 import { DAY_MS } from '../util/time.js';
 
 export const ANTICOAGULATION_TOPIC = { system: TOPIC_SYSTEM, code: 'anticoagulation-monitoring', display: 'Anticoagulation monitoring' } as const;
+
+/** Holbrook A et al., Evidence-based management of anticoagulant therapy, CHEST 2012;141(2 Suppl):e152S-e184S. */
+const CHEST_2012_URL = 'https://doi.org/10.1378/chest.11-2295';
 
 const SKIP_STATUSES = new Set(['entered-in-error', 'cancelled']);
 export interface InrResult {
@@ -25,7 +31,7 @@ export interface InrResult {
   matchedCode?: string;
   /** The name the result was recognised by (its code's text or display when matched by code). */
   matchedName: string;
-  /** Codings as reported (system|code), shown but never used for matching. */
+  /** Codings as reported (`system|code`, FHIR token style), for the trace; never used for matching. */
   reportedCodes: string[];
   id?: string;
 }
@@ -87,7 +93,7 @@ export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date, inrC
       ...(matchedCode ? { matchedCode } : {}),
       reportedCodes: codings(o.code)
         .filter((c) => c.code)
-        .map((c) => `${c.system ?? 'no system'} ${c.code}`),
+        .map((c) => `${c.system ?? ''}|${c.code}`),
     };
     if (unit) r.unit = unit;
     const comparator = str(q.comparator);
@@ -131,50 +137,46 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
   // An INR or a warfarin recognised only by name is one tier lower (once). Info stays info.
   const indicator = inr.matchedCode && drugConfidence !== 'text' ? base : lowerIndicator(base);
 
-  const value = `${inr.comparator ?? ''}${inr.value}`;
-  const date = formatDate(inr.effective);
+  const value = `${inr.comparator ?? ''}${valueText(inr.value, inr.unit)}`;
+  const date = calendarDate(inr.effective);
   const target = `${rule.targetLow.toFixed(1)}–${rule.targetHigh.toFixed(1)}`;
   const text =
     kind === 'critical'
-      ? `Warfarin with INR ${value} (${date}): at or above ${rule.critical}, critical range`
+      ? `Check for bleeding and review warfarin: INR ${value} on ${date}, ${rule.critical} or above (critical range)`
       : kind === 'above'
-        ? `Warfarin with INR ${value} (${date}): above the ${target} target`
-        : `Warfarin with INR ${value} (${date}): below the ${target} target`;
+        ? `Review the warfarin dose: INR ${value} on ${date}, above the ${target} target`
+        : `Review warfarin: INR ${value} on ${date}, below the ${target} target`;
 
-  const lines: string[] = [];
-  lines.push(`**Active warfarin:** ${hits.map((h) => md(medicationLabel(h.med))).join('; ')}${drugConfidence === 'text' ? ' (matched by name)' : ''}`);
-  lines.push(
-    `**Latest INR (last ${rule.lookbackDays} days):** ${md(value)}${inr.unit ? ` ${md(inr.unit)}` : ''} on ${md(inr.effectiveText)}` +
-      `${inr.id ? ` (Observation/${md(inr.id)})` : ''}`,
-  );
+  const blocks: string[] = [];
+  blocks.push(`**Active warfarin:** ${hits.map((h) => md(medicationLabel(h.med))).join('; ')}${drugConfidence === 'text' ? ' (matched by name)' : ''}`);
+  blocks.push(`**Latest INR (last ${rule.lookbackDays} days):** ${md(value)} on ${dateText(inr.effective, now)}`);
   if (!inr.matchedCode) {
-    lines.push(
-      `**Lab matched by name** ("${md(inr.matchedName)}"), not by an INR LOINC code, so this card is shown one tier lower. ` +
-        `Code${inr.reportedCodes.length === 1 ? '' : 's'} as reported: ${inr.reportedCodes.length > 0 ? md(inr.reportedCodes.join(', ')) : 'none'}.`,
-    );
+    blocks.push(`**Lab matched by name** ("${md(inr.matchedName)}"), not by a standard INR code, so this card is shown one tier lower.`);
   }
-  lines.push('');
   if (kind === 'critical') {
-    lines.push(`INR at or above ${rule.critical} is a common laboratory critical limit: check for bleeding and review the warfarin dose now.`);
-    lines.push(md(rule.vitaminKNote));
+    blocks.push(`INR at or above ${rule.critical} is a common laboratory critical limit: check for bleeding and review the warfarin dose now.`);
+    blocks.push(md(rule.vitaminKNote.replace(/\s*\(PARTIAL[^)]*\)/i, '')));
   } else if (kind === 'above') {
-    lines.push(`INR is above the usual ${target} target for most indications: review the warfarin dose and what changed (interacting drugs, diet, illness).`);
+    blocks.push(`INR is above the usual ${target} target for most indications: review the warfarin dose and what changed (interacting drugs, diet, illness).`);
   } else {
-    lines.push(`INR is below the usual ${target} target for most indications: review adherence, interacting drugs and the dose.`);
+    blocks.push(`INR is below the usual ${target} target for most indications: review adherence, interacting drugs and the dose.`);
   }
-  lines.push('');
-  lines.push(`Source: target ${target}: ${md(rule.targetSource)}; ${md(rule.targetVerification)}.`);
-  if (kind === 'critical') lines.push(`Critical limit ${rule.critical}: ${md(rule.criticalSource)}; verification ${md(rule.criticalVerification)}.`);
-  lines.push(`hookwise knowledge ${k.version}.`);
+  const sources = [`- Target ${target}: ${md(rule.targetSource)}`];
+  if (kind === 'critical') sources.push(`- Critical limit ${rule.critical}: ${md(rule.criticalSource)}`);
+  blocks.push(`**Source:**\n${sources.join('\n')}`);
+  blocks.push(`hookwise knowledge ${k.version}.`);
+  const resources = [...hits.map((h) => h.med.key).filter((x): x is string => x !== undefined), ...(inr.id ? [`Observation/${inr.id}`] : [])];
+  const codes = inr.reportedCodes;
 
   return [
     {
       // A new INR is a new finding: an override of this one does not silence the next.
-      finding: { key: `warfarin-inr:${kind}:${inr.effective.toISOString()}` },
+      finding: { key: `warfarin-inr:${kind}:${inr.effective.toISOString()}`, trace: { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) } },
       summary: summary(text),
-      detail: lines.join('\n'),
+      detail: blocks.join('\n\n'),
       indicator,
-      source: { label: 'hookwise: warfarin and INR (CHEST 2012 target range)', topic: { ...ANTICOAGULATION_TOPIC } },
+      source: { label: 'hookwise: warfarin and INR (CHEST 2012 target range)', url: CHEST_2012_URL, topic: { ...ANTICOAGULATION_TOPIC } },
+      links: [{ label: 'CHEST 2012: evidence-based management of anticoagulant therapy', url: CHEST_2012_URL, type: 'absolute' }],
       overrideReasons: patientViewOverrides(),
     },
   ];

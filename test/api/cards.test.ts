@@ -133,7 +133,7 @@ describe('patient-view: metformin and eGFR', () => {
     expect(res.body.cards[0].indicator).toBe('critical');
     expect(res.body.cards[0].summary.toLowerCase()).toContain('metformin');
     expect(res.body.cards[0].detail).toContain('24.6');
-    expect(res.body.cards[0].detail).toContain('2026-10-15');
+    expect(res.body.cards[0].detail).toContain('15 Oct 2026');
   });
 
   it('eGFR 30–45: warning (reassess)', async () => {

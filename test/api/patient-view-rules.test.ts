@@ -34,9 +34,9 @@ describe('patient-view: critical potassium', () => {
     const [card, ...rest] = await cards(fx());
     expect(rest).toEqual([]);
     expect(card!.indicator).toBe('critical');
-    expect(card!.summary).toBe('Critical potassium 6.8 mmol/L (2026-11-21): above 6.2; on lisinopril');
-    expect(card!.detail).toContain('LOINC 6298-4');
-    expect(card!.detail).toContain('PARTIAL');
+    expect(card!.summary).toBe('Critical potassium 6.8 mmol/L on 21 Nov 2026: above 6.2. Confirm and treat; review lisinopril');
+    expect(card!.detail).not.toContain('LOINC');
+    expect(card!.detail).toContain('on 21 Nov 2026 (2 days ago)');
     expectInformational(card!);
   });
 
@@ -57,7 +57,7 @@ describe('patient-view: critical potassium', () => {
     body.prefetch.potassium.entry[0].resource.status = 'entered-in-error';
     const got = await cards(body);
     expect(got.map((c) => c.indicator)).toEqual(['warning']);
-    expect(got[0]!.summary).toBe('Potassium 5.4 mmol/L (2026-11-18) above 5.0; on lisinopril: review');
+    expect(got[0]!.summary).toBe('Potassium 5.4 mmol/L on 18 Nov 2026, above 5.0: review lisinopril');
   });
 });
 
@@ -68,7 +68,7 @@ describe('patient-view: warfarin and INR', () => {
     const got = await cards(fx());
     expect(got).toHaveLength(1); // the patient is 64: no Beers card for warfarin
     expect(got[0]!.indicator).toBe('critical');
-    expect(got[0]!.summary).toBe('Warfarin with INR 5.6 (2026-11-20): at or above 5, critical range');
+    expect(got[0]!.summary).toBe('Check for bleeding and review warfarin: INR 5.6 on 20 Nov 2026, 5 or above (critical range)');
     expect(got[0]!.detail).not.toContain('matched by name');
     expectInformational(got[0]!);
   });

@@ -16,10 +16,11 @@ async function cardsAt(name: string, now: Date): Promise<string[]> {
   const { app } = await buildApp({}, undefined, now.toISOString());
   const body = asOf(fixture(`requests/${name}`), now);
   const res = await postHook(app, String(body.hook), body).expect(200);
-  // A summary may name a lab's date, which moves with the fixture: compared as the days before `now`.
+  // A summary may name a lab's date ("21 Nov 2026"), which moves with the fixture: compared as the days before `now`.
   const daysBefore = (iso: string) => `${daysSince(iso, now)} days ago`;
+  const written = (d: string) => daysBefore(new Date(Date.parse(`${d} UTC`)).toISOString());
   return (res.body.cards as Array<{ indicator: string; summary: string }>)
-    .map((c) => `${c.indicator}: ${c.summary.replace(/\d{4}-\d{2}-\d{2}/g, daysBefore)}`)
+    .map((c) => `${c.indicator}: ${c.summary.replace(/\d{4}-\d{2}-\d{2}/g, daysBefore).replace(/\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b/g, written)}`)
     .sort();
 }
 

@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
 import { decidePatientView } from '../../src/rules/index.js';
 import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from './helpers.js';
+import { expectPlainText } from './plain-text.js';
 
 const egfr = (value: number, daysAgo: number, extra: JsonObject = {}) =>
   fixture('observation-egfr', { id: `egfr-${value}-${daysAgo}`, effectiveDateTime: daysBefore(daysAgo), valueQuantity: { value, unit: 'mL/min/{1.73_m2}' }, ...extra });
@@ -21,10 +22,12 @@ describe('patient-view: metformin and eGFR', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Metformin contraindicated: eGFR 25.4 mL/min/1.73 m² (2026-10-01) is below 30');
-    expect(c.detail).toContain('LOINC 33914-3');
-    expect(c.detail).toContain('2026-10-01T09:30:00Z');
-    expect(c.detail).toContain('FDA Drug Safety Communication 2016-04-08');
+    expect(c.summary).toBe('Stop metformin: eGFR 25.4 mL/min/1.73 m² on 1 Oct 2026 is below 30 (contraindicated)');
+    expectPlainText(c);
+    expect(c.detail).toContain('**Latest eGFR:** 25.4 mL/min/1.73 m² on 1 Oct 2026 (53 days ago)');
+    expect(c.finding?.trace?.codes).toContain('http://loinc.org|33914-3');
+    expect(c.detail).toContain('FDA Drug Safety Communication, 8 Apr 2016');
+    expect(c.links?.[0]?.url).toMatch(/^https:\/\/www\.fda\.gov\/drugs\/drug-safety-and-availability\/.*metformin/);
     expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.detail).toContain('24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet');
     expect(c.source.topic?.code).toBe('renal-dosing');

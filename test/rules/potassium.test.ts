@@ -3,6 +3,7 @@ import type { Card, JsonObject } from '../../src/cds/types.js';
 import { decidePatientView } from '../../src/rules/index.js';
 import { POTASSIUM_LOINC } from '../../prefetch/patient-view.js';
 import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from './helpers.js';
+import { expectPlainText } from './plain-text.js';
 
 const k = (value: number, daysAgo = 2, extra: JsonObject = {}) =>
   fixture('observation-potassium', {
@@ -19,21 +20,23 @@ function view(labs: JsonObject[] | null | undefined, meds: JsonObject[] = []): C
 }
 
 describe('patient-view: critical and high potassium', () => {
-  it('fires critical above 6.2 with value, unit, date, LOINC, the PARTIAL source and the knowledge version', () => {
+  it('fires critical above 6.2 with value, unit, date, the source and the knowledge version; codes and ids in the trace', () => {
     const cards = view([fixture('observation-potassium')]);
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Critical potassium 6.8 mmol/L (2026-11-21): above 6.2');
-    expect(c.summary.length).toBeLessThan(140);
-    expect(c.detail).toContain('LOINC 6298-4');
-    expect(c.detail).toContain('2026-11-21T07:45:00Z');
-    expect(c.detail).toContain('PARTIAL');
+    expect(c.summary).toBe('Critical potassium 6.8 mmol/L on 21 Nov 2026: above 6.2. Confirm and treat');
+    expectPlainText(c);
+    expect(c.detail).toContain('6.8 mmol/L on 21 Nov 2026 (2 days ago)');
+    expect(c.finding?.trace).toEqual({ resources: ['Observation/obs-potassium-1'], codes: ['http://loinc.org|6298-4'] });
     expect(c.detail).toContain('Table of Critical Limits');
+    expect(c.links?.map((l) => l.url)).toEqual([
+      'https://pubmed.ncbi.nlm.nih.gov/?term=Wagar+critical+values+Q-Probes+2007',
+      'https://doi.org/10.1016/j.resuscitation.2021.02.011',
+    ]);
     expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic?.code).toBe('critical-lab-value');
     expect(c.suggestions).toBeUndefined();
-    expect(c.links).toBeUndefined();
   });
 
   it('two results at the same time (serum and whole blood of one draw): the more abnormal decides, whatever the order', () => {
@@ -54,7 +57,8 @@ describe('patient-view: critical and high potassium', () => {
   it('fires critical below 2.8', () => {
     const cards = view([k(2.5)]);
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
-    expect(cards[0]!.summary).toMatch(/^Critical potassium 2.5 mmol\/L \(\d{4}-\d{2}-\d{2}\): below 2.8$/);
+    expect(cards[0]!.summary).toBe('Critical potassium 2.5 mmol/L on 21 Nov 2026: below 2.8. Confirm and replace');
+    expectPlainText(cards[0]!);
   });
 
   it('gives a warning from 5.5 and names an active ACE inhibitor, ARB, spironolactone or trimethoprim', () => {
@@ -65,7 +69,9 @@ describe('patient-view: critical and high potassium', () => {
     ];
     const cards = view([k(5.6)], meds);
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
-    expect(cards[0]!.summary).toBe(`High potassium 5.6 mmol/L (${daysBefore(2).slice(0, 10)}): 5.5 or above; on lisinopril, spironolactone`);
+    expect(cards[0]!.summary).toBe('High potassium 5.6 mmol/L on 21 Nov 2026: 5.5 or above. Review lisinopril, spironolactone');
+    expectPlainText(cards[0]!);
+    expect(cards[0]!.detail).toContain('\n- lisinopril 10 MG Oral Tablet (ACE inhibitor)\n- spironolactone');
     expect(cards[0]!.detail).toContain('European Resuscitation Council');
     expect(cards[0]!.detail).toContain('lisinopril 10 MG Oral Tablet (ACE inhibitor)');
     expect(cards[0]!.detail).toContain('spironolactone 25 MG Oral Tablet (potassium-sparing diuretic)');
@@ -79,7 +85,7 @@ describe('patient-view: critical and high potassium', () => {
     const losartan = medRequest('m-los', 'x', 'active', { medicationCodeableConcept: { text: 'losartan 50 mg daily' } });
     const cards = view([k(6.5)], [smx, losartan]);
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
-    expect(cards[0]!.summary).toContain('on trimethoprim, losartan');
+    expect(cards[0]!.summary).toContain('review trimethoprim, losartan');
     expect(cards[0]!.detail).toContain('(ARB, matched by name)');
   });
 
@@ -99,7 +105,7 @@ describe('patient-view: critical and high potassium', () => {
     expect(view([k(5.3)], [medRequest('m-simva', 'Simvastatin 20 MG Oral Tablet')])).toEqual([]);
     const cards = view([k(5.3)], [fixture('medication-request-lisinopril')]);
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
-    expect(cards[0]!.summary).toBe(`Potassium 5.3 mmol/L (${daysBefore(2).slice(0, 10)}) above 5.0; on lisinopril: review`);
+    expect(cards[0]!.summary).toBe('Potassium 5.3 mmol/L on 21 Nov 2026, above 5.0: review lisinopril');
     expect(view([k(5.5)]).map((c) => c.indicator)).toEqual(['warning']);
   });
 
@@ -108,13 +114,15 @@ describe('patient-view: critical and high potassium', () => {
     expect(view([k(3.1)], [fixture('medication-request-lisinopril')])).toEqual([]);
     const onDigoxin = view([k(3.1)], [medRequest('m-dig', 'Digoxin 0.125 MG Oral Tablet')]);
     expect(onDigoxin.map((c) => c.indicator)).toEqual(['warning']);
-    expect(onDigoxin[0]!.summary).toBe(`Low potassium 3.1 mmol/L (${daysBefore(2).slice(0, 10)}); on digoxin: correct it`);
+    expect(onDigoxin[0]!.summary).toBe('Low potassium 3.1 mmol/L on 21 Nov 2026 with digoxin: replace it');
+    expectPlainText(onDigoxin[0]!);
+    expect(onDigoxin[0]!.links?.map((l) => l.url)).toContain('https://doi.org/10.1161/CIRCULATIONAHA.109.192704');
     expect(onDigoxin[0]!.detail).toContain('digoxin toxicity');
     // A digoxin product sent by code only (PDDI-CDS product table) counts too.
     const coded = medRequest('m-dig2', 'x', 'active', { medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197604' }] } });
     expect(view([k(3.2)], [coded]).map((c) => c.indicator)).toEqual(['warning']);
     const onQt = view([k(3.0)], [medRequest('m-dof', 'Dofetilide 0.25 MG Oral Capsule')]);
-    expect(onQt[0]!.summary).toContain('on dofetilide');
+    expect(onQt[0]!.summary).toContain('with dofetilide');
     expect(view([k(3.5)], [medRequest('m-dig', 'Digoxin 0.125 MG Oral Tablet')])).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
 import { decidePatientView } from '../../src/rules/index.js';
 import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from './helpers.js';
+import { expectPlainText } from './plain-text.js';
 
 const inr = (value: number, daysAgo = 3, extra: JsonObject = {}) =>
   fixture('observation-inr', { id: `inr-${value}-${daysAgo}`, effectiveDateTime: daysBefore(daysAgo), valueQuantity: { value, unit: '{INR}' }, ...extra });
@@ -20,13 +21,15 @@ describe('patient-view: warfarin and INR', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Warfarin with INR 5.6 (2026-11-20): at or above 5, critical range');
+    expect(c.summary).toBe('Check for bleeding and review warfarin: INR 5.6 on 20 Nov 2026, 5 or above (critical range)');
+    expectPlainText(c);
     expect(c.detail).toContain('Warfarin Sodium 5 MG Oral Tablet');
-    expect(c.detail).toContain('5.6 {INR}');
-    expect(c.detail).toContain('2026-11-20T10:15:00Z');
+    expect(c.detail).toContain('**Latest INR (last 30 days):** 5.6 on 20 Nov 2026 (3 days ago)');
     expect(c.detail).not.toContain('matched by name');
     expect(c.detail).toContain('CHEST 2012');
-    expect(c.detail).toContain('PARTIAL');
+    expect(c.links?.[0]?.url).toBe('https://doi.org/10.1378/chest.11-2295');
+    expect(c.finding?.trace?.codes).toEqual(['http://loinc.org|6301-6']);
+    expect(c.finding?.trace?.resources).toContain('Observation/obs-inr-1');
     expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.suggestions).toBeUndefined();
   });
@@ -35,15 +38,18 @@ describe('patient-view: warfarin and INR', () => {
     const named = fixture('observation-inr', { code: { coding: [{ system: 'http://example.org/lab', code: 'PT-INR', display: 'INR' }] } });
     const c = view([WARFARIN()], [named])[0]!;
     expect(c.indicator).toBe('warning');
-    expect(c.summary).toContain('at or above 5, critical range');
+    expect(c.summary).toContain('5 or above (critical range)');
     expect(c.detail).toContain('Lab matched by name');
-    expect(c.detail).toContain('http://example.org/lab PT-INR');
+    expectPlainText(c);
+    expect(c.detail).not.toContain('PT-INR');
+    expect(c.finding?.trace?.codes).toEqual(['http://example.org/lab|PT-INR']);
   });
 
   it('INR above 3.0: warning; below 2.0: info', () => {
     const high = view([WARFARIN()], [inr(3.4)]);
     expect(high.map((c) => c.indicator)).toEqual(['warning']);
-    expect(high[0]!.summary).toMatch(/^Warfarin with INR 3.4 \(\d{4}-\d{2}-\d{2}\): above the 2.0–3.0 target$/);
+    expect(high[0]!.summary).toBe('Review the warfarin dose: INR 3.4 on 20 Nov 2026, above the 2.0–3.0 target');
+    expectPlainText(high[0]!);
     const low = view([WARFARIN()], [inr(1.6)]);
     expect(low.map((c) => c.indicator)).toEqual(['info']);
     expect(low[0]!.summary).toContain('below the 2.0–3.0 target');

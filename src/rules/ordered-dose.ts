@@ -1,0 +1,110 @@
+// What an order gives: the product strength (from the RxNorm name: "Rivaroxaban 15 MG Oral Tablet",
+// "0.4 ML Enoxaparin sodium 100 MG/ML Prefilled Syringe", "Dofetilide 0.25 MG Oral Capsule") and the structured
+// dosage (dose quantity × doses a day, from dosageInstruction). Pure; reads FHIR leniently and never throws.
+// The free-text sig (`dosage.text`) is never parsed: a dose that is not structured is "not stated".
+import { isObject, objects, str } from '../fhir-read/datatypes.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+
+/** Doses a day of the HL7 timing abbreviations (v3 GTSAbbreviation). */
+const TIMING_CODES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, AM: 1, PM: 1, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2, QOD: 0.5 };
+/** Hours in one UCUM time unit of Timing.repeat.periodUnit. */
+export const HOURS: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 720, a: 8760 };
+
+export function quantity(q: unknown): { value: number; unit: string } | undefined {
+  if (!isObject(q) || typeof q.value !== 'number' || !Number.isFinite(q.value)) return undefined;
+  return { value: q.value, unit: (str(q.unit) ?? str(q.code) ?? '').toLowerCase() };
+}
+
+/** The most doses a day the timing allows (as-needed orders: the shortest interval and the highest frequency). */
+export function dosesPerDay(timing: unknown): number | undefined {
+  if (!isObject(timing)) return undefined;
+  const code = str(isObject(timing.code) ? (objects(timing.code.coding)[0]?.code ?? timing.code.text) : undefined)?.toUpperCase();
+  const repeat = isObject(timing.repeat) ? timing.repeat : undefined;
+  if (repeat) {
+    const frequency = typeof repeat.frequencyMax === 'number' ? repeat.frequencyMax : typeof repeat.frequency === 'number' ? repeat.frequency : 1;
+    const period = typeof repeat.period === 'number' ? repeat.period : undefined;
+    const hours = HOURS[str(repeat.periodUnit) ?? ''];
+    if (period && period > 0 && hours) return (frequency * 24) / (period * hours);
+  }
+  return code ? TIMING_CODES[code] : undefined;
+}
+
+/** Strength of one unit (tablet, capsule, syringe) in mg, and mg per mL for a liquid. */
+export interface Strength {
+  mg: number;
+  mgPerMl?: number;
+}
+
+const MG_PER: Record<string, number> = { mg: 1, mcg: 0.001, ug: 0.001, 'µg': 0.001, g: 1000 };
+const AMOUNT = String.raw`(\d+(?:\.\d+)?)\s*(MG|MCG|UG|µG|G)\b(?:\s*/\s*(\d*\.?\d*)\s*ML\b)?`;
+
+/**
+ * The strength of `ingredient` in an RxNorm-style name: the amount after the ingredient's name, else (a single-
+ * ingredient product, brand names included: "Xarelto 20 MG Oral Tablet") the first amount in the name. A leading
+ * volume ("0.4 ML … 100 MG/ML") makes the unit that volume.
+ */
+export function strengthIn(label: string, ingredient: string, singleIngredient: boolean): Strength | undefined {
+  const escaped = ingredient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`${escaped}\\b[^/\\d]*?${AMOUNT}`, 'i').exec(label) ?? (singleIngredient ? new RegExp(AMOUNT, 'i').exec(label) : null);
+  if (!m) return undefined;
+  const perUnit = MG_PER[m[2]!.toLowerCase()];
+  const amount = Number(m[1]);
+  if (perUnit === undefined || !Number.isFinite(amount) || amount <= 0) return undefined;
+  const mg = amount * perUnit;
+  if (m[3] === undefined) return { mg };
+  const ml = m[3] === '' ? 1 : Number(m[3]);
+  if (!Number.isFinite(ml) || ml <= 0) return undefined;
+  const mgPerMl = mg / ml;
+  const volume = /^\s*(\d+(?:\.\d+)?)\s*ML\b/i.exec(label);
+  // "0.4 ML Enoxaparin sodium 100 MG/ML Prefilled Syringe": one syringe holds 0.4 mL, 40 mg.
+  if (volume) return { mg: mgPerMl * Number(volume[1]), mgPerMl };
+  return { mg, mgPerMl };
+}
+
+/** mg in one dose, from the dose quantity and the product strength; undefined when the units do not say. */
+function doseMg(dose: { value: number; unit: string }, strength: Strength | undefined): number | undefined {
+  const per = MG_PER[dose.unit];
+  if (per !== undefined) return dose.value * per;
+  if (dose.unit === 'ml') return strength?.mgPerMl !== undefined ? dose.value * strength.mgPerMl : undefined;
+  if (!strength || /\/|kg/.test(dose.unit)) return undefined;
+  return dose.value * strength.mg; // tablets, capsules, syringes, {tbl}, 1, unitless: units of the product
+}
+
+export interface OrderedDose {
+  /** The product strength of one unit, when the name states it. */
+  strength?: Strength;
+  /** mg per dose, from the structured dose. */
+  perDoseMg?: number;
+  /** Doses a day, from the structured timing (the most it allows). */
+  perDay?: number;
+}
+
+/** The ordered dose of one ingredient: strength, mg per dose and doses a day, each when stated. */
+export function orderedDose(med: ResolvedMedication, ingredient: string): OrderedDose {
+  const out: OrderedDose = {};
+  const strength = strengthIn(medicationLabel(med), ingredient, med.ingredients.length === 1);
+  if (strength) out.strength = strength;
+  const d = [...objects(med.resource.dosageInstruction), ...objects(med.resource.dosage)][0];
+  if (!d) return out;
+  const rate = objects(d.doseAndRate)[0];
+  const dose = quantity(rate?.doseQuantity ?? d.doseQuantity);
+  const mg = dose ? doseMg(dose, strength) : undefined;
+  if (mg !== undefined) out.perDoseMg = mg;
+  const perDay = dosesPerDay(d.timing);
+  if (perDay !== undefined) out.perDay = perDay;
+  return out;
+}
+
+/** "once daily", "twice daily", "3 times a day", "every other day". */
+export function frequencyText(perDay: number): string {
+  if (perDay === 1) return 'once daily';
+  if (perDay === 2) return 'twice daily';
+  if (perDay === 0.5) return 'every other day';
+  return `${Number(perDay.toPrecision(3))} times a day`;
+}
+
+/** "250 mcg" below 1 mg, else "15 mg". */
+export function mgText(mg: number): string {
+  if (mg < 1) return `${Number((mg * 1000).toPrecision(4))} mcg`;
+  return `${Number(mg.toPrecision(4))} mg`;
+}
