@@ -2,7 +2,7 @@
 import type { JsonObject } from '../cds/types.js';
 import type { Knowledge } from './index.js';
 import { isRxNorm, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, statusCode, str } from './fhir.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, findIngredientNames, tokens } from './match.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, findBrandIngredients, findIngredientNames, tokens } from './match.js';
 
 export interface AllergyClassMatch {
   classId: string;
@@ -30,6 +30,8 @@ export interface ResolvedAllergy {
    * reactions), `unknown` (nothing recorded: most EHR entries, treated as a true allergy).
    */
   risk: 'high' | 'low' | 'unknown';
+  /** A reaction recorded as angioedema (coded or in words): ACE-inhibitor labels contraindicate the whole class. */
+  angioedema: boolean;
 }
 
 /** Reactions that make any re-exposure dangerous, whatever the criticality field says (matched by word). */
@@ -37,7 +39,10 @@ const HIGH_RISK_REACTION = /anaphyla|angioedema|angio-oedema|stevens|johnson|epi
 /** SJS and TEN as abbreviations (upper case only: "ten" is a word). */
 const HIGH_RISK_ABBREVIATION = /\bSJS\b|\bTEN\b/;
 /** SNOMED CT: anaphylaxis, angioedema, Stevens-Johnson syndrome, toxic epidermal necrolysis. */
-const HIGH_RISK_SNOMED = new Set(['39579001', '41291007', '73442001', '23067006']);
+const HIGH_RISK_SNOMED = new Set(['39579001', '41291007', '73442001', '23067006', '402387002']);
+/** SNOMED CT: angioedema (41291007) and allergic angioedema (402387002, VERIFIED in Synthea's allergy module). */
+const ANGIOEDEMA_SNOMED = new Set(['41291007', '402387002']);
+const ANGIOEDEMA = /angio-?edema|angio-?oedema|quincke/i;
 
 const CLINICAL_INACTIVE = new Set(['inactive', 'resolved']);
 const VERIFICATION_SKIP = new Set(['refuted', 'entered-in-error']);
@@ -116,6 +121,10 @@ export function resolveAllergen(concept: unknown, k: Knowledge): { ingredients: 
         if (cls.textNames.some((name) => textMentions(t, name))) addClass(classes, cls.id, 'text', 'class');
       }
     }
+    // A brand name as the allergen ("Keflex", "Augmentin", "Motrin"): its ingredients, by name.
+    if (ingredients.length === 0 && classes.length === 0) {
+      for (const [t, conf] of texts) for (const n of findBrandIngredients(t, k)) addIngredient(ingredients, n, conf, k);
+    }
   }
   for (const ing of ingredients) {
     for (const cls of k.allergy.classes) {
@@ -143,6 +152,7 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
     ingredients,
     classes,
     risk: 'unknown',
+    angioedema: false,
   };
   const id = str(r.id);
   if (id) out.id = id;
@@ -158,13 +168,15 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
     for (const m of objects(reaction.manifestation)) {
       const concept = isObject(m.concept) ? m.concept : m; // R5 CodeableReference
       if (codings(concept).some((c) => c.code && HIGH_RISK_SNOMED.has(c.code))) highRiskCoded = true;
+      if (codings(concept).some((c) => c.code && ANGIOEDEMA_SNOMED.has(c.code))) out.angioedema = true;
       const label = conceptLabel(concept);
       if (label && !out.reactions.includes(label)) out.reactions.push(label);
     }
     const description = str(reaction.description);
     if (description && !out.reactions.includes(description)) out.reactions.push(description);
   }
-  out.risk = highRiskCoded ? 'high' : allergyRisk(out);
+  if (out.reactions.some((x) => ANGIOEDEMA.test(x))) out.angioedema = true;
+  out.risk = highRiskCoded || out.angioedema ? 'high' : allergyRisk(out);
   return out;
 }
 

@@ -137,7 +137,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const allergiesValue = dataValue(data, 'allergies');
   if (allergiesValue) {
     const allergies = activeAllergies(allergiesValue, knowledge);
-    if (allergies.length > 0) cards.push(...findAllergyConflicts(selected, allergies, knowledge));
+    if (allergies.length > 0) cards.push(...findAllergyConflicts(selected, allergies, knowledge, input.now, context.patientId));
   }
   // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
   // not selected are left to their own selection (or to order-sign).
@@ -167,7 +167,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   // The allergy check reads every form (an eye drop of the allergen too); the other rules only systemic ones.
   const allergiesValue = dataValue(data, 'allergies');
   const allergies = allergiesValue ? activeAllergies(allergiesValue, knowledge) : [];
-  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge) : [];
+  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge, input.now, context.patientId) : [];
   const drafts = systemic(ordered);
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
