@@ -12,9 +12,9 @@ import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
 import type { AllergyClass, CrossSensitivity, Knowledge } from '../knowledge/index.js';
 import type { ResolvedAllergy } from '../knowledge/allergies.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/match.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/medications.js';
+import type { ResolvedMedication } from '../knowledge/medications.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
-import { dateText } from './card-text.js';
+import { dateText, medicationText } from './card-text.js';
 
 type Relation = 'same-ingredient' | 'same-class' | 'related-class';
 
@@ -183,7 +183,9 @@ function allergenName(allergy: ResolvedAllergy): string {
     .replace(/^\s*(allergy|intolerance|hypersensitivity)\s+(to|of)\s+/i, '')
     .replace(/\s+(allergy|intolerance|hypersensitivity)\s*$/i, '')
     .trim();
-  return label || allergy.label;
+  // A code without display or text ("29046"): the resolved allergen instead.
+  if (/^[\d\s|.-]*$/.test(label)) return allergy.ingredients.map((i) => i.name).join(' / ') || 'unnamed allergen';
+  return label;
 }
 
 /** The recorded reaction in a few words: the first reaction, else "high criticality". */
@@ -217,15 +219,15 @@ const CROSS_SHORT: Record<string, string> = {
 /** Entries whose pair is usually safe to give: their info card says "may be given". */
 const USUALLY_SAFE = new Set(['penicillin-cephalosporin', 'penicillin-carbapenem', 'nsaid-celecoxib']);
 
-function headline(c: Conflict, allergy: ResolvedAllergy): string {
-  const drug = shorten(c.orderIngredient, 40);
+function headline(c: Conflict, allergy: ResolvedAllergy, order: ResolvedMedication): string {
+  // A combination product is named whole ("sacubitril / valsartan"), a single drug by its ingredient.
+  const drug = shorten(order.ingredients.length > 1 ? order.ingredients.map((i) => i.name).join(' / ') : c.orderIngredient, 40);
   const Drug = drug.charAt(0).toUpperCase() + drug.slice(1);
   const phrase = allergyPhrase(allergy);
   const why = c.cross ? CROSS_SHORT[c.cross.id] : c.relation === 'same-class' ? `same class: ${c.className ?? ''}` : undefined;
   const tail = why && why !== 'contraindicated' ? `; ${why}` : '';
-  if (c.indicator === 'critical') {
-    return c.cross?.contraindicated ? `Do not give ${drug}: ${phrase}, contraindicated` : `Avoid ${drug}: ${phrase}${tail}`;
-  }
+  if (c.cross?.contraindicated && c.indicator !== 'info') return `Do not give ${drug}: ${phrase}, contraindicated`;
+  if (c.indicator === 'critical') return `Avoid ${drug}: ${phrase}${tail}`;
   if (c.indicator === 'warning') {
     return c.cross?.id === 'ace-angioedema-arb' ? `Use ${drug} with caution: ${phrase}${tail}` : `Avoid ${drug}: ${phrase}${tail}`;
   }
@@ -295,7 +297,7 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
   const drug = c.orderIngredient;
   const nsaidAllergy = allergy.classes.some((x) => x.classId === 'nsaids-aspirin') && c.indicator !== 'info';
   const lines: string[] = [];
-  lines.push(`- **Order:** ${md(medicationLabel(order))}`);
+  lines.push(`- **Order:** ${md(medicationText(order))}`);
   const facts: string[] = [allergy.type === 'intolerance' ? 'intolerance' : 'allergy'];
   if (allergy.criticality) facts.push(`criticality ${md(allergy.criticality)}`);
   if (allergy.severity) facts.push(`${md(allergy.severity)} reaction`);
@@ -334,7 +336,7 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
         codes: traceCodes(order, allergy, c),
       },
     },
-    summary: summary(headline(c, allergy)),
+    summary: summary(headline(c, allergy, order)),
     detail: lines.join('\n'),
     indicator: c.indicator,
     source: { label: c.cross?.contraindicated ? 'hookwise: drug–allergy checks (FDA label)' : 'hookwise: drug–allergy checks (AAAAI/ACAAI 2022)', url: c.url, topic: { ...TOPICS.allergy } },
