@@ -144,7 +144,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const focus = new Set(systemic(selected));
   const all = systemic(drafts.map((x) => x.m));
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
-  const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const };
+  const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const, now: input.now };
   cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
@@ -170,7 +170,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge, input.now, context.patientId) : [];
   const drafts = systemic(ordered);
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
-  const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
+  const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const, now: input.now };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   return byIndicator([
     ...allergyCards,
