@@ -201,3 +201,24 @@ describe('penicillin ↔ cephalosporin by R1 side chain (practice parameter 2022
     expect(sign([coded('d-amp', '733')], [augmentin]).map((c) => [c.indicator, c.finding?.key])).toEqual([['warning', 'allergy:penicillins:ampicillin']]);
   });
 });
+
+describe('allergy knowledge as shipped', () => {
+  const k = knowledge();
+  const cls = (id: string) => k.allergy.classes.find((c) => c.id === id)!;
+
+  it('the NSAID class is the COX-1 inhibiting NSAIDs: celecoxib out, older NSAIDs by name only', () => {
+    const members = cls('nsaids-aspirin').members;
+    expect(members.map((m) => m.ingredient)).toEqual(expect.arrayContaining(['aspirin', 'ibuprofen', 'naproxen', 'diclofenac', 'ketorolac', 'indomethacin', 'meloxicam']));
+    expect(members.map((m) => m.ingredient)).not.toContain('celecoxib');
+    expect(members.find((m) => m.ingredient === 'ketorolac')?.rxcui).toBe('35827');
+    expect(members.find((m) => m.ingredient === 'tolmetin')?.rxcui).toBeUndefined();
+  });
+
+  it('codes only where verified: ACE inhibitors from the class map, cefprozil by name; every cross-sensitivity links its source', () => {
+    expect(cls('ace-inhibitors').members.find((m) => m.ingredient === 'fosinopril')?.rxcui).toBe('50166');
+    expect(cls('cephalosporins').members.find((m) => m.ingredient === 'cefprozil')?.rxcui).toBeUndefined();
+    expect(cls('arbs').sameClassIndicator).toBeUndefined();
+    for (const x of k.allergy.crossSensitivities) expect(x.url).toMatch(/^https:\/\/(doi\.org|dailymed\.nlm\.nih\.gov)\//);
+    expect(k.allergy.crossSensitivities.find((x) => x.id === 'penicillin-cephalosporin')).toMatchObject({ indicator: 'none', highRiskIndicator: 'info' });
+  });
+});
