@@ -2,7 +2,7 @@
 import type { JsonObject } from '../json.js';
 import type { Knowledge } from './index.js';
 import { isRxNorm, SNOMED, bundleResources, codings, conceptLabel, conceptText, isObject, objects, str } from '../fhir-read/datatypes.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, findIngredientNames, tokens } from './drugs/match.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence, findBrandIngredients, findIngredientNames, tokens } from './drugs/match.js';
 import { allergyCounts } from '../fhir-read/allergy-status.js';
 
 export interface AllergyClassMatch {
@@ -31,6 +31,8 @@ export interface ResolvedAllergy {
    * reactions), `unknown` (nothing recorded: most EHR entries, treated as a true allergy).
    */
   risk: 'high' | 'low' | 'unknown';
+  /** A reaction recorded as angioedema (coded or in words): ACE-inhibitor labels contraindicate the whole class. */
+  angioedema: boolean;
 }
 
 /** Reactions that make any re-exposure dangerous, whatever the criticality field says (matched by word). */
@@ -38,7 +40,10 @@ const HIGH_RISK_REACTION = /anaphyla|angioedema|angio-oedema|stevens|johnson|epi
 /** SJS and TEN as abbreviations (upper case only: "ten" is a word). */
 const HIGH_RISK_ABBREVIATION = /\bSJS\b|\bTEN\b/;
 /** SNOMED CT: anaphylaxis, angioedema, Stevens-Johnson syndrome, toxic epidermal necrolysis. */
-const HIGH_RISK_SNOMED = new Set(['39579001', '41291007', '73442001', '23067006']);
+const HIGH_RISK_SNOMED = new Set(['39579001', '41291007', '73442001', '23067006', '402387002']);
+/** SNOMED CT: angioedema (41291007) and allergic angioedema (402387002, VERIFIED in Synthea's allergy module). */
+const ANGIOEDEMA_SNOMED = new Set(['41291007', '402387002']);
+const ANGIOEDEMA = /angio-?edema|angio-?oedema|quincke/i;
 
 function addIngredient(into: IngredientMatch[], name: string, confidence: MatchConfidence, k: Knowledge): void {
   const existing = into.find((m) => m.name === name);
@@ -95,6 +100,10 @@ export function resolveAllergen(concept: unknown, k: Knowledge): { ingredients: 
         if (cls.textNames.some((name) => textMentions(t, name))) addClass(classes, cls.id, 'text', 'class');
       }
     }
+    // A brand name as the allergen ("Keflex", "Augmentin", "Motrin"): its ingredients, by name.
+    if (ingredients.length === 0 && classes.length === 0) {
+      for (const [t, conf] of texts) for (const n of findBrandIngredients(t, k)) addIngredient(ingredients, n, conf, k);
+    }
   }
   for (const ing of ingredients) {
     for (const cls of k.allergy.classes) {
@@ -122,6 +131,7 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
     ingredients,
     classes,
     risk: 'unknown',
+    angioedema: false,
   };
   const id = str(r.id);
   if (id) out.id = id;
@@ -137,13 +147,15 @@ export function resolveAllergy(r: JsonObject, k: Knowledge): ResolvedAllergy {
     for (const m of objects(reaction.manifestation)) {
       const concept = isObject(m.concept) ? m.concept : m; // R5 CodeableReference
       if (codings(concept).some((c) => c.code && HIGH_RISK_SNOMED.has(c.code))) highRiskCoded = true;
+      if (codings(concept).some((c) => c.code && ANGIOEDEMA_SNOMED.has(c.code))) out.angioedema = true;
       const label = conceptLabel(concept);
       if (label && !out.reactions.includes(label)) out.reactions.push(label);
     }
     const description = str(reaction.description);
     if (description && !out.reactions.includes(description)) out.reactions.push(description);
   }
-  out.risk = highRiskCoded ? 'high' : allergyRisk(out);
+  if (out.reactions.some((x) => ANGIOEDEMA.test(x))) out.angioedema = true;
+  out.risk = highRiskCoded || out.angioedema ? 'high' : allergyRisk(out);
   return out;
 }
 

@@ -59,8 +59,11 @@ export const allergyClassSchema = z.object({
 });
 
 const sideSchema = z
-  .object({ class: nonEmpty.optional(), ingredient: nonEmpty.optional() })
-  .refine((s) => (s.class === undefined) !== (s.ingredient === undefined), 'give exactly one of class / ingredient');
+  .object({ class: nonEmpty.optional(), ingredient: nonEmpty.optional(), ingredients: z.array(nonEmpty).min(1).optional() })
+  .refine(
+    (s) => [s.class, s.ingredient, s.ingredients].filter((x) => x !== undefined).length === 1,
+    'give exactly one of class / ingredient / ingredients',
+  );
 
 export const allergySchema = z.object({
   ...stampedShape,
@@ -68,7 +71,24 @@ export const allergySchema = z.object({
   classes: z.array(allergyClassSchema).min(1),
   multiIngredientAllergens: z.array(z.object({ rxcui, display: nonEmpty, ingredients: z.array(nonEmpty).min(2) })),
   crossSensitivities: z.array(
-    z.object({ id: nonEmpty, allergen: sideSchema, order: sideSchema, indicator, rationale: nonEmpty, source: nonEmpty }),
+    z.object({
+      id: nonEmpty,
+      allergen: sideSchema,
+      order: sideSchema,
+      /** Tier for an allergy recorded without risk details; `none`: no card. */
+      indicator: z.union([indicator, z.literal('none')]),
+      /** Tier for an allergy recorded as high risk (anaphylaxis, angioedema, criticality high); default `indicator`. */
+      highRiskIndicator: indicator.optional(),
+      /** The entry applies only when the allergy records this reaction. */
+      reaction: z.literal('angioedema').optional(),
+      /** The source (a label) contraindicates the order. */
+      contraindicated: z.boolean().optional(),
+      /** A safer choice to name on the card. */
+      alternative: nonEmpty.optional(),
+      rationale: nonEmpty,
+      source: nonEmpty,
+      url: z.url().optional(),
+    }),
   ),
 });
 

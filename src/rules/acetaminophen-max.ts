@@ -5,12 +5,13 @@
 // maxDosePerPeriod). A product whose daily amount cannot be computed is named but not added.
 // order-select / order-sign: only when an ordered product contains acetaminophen. patient-view: what is taken.
 // Pure: (ordered, taken, knowledge) -> cards.
-import type { Card } from '../cds/types.js';
+import type { Card, JsonObject, Suggestion } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
-import { isObject, objects, resourceKey } from '../fhir-read/datatypes.js';
+import { isObject, objects, resourceKey, RXNORM } from '../fhir-read/datatypes.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, TOPIC_SYSTEM, md, summary } from './cards.js';
 import { HOURS, dosesPerDay, quantity } from './ordered-dose.js';
+import { medicationText } from './card-text.js';
 
 export const MAX_MG_PER_DAY = 4000;
 const SOURCE = 'FDA: acetaminophen labelling, maximum 4,000 mg a day for adults (prescription and OTC products)';
@@ -71,17 +72,22 @@ export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; ta
   if (total <= MAX_MG_PER_DAY) return [];
   const grams = (mg: number) => `${(mg / 1000).toFixed(1).replace(/\.0$/, '')} g`;
   const lines = [
-    ...amounts.map(({ m, mg }) => `- ${md(medicationLabel(m))}: ${mg === undefined ? 'dose not stated in a computable form (not counted)' : `up to ${grams(mg)} a day`}${ordered.includes(m) ? ' (ordered)' : ''}`),
-    '',
-    `Up to ${grams(total)} of acetaminophen a day in all: above the ${grams(MAX_MG_PER_DAY)} labelled maximum. Liver injury risk rises above it, ` +
-      'and at lower doses with liver disease, heavy alcohol use or low body weight.',
-    'Reduce the total (stop one product, or lower a dose or the as-needed maximum) and tell the patient to avoid OTC products with acetaminophen.',
+    ...amounts.map(({ m, mg }) => `- ${md(medicationText(m))}: ${mg === undefined ? 'dose not stated in a computable form (not counted)' : `up to ${grams(mg)} a day`}${ordered.includes(m) ? ' (ordered)' : ''}`),
+    `- **Total:** up to ${grams(total)} of acetaminophen a day, above the ${grams(MAX_MG_PER_DAY)} labelled adult maximum.`,
+    '- **Risk:** liver injury; at lower doses too with liver disease, heavy alcohol use or low body weight.',
+    '- **Do:** stop one product, or lower a dose or the as-needed maximum; tell the patient to avoid OTC products with acetaminophen.',
     '',
     `Source: ${SOURCE}. hookwise knowledge ${input.knowledge.version}.`,
   ];
   const drafts = ordered.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined);
+  const taken = products.filter((m) => !ordered.includes(m)).map((m) => m.key).filter((x): x is string => x !== undefined);
+  const codes = [...new Set(products.flatMap((m) => m.ingredients.filter((i) => i.name === 'acetaminophen' && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
   const card: Card = {
-    finding: { key: `acetaminophen-max:${Math.round(total / 500) * 500}`, ...(drafts.length ? { drafts } : {}) },
+    finding: {
+      key: `acetaminophen-max:${Math.round(total / 500) * 500}`,
+      ...(drafts.length ? { drafts } : {}),
+      ...(taken.length || codes.length ? { trace: { ...(taken.length ? { resources: taken } : {}), ...(codes.length ? { codes } : {}) } } : {}),
+    },
     summary: summary(`Acetaminophen up to ${grams(total)} a day across ${products.length} product${products.length === 1 ? '' : 's'}: above the 4 g maximum. Reduce the total`),
     detail: lines.join('\n'),
     indicator: 'warning',
@@ -90,8 +96,37 @@ export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; ta
     overrideReasons: [OVERRIDES.doseAdjusted, OVERRIDES.notTaking, OVERRIDES.benefitOutweighsRisk].map((r) => ({ ...r })),
   };
   if (drafts.length) {
-    card.suggestions = [{ label: 'Remove the acetaminophen order', actions: drafts.map((resourceId) => ({ type: 'delete' as const, description: 'Remove the acetaminophen order', resourceId })) }];
+    const suggestions: Suggestion[] = [];
+    // The safer choice: keep the one new order, capped so that everything together stays within 4 g a day.
+    const only = ordered.length === 1 ? amounts.find((a) => a.m === ordered[0]) : undefined;
+    const others = total - (only?.mg ?? 0);
+    const room = Math.floor((MAX_MG_PER_DAY - others) / 100) * 100;
+    const draftId = only ? resourceKey(only.m.resource) : undefined;
+    if (only?.mg !== undefined && draftId && room >= 325 && room < only.mg) {
+      const updated = capped(only.m.resource, room);
+      if (updated) {
+        suggestions.push({
+          label: `Cap the new order at ${grams(room)} of acetaminophen a day`,
+          isRecommended: true,
+          actions: [{ type: 'update', description: `Add a maximum of ${room} mg of acetaminophen a day`, resource: updated as never }],
+        });
+      }
+    }
+    suggestions.push({ label: 'Remove the acetaminophen order', actions: drafts.map((resourceId) => ({ type: 'delete' as const, description: 'Remove the acetaminophen order', resourceId })) });
+    card.suggestions = suggestions;
     card.selectionBehavior = 'at-most-one';
   }
   return [card];
+}
+
+/** The order with a prescriber's ceiling of `mg` acetaminophen a day on its first dosage (maxDosePerPeriod, mg per day). */
+function capped(resource: JsonObject, mg: number): JsonObject | undefined {
+  const dosages = objects(resource.dosageInstruction);
+  if (dosages.length === 0) return undefined;
+  const [first, ...rest] = dosages;
+  const maxDosePerPeriod = {
+    numerator: { value: mg, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
+    denominator: { value: 1, unit: 'd', system: 'http://unitsofmeasure.org', code: 'd' },
+  };
+  return { ...resource, dosageInstruction: [{ ...first, maxDosePerPeriod }, ...rest] };
 }

@@ -1,23 +1,39 @@
-// order-select: drug–allergy conflicts between the selected draft orders and the patient's active allergies.
-import { resourceKey } from '../fhir-read/datatypes.js';
-import type { Card, Indicator, Suggestion } from '../cds/types.js';
-import type { AllergyClass, Knowledge } from '../knowledge/index.js';
+// order-select and order-sign: drug–allergy conflicts between the draft orders and the patient's active allergies.
+// Relations: the same ingredient; a class the allergy names, or whose member it names, when the class alerts
+// class-wide (penicillins, sulfonamide antibacterials, COX-1 inhibiting NSAIDs, ACE inhibitors…); and graded
+// cross-sensitivities (knowledge/allergy-classes.json `crossSensitivities`): R1 side chains shared by aminopenicillins
+// and cephalexin-like cephalosporins, penicillin → other cephalosporins (quiet unless the allergy is high risk), NSAID →
+// celecoxib (info), angioedema on an ACE inhibitor → ACE inhibitor or sacubitril/valsartan (contraindicated) and
+// → ARB (caution). Sources: Khan DA et al., Drug allergy: a 2022 practice parameter update, J Allergy Clin Immunol
+// 2022;150:1333-93 (doi:10.1016/j.jaci.2022.08.028); ACE-inhibitor, Entresto and ARB labels on DailyMed.
+// Pure: (orders, allergies, knowledge, now) -> cards.
+import { isObject, objects, parseDate, resourceKey, str, RXNORM } from '../fhir-read/datatypes.js';
+import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
+import type { AllergyClass, CrossSensitivity, Knowledge } from '../knowledge/index.js';
 import type { ResolvedAllergy } from '../knowledge/allergies.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/drugs/match.js';
-import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import type { ResolvedMedication } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
+import { dateText, medicationText } from './card-text.js';
 
 type Relation = 'same-ingredient' | 'same-class' | 'related-class';
+
+const PRACTICE_PARAMETER_URL = 'https://doi.org/10.1016/j.jaci.2022.08.028';
+/** The HL7 PDDI-CDS guide's acetaminophen substitution (ActivityDefinition ad102): Acetaminophen 500 MG Oral Tablet. */
+const ACETAMINOPHEN_500 = { code: '198440', display: 'Acetaminophen 500 MG Oral Tablet' } as const;
 
 interface Conflict {
   relation: Relation;
   indicator: Indicator;
   orderIngredient: string;
-  allergen: string;
+  /** The allergen ingredient behind the conflict (same ingredient, or the member named), when one is. */
+  allergen?: string;
   className?: string;
   rationale: string;
   source: string;
+  url: string;
   textOnly: boolean;
+  cross?: CrossSensitivity;
 }
 
 const RELATION_RANK: Record<Relation, number> = { 'same-ingredient': 3, 'same-class': 2, 'related-class': 1 };
@@ -34,6 +50,33 @@ function classById(id: string, k: Knowledge): AllergyClass | undefined {
   return k.allergy.classes.find((c) => c.id === id || c.label === id);
 }
 
+/** The tier of a cross-sensitivity for this allergy as recorded; undefined when it gives no card. */
+function crossTier(x: CrossSensitivity, allergy: ResolvedAllergy): Indicator | undefined {
+  if (x.reaction === 'angioedema' && !allergy.angioedema) return undefined;
+  const tier = allergy.risk === 'high' ? (x.highRiskIndicator ?? x.indicator) : x.indicator;
+  return tier === 'none' ? undefined : tier;
+}
+
+/** How sure the allergy side of a cross-sensitivity matched, or undefined when it does not apply. */
+function allergenSide(x: CrossSensitivity, allergy: ResolvedAllergy, k: Knowledge): { confidence: MatchConfidence; allergen?: string } | undefined {
+  const names = x.allergen.ingredients ?? (x.allergen.ingredient ? [x.allergen.ingredient] : undefined);
+  if (names) {
+    const hit = allergy.ingredients.find((ai) => names.includes(ai.name));
+    return hit ? { confidence: hit.confidence, allergen: hit.name } : undefined;
+  }
+  const target = classById(x.allergen.class ?? '', k);
+  const hit = allergy.classes.find((ac) => ac.classId === target?.id);
+  if (!hit) return undefined;
+  const member = allergy.ingredients.find((ai) => target?.members.some((m) => m.ingredient === ai.name));
+  return member ? { confidence: hit.confidence, allergen: member.name } : { confidence: hit.confidence };
+}
+
+function orderSide(x: CrossSensitivity, ingredient: string, orderClasses: AllergyClass[]): boolean {
+  if (x.order.ingredients) return x.order.ingredients.includes(ingredient);
+  if (x.order.ingredient) return x.order.ingredient === ingredient;
+  return orderClasses.some((c) => c.id === x.order.class);
+}
+
 /** Every conflict between one order and one allergy; the caller keeps the strongest. */
 function conflicts(order: ResolvedMedication, allergy: ResolvedAllergy, k: Knowledge): Conflict[] {
   const out: Conflict[] = [];
@@ -47,8 +90,9 @@ function conflicts(order: ResolvedMedication, allergy: ResolvedAllergy, k: Knowl
           indicator: applyConfidence('critical', conf),
           orderIngredient: oi.name,
           allergen: ai.name,
-          rationale: 'The ordered ingredient is the documented allergen.',
+          rationale: 'The ordered drug is the recorded allergen.',
           source: k.allergy.source,
+          url: PRACTICE_PARAMETER_URL,
           textOnly: conf === 'text',
         });
       }
@@ -60,68 +104,55 @@ function conflicts(order: ResolvedMedication, allergy: ResolvedAllergy, k: Knowl
       if (!cls?.sameClassIndicator) continue;
       if (ac.via === 'ingredient' && allergy.ingredients.some((ai) => ai.name === oi.name)) continue; // counted above
       const conf = worst(ac.confidence, oi.confidence);
+      const member = allergy.ingredients.find((ai) => cls.members.some((m) => m.ingredient === ai.name));
       out.push({
         relation: 'same-class',
         indicator: applyConfidence(cls.sameClassIndicator, conf),
         orderIngredient: oi.name,
-        allergen: allergy.label,
+        ...(member ? { allergen: member.name } : {}),
         className: cls.label,
         rationale: `Same class (${cls.label}): ${cls.rationale}.`,
-        source: k.allergy.source,
+        source: cls.source,
+        url: PRACTICE_PARAMETER_URL,
         textOnly: conf === 'text',
       });
     }
-    // Related class / ingredient (graded cross-sensitivity).
+    // Graded cross-sensitivity (side chains, COX-2 selectivity, angioedema).
     for (const x of k.allergy.crossSensitivities) {
-      const orderSide = x.order.ingredient ? x.order.ingredient === oi.name : orderClasses.some((c) => c.id === x.order.class);
-      if (!orderSide) continue;
-      let allergyConf: MatchConfidence | undefined;
-      if (x.allergen.ingredient) {
-        allergyConf = allergy.ingredients.find((ai) => ai.name === x.allergen.ingredient)?.confidence;
-      } else {
-        const target = classById(x.allergen.class ?? '', k);
-        allergyConf = allergy.classes.find((ac) => ac.classId === target?.id)?.confidence;
-      }
-      if (!allergyConf) continue;
-      const conf = worst(allergyConf, oi.confidence);
+      if (!orderSide(x, oi.name, orderClasses)) continue;
+      const side = allergenSide(x, allergy, k);
+      const tier = side ? crossTier(x, allergy) : undefined;
+      if (!side || !tier) continue;
+      const conf = worst(side.confidence, oi.confidence);
       const relatedClass = x.order.class ? classById(x.order.class, k)?.label : undefined;
-      const conflict: Conflict = {
+      out.push({
         relation: 'related-class',
-        indicator: applyConfidence(x.indicator, conf),
+        indicator: applyConfidence(tier, conf),
         orderIngredient: oi.name,
-        allergen: allergy.label,
+        ...(side.allergen ? { allergen: side.allergen } : {}),
+        ...(relatedClass ? { className: relatedClass } : {}),
         rationale: x.rationale,
         source: x.source,
+        url: x.url ?? PRACTICE_PARAMETER_URL,
         textOnly: conf === 'text',
-      };
-      if (relatedClass) conflict.className = relatedClass;
-      out.push(conflict);
+        cross: x,
+      });
     }
   }
   return out;
 }
 
+/**
+ * The strongest conflict. A cross-sensitivity entry that grades a pair more finely than the class rule (angioedema
+ * on an ACE inhibitor, celecoxib after an NSAID reaction) wins over the class rule at the same tier.
+ */
 function strongest(list: Conflict[]): Conflict | undefined {
   return [...list].sort(
-    (a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || RELATION_RANK[b.relation] - RELATION_RANK[a.relation],
+    (a, b) =>
+      indicatorRank(b.indicator) - indicatorRank(a.indicator) ||
+      Number(b.cross?.contraindicated ?? false) - Number(a.cross?.contraindicated ?? false) ||
+      RELATION_RANK[b.relation] - RELATION_RANK[a.relation],
   )[0];
-}
-
-const RELATION_TEXT: Record<Relation, string> = {
-  'same-ingredient': 'same ingredient',
-  'same-class': 'same class',
-  'related-class': 'cross-sensitivity',
-};
-
-export function findAllergyConflicts(orders: ResolvedMedication[], allergies: ResolvedAllergy[], k: Knowledge): Card[] {
-  const cards: Card[] = [];
-  for (const order of orders) {
-    for (const allergy of allergies) {
-      const c = strongest(conflicts(order, allergy, k));
-      if (c) cards.push(allergyCard(order, allergy, withRisk(c, allergy), k));
-    }
-  }
-  return cards;
 }
 
 /**
@@ -132,51 +163,166 @@ function withRisk(c: Conflict, allergy: ResolvedAllergy): Conflict {
   return allergy.risk === 'low' ? { ...c, indicator: 'info' } : c;
 }
 
-function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conflict, k: Knowledge): Card {
-  const drug = shorten(c.orderIngredient, 40);
-  const allergen = shorten(allergy.label, 40);
-  const lead =
-    allergy.risk === 'low'
-      ? allergy.type === 'intolerance'
-        ? 'Intolerance'
-        : 'Mild reaction recorded'
-      : c.indicator === 'critical'
-        ? 'Allergy'
-        : c.indicator === 'warning'
-          ? 'Possible allergy'
-          : 'Low cross-reactivity';
-  // "allergy recorded: <allergen>" reads right whatever the allergen text is ("Penicillin G", "Allergy to
-  // penicillin", free text).
-  const recorded = allergy.type === 'intolerance' ? 'intolerance recorded' : 'allergy recorded';
-  const text = `${lead}: ${drug} ordered; ${recorded}: ${allergen} (${RELATION_TEXT[c.relation]})`;
+export function findAllergyConflicts(orders: ResolvedMedication[], allergies: ResolvedAllergy[], k: Knowledge, now: Date, patientId?: string): Card[] {
+  const cards: Card[] = [];
+  for (const order of orders) {
+    for (const allergy of allergies) {
+      const c = strongest(conflicts(order, allergy, k));
+      if (c) cards.push(allergyCard(order, allergy, withRisk(c, allergy), k, now, patientId));
+    }
+  }
+  return cards;
+}
 
+// ---------- card text ----------
+
+/** "Amoxicillin", "Penicillin", "Allergy to penicillin" → the allergen as a reader names it. */
+function allergenName(allergy: ResolvedAllergy): string {
+  const label = allergy.label
+    .replace(/^\s*(allergy|intolerance|hypersensitivity)\s+(to|of)\s+/i, '')
+    .replace(/\s+(allergy|intolerance|hypersensitivity)\s*$/i, '')
+    .trim();
+  // A code without display or text ("29046"): the resolved allergen instead.
+  if (/^[\d\s|.-]*$/.test(label)) return allergy.ingredients.map((i) => i.name).join(' / ') || 'unnamed allergen';
+  return label;
+}
+
+/** The recorded reaction in a few words: the first reaction, else "high criticality". */
+function reactionWords(allergy: ResolvedAllergy): string | undefined {
+  const r = allergy.reactions[0]?.replace(/\s*\((disorder|finding|morphologic abnormality|observable entity)\)\s*$/i, '');
+  if (r) return shorten(r.toLowerCase(), 30);
+  if (allergy.criticality === 'high') return 'high criticality';
+  return undefined;
+}
+
+/** "amoxicillin allergy (anaphylaxis)", "lisinopril intolerance (angioedema)". */
+function allergyPhrase(allergy: ResolvedAllergy): string {
+  const kind = allergy.type === 'intolerance' ? 'intolerance' : 'allergy';
+  const reaction = reactionWords(allergy);
+  return `${shorten(allergenName(allergy), 40)} ${kind}${reaction ? ` (${reaction})` : ''}`;
+}
+
+/** The short reason of a cross-sensitivity entry, for the summary. */
+const CROSS_SHORT: Record<string, string> = {
+  'aminopenicillin-cephalosporin-r1': 'similar side chain',
+  'aminocephalosporin-penicillin-r1': 'similar side chain',
+  'penicillin-aminocephalosporin': 'amoxicillin-like side chain',
+  'penicillin-cephalosporin': 'dissimilar side chain, low cross-reactivity',
+  'penicillin-carbapenem': 'low cross-reactivity',
+  'ceftazidime-aztreonam': 'shared side chain',
+  'nsaid-celecoxib': 'COX-2 selective, usually tolerated',
+  'ace-angioedema-ace': 'contraindicated',
+  'ace-angioedema-sacubitril': 'contraindicated',
+  'ace-angioedema-arb': 'ARBs can cause angioedema too',
+};
+/** Entries whose pair is usually safe to give: their info card says "may be given". */
+const USUALLY_SAFE = new Set(['penicillin-cephalosporin', 'penicillin-carbapenem', 'nsaid-celecoxib']);
+
+function headline(c: Conflict, allergy: ResolvedAllergy, order: ResolvedMedication): string {
+  // A combination product is named whole ("sacubitril / valsartan"), a single drug by its ingredient.
+  const drug = shorten(order.ingredients.length > 1 ? order.ingredients.map((i) => i.name).join(' / ') : c.orderIngredient, 40);
+  const Drug = drug.charAt(0).toUpperCase() + drug.slice(1);
+  const phrase = allergyPhrase(allergy);
+  const why = c.cross ? CROSS_SHORT[c.cross.id] : c.relation === 'same-class' ? `same class: ${c.className ?? ''}` : undefined;
+  const tail = why && why !== 'contraindicated' ? `; ${why}` : '';
+  if (c.cross?.contraindicated && c.indicator !== 'info') return `Do not give ${drug}: ${phrase}, contraindicated`;
+  if (c.indicator === 'critical') return `Avoid ${drug}: ${phrase}${tail}`;
+  if (c.indicator === 'warning') {
+    return c.cross?.id === 'ace-angioedema-arb' ? `Use ${drug} with caution: ${phrase}${tail}` : `Avoid ${drug}: ${phrase}${tail}`;
+  }
+  if (allergy.risk === 'low') return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)} recorded: usually no reason to avoid ${drug}`;
+  if (c.cross && USUALLY_SAFE.has(c.cross.id)) return `${Drug} may be given: ${phrase}${tail}`;
+  return `Check ${drug}: ${phrase}${tail}${c.textOnly ? ' (matched by name)' : ''}`;
+}
+
+const RELATION_TEXT: Record<Relation, string> = {
+  'same-ingredient': 'same drug',
+  'same-class': 'same class',
+  'related-class': 'cross-reactivity',
+};
+
+function recordedOn(allergy: ResolvedAllergy, now: Date): string | undefined {
+  const r = allergy.resource;
+  for (const v of [r.recordedDate, r.onsetDateTime, r.assertedDate, r.lastOccurrence]) {
+    const d = parseDate(v);
+    if (d) return dateText(d, now);
+  }
+  return undefined;
+}
+
+function acetaminophenOrder(patientId: string | undefined): JsonObject {
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    ...(patientId ? { subject: { reference: `Patient/${patientId}` } } : {}),
+    medicationCodeableConcept: { coding: [{ system: RXNORM, ...ACETAMINOPHEN_500 }], text: ACETAMINOPHEN_500.display },
+    dosageInstruction: [{ text: '500 mg by mouth every 6 hours as needed for pain; no more than 3 g a day' }],
+  };
+}
+
+/** A safer choice to offer as an order: an oral cephalosporin whose R1 side chain differs from amoxicillin's. */
+const SWAPS: Record<string, { ingredient: string; why: string }> = {
+  'aminopenicillin-cephalosporin-r1': { ingredient: 'cefuroxime', why: 'dissimilar side chain' },
+  'penicillin-aminocephalosporin': { ingredient: 'cefuroxime', why: 'dissimilar side chain' },
+};
+
+/** A draft of the alternative by its RxNorm ingredient code (from knowledge/): the prescriber picks product and dose. */
+function swapOrder(ingredient: string, rxcui: string, patientId: string | undefined): JsonObject {
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    ...(patientId ? { subject: { reference: `Patient/${patientId}` } } : {}),
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxcui, display: ingredient }], text: ingredient },
+  };
+}
+
+/** The codes behind a card: RxNorm ingredients matched by code, and the allergy's own codings. */
+function traceCodes(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conflict): string[] {
+  const codes: string[] = [];
+  for (const i of order.ingredients) if (i.name === c.orderIngredient && i.rxcui) codes.push(`${RXNORM}|${i.rxcui}`);
+  for (const i of allergy.ingredients) if (i.name === c.allergen && i.rxcui) codes.push(`${RXNORM}|${i.rxcui}`);
+  const concept = allergy.resource.code ?? allergy.resource.substance;
+  for (const coding of isObject(concept) ? objects(concept.coding) : []) {
+    const system = str(coding.system);
+    const code = str(coding.code);
+    if (system && code) codes.push(`${system}|${code}`);
+  }
+  return [...new Set(codes)];
+}
+
+function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conflict, k: Knowledge, now: Date, patientId?: string): Card {
+  const drug = c.orderIngredient;
+  const nsaidAllergy = allergy.classes.some((x) => x.classId === 'nsaids-aspirin') && c.indicator !== 'info';
   const lines: string[] = [];
-  lines.push(`**Order:** ${md(medicationLabel(order))}${order.key ? ` (${md(order.key)})` : ''}`);
-  const allergyBits = [md(allergy.label)];
-  if (allergy.criticality) allergyBits.push(`criticality ${md(allergy.criticality)}`);
-  if (allergy.severity) allergyBits.push(`reaction severity ${md(allergy.severity)}`);
-  if (allergy.reactions.length > 0) allergyBits.push(`reactions: ${allergy.reactions.map(md).join(', ')}`);
-  lines.push(`**Documented allergy:** ${allergyBits.join('; ')}${allergy.id ? ` (AllergyIntolerance/${md(allergy.id)})` : ''}`);
-  lines.push('');
+  lines.push(`- **Order:** ${md(medicationText(order))}`);
+  const facts: string[] = [allergy.type === 'intolerance' ? 'intolerance' : 'allergy'];
+  if (allergy.criticality) facts.push(`criticality ${md(allergy.criticality)}`);
+  if (allergy.severity) facts.push(`${md(allergy.severity)} reaction`);
+  if (allergy.reactions.length > 0) facts.push(`reaction: ${allergy.reactions.map((r) => md(r)).join(', ')}`);
+  const when = recordedOn(allergy, now);
+  lines.push(`- **Recorded:** ${md(allergenName(allergy))} (${facts.join('; ')})${when ? `, ${when}` : ''}`);
   const relation =
     c.relation === 'same-ingredient'
-      ? `The order contains ${md(c.orderIngredient)}, the documented allergen.`
+      ? `${md(drug)} is the recorded allergen.`
       : c.relation === 'same-class'
-        ? `${md(c.orderIngredient)} belongs to the ${md(c.className ?? '')} class named by the allergy.`
-        : `${md(c.orderIngredient)}${c.className ? ` (${md(c.className)})` : ''} may cross-react with the documented allergen.`;
-  lines.push(relation);
-  lines.push(md(c.rationale));
+        ? `${md(drug)} belongs to the ${md(c.className ?? '')} class the allergy names.`
+        : `${md(drug)}${c.className ? ` (${md(c.className)})` : ''} and the recorded allergen: ${RELATION_TEXT[c.relation]}.`;
+  lines.push(`- **Why:** ${relation} ${c.relation === 'same-ingredient' ? '' : md(c.rationale)}`.trimEnd());
+  if (c.cross?.contraindicated) lines.push(`- **Label:** contraindicated (${md(c.cross.source)}).`);
   if (allergy.risk === 'low') {
     lines.push(
-      '',
       allergy.type === 'intolerance'
-        ? 'Recorded as an intolerance (not immune-mediated): not a reason on its own to avoid the drug; weigh the recorded reaction.'
-        : 'Recorded as low criticality or a mild reaction: usually not a reason to avoid the drug; confirm the history.',
+        ? '- **As recorded:** an intolerance (not immune-mediated): not a reason on its own to avoid the drug; weigh the recorded reaction.'
+        : '- **As recorded:** low criticality or a mild reaction: usually not a reason to avoid the drug; confirm the history.',
     );
-  } else if (allergy.risk === 'high') {
-    lines.push('', 'Recorded as high risk (high criticality, a severe reaction, or anaphylaxis/angioedema): avoid re-exposure.');
+  } else if (allergy.risk === 'high' && c.indicator !== 'info') {
+    lines.push('- **As recorded:** high risk (high criticality, a severe reaction, anaphylaxis or angioedema): avoid re-exposure.');
   }
-  if (c.textOnly) lines.push('', 'Matched by name, not by code: confirm before acting (shown one tier lower).');
+  const alternative = c.indicator !== 'info' ? (c.cross?.alternative ?? (nsaidAllergy ? 'acetaminophen for pain or fever; celecoxib (COX-2 selective) is usually tolerated' : undefined)) : undefined;
+  if (alternative) lines.push(`- **Instead:** ${md(alternative)}.`);
+  if (c.textOnly) lines.push('- Matched by name, not by code: confirm before acting (shown one tier lower).');
   lines.push('', `Source: ${md(c.source)}. hookwise knowledge ${k.version}.`);
 
   const draft = resourceKey(order.resource);
@@ -184,18 +330,49 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
     finding: {
       key: `allergy:${(c.className ?? allergy.label).toLowerCase()}:${c.orderIngredient}`,
       ...(draft ? { drafts: [draft] } : {}),
+      trace: {
+        ...(allergy.id ? { resources: [`AllergyIntolerance/${allergy.id}`] } : {}),
+        codes: traceCodes(order, allergy, c),
+      },
     },
-    summary: summary(text),
+    summary: summary(headline(c, allergy, order)),
     detail: lines.join('\n'),
     indicator: c.indicator,
-    source: { label: 'hookwise: drug–allergy checks', topic: { ...TOPICS.allergy } },
-    overrideReasons: [OVERRIDES.previouslyTolerated, OVERRIDES.allergyRecordInaccurate, OVERRIDES.benefitOutweighsRisk].map((x) => ({ ...x })),
+    source: { label: c.cross?.contraindicated ? 'hookwise: drug–allergy checks (FDA label)' : 'hookwise: drug–allergy checks (AAAAI/ACAAI 2022)', url: c.url, topic: { ...TOPICS.allergy } },
+    links: [{ label: c.url.includes('dailymed') ? 'FDA label (DailyMed)' : 'Drug allergy: a 2022 practice parameter update', url: c.url, type: 'absolute' }],
+    // A contraindication is not overridden because the drug was "tolerated before"; the record may still be wrong.
+    overrideReasons: (c.cross?.contraindicated
+      ? [OVERRIDES.allergyRecordInaccurate, OVERRIDES.benefitOutweighsRisk]
+      : [OVERRIDES.previouslyTolerated, OVERRIDES.allergyRecordInaccurate, OVERRIDES.benefitOutweighsRisk]
+    ).map((x) => ({ ...x })),
   };
-  const resourceId = resourceKey(order.resource);
-  if (resourceId) {
-    const label = `Remove the ${shorten(c.orderIngredient, 60)} order`;
-    const suggestion: Suggestion = { label, actions: [{ type: 'delete', description: label, resourceId }] };
-    card.suggestions = [suggestion];
+  // Info cards say the drug may usually be given: no suggestion, except removing a drug that is itself the allergen.
+  if (draft && (c.indicator !== 'info' || c.relation === 'same-ingredient')) {
+    const label = `Remove the ${shorten(drug, 60)} order`;
+    const suggestions: Suggestion[] = [];
+    const swap = c.indicator !== 'info' && c.cross ? SWAPS[c.cross.id] : undefined;
+    const swapCode = swap ? k.ingredients.byName.get(swap.ingredient)?.rxcui : undefined;
+    if (swap && swapCode) {
+      suggestions.push({
+        label: `Replace ${shorten(drug, 40)} with ${swap.ingredient} (${swap.why})`,
+        actions: [
+          { type: 'delete', description: label, resourceId: draft },
+          { type: 'create', description: `Order ${swap.ingredient}: choose the dose`, resource: swapOrder(swap.ingredient, swapCode, patientId) as never },
+        ],
+      });
+    }
+    if (nsaidAllergy && c.orderIngredient !== 'acetaminophen') {
+      suggestions.push({
+        label: `Replace ${shorten(drug, 40)} with acetaminophen 500 mg as needed`,
+        isRecommended: true,
+        actions: [
+          { type: 'delete', description: label, resourceId: draft },
+          { type: 'create', description: 'Order acetaminophen 500 mg as needed', resource: acetaminophenOrder(patientId) as never },
+        ],
+      });
+    }
+    suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId: draft }] });
+    card.suggestions = suggestions;
     card.selectionBehavior = 'at-most-one';
   }
   return card;

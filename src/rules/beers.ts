@@ -9,8 +9,9 @@ import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/med
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
 import { betterConfidence } from '../knowledge/drugs/match.js';
 import { patientAge } from '../fhir-read/patients.js';
-import { isObject, parseDate } from '../fhir-read/datatypes.js';
-import { TOPIC_SYSTEM, formatDate, md, summary, patientViewOverrides } from './cards.js';
+import { isObject, parseDate, RXNORM } from '../fhir-read/datatypes.js';
+import { TOPIC_SYSTEM, md, summary, patientViewOverrides } from './cards.js';
+import { dateText, medicationText } from './card-text.js';
 import { DAY_MS } from '../util/time.js';
 
 export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;
@@ -86,35 +87,38 @@ export function beersCards(
   if (hits.length === 0) return [];
 
   const drugs = [...new Set(hits.map((h) => h.entry.ingredient))];
-  const text = `Beers 2023, age ${age}: ${drugs.length === 1 ? 'potentially inappropriate' : `${drugs.length} potentially inappropriate drugs`}: ${drugs.join(', ')}`;
+  // The action first: what to review, for whom (AGS Beers 2023 are review prompts, not contraindications).
+  const text = `Review ${drugs.join(', ')} at age ${age}: potentially inappropriate (AGS Beers 2023)`;
 
   const lines: string[] = [];
-  lines.push(`**Age ${age}** on ${formatDate(now)} (from Patient.birthDate). The AGS Beers Criteria apply from ${k.beers.minimumAge}.`);
-  lines.push('');
   for (const h of hits) {
-    const parts = [
-      `- **${md(medicationLabel(h.med))}** (${md(h.entry.ingredient)}; ${md(h.entry.criterion)}, Table ${md(h.entry.table)}): ${md(h.entry.recommendation)}.`,
-    ];
+    const started = startOf(h.med);
+    const parts = [`- **${md(medicationText(h.med))}**${started ? `, since ${dateText(started, now)}` : ''}: ${md(h.entry.recommendation)}.`];
     if (h.entry.exception) parts.push(`Exception: ${md(h.entry.exception)}.`);
     if (h.confidence === 'text') parts.push('_Matched by name, not by code: confirm._');
     lines.push(parts.join(' '));
   }
-  lines.push('');
+  lines.push(`- **Age ${age}** (from the date of birth): the AGS Beers Criteria apply from ${k.beers.minimumAge}.`);
   lines.push(
-    'These are prompts to review the medication with the patient, not contraindications. hookwise checks only the Beers ' +
-      `criteria verified in its research tables (${k.beers.entries.length} drugs); absence of this card does not mean none applies.`,
+    '- A prompt to review the medication with the patient, not a contraindication. hookwise checks only ' +
+      `${k.beers.entries.length} Beers drugs; no card does not mean none applies.`,
   );
   lines.push('');
   lines.push(`Source: ${md(k.beers.citation)}. hookwise knowledge ${k.version}.`);
+  const codes = [...new Set(hits.flatMap((h) => h.med.ingredients.filter((i) => i.name === h.entry.ingredient && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const resources = [...new Set(hits.map((h) => h.med.key).filter((x): x is string => x !== undefined))];
 
   return [
     {
       // The set of Beers drugs: a newly started one makes a new finding.
-      finding: { key: `beers:${[...drugs].sort().join('+')}` },
+      finding: {
+        key: `beers:${[...drugs].sort().join('+')}`,
+        trace: { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) },
+      },
       summary: summary(text),
       detail: lines.join('\n'),
       indicator: 'info',
-      source: { label: 'hookwise: AGS Beers Criteria 2023', topic: { ...BEERS_TOPIC } },
+      source: { label: 'hookwise: AGS Beers Criteria 2023', url: k.beers.url, topic: { ...BEERS_TOPIC } },
       overrideReasons: patientViewOverrides(),
       links: [{ label: 'AGS Beers Criteria 2023 (J Am Geriatr Soc, doi:10.1111/jgs.18372)', url: k.beers.url, type: 'absolute' }],
     },

@@ -3,13 +3,13 @@
 // dual RAAS blockade. The same order or its renewal (same id, or `priorPrescription` naming the active order) is
 // not a duplicate, and a combination product is never a duplicate of itself. One card per finding.
 import type { Card, Coding, Indicator, JsonObject, Suggestion } from '../cds/types.js';
-import { isObject, resourceKey, str } from '../fhir-read/datatypes.js';
+import { isObject, resourceKey, str, RXNORM } from '../fhir-read/datatypes.js';
 import type { DuplicateClass, Knowledge } from '../knowledge/index.js';
 import type { IngredientMatch, MatchConfidence } from '../knowledge/drugs/match.js';
 import { confidenceRank } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, OVERRIDE_SYSTEM, TOPIC_SYSTEM, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
-import { involvedLines } from './ddi.js';
+import { dateText, medicationText } from './card-text.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
 
 export interface DuplicateInput {
@@ -19,6 +19,8 @@ export interface DuplicateInput {
   /** order-select: the selected drafts (see findDdi); absent at order-sign. */
   focus?: ReadonlySet<ResolvedMedication>;
   hook?: 'order-select' | 'order-sign';
+  /** The call's time, for the dates on the card ("3 Oct 2026 (51 days ago)"). */
+  now?: Date;
 }
 
 const TOPIC: Coding = { system: TOPIC_SYSTEM, code: 'duplicate-therapy', display: 'Duplicate therapy' };
@@ -26,7 +28,8 @@ const INTENDED: Coding = { system: OVERRIDE_SYSTEM, code: 'both-intended', displ
 
 type Kind = 'ingredient' | 'class' | 'dual-raas';
 
-interface Finding {
+/** One duplicate finding, as the sweep (or the literal reference loop) gathers it. */
+export interface DuplicateFinding {
   kind: Kind;
   key: string;
   /** The drugs named: shared ingredients (ingredient), or the two class members (class, dual RAAS: ACEi first). */
@@ -78,7 +81,7 @@ function renewalIds(prior: string): string[] {
   return ids;
 }
 
-type Contribution = Omit<Finding, 'drafts' | 'others'>;
+type Contribution = Omit<DuplicateFinding, 'drafts' | 'others'>;
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -90,7 +93,7 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * The same comparisons as findDdi (pair-sweep.ts), minus the same order and renewals: a draft renewing an active
  * order (priorPrescription) is not a duplicate of it, nor of the same product listed again in the active list.
  */
-export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook = 'order-sign' }: DuplicateInput): Card[] {
+export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook = 'order-sign', now }: DuplicateInput): Card[] {
   const raas = k.duplicateTherapy.dualRaas;
   const [aceId, arbId] = raas.classes;
 
@@ -203,86 +206,229 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
 
   const position = new Map(drafts.map((d, i) => [d, i]));
   return [...open.values()].map(({ drafts: ds, others, done: _done, ...f }) => {
-    const finding: Finding = { ...f, drafts: [...ds.keys()].sort((x, y) => position.get(x)! - position.get(y)!), others: ordered(others) };
-    return duplicateCard(finding, k, hook, focus);
+    const finding: DuplicateFinding = { ...f, drafts: [...ds.keys()].sort((x, y) => position.get(x)! - position.get(y)!), others: ordered(others) };
+    return duplicateCard(finding, k, hook, focus, now);
   });
 }
 
-function headline(f: Finding): string {
-  const [a = '', b = ''] = f.names.map((n) => shorten(n, 40));
-  const where = f.others.length > 0 ? 'already active' : 'in two draft orders';
-  switch (f.kind) {
-    case 'ingredient': {
-      const drug = shorten(f.names.join(' / '), 60);
-      return f.others.length > 0 ? `Duplicate therapy: ${drug} is already an active medication` : `Duplicate therapy: ${drug} is ordered twice`;
+// ---------- what a same-ingredient finding really is (issue 12 §2) ----------
+//
+// Three patterns share an ingredient without being a second therapy; each is an info card that says what it looks
+// like, instead of a duplicate warning:
+// - two strengths ordered together for one dose (warfarin 5 mg + 1 mg for 6 mg; levothyroxine 100 + 25 mcg): drafts
+//   only, none as needed, every product a different strength, all on the same stated schedule;
+// - as-needed alternatives by different routes, as order sets write them (ondansetron by mouth or IV as needed):
+//   every order as needed and each by another route;
+// - a re-order of an active drug without priorPrescription: one draft, the same product as every active one.
+// Anything else (same strength twice, another strength while active, a scheduled and an as-needed order) stays a
+// duplicate.
+
+type Pattern = 'dose-combination' | 'prn-alternatives' | 'reorder';
+
+function firstDosage(m: ResolvedMedication): JsonObject | undefined {
+  const list = [m.resource.dosageInstruction, m.resource.dosage].find((x) => Array.isArray(x)) as unknown[] | undefined;
+  const d = list?.[0];
+  return isObject(d) ? d : undefined;
+}
+
+/** As needed: asNeededBoolean true or an asNeeded reason (R4), or R5 `asNeeded` / `asNeededFor`. */
+function asNeeded(m: ResolvedMedication): boolean {
+  const d = firstDosage(m);
+  if (!d) return false;
+  return d.asNeededBoolean === true || d.asNeeded === true || isObject(d.asNeededCodeableConcept) || Array.isArray(d.asNeededFor);
+}
+
+/**
+ * The product an order names: its RxNorm code with its strength, else its name (lower case, single spaces). The
+ * strength counts because the code may be an ingredient code ("29046" for both lisinopril 10 and 20 mg).
+ */
+function productOf(m: ResolvedMedication): string {
+  const concept = m.resource.medicationCodeableConcept;
+  const codings = isObject(concept) && Array.isArray(concept.coding) ? concept.coding : [];
+  const code = codings.map((c) => (isObject(c) && str(c.system)?.includes('rxnorm') ? str(c.code) : undefined)).find((c) => c);
+  const strength = strengthOf(m);
+  const name = medicationText(m).toLowerCase().replace(/\s+/g, ' ').trim();
+  return code ? `rxnorm:${code}|${strength ? `${strength.value} ${strength.unit}` : name}` : name;
+}
+
+const STRENGTH = /(\d+(?:\.\d+)?)\s*(MG|MCG|G|UNT|MEQ)\b(?!\s*\/)/i;
+
+/** "5 MG" from "Warfarin Sodium 5 MG Oral Tablet": the strength of a single-ingredient solid product. */
+function strengthOf(m: ResolvedMedication): { value: number; unit: string } | undefined {
+  const hit = STRENGTH.exec(medicationText(m));
+  return hit ? { value: Number(hit[1]), unit: hit[2]!.toLowerCase() } : undefined;
+}
+
+/** The schedule of the first dosage (timing code or repeat), or undefined when the order states none. */
+function scheduleOf(m: ResolvedMedication): string | undefined {
+  const timing = firstDosage(m)?.timing;
+  if (!isObject(timing)) return undefined;
+  const repeat = isObject(timing.repeat) ? timing.repeat : {};
+  const parts = [timing.code, repeat.frequency, repeat.period, repeat.periodUnit, repeat.timeOfDay, repeat.when].map((x) => JSON.stringify(x ?? null));
+  return parts.every((p) => p === 'null') ? undefined : parts.join('|');
+}
+
+function pairwiseDistinct<T>(xs: T[]): boolean {
+  return new Set(xs).size === xs.length;
+}
+
+export function patternOf(f: DuplicateFinding): Pattern | undefined {
+  if (f.kind !== 'ingredient') return undefined;
+  const all = [...f.drafts, ...f.others];
+  if (all.length < 2) return undefined;
+  if (all.every(asNeeded)) {
+    const routes = all.map((m) => m.form);
+    if (routes.every((r) => r !== undefined) && pairwiseDistinct(routes)) return 'prn-alternatives';
+    return undefined;
+  }
+  if (all.some(asNeeded)) return undefined;
+  if (f.others.length === 0) {
+    // One dose: the same stated schedule on every order (an order without one could be anything).
+    const strengths = f.drafts.map(strengthOf);
+    const schedules = f.drafts.map(scheduleOf);
+    const oneSchedule = schedules[0] !== undefined && schedules.every((x) => x === schedules[0]);
+    if (oneSchedule && strengths.every((x) => x !== undefined) && pairwiseDistinct(strengths.map((x) => `${x!.value} ${x!.unit}`)) && pairwiseDistinct(f.drafts.map(productOf))) {
+      return 'dose-combination';
     }
+    return undefined;
+  }
+  if (f.drafts.length === 1) {
+    const product = productOf(f.drafts[0]!);
+    if (f.others.every((o) => productOf(o) === product)) return 'reorder';
+  }
+  return undefined;
+}
+
+// ---------- card text ----------
+
+const DAILYMED = (drug: string) => `https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=${encodeURIComponent(drug)}`;
+
+function startedOn(m: ResolvedMedication, now: Date | undefined): string | undefined {
+  if (!now) return undefined;
+  const r = m.resource;
+  const period = isObject(r.effectivePeriod) ? r.effectivePeriod.start : undefined;
+  for (const v of [r.authoredOn, r.dateWritten, r.whenHandedOver, period, r.effectiveDateTime]) {
+    if (typeof v !== 'string') continue;
+    const d = new Date(v);
+    if (!Number.isNaN(d.getTime())) return dateText(d, now);
+  }
+  return undefined;
+}
+
+/** One line per order or record: what it is and when, never its id. */
+function involved(f: DuplicateFinding, hook: 'order-select' | 'order-sign', focus: ReadonlySet<ResolvedMedication> | undefined, now: Date | undefined): string[] {
+  const lines: string[] = [];
+  const how = (m: ResolvedMedication) => (asNeeded(m) ? ['as needed', m.form].filter((x) => x).join(', ') : '');
+  for (const d of f.drafts) {
+    const role = hook === 'order-sign' ? 'Being signed' : !focus || focus.has(d) ? 'Selected' : 'Other draft';
+    const extra = how(d);
+    lines.push(`- ${role}: ${md(medicationText(d))}${extra ? ` (${md(extra)})` : ''}`);
+  }
+  for (const o of f.others) {
+    const when = startedOn(o, now);
+    const kind = o.resourceType === 'MedicationRequest' || o.resourceType === 'MedicationOrder' ? 'Active order' : 'Taken';
+    lines.push(`- ${kind}: ${md(medicationText(o))}${when ? `, since ${when}` : ''}`);
+  }
+  return lines;
+}
+
+function headline(f: DuplicateFinding, pattern: Pattern | undefined): string {
+  const [a = '', b = ''] = f.names.map((n) => shorten(n, 40));
+  const drug = shorten(f.names.join(' / '), 50);
+  const Drug = drug.charAt(0).toUpperCase() + drug.slice(1);
+  switch (pattern) {
+    case 'dose-combination': {
+      const parts = f.drafts.map(strengthOf).map((x) => `${x!.value} ${x!.unit}`);
+      return `${Drug} ${parts.join(' + ')} ordered together: check they make one intended dose`;
+    }
+    case 'prn-alternatives':
+      return `${Drug} as needed by ${f.drafts.length + f.others.length} routes: give one route per dose`;
+    case 'reorder':
+      return `${Drug} re-ordered while active: if this renews it, stop the old order`;
+    default:
+      break;
+  }
+  switch (f.kind) {
+    case 'ingredient':
+      return f.others.length > 0 ? `Duplicate ${drug}: already taken. Keep one order` : `Duplicate ${drug}: ordered twice. Remove one order`;
     case 'dual-raas':
-      return `Dual RAAS blockade: ${a} (ACE inhibitor) + ${b} (ARB)`;
+      return `Use one RAAS blocker: ${a} (ACE inhibitor) + ${b} (ARB)`;
     case 'class': {
       const label = f.cls!.label;
       return f.cls!.indicator === 'warning'
-        ? `Two ${label}s: ${a} + ${b}, serious bleeding risk (${where})`
-        : `Same class: two ${label}s, ${a} + ${b} (${where})`;
+        ? `Two ${label}s: ${a} + ${b}, serious bleeding risk. Stop one`
+        : `Two ${label}s: ${a} + ${b}. Keep one unless switching`;
     }
   }
 }
 
-function duplicateCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-sign', focus?: ReadonlySet<ResolvedMedication>): Card {
+export function duplicateCard(f: DuplicateFinding, k: Knowledge, hook: 'order-select' | 'order-sign', focus?: ReadonlySet<ResolvedMedication>, now?: Date): Card {
   const raas = k.duplicateTherapy.dualRaas;
+  const pattern = patternOf(f);
+  const indicator: Indicator = pattern ? 'info' : f.indicator;
+  const key = pattern ? f.key.replace(/^duplicate-ingredient:/, `duplicate-${pattern}:`) : f.key;
   const lines: string[] = [];
-  if (f.kind === 'ingredient') {
-    lines.push(`**Same ingredient: ${md(f.names.join(' / '))}** in more than one order.`);
-    lines.push('');
-    lines.push('- Consequence: the doses add up; a double dose is the usual harm.');
-    lines.push('- Management: if the new order replaces the existing one, stop the existing one; otherwise remove the new order.');
+  if (pattern === 'dose-combination') {
+    lines.push(`- **Looks like:** one dose made of ${f.drafts.length} strengths of ${md(f.names.join(' / '))}, not a second therapy.`);
+    lines.push('- **Check:** the strengths add up to the intended dose, and the timing is the same on both orders.');
+  } else if (pattern === 'prn-alternatives') {
+    lines.push(`- **Looks like:** as-needed alternatives by different routes (an order set), not a second therapy.`);
+    lines.push('- **Check:** the orders say to give one route or the other per dose, not both.');
+  } else if (pattern === 'reorder') {
+    lines.push('- **Looks like:** a renewal of the active order without a link to it (no prior prescription).');
+    lines.push('- **Check:** stop the old order when this one replaces it, so the patient has one active order.');
+  } else if (f.kind === 'ingredient') {
+    lines.push('- **Risk:** the doses add up; a double dose is the usual harm.');
+    lines.push('- **Do:** if the new order replaces the existing one, stop the existing one; otherwise remove the new order.');
   } else if (f.kind === 'class') {
     const c = f.cls!;
-    lines.push(`**Two ${md(c.label)}s: ${md(f.names[0] ?? '')} + ${md(f.names[1] ?? '')}** (therapeutic class "${md(c.sourceClass)}").`);
-    lines.push('');
-    lines.push(`- Consequence: ${md(c.rationale)}.`);
+    lines.push(`- **Risk:** ${md(c.rationale)}.`);
     lines.push(
       c.indicator === 'warning'
-        ? '- Management: do not give both. If this is a switch, stop the other order and follow the switching instructions in the labels; otherwise remove the new order.'
-        : '- Management: if this is a switch, stop the other order; if both are intended, document why.',
+        ? '- **Do:** do not give both. If switching, stop the other order and follow the switching instructions in the labels.'
+        : '- **Do:** if switching, stop the other order; if both are intended, document why.',
     );
-    lines.push(`- ATC group, for reference only: ${md(c.atcGroupReference.join(', '))}.`);
   } else {
-    lines.push(`**Dual RAAS blockade: ${md(f.names[0] ?? '')} (ACE inhibitor) + ${md(f.names[1] ?? '')} (angiotensin II receptor blocker)**`);
-    lines.push('');
-    lines.push(`- Consequence: ${md(raas.consequence)}`);
-    lines.push(`- Management: ${md(raas.management)}`);
-    lines.push(`- Evidence: ${md(raas.evidence)}; ${md(raas.evidenceVerification)}.`);
-    lines.push(`- ${md(raas.nonInterruptiveNote)}`);
+    lines.push(`- **Risk:** ${md(raas.consequence)}`);
+    lines.push(`- **Do:** ${md(raas.management)}`);
+    lines.push(`- **Evidence:** ${md(raas.evidence)}.`);
   }
   if (f.textOnly) lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
-  lines.push('', 'Involved:', ...involvedLines(f.drafts, f.others, hook, focus), '');
+  lines.push(...involved(f, hook, focus, now));
   const source =
-    f.kind === 'ingredient'
-      ? 'hookwise duplicate-therapy rule: the same ingredient ordered twice or ordered while active'
-      : f.kind === 'dual-raas'
-        ? `${raas.evidence} (recalled, not re-read); class membership: ${k.duplicateTherapy.source}`
-        : k.duplicateTherapy.source;
-  lines.push(`Source: ${md(source)}. hookwise knowledge ${k.version}.`);
+    f.kind === 'dual-raas'
+      ? `${raas.evidence}; ACE-inhibitor and ARB labels (dual blockade of the renin-angiotensin system)`
+      : f.kind === 'class'
+        ? `${k.duplicateTherapy.source}; the drugs' FDA labels`
+        : 'the drug’s FDA label (dosing); hookwise duplicate-therapy rule';
+  lines.push('', `Source: ${md(source)}. hookwise knowledge ${k.version}.`);
 
   // Remove the new draft: with an active medication, each draft in focus; between drafts only, all but the first
-  // listed (the one kept), preferring to keep a draft that is not selected.
-  let removable = f.drafts.filter((d) => !focus || focus.has(d));
+  // listed (the one kept), preferring to keep a draft that is not selected. None for the look-alike patterns,
+  // whose orders are usually intended.
+  let removable = pattern ? [] : f.drafts.filter((d) => !focus || focus.has(d));
   if (f.others.length === 0 && removable.length === f.drafts.length) removable = removable.slice(1);
   const suggestions: Suggestion[] = [];
   for (const d of removable) {
     const resourceId = resourceKey(d.resource);
     if (!resourceId) continue;
-    const drug = f.names.find((n) => d.ingredients.some((i) => i.name === n)) ?? medicationLabel(d);
+    const drug = f.names.find((n) => d.ingredients.some((i) => i.name === n)) ?? medicationText(d);
     const label = `Remove the new ${shorten(drug, 60)} order`;
     suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
   }
 
   const draftKeys = f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
+  const otherKeys = f.others.map((o) => resourceKey(o.resource)).filter((id): id is string => id !== undefined);
+  const codes = [...new Set([...f.drafts, ...f.others].flatMap((m) => m.ingredients.filter((i) => f.names.includes(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const links =
+    f.kind === 'dual-raas'
+      ? [{ label: `${shorten(f.names[0] ?? 'ACE inhibitor', 40)} label (DailyMed): dual RAAS blockade`, url: DAILYMED(f.names[0] ?? 'lisinopril'), type: 'absolute' as const }]
+      : f.names.slice(0, 2).map((n) => ({ label: `${shorten(n, 40)} label (DailyMed)`, url: DAILYMED(n), type: 'absolute' as const }));
   const card: Card = {
-    finding: { key: f.key, ...(draftKeys.length ? { drafts: draftKeys } : {}) },
-    summary: summary(headline(f)),
+    finding: { key, ...(draftKeys.length ? { drafts: draftKeys } : {}), trace: { ...(otherKeys.length ? { resources: otherKeys } : {}), ...(codes.length ? { codes } : {}) } },
+    summary: summary(headline(f, pattern)),
     detail: lines.join('\n'),
-    indicator: f.indicator,
+    indicator,
     source: {
       label:
         f.kind === 'dual-raas'
@@ -290,8 +436,10 @@ function duplicateCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-s
           : f.kind === 'ingredient'
             ? 'hookwise: duplicate therapy (same ingredient)'
             : 'hookwise: duplicate therapy (therapeutic class map)',
+      url: links[0]!.url,
       topic: { ...TOPIC },
     },
+    links,
     overrideReasons: [INTENDED, OVERRIDES.notTaking, OVERRIDES.benefitOutweighsRisk].map((c) => ({ ...c })),
   };
   if (suggestions.length > 0) {

@@ -128,14 +128,14 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const allergiesValue = dataValue(data, 'allergies');
   if (allergiesValue) {
     const allergies = activeAllergies(allergiesValue, knowledge);
-    if (allergies.length > 0) cards.push(...findAllergyConflicts(selected, allergies, knowledge));
+    if (allergies.length > 0) cards.push(...findAllergyConflicts(selected, allergies, knowledge, input.now, context.patientId));
   }
   // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
   // not selected are left to their own selection (or to order-sign).
   const focus = new Set(systemic(selected));
   const all = systemic(drafts.map((x) => x.m));
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
-  const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const };
+  const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const, now: input.now };
   cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
@@ -158,10 +158,10 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   // The allergy check reads every form (an eye drop of the allergen too); the other rules only systemic ones.
   const allergiesValue = dataValue(data, 'allergies');
   const allergies = allergiesValue ? activeAllergies(allergiesValue, knowledge) : [];
-  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge) : [];
+  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge, input.now, context.patientId) : [];
   const drafts = systemic(ordered);
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
-  const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
+  const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const, now: input.now };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   return byIndicator([
     ...allergyCards,

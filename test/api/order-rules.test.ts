@@ -17,8 +17,8 @@ describe('order-sign: duplicate therapy and dual RAAS blockade', () => {
   it('rivaroxaban with active warfarin, losartan with active lisinopril: two warnings; the simvastatin renewal is quiet', async () => {
     const res = await postHook(app, 'order-sign', fixture('requests/order-sign-duplicate-therapy.json')).expect(200);
     expect(summaries(res.body.cards)).toEqual([
-      ['warning', 'Two oral anticoagulants: rivaroxaban + warfarin, serious bleeding risk (already active)'],
-      ['warning', 'Dual RAAS blockade: lisinopril (ACE inhibitor) + losartan (ARB)'],
+      ['warning', 'Two oral anticoagulants: rivaroxaban + warfarin, serious bleeding risk. Stop one'],
+      ['warning', 'Use one RAAS blocker: lisinopril (ACE inhibitor) + losartan (ARB)'],
     ]);
     for (const card of res.body.cards) {
       expect(card.finding).toBeUndefined();
@@ -38,11 +38,16 @@ describe('order-sign: duplicate therapy and dual RAAS blockade', () => {
     expect((await postHook(app, 'order-sign', body).expect(200)).body).toEqual({ cards: [] });
   });
 
-  it('near miss: without the renewal link the simvastatin draft is a duplicate', async () => {
+  it('without the renewal link the same simvastatin product is a re-order (info); another strength is a duplicate (warning)', async () => {
     const body = fixture('requests/order-sign-duplicate-therapy.json');
     delete body.context.draftOrders.entry[2].resource.priorPrescription;
     const res = await postHook(app, 'order-sign', body).expect(200);
-    expect(res.body.cards.map((c: CardJson) => c.summary)).toContain('Duplicate therapy: simvastatin is already an active medication');
+    expect(summaries(res.body.cards)).toContainEqual(['info', 'Simvastatin re-ordered while active: if this renews it, stop the old order']);
+    const stronger = fixture('requests/order-sign-duplicate-therapy.json');
+    delete stronger.context.draftOrders.entry[2].resource.priorPrescription;
+    stronger.context.draftOrders.entry[2].resource.medicationCodeableConcept = { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'Simvastatin 40 MG Oral Tablet' }] };
+    const res2 = await postHook(app, 'order-sign', stronger).expect(200);
+    expect(summaries(res2.body.cards)).toContainEqual(['warning', 'Duplicate simvastatin: already taken. Keep one order']);
   });
 });
 
@@ -70,7 +75,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
     const res = await postHook(app, 'order-select', body).expect(200);
     expect(summaries(res.body.cards)).toEqual([
       ['critical', 'Contraindicated: simvastatin + clarithromycin (ONC high-priority interaction)'],
-      ['warning', 'Duplicate therapy: simvastatin is already an active medication'],
+      ['warning', 'Duplicate simvastatin: already taken. Keep one order'],
     ]);
   });
 

@@ -92,7 +92,8 @@ describe('patient-view: warfarin and INR', () => {
     body.prefetch.medications.entry[0].resource.authoredOn = '2026-11-03';
     const got = await cards(body);
     expect(got.map((c) => c.indicator)).toEqual(['critical', 'info']);
-    expect(got[1]!.summary).toBe('Beers 2023, age 65: potentially inappropriate: warfarin');
+    expect(got[1]!.summary).toBe('Review warfarin at age 65: potentially inappropriate (AGS Beers 2023)');
+    expect(got[1]!.detail).toContain('since 3 Nov 2026 (20 days ago)');
     // A renewal of earlier therapy is not a new start, however recent its order.
     const renewal = structuredClone(body);
     renewal.prefetch.medications.entry[0].resource.priorPrescription = { reference: 'MedicationRequest/earlier' };
@@ -114,7 +115,7 @@ describe('patient-view: AGS Beers 2023', () => {
     const got = await cards(fx());
     expect(got).toHaveLength(1);
     expect(got[0]!.indicator).toBe('info');
-    expect(got[0]!.summary).toBe('Beers 2023, age 78: 2 potentially inappropriate drugs: diphenhydramine, glipizide');
+    expect(got[0]!.summary).toBe('Review diphenhydramine, glipizide at age 78: potentially inappropriate (AGS Beers 2023)');
     expect(got[0]!.detail).toContain('doi:10.1111/jgs.18372');
     expect(got[0]!.links).toEqual([expect.objectContaining({ url: 'https://doi.org/10.1111/jgs.18372' })]);
     expectInformational(got[0]!);

@@ -62,4 +62,33 @@ describe('acetaminophen over 4 g a day', () => {
     });
     expect(apap(unrelated)).toEqual([]);
   });
+
+  it('the safer choice is offered: cap the new order so the day stays within 4 g (an update of the draft), besides removing it', () => {
+    const taking = [dosed('a7', 'Acetaminophen 500 MG Oral Tablet', 2, 8)]; // 3 g a day
+    const order = dosed('d3', 'Acetaminophen 325 MG / oxyCODONE Hydrochloride 5 MG Oral Tablet [Percocet]', 1, 4, 'draft', { asNeededBoolean: true }); // up to 1.95 g
+    const cards = apap(
+      decideOrderSign({ context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(order) }, data: data({ medications: bundle(...taking) }), knowledge: knowledge(), now: NOW }),
+    );
+    const c = cards[0]!;
+    expect(c.summary).toBe('Acetaminophen up to 5 g a day across 2 products: above the 4 g maximum. Reduce the total');
+    // §4: each fact its own list line; the active record's id in the trace, not the text.
+    expect(c.detail?.split('\n').filter((l) => l && !l.startsWith('Source:')).every((l) => l.startsWith('- '))).toBe(true);
+    expect(c.detail).not.toContain('MedicationRequest/');
+    expect(c.finding?.trace?.resources).toEqual(['MedicationRequest/a7']);
+    const [cap, remove] = c.suggestions ?? [];
+    expect(cap?.label).toBe('Cap the new order at 1 g of acetaminophen a day');
+    expect(cap?.actions?.[0]?.type).toBe('update');
+    // The updated order, read back, gives 1 g a day: 3 g + 1 g = the maximum, not above it.
+    expect(dailyMg(resolveMedication(cap!.actions![0]!.resource as unknown as JsonObject, knowledge()))).toBe(1000);
+    expect(remove?.actions?.[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/d3' });
+  });
+
+  it('near miss: no cap is offered when the other products already reach 4 g (only removal)', () => {
+    const taking = [dosed('a8', 'Acetaminophen 500 MG Oral Tablet', 2, 6)]; // 4 g
+    const order = dosed('d4', 'Acetaminophen 500 MG Oral Tablet', 1, 6, 'draft');
+    const cards = apap(
+      decideOrderSign({ context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(order) }, data: data({ medications: bundle(...taking) }), knowledge: knowledge(), now: NOW }),
+    );
+    expect(cards[0]!.suggestions?.map((x) => x.label)).toEqual(['Remove the acetaminophen order']);
+  });
 });

@@ -29,7 +29,12 @@ describe('patient-view: AGS Beers Criteria 2023 (65 and over)', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('info');
-    expect(c.summary).toBe('Beers 2023, age 78: 2 potentially inappropriate drugs: diphenhydramine, glipizide');
+    expect(c.summary).toBe('Review diphenhydramine, glipizide at age 78: potentially inappropriate (AGS Beers 2023)');
+    // §4: one fact per line, no ISO dates or ids; the records and codes are in the trace.
+    expect(c.detail).not.toMatch(/\d{4}-\d{2}-\d{2}|MedicationRequest\/|Patient\.birthDate/);
+    expect(c.detail?.split('\n')[0]).toMatch(/^- \*\*Diphenhydramine Hydrochloride 25 MG Oral Capsule\*\*/);
+    expect(c.finding?.trace?.codes).toContain('http://www.nlm.nih.gov/research/umls/rxnorm|3498');
+    expect(c.source.url).toBe('https://doi.org/10.1111/jgs.18372');
     expect(c.detail).toContain('Diphenhydramine Hydrochloride 25 MG Oral Capsule');
     expect(c.detail).toContain('avoid (strongly anticholinergic)');
     expect(c.detail).toContain('acute severe allergic reaction');
@@ -43,7 +48,7 @@ describe('patient-view: AGS Beers Criteria 2023 (65 and over)', () => {
 
   it('fires on the 65th birthday, not the day before (age 64)', () => {
     expect(view([DIPHENHYDRAMINE()], patient('1961-11-23')).map((c) => c.summary)).toEqual([
-      'Beers 2023, age 65: potentially inappropriate: diphenhydramine',
+      'Review diphenhydramine at age 65: potentially inappropriate (AGS Beers 2023)',
     ]);
     expect(view([DIPHENHYDRAMINE()], patient('1961-11-24'))).toEqual([]);
   });

@@ -24,9 +24,16 @@ describe('duplicate therapy: same ingredient', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('warning');
-    expect(c.summary).toBe('Duplicate therapy: simvastatin is already an active medication');
-    expect(c.finding).toEqual({ key: 'duplicate-ingredient:simvastatin', drafts: ['MedicationRequest/d-simva'] });
-    expect(c.detail).toContain('MedicationRequest/med-simvastatin');
+    expect(c.summary).toBe('Duplicate simvastatin: already taken. Keep one order');
+    // §4: the active order is named and dated in the text; its id and the ingredient code go to the trace.
+    expect(c.finding).toEqual({
+      key: 'duplicate-ingredient:simvastatin',
+      drafts: ['MedicationRequest/d-simva'],
+      trace: { resources: ['MedicationRequest/med-simvastatin'], codes: ['http://www.nlm.nih.gov/research/umls/rxnorm|36567'] },
+    });
+    expect(c.detail).toContain('- Active order: Simvastatin 20 MG Oral Tablet, since 2 Aug 2024 (843 days ago)');
+    expect(c.detail).not.toMatch(/MedicationRequest\/|\d{4}-\d{2}-\d{2}/);
+    expect(c.links?.[0]?.url).toBe('https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=simvastatin');
     expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic?.code).toBe('duplicate-therapy');
     expect(c.selectionBehavior).toBe('at-most-one');
@@ -38,14 +45,13 @@ describe('duplicate therapy: same ingredient', () => {
 
   it('two drafts of one ingredient: one card, removing the second draft only', () => {
     const cards = sign([draft('d-1', 'Simvastatin 20 MG Oral Tablet'), draft('d-2', 'Simvastatin 40 MG Oral Tablet')], []);
-    expect(cards.map((c) => c.summary)).toEqual(['Duplicate therapy: simvastatin is ordered twice']);
+    expect(cards.map((c) => c.summary)).toEqual(['Duplicate simvastatin: ordered twice. Remove one order']);
     expect(cards[0]!.finding?.drafts).toEqual(['MedicationRequest/d-1', 'MedicationRequest/d-2']);
     expect(cards[0]!.suggestions?.map((s) => s.actions?.[0]?.resourceId)).toEqual(['MedicationRequest/d-2']);
   });
 
-  it('a combination product against the same combination: one card naming both ingredients', () => {
-    const combo = 'Amlodipine 5 MG / Benazepril hydrochloride 10 MG Oral Capsule';
-    const cards = sign([draft('d-combo', combo)], [medRequest('a-combo', combo)]);
+  it('a combination product against the same combination in another strength: one card naming both ingredients', () => {
+    const cards = sign([draft('d-combo', 'Amlodipine 10 MG / Benazepril hydrochloride 20 MG Oral Capsule')], [medRequest('a-combo', 'Amlodipine 5 MG / Benazepril hydrochloride 10 MG Oral Capsule')]);
     expect(keys(cards)).toEqual(['duplicate-ingredient:amlodipine+benazepril']);
   });
 
@@ -72,8 +78,8 @@ describe('duplicate therapy: same ingredient', () => {
     const renewal = draft('d-renew', 'Simvastatin 20 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/med-simvastatin' } });
     const cards = sign([renewal], [fixture('medication-request-simvastatin'), medRequest('other-simva', 'Simvastatin 10 MG Oral Tablet')]);
     expect(keys(cards)).toEqual(['duplicate-ingredient:simvastatin']);
-    expect(cards[0]!.detail).toContain('MedicationRequest/other-simva');
-    expect(cards[0]!.detail).not.toContain('MedicationRequest/med-simvastatin');
+    expect(cards[0]!.finding?.trace?.resources).toEqual(['MedicationRequest/other-simva']);
+    expect(cards[0]!.detail).toContain('Active order: Simvastatin 10 MG Oral Tablet');
   });
 
   it('near miss: a renewal when the active list shows the renewed product twice (a stale duplicate listing)', () => {
@@ -108,7 +114,7 @@ describe('duplicate therapy: same class', () => {
     const cards = sign([riva], [fixture('medication-request-warfarin')]);
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('warning');
-    expect(cards[0]!.summary).toBe('Two oral anticoagulants: rivaroxaban + warfarin, serious bleeding risk (already active)');
+    expect(cards[0]!.summary).toBe('Two oral anticoagulants: rivaroxaban + warfarin, serious bleeding risk. Stop one');
     expect(cards[0]!.finding?.key).toBe('duplicate-class:oral-anticoagulant:rivaroxaban+warfarin');
   });
 
@@ -119,8 +125,9 @@ describe('duplicate therapy: same class', () => {
 
   it('two statins: info', () => {
     const cards = sign([draft('d-atorva', 'atorvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin')]);
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['info', 'Same class: two statins, atorvastatin + simvastatin (already active)']]);
-    expect(cards[0]!.detail).toContain('C10AA');
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['info', 'Two statins: atorvastatin + simvastatin. Keep one unless switching']]);
+    expect(cards[0]!.detail).toContain('two statins add myopathy risk');
+    expect(cards[0]!.detail).not.toContain('C10AA'); // ATC is WHOCC's and no help in ten seconds
   });
 
   it('near miss: different classes (a statin and a PPI) give no duplicate card', () => {
@@ -138,10 +145,11 @@ describe('dual RAAS blockade', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('warning');
-    expect(c.summary).toBe('Dual RAAS blockade: lisinopril (ACE inhibitor) + losartan (ARB)');
+    expect(c.summary).toBe('Use one RAAS blocker: lisinopril (ACE inhibitor) + losartan (ARB)');
     expect(c.finding?.key).toBe('dual-raas:lisinopril+losartan');
     expect(c.detail).toContain('ONTARGET');
-    expect(c.detail).toContain('recalled');
+    expect(c.detail).not.toContain('recalled');
+    expect(c.links?.[0]?.url).toContain('dailymed.nlm.nih.gov');
     expect(c.source.label).toBe('hookwise: dual RAAS blockade');
   });
 
@@ -156,7 +164,7 @@ describe('duplicate therapy at order-select', () => {
   it('a selected draft against an active medication', () => {
     const cards = select([draft('d-simva', 'Simvastatin 40 MG Oral Tablet')], ['MedicationRequest/d-simva'], [fixture('medication-request-simvastatin')]);
     expect(keys(cards)).toEqual(['duplicate-ingredient:simvastatin']);
-    expect(cards[0]!.detail).toContain('Selected order');
+    expect(cards[0]!.detail).toContain('- Selected: Simvastatin 40 MG Oral Tablet');
   });
 
   it('a selected draft against a draft that is not selected: the selected one is offered for removal', () => {
@@ -166,12 +174,86 @@ describe('duplicate therapy at order-select', () => {
       [],
     );
     expect(keys(cards)).toEqual(['duplicate-ingredient:simvastatin']);
-    expect(cards[0]!.detail).toContain('Other draft order');
+    expect(cards[0]!.detail).toContain('- Other draft: Simvastatin 20 MG Oral Tablet');
     expect(cards[0]!.suggestions?.map((s) => s.actions?.[0]?.resourceId)).toEqual(['MedicationRequest/d-2']);
   });
 
   it('near miss: two non-selected drafts, or a non-selected draft with an active medication', () => {
     const drafts = [draft('d-1', 'Simvastatin 20 MG Oral Tablet'), draft('d-2', 'Simvastatin 40 MG Oral Tablet'), draft('d-3', 'omeprazole 20 MG Oral Capsule')];
     expect(select(drafts, ['MedicationRequest/d-3'], [fixture('medication-request-simvastatin')])).toEqual([]);
+  });
+});
+
+describe('duplicate therapy: what is not a second therapy (issue 12 §2)', () => {
+  const daily = { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } };
+  const coded = (id: string, code: string, extra: JsonObject = {}): JsonObject => ({
+    resourceType: 'MedicationRequest',
+    id,
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: 'Patient/pat-1' },
+    medicationCodeableConcept: { coding: [{ system: RX, code }] },
+    ...extra,
+  });
+  const prn = (route: string, display: string) => ({
+    dosageInstruction: [{ asNeededBoolean: true, route: { coding: [{ system: 'http://snomed.info/sct', code: route, display }] }, timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } } }],
+  });
+
+  it('warfarin 5 mg + 1 mg product codes (no display) ordered together daily: info, one 6 mg dose, nothing to remove', () => {
+    const cards = sign([coded('d-w5', '855332', { dosageInstruction: [daily] }), coded('d-w1', '855288', { dosageInstruction: [daily] })], []);
+    expect(cards.map((c) => [c.indicator, c.finding?.key, c.summary])).toEqual([
+      ['info', 'duplicate-dose-combination:warfarin', 'Warfarin 5 mg + 1 mg ordered together: check they make one intended dose'],
+    ]);
+    expect(cards[0]!.suggestions).toBeUndefined();
+    expect(cards[0]!.detail).toContain('- Being signed: Warfarin Sodium 1 MG Oral Tablet');
+  });
+
+  it('levothyroxine 100 + 25 mcg (Synthroid by name) on one schedule: info', () => {
+    const cards = sign([draft('d-l100', 'Levothyroxine Sodium 0.1 MG Oral Tablet [Synthroid]', { dosageInstruction: [daily] }), draft('d-l25', 'Levothyroxine Sodium 0.025 MG Oral Tablet', { dosageInstruction: [daily] })], []);
+    expect(cards.map((c) => [c.indicator, c.finding?.key])).toEqual([['info', 'duplicate-dose-combination:levothyroxine']]);
+  });
+
+  it('near miss: the same strength twice, or two strengths with no schedule stated, stay a duplicate warning', () => {
+    const same = sign([coded('d-w5a', '855332', { dosageInstruction: [daily] }), coded('d-w5b', '855332', { dosageInstruction: [daily] })], []);
+    expect(same.map((c) => [c.indicator, c.finding?.key])).toEqual([['warning', 'duplicate-ingredient:warfarin']]);
+    const unstated = sign([coded('d-w5', '855332'), coded('d-w1', '855288')], []);
+    expect(unstated.map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('ondansetron by mouth or IV as needed, from an order set (one an Epic medicationReference): info, give one route per dose', () => {
+    const iv = {
+      ...draft('d-ond-iv', 'x', prn('47625008', 'Intravenous route')),
+      medicationCodeableConcept: undefined,
+      contained: [{ resourceType: 'Medication', id: 'm1', code: { coding: [{ system: RX, display: 'ondansetron 2 MG/ML Injectable Solution' }] } }],
+      medicationReference: { reference: '#m1' },
+    };
+    const cards = sign([draft('d-ond-po', 'ondansetron 4 MG Disintegrating Oral Tablet', prn('26643006', 'Oral route')), iv], []);
+    expect(cards.map((c) => [c.indicator, c.finding?.key, c.summary])).toEqual([
+      ['info', 'duplicate-prn-alternatives:ondansetron', 'Ondansetron as needed by 2 routes: give one route per dose'],
+    ]);
+    expect(cards[0]!.detail).toContain('(as needed, injectable)');
+  });
+
+  it('near miss: two as-needed orders by the same route, or an as-needed and a scheduled one, stay a duplicate warning', () => {
+    const po = (id: string) => draft(id, 'ondansetron 4 MG Oral Tablet', prn('26643006', 'Oral route'));
+    expect(sign([po('d-a'), draft('d-b', 'ondansetron 8 MG Oral Tablet', prn('26643006', 'Oral route'))], []).map((c) => c.indicator)).toEqual(['warning']);
+    const scheduled = draft('d-sched', 'ondansetron 2 MG/ML Injectable Solution', { dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } } }] });
+    expect(sign([po('d-a'), scheduled], []).map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('a re-order of the active simvastatin product without priorPrescription: info, "if this renews it, stop the old order"', () => {
+    const cards = sign([draft('d-again', 'Simvastatin 20 MG Oral Tablet')], [fixture('medication-request-simvastatin')]);
+    expect(cards.map((c) => [c.indicator, c.finding?.key, c.summary])).toEqual([
+      ['info', 'duplicate-reorder:simvastatin', 'Simvastatin re-ordered while active: if this renews it, stop the old order'],
+    ]);
+    expect(cards[0]!.suggestions).toBeUndefined();
+  });
+
+  it('near miss: real duplicates keep their tier: another strength while active (warning), two SSRIs on one schedule (class card)', () => {
+    expect(sign([draft('d-more', 'Simvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin')]).map((c) => [c.indicator, c.finding?.key])).toEqual([
+      ['warning', 'duplicate-ingredient:simvastatin'],
+    ]);
+    const ssris = sign([draft('d-ser', 'sertraline 50 MG Oral Tablet', { dosageInstruction: [daily] }), draft('d-flu', 'fluoxetine 20 MG Oral Capsule', { dosageInstruction: [daily] })], []);
+    expect(ssris.map((c) => [c.indicator, c.finding?.key])).toEqual([['info', 'duplicate-class:ssri:fluoxetine+sertraline']]);
   });
 });

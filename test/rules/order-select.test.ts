@@ -17,9 +17,13 @@ describe('order-select: drug–allergy conflicts', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Allergy: amoxicillin ordered; allergy recorded: Penicillin V (same class)');
+    expect(c.summary).toBe('Avoid amoxicillin: Penicillin V allergy (anaphylaxis); same class: penicillins');
     expect(c.detail).toContain('criticality high');
     expect(c.detail).toContain('Anaphylaxis');
+    // §4 card text: no FHIR ids or codes in the text; they are in the trace.
+    expect(c.detail).not.toMatch(/AllergyIntolerance\/|MedicationRequest\//);
+    expect(c.finding?.trace).toEqual({ resources: ['AllergyIntolerance/allergy-penicillin'], codes: ['http://www.nlm.nih.gov/research/umls/rxnorm|723', 'http://www.nlm.nih.gov/research/umls/rxnorm|7984'] });
+    expect(c.links?.[0]?.url).toBe('https://doi.org/10.1016/j.jaci.2022.08.028');
     expect(c.detail).toContain('knowledge 2026.12.0');
     expect(c.source.topic).toEqual({ system: 'https://hookwise.dev/cds/topics', code: 'drug-allergy', display: 'Drug–allergy conflict' });
     expect(c.suggestions).toEqual([
@@ -34,13 +38,14 @@ describe('order-select: drug–allergy conflicts', () => {
     const penV = medRequest('draft-penv', 'Penicillin V Potassium 250 MG Oral Tablet', 'draft');
     const cards = select([penV], ['MedicationRequest/draft-penv'], [fixture('allergy-penicillin')]);
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
-    expect(cards[0]!.summary).toContain('(same ingredient)');
+    expect(cards[0]!.summary).toBe('Avoid penicillin v: Penicillin V allergy (anaphylaxis)');
+    expect(cards[0]!.detail).toContain('penicillin v is the recorded allergen');
   });
 
-  it('gives a warning for a cephalosporin with a penicillin allergy (related class)', () => {
+  it('gives a warning for cephalexin after penicillin anaphylaxis (amoxicillin-like side chain; practice parameter 2022)', () => {
     const cards = select([fixture('draft-cephalexin')], ['MedicationRequest/draft-cephalexin'], [fixture('allergy-penicillin')]);
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
-    expect(cards[0]!.summary).toContain('cross-sensitivity');
+    expect(cards[0]!.summary).toBe('Avoid cephalexin: Penicillin V allergy (anaphylaxis); amoxicillin-like side chain');
   });
 
   it('gives a warning, not critical, for a text-only penicillin allergy (STU3 string statuses)', () => {
@@ -112,7 +117,7 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
   it('an intolerance is at most an info card, worded as an intolerance', () => {
     const cards = select([penV()], pick, [penicillin({ type: 'intolerance', reaction: [{ manifestation: [{ text: 'Nausea' }], severity: 'mild' }] })]);
     expect(cards.map((c) => c.indicator)).toEqual(['info']);
-    expect(cards[0]!.summary).toBe('Intolerance: penicillin v ordered; intolerance recorded: Penicillin V (same ingredient)');
+    expect(cards[0]!.summary).toBe('Penicillin V intolerance (nausea) recorded: usually no reason to avoid penicillin v');
     expect(cards[0]!.detail).toContain('not immune-mediated');
   });
 
@@ -140,7 +145,7 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
     const sjs = penicillin({ criticality: 'low', reaction: [{ description: 'SJS in 2019', manifestation: [{ text: 'rash' }] }] });
     expect(select([penV()], pick, [sjs]).map((c) => c.indicator)).toEqual(['critical']);
     const r5 = penicillin({ type: { coding: [{ system: 'http://hl7.org/fhir/allergy-intolerance-type', code: 'intolerance' }] } });
-    expect(select([penV()], pick, [r5])[0]!.summary).toMatch(/^Intolerance:/);
+    expect(select([penV()], pick, [r5])[0]!.summary).toMatch(/^Penicillin V intolerance recorded/);
   });
 });
 
