@@ -27,6 +27,30 @@ const ddiMemberSchema = z.object({
   note: z.string().optional(),
 });
 
+/** What a pair's card tells the clinician to do, for the ingredients it names (the last entry: any member). */
+const ddiActionSchema = z.object({
+  object: z.array(nonEmpty).optional(),
+  precipitant: z.array(nonEmpty).optional(),
+  tier: tier.optional(),
+  contraindicated: z.boolean(),
+  summary: nonEmpty,
+  alternative: z.string().optional(),
+  label: nonEmpty,
+  url: z.string().min(1),
+});
+
+/** ONC pair 8 (QT): a warning unless a label, the potassium or a one-time dose says otherwise. */
+const qtTieringSchema = z.object({
+  defaultTier: tier,
+  criticalSummary: nonEmpty,
+  singleDoseSummary: nonEmpty,
+  labelContraindications: z.array(z.object({ ingredient: nonEmpty, text: nonEmpty, label: nonEmpty, url: z.url() })),
+  lowPotassium: nonEmpty,
+  anaesthetics: z.array(nonEmpty),
+  singleDoseRule: nonEmpty,
+  notRead: nonEmpty,
+});
+
 const ddiPairSchema = z.object({
   id: nonEmpty,
   seq: z.number().int().positive(),
@@ -37,6 +61,8 @@ const ddiPairSchema = z.object({
   labelBasis: nonEmpty,
   source: nonEmpty,
   membershipNote: z.string().optional(),
+  actions: z.array(ddiActionSchema).min(1).optional(),
+  qtTiering: qtTieringSchema.optional(),
   object: z.array(ddiMemberSchema).min(1),
   precipitant: z.array(ddiMemberSchema).min(1),
 });
@@ -281,6 +307,8 @@ export type DualRaasRule = z.infer<typeof duplicateTherapySchema>['dualRaas'];
 export type NonInterruptivePair = z.infer<typeof niPairSchema>;
 export type DdiMember = z.infer<typeof ddiMemberSchema>;
 export type DdiPair = z.infer<typeof ddiPairSchema>;
+export type DdiAction = z.infer<typeof ddiActionSchema>;
+export type QtTiering = z.infer<typeof qtTieringSchema>;
 export type AllergyClass = z.infer<typeof allergyClassSchema>;
 export type CrossSensitivity = z.infer<typeof allergySchema>['crossSensitivities'][number];
 export type RenalRule = z.infer<typeof renalRuleSchema>;
