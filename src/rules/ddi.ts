@@ -290,12 +290,13 @@ function roleOf(m: ResolvedMedication, isDraft: boolean, ctx: DdiCardContext): s
 
 function sectionLines(s: Section, ctx: DdiCardContext, first: boolean): string[] {
   const { hit } = s;
-  const heading = `**${md(cap(sideLabel(hit.object)))} + ${md(sideLabel(hit.precipitant))}** (${md(hit.pair.objectClass)} + ${md(hit.pair.precipitantClass)})`;
+  const heading = `**${md(cap(sideLabel(hit.object)))} + ${md(sideLabel(hit.precipitant))}**`;
   if (!first) return [`- ${heading}: ${md(summaryOf(s))}`];
   const lines = [heading, ''];
   lines.push(`- Risk: ${md(hit.pair.consequence.replace(/\s*->\s*/g, ': '))}`);
   if (s.action) {
     lines.push(`- What to do: ${md(cap(fill(s.action.summary, hit)))}`);
+    if (s.action.contraindicated && s.indicator === 'critical') lines.push('- The label contraindicates this combination.');
     if (s.action.alternative) lines.push(`- Safer alternative: ${md(cap(fill(s.action.alternative, hit)))}`);
   }
   if (s.qt) {
@@ -330,14 +331,14 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
   for (const d of f.drafts) lines.push(`- ${roleOf(d, true, ctx)}: ${md(medicationLabel(d))}${oneTime(d)}`);
   for (const o of f.others) lines.push(`- ${roleOf(o, false, ctx)}: ${md(medicationLabel(o))}${oneTime(o)}`);
   lines.push('');
-  lines.push(`Source: ${md(primary.action?.label ? fill(primary.action.label, primary.hit) : primary.hit.pair.labelBasis)}; ONC high-priority interaction list (Phansalkar 2012). hookwise knowledge ${k.version}.`);
+  lines.push(`Source: ${md(cap(primary.action?.label ? fill(primary.action.label, primary.hit) : primary.hit.pair.labelBasis))}; ONC high-priority interaction list (Phansalkar 2012). hookwise knowledge ${k.version}.`);
 
   const links: Link[] = [];
   const addLink = (label: string, url: string) => {
     if (!links.some((l) => l.url === url)) links.push({ label: shorten(label, 100), url, type: 'absolute' });
   };
   for (const s of sections) {
-    if (s.action) addLink(fill(s.action.label, s.hit), fill(s.action.url, s.hit, true));
+    if (s.action) addLink(cap(fill(s.action.label, s.hit)), fill(s.action.url, s.hit, true));
     for (const fct of s.qt?.raisedBy ?? []) if (fct.link) addLink(fct.link.label, fct.link.url);
   }
   addLink('Phansalkar 2012, high-priority drug–drug interactions (JAMIA)', k.ddi.url);

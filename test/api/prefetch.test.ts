@@ -25,7 +25,8 @@ function keyStates(states: Record<string, string[]>): Record<string, string[]> {
 }
 
 /** The recent statement, dispense and administration keys and the GI-bleed history: these fixtures' EHR scopes do not grant them. */
-const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'giBleedHistory'];
+// Optional keys these order-sign calls neither send nor can read (the fake FHIR server does not answer them).
+const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'giBleedHistory', 'potassium'];
 
 function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
   return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
