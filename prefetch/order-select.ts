@@ -1,5 +1,6 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
+import { qtPotassium } from './patient-view.js';
 import { giBleedHistory } from './conditions.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
@@ -23,4 +24,5 @@ export const orderSelectPrefetch: PrefetchSpec = {
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
   giBleedHistory,
+  potassium: qtPotassium,
 };

@@ -10,6 +10,20 @@ export const POTASSIUM_LOOKBACK_DAYS = 7;
 /** The warfarin-INR rule's look-back (knowledge warfarinInr.lookbackDays). */
 export const INR_LOOKBACK_DAYS = 30;
 
+const POTASSIUM_TEMPLATE = `Observation?patient={{context.patientId}}&code=${loincParam(POTASSIUM_LOINC)}&date=ge{{today() - ${POTASSIUM_LOOKBACK_DAYS} days}}&_sort=-date&_count=10`;
+
+/**
+ * order-select / order-sign: the same potassium search, optional. A low potassium makes a QT-prolonging pair of the
+ * ONC list critical (src/rules/ddi-qt.ts); without it the pair is decided without. Observation search is already
+ * in these hooks' scope (creatinine, eGFR), so the key adds no scope.
+ */
+export const qtPotassium = {
+  template: POTASSIUM_TEMPLATE,
+  required: false,
+  purpose: `potassium results of the last ${POTASSIUM_LOOKBACK_DAYS} days, newest first: a low potassium raises the tier of a QT-prolonging pair`,
+  maxPages: 1,
+};
+
 export const patientViewPrefetch: PrefetchSpec = {
   medications: {
     template: ACTIVE_MEDICATIONS_TEMPLATE,
@@ -25,9 +39,9 @@ export const patientViewPrefetch: PrefetchSpec = {
     maxPages: 1,
   },
   potassium: {
-    template: `Observation?patient={{context.patientId}}&code=${loincParam(POTASSIUM_LOINC)}&date=ge{{today() - ${POTASSIUM_LOOKBACK_DAYS} days}}&_sort=-date&_count=10`,
+    template: POTASSIUM_TEMPLATE,
     required: false,
-    purpose: 'potassium results of the last 7 days, newest first, for critical and high potassium',
+    purpose: 'potassium results of the last 7 days, newest first, for critical and high potassium and for QT-prolonging pairs',
     maxPages: 1,
   },
   // INR by its shipped LOINC codes (6301-6, 34714-6, 38875-1): matched at full tier. An EHR that prefetches an

@@ -15,5 +15,10 @@ export function indicatorRank(i: Indicator): number {
   return INDICATOR_RANK[i];
 }
 
+/** The more urgent of two indicators. */
+export function maxIndicator(a: Indicator, b: Indicator): Indicator {
+  return INDICATOR_RANK[a] >= INDICATOR_RANK[b] ? a : b;
+}
+
 /** The summary "SHOULD be < 140 characters": the longest summary hookwise sends. */
 export const SUMMARY_MAX = 139;

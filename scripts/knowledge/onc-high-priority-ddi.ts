@@ -1,6 +1,6 @@
 // onc-high-priority-ddi.json: the ONC high-priority DDI list (Phansalkar 2012), pairs and members with their
 // alert tier; RxCUIs only when VERIFIED.
-import { col, isVerified, normName } from './csv.js';
+import { type Row, col, isVerified, normName, readScriptData } from './csv.js';
 import type { BuildContext } from './context.js';
 
 const ONC_DOI = '10.1136/amiajnl-2011-000612';
@@ -37,6 +37,97 @@ function memberTier(pair: number, side: string, ingredient: string, note: string
   }
   return { tier: 'critical' };
 }
+
+const DAILYMED_SEARCH = 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=';
+
+/**
+ * What each ONC pair's card tells the clinician to do (scripts/data/onc-ddi-actions.csv): per pair, rows matched in
+ * order by the ingredients found (`*` for any member); the last row of every pair matches any. `{o}` and `{p}`
+ * stand for the object and precipitant found. `tier` overrides the members' tier (rifabutin: a dose adjustment);
+ * `contraindicated` says whether the label calls the combination contraindicated (then no "dose adjusted" override
+ * reason is offered). `url` is a DailyMed search for the label named in `label`.
+ */
+export function buildDdiActions(rows: Row[], pairs: Array<{ seq: number; object: Member[]; precipitant: Member[] }>) {
+  const f = 'onc-ddi-actions.csv';
+  const bySeq = new Map<number, Array<Record<string, unknown>>>();
+  for (const r of rows) {
+    const seq = Number(col(r, 'pair_seq', f));
+    const pair = pairs.find((p) => p.seq === seq);
+    if (!pair) throw new Error(`${f}: no ONC pair ${seq}`);
+    const side = (name: 'object' | 'precipitant') => {
+      const v = col(r, name, f);
+      if (v === '*') return undefined;
+      const names = v.split(';').map(normName).filter(Boolean);
+      for (const n of names) if (!pair[name].some((m) => m.ingredient === n)) throw new Error(`${f}: pair ${seq}: ${n} is not on the ${name} side`);
+      return names;
+    };
+    const tier = col(r, 'tier', f);
+    if (tier && tier !== 'critical' && tier !== 'warning') throw new Error(`${f}: pair ${seq}: tier ${tier}`);
+    const contraindicated = col(r, 'contraindicated', f);
+    if (contraindicated !== 'true' && contraindicated !== 'false') throw new Error(`${f}: pair ${seq}: contraindicated must be true or false`);
+    const summary = col(r, 'summary', f);
+    if (summary.length > 110) throw new Error(`${f}: pair ${seq}: summary over 110 characters (the names must fit under 140)`);
+    const object = side('object');
+    const precipitant = side('precipitant');
+    const alternative = col(r, 'alternative', f);
+    const action: Record<string, unknown> = {
+      ...(object ? { object } : {}),
+      ...(precipitant ? { precipitant } : {}),
+      ...(tier ? { tier } : {}),
+      contraindicated: contraindicated === 'true',
+      summary,
+      ...(alternative ? { alternative } : {}),
+      label: col(r, 'label', f),
+      url: DAILYMED_SEARCH + col(r, 'url', f).replace(/ /g, '+'),
+    };
+    bySeq.set(seq, [...(bySeq.get(seq) ?? []), action]);
+  }
+  for (const p of pairs) {
+    const list = bySeq.get(p.seq);
+    const last = list?.[list.length - 1];
+    if (!last || last.object || last.precipitant) throw new Error(`${f}: pair ${p.seq} needs a last row for any member (* and *)`);
+  }
+  return bySeq;
+}
+
+/**
+ * ONC pair 8 (QT-prolonging agents) is not critical for every pair: a warning unless the combination is one a label
+ * contraindicates, or the patient's potassium is low; one tier lower for a one-time dose (ondansetron with
+ * sevoflurane at induction). QTc and magnesium have no LOINC code VERIFIED in the research tables
+ * (shared/knowledge lab_loinc_codes.csv), so they are not read.
+ */
+export const QT_TIERING = {
+  defaultTier: 'warning',
+  criticalSummary: 'Avoid {o} with {p}: both prolong QT ({factor})',
+  singleDoseSummary: 'One-time dose: {o} with {p} both prolong QT; monitor the ECG',
+  labelContraindications: [
+    {
+      ingredient: 'thioridazine',
+      text: 'the thioridazine label contraindicates other drugs that prolong the QTc interval',
+      label: 'Thioridazine label (DailyMed), Contraindications',
+      url: `${DAILYMED_SEARCH}thioridazine`,
+    },
+    {
+      ingredient: 'pimozide',
+      text: 'the Orap (pimozide) label contraindicates other drugs that prolong the QT interval',
+      label: 'Orap (pimozide) label (DailyMed), Contraindications',
+      url: `${DAILYMED_SEARCH}pimozide`,
+    },
+    {
+      ingredient: 'dronedarone',
+      text: 'the Multaq (dronedarone) label contraindicates drugs that prolong the QT interval and may cause torsade de pointes',
+      label: 'Multaq (dronedarone) label (DailyMed), Contraindications',
+      url: `${DAILYMED_SEARCH}MULTAQ`,
+    },
+  ],
+  lowPotassium: 'potassium below the usual reference limit raises the risk of torsade de pointes (Drew BJ et al., AHA/ACCF scientific statement, Circulation 2010;121:1047-60)',
+  anaesthetics: ['sevoflurane'],
+  singleDoseRule:
+    'a one-time dose: a MedicationRequest whose timing gives repeat.count 1 and that is not as-needed, or a ' +
+    'MedicationAdministration given during a procedure (partOf a Procedure) or of an inhaled anaesthetic',
+  // QTc and magnesium: no LOINC code for either is VERIFIED in shared/knowledge lab_loinc_codes.csv: not read.
+  notRead: 'QTc and magnesium are not read by hookwise: check them on the ECG and the labs',
+};
 
 export function buildOncHighPriorityDdi({ read, addIngredient }: BuildContext) {
   const pairsCsv = read('onc_high_priority_ddi_pairs.csv');
@@ -96,6 +187,11 @@ export function buildOncHighPriorityDdi({ read, addIngredient }: BuildContext) {
     }
     return entry;
   });
+  const actions = buildDdiActions(readScriptData('onc-ddi-actions.csv'), pairs as unknown as Array<{ seq: number; object: Member[]; precipitant: Member[] }>);
+  for (const p of pairs) {
+    p.actions = actions.get(p.seq as number);
+    if (p.seq === 8) p.qtTiering = QT_TIERING;
+  }
   const ddi = {
     source: { citation: ONC_CITATION, doi: ONC_DOI, url: ONC_URL, pmc: 'PMC3422823' },
     pairs,

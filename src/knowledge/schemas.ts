@@ -24,6 +24,30 @@ export const ddiMemberSchema = z.object({
   note: z.string().optional(),
 });
 
+/** What a pair's card tells the clinician to do, for the ingredients it names (the last entry: any member). */
+export const ddiActionSchema = z.object({
+  object: z.array(nonEmpty).optional(),
+  precipitant: z.array(nonEmpty).optional(),
+  tier: tier.optional(),
+  contraindicated: z.boolean(),
+  summary: nonEmpty,
+  alternative: z.string().optional(),
+  label: nonEmpty,
+  url: z.string().min(1),
+});
+
+/** ONC pair 8 (QT): a warning unless a label, the potassium or a one-time dose says otherwise. */
+export const qtTieringSchema = z.object({
+  defaultTier: tier,
+  criticalSummary: nonEmpty,
+  singleDoseSummary: nonEmpty,
+  labelContraindications: z.array(z.object({ ingredient: nonEmpty, text: nonEmpty, label: nonEmpty, url: z.url() })),
+  lowPotassium: nonEmpty,
+  anaesthetics: z.array(nonEmpty),
+  singleDoseRule: nonEmpty,
+  notRead: nonEmpty,
+});
+
 export const ddiPairSchema = z.object({
   id: nonEmpty,
   seq: z.number().int().positive(),
@@ -34,6 +58,8 @@ export const ddiPairSchema = z.object({
   labelBasis: nonEmpty,
   source: nonEmpty,
   membershipNote: z.string().optional(),
+  actions: z.array(ddiActionSchema).min(1).optional(),
+  qtTiering: qtTieringSchema.optional(),
   object: z.array(ddiMemberSchema).min(1),
   precipitant: z.array(ddiMemberSchema).min(1),
 });

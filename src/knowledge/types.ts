@@ -1,12 +1,14 @@
 // The typed view of the knowledge files that rules and readers use (rows inferred from src/knowledge/schemas.ts).
 import type { z } from 'zod';
-import type { allergyClassSchema, allergySchema, beersEntrySchema, beersSchema, ddiMemberSchema, ddiPairSchema, dupClassSchema, duplicateTherapySchema, labRulesSchema, labelInteractionsSchema, niPairSchema, productsSchema, renalRuleSchema } from './schemas.js';
+import type { allergyClassSchema, allergySchema, beersEntrySchema, beersSchema, ddiActionSchema, ddiMemberSchema, ddiPairSchema, dupClassSchema, duplicateTherapySchema, labRulesSchema, labelInteractionsSchema, niPairSchema, productsSchema, qtTieringSchema, renalRuleSchema } from './schemas.js';
 
 export type DuplicateClass = z.infer<typeof dupClassSchema>;
 export type DualRaasRule = z.infer<typeof duplicateTherapySchema>['dualRaas'];
 export type NonInterruptivePair = z.infer<typeof niPairSchema>;
 export type DdiMember = z.infer<typeof ddiMemberSchema>;
 export type DdiPair = z.infer<typeof ddiPairSchema>;
+export type DdiAction = z.infer<typeof ddiActionSchema>;
+export type QtTiering = z.infer<typeof qtTieringSchema>;
 export type AllergyClass = z.infer<typeof allergyClassSchema>;
 export type CrossSensitivity = z.infer<typeof allergySchema>['crossSensitivities'][number];
 export type RenalRule = z.infer<typeof renalRuleSchema>;

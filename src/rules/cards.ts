@@ -1,6 +1,6 @@
 // Shared card-building helpers for the rules. Pure; no I/O.
 import type { Coding, Indicator } from '../cds/types.js';
-import { INDICATORS, SUMMARY_MAX, indicatorRank } from '../cds-hooks.js';
+import { INDICATORS, SUMMARY_MAX, indicatorRank, maxIndicator } from '../cds-hooks.js';
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
 
 /** Stable code system for hookwise card topics. */
@@ -32,7 +32,7 @@ export function patientViewOverrides(): Coding[] {
   return [OVERRIDES.alreadyAddressed, OVERRIDES.resultNotRepresentative, OVERRIDES.notTakingThis, OVERRIDES.benefitOutweighsRisk].map((c) => ({ ...c }));
 }
 
-export { indicatorRank, SUMMARY_MAX };
+export { indicatorRank, maxIndicator, SUMMARY_MAX };
 
 /** One tier lower; info stays info. */
 export function lowerIndicator(i: Indicator): Indicator {

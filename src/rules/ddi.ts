@@ -1,24 +1,35 @@
-// order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
-// and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
-import { resourceKey } from '../fhir-read/datatypes.js';
+// ONC high-priority drug–drug interactions (Phansalkar 2012). order-select / order-sign: the draft orders (the
+// selected ones at order-select) with the patient's medications and with each other. patient-view: the medications
+// the patient already takes, with each other, one tier lower (a known, usually reviewed combination). One card per
+// interacting drug pair; a combination product counts once (amphetamine/dextroamphetamine is one section).
+// Each card names the action from the label (knowledge `actions`, scripts/data/onc-ddi-actions.csv), the safer
+// alternative where the label or the pair's management gives one, and links the label on DailyMed and the paper.
+// QT pairs (pair 8) are tiered by ddi-qt.ts. Pure: (drafts, medications, potassium, knowledge, now) -> cards.
+import { LOINC, RXNORM, resourceKey } from '../fhir-read/datatypes.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
-import type { Card, Indicator, Suggestion } from '../cds/types.js';
-import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../knowledge/drugs/match.js';
+import type { Card, Coding, Indicator, Link, Suggestion } from '../cds/types.js';
+import type { DdiAction, DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
+import { type IngredientMatch, type MatchConfidence, betterConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
-import { type MedicationLookup } from '../fhir-read/medication-records.js';
+import type { MedicationLookup } from '../fhir-read/medication-records.js';
+import type { LabResult } from '../fhir-read/observations.js';
+import { type QtTier, isOneTimeDose, latestPotassium, qtTier } from './ddi-qt.js';
 import {
   OVERRIDES,
   SUMMARY_MAX,
   TOPICS,
   applyConfidence,
   indicatorRank,
+  lowerIndicator,
+  maxIndicator,
   md,
+  patientViewOverrides,
   shorten,
   summary,
 } from './cards.js';
 
-export interface DdiInput {
+/** The inputs of the drug-pair rules (ONC pairs, duplicates, non-interruptive pairs) at order-select / order-sign. */
+export interface PairInput {
   drafts: ResolvedMedication[];
   active: ResolvedMedication[];
   knowledge: Knowledge;
@@ -30,6 +41,15 @@ export interface DdiInput {
   focus?: ReadonlySet<ResolvedMedication>;
   /** Card wording for the drafts: "Order being signed" (default) or "Selected order" / "Other draft order". */
   hook?: 'order-select' | 'order-sign';
+}
+
+/** The ONC rule's inputs: also at patient-view (`drafts` are then what the patient takes), with the potassium. */
+export interface DdiInput extends Omit<PairInput, 'hook'> {
+  hook?: 'order-select' | 'order-sign' | 'patient-view';
+  /** The `potassium` prefetch value (Observations): a low potassium makes a QT pair critical. */
+  potassium?: unknown;
+  /** The invocation's clock: dates on the card, the potassium look-back. Without it no potassium is read. */
+  now?: Date;
 }
 
 /** Card lines naming the drafts and medications involved, worded for the hook. */
@@ -47,35 +67,6 @@ export function involvedLines(
   }
   for (const o of others) lines.push(`- Active medication: ${ref(o)}`);
   return lines;
-}
-
-interface Side {
-  ingredient: string;
-  member: DdiMember;
-  /** Best confidence with which any involved resource matched this ingredient. */
-  confidence: MatchConfidence;
-}
-
-interface PairHit {
-  pair: DdiPair;
-  object: Side;
-  precipitant: Side;
-  indicator: Indicator;
-  textOnly: boolean;
-}
-
-interface Finding {
-  key: string;
-  hits: PairHit[];
-  /** Resources involved, drafts first. */
-  drafts: ResolvedMedication[];
-  others: Array<{ med: ResolvedMedication; isDraft: boolean }>;
-}
-
-/** A finding while the sweep runs (see pair-sweep.ts). */
-interface OpenFinding extends Pushed {
-  key: string;
-  hits: PairHit[];
 }
 
 function memberFor(list: DdiMember[], ing: IngredientMatch): DdiMember | undefined {
@@ -100,6 +91,67 @@ function ingredientTokens(
 
 const flip = (t: string): string => (t.endsWith(':o') ? `${t.slice(0, -2)}:p` : `${t.slice(0, -2)}:o`);
 
+/** One ingredient of a side, with the member it matched and the best confidence of any resource matching it. */
+interface SideIngredient {
+  name: string;
+  rxcui?: string;
+  member: DdiMember;
+  confidence: MatchConfidence;
+}
+
+/** One ONC pair between two drugs: each side's ingredients together (a combination product counts once). */
+export interface PairHit {
+  pair: DdiPair;
+  object: SideIngredient[];
+  precipitant: SideIngredient[];
+}
+
+const sideLabel = (side: SideIngredient[]): string => side.map((i) => i.name).join('/');
+
+/** The finding a hit belongs to: the two drugs, whichever is the object. */
+const findingKey = (hit: PairHit): string => [sideLabel(hit.object), sideLabel(hit.precipitant)].sort().join('+');
+
+/**
+ * The ONC pair hits between two resolved medications (either may be the object): per pair and direction, the
+ * ingredients of one on the object side and of the other on the precipitant side, each side as one section. An
+ * ingredient never pairs with itself (duplication, not an interaction), and a combination product held by both
+ * resources does not pair with itself either (its own ingredients on both sides).
+ */
+export function ddiEffect(a: ResolvedMedication, b: ResolvedMedication, pairs: DdiPair[]): Array<{ key: string; hit: PairHit }> {
+  const hits: PairHit[] = [];
+  const names = (m: ResolvedMedication) => new Set(m.ingredients.map((i) => i.name));
+  const na = names(a);
+  const nb = names(b);
+  for (const pair of pairs) {
+    for (const [x, y, nx, ny] of [
+      [a, b, na, nb],
+      [b, a, nb, na],
+    ] as const) {
+      const objects = x.ingredients.flatMap((i) => {
+        const member = memberFor(pair.object, i);
+        return member ? [{ i, member }] : [];
+      });
+      const precipitants = y.ingredients.flatMap((i) => {
+        const member = memberFor(pair.precipitant, i);
+        return member ? [{ i, member }] : [];
+      });
+      const pairs2 = (o: IngredientMatch, p: IngredientMatch): boolean => o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
+      const obj = objects.filter((o) => precipitants.some((p) => pairs2(o.i, p.i)));
+      const prec = precipitants.filter((p) => objects.some((o) => pairs2(o.i, p.i)));
+      if (obj.length === 0 || prec.length === 0) continue;
+      const side = (list: Array<{ i: IngredientMatch; member: DdiMember }>): SideIngredient[] =>
+        list
+          .map(({ i, member }) => ({ name: i.name, ...(i.rxcui ? { rxcui: i.rxcui } : {}), member, confidence: i.confidence }))
+          .sort((p, q) => p.name.localeCompare(q.name));
+      const hit: PairHit = { pair, object: side(obj), precipitant: side(prec) };
+      // Symmetric classes (QT) match both ways round: one section.
+      if (hits.some((h) => h.pair.id === pair.id && sideLabel(h.object) === sideLabel(hit.precipitant) && sideLabel(h.precipitant) === sideLabel(hit.object))) continue;
+      hits.push(hit);
+    }
+  }
+  return hits.map((hit) => ({ key: findingKey(hit), hit }));
+}
+
 function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }>> {
   const tokensOf = (ing: IngredientMatch): string[] =>
     ingredientTokens(pairs, ing, () =>
@@ -108,75 +160,50 @@ function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }
   return {
     tokens: (m) => m.ingredients.flatMap(tokensOf),
     partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
-    effect: (a, b) => hitsBetween(a, b, pairs).map((hit) => ({ key: [hit.object.ingredient, hit.precipitant.ingredient].sort().join('+'), hit })),
+    effect: (a, b) => ddiEffect(a, b, pairs),
   };
 }
 
-function pairIndicator(o: DdiMember, p: DdiMember): Indicator {
-  return o.tier === 'warning' || p.tier === 'warning' ? 'warning' : 'critical';
-}
-
-/** All ONC pair hits between two resolved medications (either may be the object). */
-function hitsBetween(a: ResolvedMedication, b: ResolvedMedication, pairs: DdiPair[]): PairHit[] {
-  const hits: PairHit[] = [];
-  for (const pair of pairs) {
-    for (const [x, y] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      for (const oi of x.ingredients) {
-        const om = memberFor(pair.object, oi);
-        if (!om) continue;
-        for (const pi of y.ingredients) {
-          if (pi.name === oi.name) continue; // the same drug twice is duplication, not an interaction
-          const pm = memberFor(pair.precipitant, pi);
-          if (!pm) continue;
-          const exists = hits.find(
-            (h) =>
-              h.pair.id === pair.id &&
-              ((h.object.ingredient === oi.name && h.precipitant.ingredient === pi.name) ||
-                (h.object.ingredient === pi.name && h.precipitant.ingredient === oi.name)),
-          );
-          if (exists) continue; // symmetric classes (QT) match both ways round
-          const base = pairIndicator(om, pm);
-          hits.push({
-            pair,
-            object: { ingredient: oi.name, member: om, confidence: oi.confidence },
-            precipitant: { ingredient: pi.name, member: pm, confidence: pi.confidence },
-            indicator: base,
-            textOnly: false,
-          });
-        }
-      }
-    }
-  }
-  return hits;
-}
-
-function mergeHit(into: PairHit[], hit: PairHit): void {
-  const existing = into.find(
-    (h) => h.pair.id === hit.pair.id && h.object.ingredient === hit.object.ingredient && h.precipitant.ingredient === hit.precipitant.ingredient,
-  );
+/** Adds a hit to a finding's hits: a known section keeps the best confidence of each ingredient. */
+export function mergeHit(into: PairHit[], hit: PairHit): void {
+  const existing = into.find((h) => h.pair.id === hit.pair.id && sideLabel(h.object) === sideLabel(hit.object) && sideLabel(h.precipitant) === sideLabel(hit.precipitant));
   if (!existing) {
-    into.push({ ...hit, object: { ...hit.object }, precipitant: { ...hit.precipitant } });
+    into.push({ ...hit, object: hit.object.map((i) => ({ ...i })), precipitant: hit.precipitant.map((i) => ({ ...i })) });
     return;
   }
-  existing.object.confidence = betterConfidence(existing.object.confidence, hit.object.confidence);
-  existing.precipitant.confidence = betterConfidence(existing.precipitant.confidence, hit.precipitant.confidence);
+  for (const [mine, theirs] of [
+    [existing.object, hit.object],
+    [existing.precipitant, hit.precipitant],
+  ] as const) {
+    mine.forEach((i, n) => (i.confidence = betterConfidence(i.confidence, theirs[n]!.confidence)));
+  }
 }
 
-function finalise(hit: PairHit): PairHit {
-  const worst = confidenceRank(hit.object.confidence) <= confidenceRank(hit.precipitant.confidence) ? hit.object.confidence : hit.precipitant.confidence;
-  return { ...hit, indicator: applyConfidence(hit.indicator, worst), textOnly: worst === 'text' };
+/** A finding ready for its card: the hits, and the resources involved in the order the literal loop met them. */
+export interface DdiFinding {
+  key: string;
+  hits: PairHit[];
+  drafts: ResolvedMedication[];
+  others: ResolvedMedication[];
+}
+
+/** What the card rule needs besides the finding. */
+export interface DdiCardContext {
+  knowledge: Knowledge;
+  hook: 'order-select' | 'order-sign' | 'patient-view';
+  focus?: ReadonlySet<ResolvedMedication>;
+  potassium?: LabResult;
+  now?: Date;
 }
 
 /**
  * Each draft in focus with each active medication (not the same resource), and each pair of drafts of which at
- * least one is in focus (not the same order listed twice): one finding per interacting ingredient pair. The
- * comparisons are swept by group (pair-sweep.ts), in time linear in the number of resources.
+ * least one is in focus (not the same order listed twice): one finding per interacting drug pair. The comparisons
+ * are swept by group (pair-sweep.ts), in time linear in the number of resources. At patient-view the drafts are
+ * what the patient takes and nothing is active: every pair of them is compared once.
  */
-export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
-  const findings = new Map<string, OpenFinding>();
+export function findDdi({ drafts, active, knowledge, focus, hook = 'order-sign', potassium, now }: DdiInput): Card[] {
+  const findings = new Map<string, Pushed & { key: string; hits: PairHit[] }>();
   sweepPairs(drafts, active, focus, ddiRule(knowledge.ddi.pairs), (hits, visit) => {
     for (const { key, hit } of hits) {
       let f = findings.get(key);
@@ -185,84 +212,184 @@ export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): C
       pushVisit(f, visit);
     }
   });
-  return [...findings.values()].map((f) =>
-    ddiCard({ key: f.key, hits: f.hits, drafts: ordered(f.drafts), others: ordered(f.others).map((med) => ({ med, isDraft: false })) }, knowledge, hook, focus),
-  );
+  const lab = now && potassium !== undefined ? latestPotassium(potassium, now, knowledge) : undefined;
+  const ctx: DdiCardContext = { knowledge, hook, ...(focus ? { focus } : {}), ...(lab ? { potassium: lab } : {}), ...(now ? { now } : {}) };
+  return [...findings.values()].map((f) => ddiCard({ key: f.key, hits: f.hits, drafts: ordered(f.drafts), others: ordered(f.others) }, ctx));
 }
 
 /**
- * Whether a pair's management makes its critical members a contraindication (the summary then says so).
- * Pairs managed by "avoid" (atazanavir + PPI, irinotecan, QT) or with dose-adjusted members (rifabutin in
- * pair 10) are called a high-priority interaction instead, so the card never overstates the label.
+ * Whether a pair's management makes its critical members a contraindication. Pairs managed by "avoid"
+ * (atazanavir + PPI, irinotecan, QT) or with dose-adjusted members (rifabutin in pair 10) are not, so the card never
+ * overstates the label. The cards read each action's own `contraindicated` (knowledge); this stays as a check
+ * that the two agree.
  */
 export function contraindicatedWhenCritical(management: string): boolean {
   return /contraindicated|do not combine/i.test(management) && !/^avoid/i.test(management) && !/rather than contraindicated/i.test(management);
 }
 
-function ddiCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-sign' = 'order-sign', focus?: ReadonlySet<ResolvedMedication>): Card {
-  const hits = f.hits.map(finalise).sort((a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || a.pair.seq - b.pair.seq);
-  const primary = hits[0]!;
-  const indicator = primary.indicator;
-  const obj = shorten(primary.object.ingredient, 45);
-  const prec = shorten(primary.precipitant.ingredient, 45);
-  const lead =
-    indicator === 'critical'
-      ? contraindicatedWhenCritical(primary.pair.management)
-        ? 'Contraindicated'
-        : 'High-priority interaction'
-      : indicator === 'warning'
-        ? 'Interaction'
-        : 'Possible interaction';
-  const text =
-    `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= SUMMARY_MAX
-      ? `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`
-      : `${lead}: ${obj} + ${prec}`;
+/** The action for a section: the first whose named ingredients it holds (the pair's last action matches any). */
+export function actionFor(hit: PairHit): DdiAction | undefined {
+  const has = (names: string[] | undefined, side: SideIngredient[]) => !names || side.some((i) => names.includes(i.name));
+  return hit.pair.actions?.find((a) => has(a.object, hit.object) && has(a.precipitant, hit.precipitant));
+}
+
+/** `{o}` and `{p}` filled with the drugs found; `enc` for a URL. */
+function fill(text: string, hit: PairHit, enc = false): string {
+  const o = enc ? encodeURIComponent(hit.object[0]!.name).replace(/%20/g, '+') : sideLabel(hit.object);
+  const p = enc ? encodeURIComponent(hit.precipitant[0]!.name).replace(/%20/g, '+') : sideLabel(hit.precipitant);
+  return text.replaceAll('{o}', o).replaceAll('{p}', p);
+}
+
+/** Capitalised for the start of a sentence or a bold heading. */
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+interface Section {
+  hit: PairHit;
+  action: DdiAction | undefined;
+  indicator: Indicator;
+  textOnly: boolean;
+  /** The tier before any QT factor, name match or hook: the label's (warning: a dose or timing adjustment). */
+  base: Indicator;
+  qt?: QtTier;
+}
+
+function section(hit: PairHit, involved: ResolvedMedication[], ctx: DdiCardContext): Section {
+  const action = actionFor(hit);
+  // A section is critical when some pairing of its ingredients is critical on both sides (member tiers).
+  const pairTier: Indicator = hit.object.some((i) => i.member.tier === 'critical') && hit.precipitant.some((i) => i.member.tier === 'critical') ? 'critical' : 'warning';
+  const base = action?.tier ?? pairTier;
+  let indicator: Indicator = base;
+  let qt: QtTier | undefined;
+  const q = hit.pair.qtTiering;
+  if (q) {
+    const holds = (side: SideIngredient[]) => involved.filter((m) => m.ingredients.some((i) => side.some((s) => s.name === i.name)));
+    qt = qtTier(q, { a: hit.object.map((i) => i.name), b: hit.precipitant.map((i) => i.name) }, { a: holds(hit.object), b: holds(hit.precipitant) }, ctx.potassium, ctx.now, ctx.knowledge);
+    indicator = qt.indicator;
+  }
+  const textOnly = [...hit.object, ...hit.precipitant].some((i) => i.confidence === 'text');
+  indicator = applyConfidence(indicator, textOnly ? 'text' : 'code');
+  if (ctx.hook === 'patient-view') indicator = lowerIndicator(indicator);
+  return { hit, action, indicator, textOnly, base, ...(qt ? { qt } : {}) };
+}
+
+/** The summary: what to do, from the label (QT: from the factor that set the tier). */
+function summaryOf(s: Section): string {
+  const q = s.hit.pair.qtTiering;
+  let text: string;
+  if (q && s.qt?.oneTime && s.qt.raisedBy.length === 0) text = fill(q.singleDoseSummary, s.hit);
+  else if (q && s.qt && s.qt.raisedBy.length > 0) text = fill(q.criticalSummary, s.hit).replace('{factor}', s.qt.raisedBy.map((f) => f.short).join(', '));
+  else if (s.action) text = fill(s.action.summary, s.hit);
+  else text = `Interaction: ${sideLabel(s.hit.object)} + ${sideLabel(s.hit.precipitant)}`;
+  return summary(cap(text));
+}
+
+function roleOf(m: ResolvedMedication, isDraft: boolean, ctx: DdiCardContext): string {
+  if (ctx.hook === 'patient-view') return 'Taking';
+  if (!isDraft) return 'Taking';
+  if (ctx.hook === 'order-sign') return 'Order being signed';
+  return !ctx.focus || ctx.focus.has(m) ? 'Selected order' : 'Other draft order';
+}
+
+function sectionLines(s: Section, ctx: DdiCardContext, first: boolean): string[] {
+  const { hit } = s;
+  const heading = `**${md(cap(sideLabel(hit.object)))} + ${md(sideLabel(hit.precipitant))}**`;
+  if (!first) return [`- ${heading}: ${md(summaryOf(s))}`];
+  const lines = [heading, ''];
+  lines.push(`- Risk: ${md(hit.pair.consequence.replace(/\s*->\s*/g, ': '))}`);
+  if (s.action) {
+    lines.push(`- What to do: ${md(cap(fill(s.action.summary, hit)))}`);
+    if (s.action.contraindicated && s.indicator === 'critical') lines.push('- The label contraindicates this combination.');
+    if (s.action.alternative) lines.push(`- Safer alternative: ${md(cap(fill(s.action.alternative, hit)))}`);
+  }
+  if (s.qt) {
+    const q = hit.pair.qtTiering!;
+    for (const f of s.qt.raisedBy) lines.push(`- Critical because ${md(f.line.charAt(0).toLowerCase() + f.line.slice(1))}`);
+    if (s.qt.raisedBy.length === 0) lines.push('- Warning: no label contraindicates this pair and no low potassium was found.');
+    if (s.qt.oneTime) lines.push('- One tier lower: a one-time dose (a single peri-operative dose or an anaesthetic).');
+    lines.push(`- ${md(q.notRead)}.`);
+  }
+  if (s.textOnly) lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
+  if (ctx.hook === 'patient-view') lines.push('- Both are already taken: shown one tier lower than at ordering, as a prompt to review.');
+  return lines;
+}
+
+/** The card for one finding (exported for the reference implementation of the pair sweep). */
+export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
+  const involved = [...f.drafts, ...f.others];
+  const sections = f.hits
+    .map((h) => section(h, involved, ctx))
+    .sort((a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || a.hit.pair.seq - b.hit.pair.seq);
+  const primary = sections[0]!;
+  const indicator = sections.reduce<Indicator>((worst, s) => maxIndicator(worst, s.indicator), 'info');
+  const k = ctx.knowledge;
 
   const lines: string[] = [];
-  for (const h of hits) {
-    lines.push(`**${md(h.pair.objectClass)} + ${md(h.pair.precipitantClass)}** (ONC high-priority list, pair ${h.pair.seq})`);
-    lines.push('');
-    lines.push(`- Consequence: ${md(h.pair.consequence)}`);
-    lines.push(`- Management: ${md(h.pair.management)}`);
-    lines.push(`- Label basis: ${md(h.pair.labelBasis)}`);
-    for (const side of [h.object, h.precipitant]) {
-      if (side.member.tier === 'warning' && side.member.tierReason) {
-        lines.push(`- ${md(side.ingredient)}: ${md(side.member.tierReason)} (warning tier)`);
-      }
-    }
-    if (h.textOnly) {
-      lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
-    }
-    if (h.pair.membershipNote) lines.push(`- Membership note: ${md(h.pair.membershipNote)}`);
-    lines.push('');
-  }
-  lines.push('Involved:');
-  lines.push(...involvedLines(f.drafts, f.others.map((o) => o.med), hook, focus));
+  sections.forEach((s, n) => {
+    if (n === 1) lines.push('', 'Also between these drugs:');
+    lines.push(...sectionLines(s, ctx, n === 0));
+  });
   lines.push('');
-  lines.push(`Source: ${md(k.ddi.citation)}. hookwise knowledge ${k.version}.`);
+  const oneTime = (m: ResolvedMedication) => (primary.hit.pair.qtTiering && isOneTimeDose(m, primary.hit.pair.qtTiering) ? ' (one-time dose)' : '');
+  for (const d of f.drafts) lines.push(`- ${roleOf(d, true, ctx)}: ${md(medicationLabel(d))}${oneTime(d)}`);
+  for (const o of f.others) lines.push(`- ${roleOf(o, false, ctx)}: ${md(medicationLabel(o))}${oneTime(o)}`);
+  lines.push('');
+  lines.push(`Source: ${md(cap(primary.action?.label ? fill(primary.action.label, primary.hit) : primary.hit.pair.labelBasis))}; ONC high-priority interaction list (Phansalkar 2012). hookwise knowledge ${k.version}.`);
+
+  const links: Link[] = [];
+  const addLink = (label: string, url: string) => {
+    if (!links.some((l) => l.url === url)) links.push({ label: shorten(label, 100), url, type: 'absolute' });
+  };
+  for (const s of sections) {
+    if (s.action) addLink(cap(fill(s.action.label, s.hit)), fill(s.action.url, s.hit, true));
+    for (const fct of s.qt?.raisedBy ?? []) if (fct.link) addLink(fct.link.label, fct.link.url);
+  }
+  addLink('Phansalkar 2012, high-priority drug–drug interactions (JAMIA)', k.ddi.url);
 
   const suggestions: Suggestion[] = [];
-  for (const d of f.drafts) {
-    if (focus && !focus.has(d)) continue; // order-select: offer to remove the selected order, not the others
-    const resourceId = resourceKey(d.resource);
-    if (!resourceId) continue;
-    const drug = d.ingredients.find((i) => i.name === primary.object.ingredient || i.name === primary.precipitant.ingredient)?.name ?? medicationLabel(d);
-    const label = `Remove the ${shorten(drug, 60)} order`;
-    suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
+  if (ctx.hook !== 'patient-view') {
+    for (const d of f.drafts) {
+      if (ctx.focus && !ctx.focus.has(d)) continue; // order-select: offer to remove the selected order, not the others
+      const resourceId = resourceKey(d.resource);
+      if (!resourceId) continue;
+      const names = [...primary.hit.object, ...primary.hit.precipitant].map((i) => i.name);
+      const drug = d.ingredients.filter((i) => names.includes(i.name)).map((i) => i.name).join('/') || medicationLabel(d);
+      const label = `Remove the ${shorten(drug, 60)} order`;
+      suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
+    }
   }
 
-  const drafts = f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
+  const drafts = ctx.hook === 'patient-view' ? [] : f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
+  const resources = [
+    ...(ctx.hook === 'patient-view' ? f.drafts : []),
+    ...f.others,
+  ].map((m) => resourceKey(m.resource)).filter((id): id is string => id !== undefined);
+  const codes = [...new Set(sections.flatMap((s) => [...s.hit.object, ...s.hit.precipitant]).flatMap((i) => (i.rxcui ? [`${RXNORM}|${i.rxcui}`] : [])))];
+  for (const s of sections) {
+    for (const fct of s.qt?.raisedBy ?? []) {
+      if (!fct.lab) continue;
+      if (fct.lab.id) resources.push(`Observation/${fct.lab.id}`);
+      codes.push(`${LOINC}|${fct.lab.code}`);
+    }
+  }
+  const contraindicated = sections.some((s) => s.action?.contraindicated && s.indicator === 'critical');
+  const doseAdjustable = !contraindicated && primary.base === 'warning' && !primary.hit.pair.qtTiering;
+  const overrides: Coding[] =
+    ctx.hook === 'patient-view'
+      ? patientViewOverrides()
+      : (doseAdjustable ? [OVERRIDES.doseAdjusted, OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking] : [OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking]).map((c) => ({ ...c }));
+
   const card: Card = {
     finding: {
-      key: `ddi:${[primary.object.ingredient, primary.precipitant.ingredient].sort().join('+')}`,
+      key: `ddi:${f.key}`,
       ...(drafts.length ? { drafts } : {}),
+      trace: { ...(resources.length ? { resources: [...new Set(resources)] } : {}), ...(codes.length ? { codes: [...new Set(codes)] } : {}) },
     },
-    summary: summary(text),
+    summary: summaryOf(primary),
     detail: lines.join('\n'),
     indicator,
-    source: { label: 'hookwise: ONC high-priority drug–drug interactions', url: k.ddi.url, topic: { ...TOPICS.ddi } },
-    overrideReasons: [OVERRIDES.benefitOutweighsRisk, OVERRIDES.doseAdjusted, OVERRIDES.notTaking].map((c) => ({ ...c })),
-    links: [{ label: 'Phansalkar 2012 (JAMIA)', url: k.ddi.url, type: 'absolute' }],
+    source: { label: 'hookwise: ONC high-priority drug–drug interactions', url: links[0]!.url, topic: { ...TOPICS.ddi } },
+    overrideReasons: overrides,
+    links,
   };
   if (suggestions.length > 0) {
     card.suggestions = suggestions;
@@ -286,7 +413,7 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
  * inhibitor + NSAID); every other pair stays silent by design (knowledge/README.md). Members of the pair named by
  * `excludeIngredients` (the salicylates, pair 1) never trigger the card. Same comparisons as findDdi.
  */
-export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
+export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: PairInput): Card[] {
   const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
   type Hit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
   const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean => (pair.card?.excludeIngredients ?? []).includes(ing.name);

@@ -2,11 +2,13 @@
 // No I/O, no clock reads, no logging. Cards carry no uuid (the pipeline stamps them).
 //
 // Prefetch keys read (a key's value may be a Bundle, null for "no data", or absent when not obtained):
-//   patient-view: medications (active MedicationRequest Bundle), egfr (eGFR Observations, last 365 days)
+//   patient-view: medications (active MedicationRequest Bundle), egfr (eGFR Observations, last 365 days),
+//                 potassium (optional: potassium Observations, last 7 days; also read by the QT pairs)
 //   order-select: allergies (AllergyIntolerance Bundle), draftMedications (optional: Medications drafts reference),
 //                 medications (optional: active MedicationRequest Bundle), medicationRefs (optional, as below)
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
+//   order-select / order-sign: potassium (optional, as at patient-view): a low potassium makes a QT pair critical
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -19,6 +21,7 @@ import { findAllergyConflicts } from './allergy.js';
 import { kidneyFunction } from '../clinical-calc/crcl.js';
 import { renalDosingCards } from './renal-dosing.js';
 import { findDdi, findNonInterruptive } from './ddi.js';
+import { foldLabelRepeats } from './ddi-overlap.js';
 import { findDuplicateTherapy } from './duplicate-therapy.js';
 import { beersCards } from './beers.js';
 import { indicatorRank } from './cards.js';
@@ -100,8 +103,13 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
     const patientId = typeof context.patientId === 'string' ? context.patientId : undefined;
     cards.push(...beersCards(meds, dataValue(data, 'patient'), patientId, now, knowledge, taken.all));
   }
-  // Interactions among drugs already taken (one tier lower than at ordering).
-  cards.push(...labelInteractionCards({ subjects: meds, others: meds, knowledge, hook: 'patient-view' }));
+  // Interactions among drugs already taken (one tier lower than at ordering): the ONC pairs and the label pairs,
+  // one card per drug pair.
+  const pv = foldLabelRepeats(
+    findDdi({ drafts: meds, active: [], knowledge, hook: 'patient-view', potassium: dataValue(data, 'potassium'), now }),
+    labelInteractionCards({ subjects: meds, others: meds, knowledge, hook: 'patient-view' }),
+  );
+  cards.push(...pv.ddi, ...pv.label);
   cards.push(...acetaminophenMaxCards({ ordered: [], taking: meds, knowledge, hook: 'patient-view' }));
   // Most urgent first; the order within a tier is the rules' order.
   return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
@@ -136,12 +144,14 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const all = systemic(drafts.map((x) => x.m));
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const, now: input.now };
-  cards.push(...findDdi(pairInput), ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
+  const ddi = findDdi({ ...pairInput, potassium: dataValue(data, 'potassium') });
+  const label = foldLabelRepeats(ddi, labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select' }));
+  cards.push(...label.ddi, ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
-  cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select' }));
+  cards.push(...label.label);
   cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
   return byIndicator(cards);
 }
@@ -163,14 +173,18 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const, now: input.now };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
+  const label = foldLabelRepeats(
+    findDdi({ ...pairInput, potassium: dataValue(data, 'potassium'), now: input.now }),
+    labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
+  );
   return byIndicator([
     ...allergyCards,
-    ...findDdi(pairInput),
+    ...label.ddi,
     ...findDuplicateTherapy(pairInput),
     ...findNonInterruptive(pairInput),
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
-    ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
+    ...label.label,
     ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
   ]);
 }

@@ -1,6 +1,6 @@
 // Each shipped rule through the real app: it fires on its fixture and stays quiet on the near miss.
 import { describe, expect, it } from '@jest/globals';
-import { buildApp, postHook, testKnowledge , type TestApp } from '../support/app.js';
+import { TEST_NOW, buildApp, postHook, testKnowledge, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
 const post = postHook;
@@ -75,6 +75,56 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     body.prefetch.medications.entry[0].resource.status = 'stopped';
     const res = await post(app, 'order-sign', body).expect(200);
     expect(res.body).toEqual({ cards: [] });
+  });
+});
+
+describe('ONC high-priority pairs in depth, through the app', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    ({ app } = await buildApp());
+  });
+  const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  /** The Epic order-sign request, with the draft and the active drug replaced (codes without display). */
+  const qtRequest = (potassium?: number) => {
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    body.context.draftOrders.entry[0].resource.medicationCodeableConcept = { coding: [{ system: RX, display: 'ondansetron 4 MG Oral Tablet [Zofran]' }] };
+    body.prefetch.medications.entry[0].resource.medicationCodeableConcept = { coding: [{ system: RX, code: '2556' }] };
+    if (potassium !== undefined) {
+      body.prefetch.potassium = {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [{ resource: { resourceType: 'Observation', id: 'eK1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '6298-4' }] }, effectiveDateTime: new Date(Date.parse(TEST_NOW) - 86_400_000).toISOString(), valueQuantity: { value: potassium, unit: 'mmol/L' } } }],
+      };
+    }
+    return body;
+  };
+
+  it('ondansetron (Zofran) with citalopram and a prefetched potassium of 3.0: critical, the lab in the trace extension', async () => {
+    const res = await post(app, 'order-sign', qtRequest(3.0)).expect(200);
+    const card = res.body.cards.find((c: CardJson) => /prolong QT/.test(c.summary));
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toContain('potassium 3 mmol/L');
+    const trace = card.extension['https://hookwise.dev/cds/extension/trace'];
+    expect(trace.resources).toEqual(expect.arrayContaining(['MedicationRequest/eClari77', 'Observation/eK1']));
+    expect(trace.codes).toContain('http://loinc.org|6298-4');
+  });
+
+  it('near miss: the same pair with a potassium of 4.2 is a warning', async () => {
+    const res = await post(app, 'order-sign', qtRequest(4.2)).expect(200);
+    expect(res.body.cards.filter((c: CardJson) => /prolong QT/.test(c.summary)).map((c: CardJson) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('patient-view: simvastatin and clarithromycin both taken: one warning (one tier lower), no suggestion', async () => {
+    const body = fixture('requests/patient-view-metformin-low-egfr.json');
+    body.prefetch.medications.entry = [
+      { resource: { resourceType: 'MedicationRequest', id: 'pvSimva', status: 'active', intent: 'order', subject: { reference: 'Patient/x' }, medicationCodeableConcept: { coding: [{ system: RX, display: 'simvastatin 40 MG Oral Tablet [Zocor]' }] } } },
+      { resource: { resourceType: 'MedicationRequest', id: 'pvClari', status: 'active', intent: 'order', subject: { reference: 'Patient/x' }, medicationCodeableConcept: { coding: [{ system: RX, code: '21212' }] } } },
+    ];
+    const res = await post(app, 'patient-view', body).expect(200);
+    const ddi = res.body.cards.filter((c: CardJson) => c.extension['https://hookwise.dev/cds/extension/trace'].rule === 'ddi');
+    expect(ddi.map((c: CardJson) => [c.indicator, c.summary])).toEqual([['warning', 'Hold simvastatin during clarithromycin, or choose azithromycin']]);
+    expect(ddi[0].suggestions).toBeUndefined();
+    expect(ddi[0].extension['https://hookwise.dev/cds/extension/trace'].resources.sort()).toEqual(['MedicationRequest/pvClari', 'MedicationRequest/pvSimva']);
   });
 });
 

@@ -62,7 +62,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
     expect(res.body.cards).toHaveLength(1);
     const card = res.body.cards[0];
     expect(card.indicator).toBe('critical');
-    expect(card.summary).toBe('Contraindicated: simvastatin + clarithromycin (ONC high-priority interaction)');
+    expect(card.summary).toBe('Hold simvastatin during clarithromycin, or choose azithromycin');
     expect(card.detail).toContain('Selected order');
     expect(card.suggestions.flatMap((s: CardJson) => s.actions)).toEqual([
       { type: 'delete', description: 'Remove the clarithromycin order', resourceId: 'MedicationRequest/draft-clari-7302' },
@@ -74,7 +74,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
     body.context.selections = ['MedicationRequest/draft-simva-7302'];
     const res = await postHook(app, 'order-select', body).expect(200);
     expect(summaries(res.body.cards)).toEqual([
-      ['critical', 'Contraindicated: simvastatin + clarithromycin (ONC high-priority interaction)'],
+      ['critical', 'Hold simvastatin during clarithromycin, or choose azithromycin'],
       ['warning', 'Duplicate simvastatin: already taken. Keep one order'],
     ]);
   });
@@ -95,6 +95,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
       'weight',
       'egfr',
       'giBleedHistory',
+      'potassium',
     ]);
     expect(svc.prefetch.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
   });

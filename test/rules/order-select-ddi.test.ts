@@ -4,6 +4,7 @@ import { decideOrderSelect } from '../../src/rules/index.js';
 import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
 
 const CLARI = 'MedicationRequest/draft-clarithromycin';
+const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
 function select(drafts: JsonObject[], selections: string[], active: JsonObject[] | null | undefined, allergies: JsonObject[] = []): Card[] {
   const context: OrderSelectContext = { userId: 'Practitioner/1', patientId: 'pat-1', selections, draftOrders: draftOrders(...drafts) };
@@ -16,12 +17,23 @@ describe('order-select: ONC high-priority drug–drug interactions for the selec
   it('a selected draft with an active medication: the same card as at order-sign, worded for selection', () => {
     const cards = select([fixture('draft-clarithromycin')], [CLARI], [fixture('medication-request-simvastatin')]);
     expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
-      ['critical', 'Contraindicated: simvastatin + clarithromycin (ONC high-priority interaction)'],
+      ['critical', 'Hold simvastatin during clarithromycin, or choose azithromycin'],
     ]);
     const c = cards[0]!;
-    expect(c.finding).toEqual({ key: 'ddi:clarithromycin+simvastatin', drafts: [CLARI] });
-    expect(c.detail).toContain('Selected order: Clarithromycin 500 MG Oral Tablet');
-    expect(c.detail).toContain('Active medication: Simvastatin 20 MG Oral Tablet');
+    expect(c.finding).toEqual({
+      key: 'ddi:clarithromycin+simvastatin',
+      drafts: [CLARI],
+      trace: { resources: ['MedicationRequest/med-simvastatin'], codes: [`${RX}|36567`, `${RX}|21212`] },
+    });
+    expect(c.detail).toContain('- Selected order: Clarithromycin 500 MG Oral Tablet\n- Taking: Simvastatin 20 MG Oral Tablet');
+    expect(c.detail).toContain('- Safer alternative: Azithromycin');
+    expect(c.detail).toContain('- The label contraindicates this combination.');
+    expect(c.detail).not.toMatch(/MedicationRequest\/|\d{4}-\d{2}-\d{2}T/);
+    expect(c.links?.map((l) => l.url)).toEqual([
+      'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=simvastatin',
+      'https://doi.org/10.1136/amiajnl-2011-000612',
+    ]);
+    expect(c.overrideReasons?.map((r) => r.code)).not.toContain('dose-adjusted');
     expect(c.suggestions?.map((s) => s.actions?.[0]?.resourceId)).toEqual([CLARI]);
   });
 

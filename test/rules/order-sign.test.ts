@@ -16,15 +16,17 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Contraindicated: tizanidine + ciprofloxacin (ONC high-priority interaction)');
+    expect(c.summary).toBe('Do not give tizanidine with ciprofloxacin (contraindicated)');
     expect(c.summary.length).toBeLessThan(140);
-    expect(c.detail).toContain('pair 13');
-    expect(c.detail).toContain('MedicationRequest/med-ciprofloxacin');
+    expect(c.detail).toContain('- Taking: Ciprofloxacin 500 MG Oral Tablet');
+    expect(c.detail).not.toContain('MedicationRequest/');
+    expect(c.finding?.trace?.resources).toEqual(['MedicationRequest/med-ciprofloxacin']);
     expect(c.detail).toContain('knowledge 2026.12.0');
-    expect(c.detail).toContain('doi:10.1136/amiajnl-2011-000612');
+    expect(c.detail).toContain('Phansalkar 2012');
+    expect(c.links?.map((l) => l.url)).toContain(DOI);
     expect(c.source).toEqual({
       label: 'hookwise: ONC high-priority drug–drug interactions',
-      url: DOI,
+      url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=ZANAFLEX',
       topic: { system: 'https://hookwise.dev/cds/topics', code: 'drug-drug-interaction', display: 'Drug–drug interaction' },
     });
     expect(c.selectionBehavior).toBe('at-most-one');
@@ -34,7 +36,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
         actions: [{ type: 'delete', description: 'Remove the tizanidine order', resourceId: 'MedicationRequest/draft-tizanidine' }],
       },
     ]);
-    expect(c.links).toEqual([{ label: 'Phansalkar 2012 (JAMIA)', url: DOI, type: 'absolute' }]);
+    expect(c.links).toEqual([
+      { label: 'Zanaflex (tizanidine) label (DailyMed), Contraindications', url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=ZANAFLEX', type: 'absolute' },
+      { label: 'Phansalkar 2012, high-priority drug–drug interactions (JAMIA)', url: DOI, type: 'absolute' },
+    ]);
     expect(c.overrideReasons?.length).toBeGreaterThan(0);
     for (const r of c.overrideReasons ?? []) expect(r.display && r.system && r.code).toBeTruthy();
     expect(c.uuid).toBeUndefined();
@@ -44,13 +49,13 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     const cards = sign([medRequest('draft-simva', 'Simvastatin 40 MG Oral Tablet', 'draft')], bundle(fixture('medication-request-verapamil')));
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('warning');
-    expect(cards[0]!.detail).toContain('dose cap');
+    expect(cards[0]!.summary).toBe('Keep simvastatin at 10 mg a day or less with verapamil (label dose cap)');
   });
 
   it('gives critical for a strong inhibitor draft against active simvastatin', () => {
     const cards = sign([fixture('draft-clarithromycin')], bundle(fixture('medication-request-simvastatin')));
     expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
-      ['critical', 'Contraindicated: simvastatin + clarithromycin (ONC high-priority interaction)'],
+      ['critical', 'Hold simvastatin during clarithromycin, or choose azithromycin'],
     ]);
     expect(cards[0]!.suggestions?.[0]?.actions?.[0]?.resourceId).toBe('MedicationRequest/draft-clarithromycin');
   });
@@ -97,7 +102,8 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     const cip2 = fixture('medication-request-ciprofloxacin', { id: 'med-cipro-2' });
     const cards = sign([fixture('draft-tizanidine')], bundle(fixture('medication-request-ciprofloxacin'), cip2));
     expect(cards).toHaveLength(1);
-    expect(cards[0]!.detail).toContain('med-cipro-2');
+    expect(cards[0]!.finding?.trace?.resources).toEqual(['MedicationRequest/med-ciprofloxacin', 'MedicationRequest/med-cipro-2']);
+    expect(cards[0]!.detail!.match(/- Taking: Ciprofloxacin/g)).toHaveLength(2);
   });
 
   it('does not compare a draft with the active entry that has the same id', () => {
@@ -105,10 +111,11 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     expect(sign([fixture('draft-tizanidine')], bundle(sameId))).toEqual([]);
   });
 
-  it('gives one symmetric QT card, not two, and flags the QT membership note', () => {
+  it('gives one symmetric QT card, not two, at warning (no label or potassium makes it critical)', () => {
     const cards = sign([medRequest('d-cit', 'Citalopram 20 MG Oral Tablet', 'draft')], bundle(medRequest('m-ond', 'Ondansetron 4 MG Oral Tablet')));
     expect(cards).toHaveLength(1);
-    expect(cards[0]!.detail).toContain('Membership note');
+    expect(cards[0]!.indicator).toBe('warning');
+    expect(cards[0]!.detail).not.toMatch(/Membership note|CredibleMeds|pending review/);
   });
 
   it('omits suggestions for a draft without an id', () => {

@@ -2,21 +2,13 @@
 // the oracle of test/rules/pair-sweep.test.ts (quadratic: for small random inputs only).
 // order-sign: ONC high-priority drug–drug interactions (Phansalkar 2012) between the draft orders being signed
 // and the patient's active medications, and between the drafts themselves. One card per interacting drug pair.
-import { resourceKey } from '../../../src/fhir-read/datatypes.js';
-import type { Card, Indicator, Suggestion } from '../../../src/cds/types.js';
-import type { DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../../../src/knowledge/index.js';
-import { type IngredientMatch, type MatchConfidence, betterConfidence, confidenceRank } from '../../../src/knowledge/drugs/match.js';
+import * as rule from '../../../src/rules/ddi.js';
+import type { Card } from '../../../src/cds/types.js';
+import type { Knowledge, NonInterruptivePair as DdiPairNi } from '../../../src/knowledge/index.js';
+import type { IngredientMatch } from '../../../src/knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel, resolveMedication } from '../../../src/knowledge/drugs/medications.js';
-import { type MedicationLookup } from '../../../src/fhir-read/medication-records.js';
-import {
-  OVERRIDES,
-  TOPICS,
-  applyConfidence,
-  indicatorRank,
-  md,
-  shorten,
-  summary,
-} from '../../../src/rules/cards.js';
+import type { MedicationLookup } from '../../../src/fhir-read/medication-records.js';
+import { TOPICS, md, summary } from '../../../src/rules/cards.js';
 
 export interface DdiInput {
   drafts: ResolvedMedication[];
@@ -73,113 +65,25 @@ export function involvedLines(
   return lines;
 }
 
-interface Side {
-  ingredient: string;
-  member: DdiMember;
-  /** Best confidence with which any involved resource matched this ingredient. */
-  confidence: MatchConfidence;
-}
-
-interface PairHit {
-  pair: DdiPair;
-  object: Side;
-  precipitant: Side;
-  indicator: Indicator;
-  textOnly: boolean;
-}
-
-interface Finding {
-  key: string;
-  hits: PairHit[];
-  /** Resources involved, drafts first. */
-  drafts: ResolvedMedication[];
-  others: Array<{ med: ResolvedMedication; isDraft: boolean }>;
-}
-
-function memberFor(list: DdiMember[], ing: IngredientMatch): DdiMember | undefined {
-  return list.find((m) => m.ingredient === ing.name || (m.rxcui !== undefined && m.rxcui === ing.rxcui));
-}
-
-function pairIndicator(o: DdiMember, p: DdiMember): Indicator {
-  return o.tier === 'warning' || p.tier === 'warning' ? 'warning' : 'critical';
-}
-
-/** All ONC pair hits between two resolved medications (either may be the object). */
-function hitsBetween(a: ResolvedMedication, b: ResolvedMedication, pairs: DdiPair[]): PairHit[] {
-  const hits: PairHit[] = [];
-  for (const pair of pairs) {
-    for (const [x, y] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      for (const oi of x.ingredients) {
-        const om = memberFor(pair.object, oi);
-        if (!om) continue;
-        for (const pi of y.ingredients) {
-          if (pi.name === oi.name) continue; // the same drug twice is duplication, not an interaction
-          const pm = memberFor(pair.precipitant, pi);
-          if (!pm) continue;
-          const exists = hits.find(
-            (h) =>
-              h.pair.id === pair.id &&
-              ((h.object.ingredient === oi.name && h.precipitant.ingredient === pi.name) ||
-                (h.object.ingredient === pi.name && h.precipitant.ingredient === oi.name)),
-          );
-          if (exists) continue; // symmetric classes (QT) match both ways round
-          const base = pairIndicator(om, pm);
-          hits.push({
-            pair,
-            object: { ingredient: oi.name, member: om, confidence: oi.confidence },
-            precipitant: { ingredient: pi.name, member: pm, confidence: pi.confidence },
-            indicator: base,
-            textOnly: false,
-          });
-        }
-      }
-    }
-  }
-  return hits;
-}
-
-function mergeHit(into: PairHit[], hit: PairHit): void {
-  const existing = into.find(
-    (h) => h.pair.id === hit.pair.id && h.object.ingredient === hit.object.ingredient && h.precipitant.ingredient === hit.precipitant.ingredient,
-  );
-  if (!existing) {
-    into.push({ ...hit, object: { ...hit.object }, precipitant: { ...hit.precipitant } });
-    return;
-  }
-  existing.object.confidence = betterConfidence(existing.object.confidence, hit.object.confidence);
-  existing.precipitant.confidence = betterConfidence(existing.precipitant.confidence, hit.precipitant.confidence);
-}
-
-function finalise(hit: PairHit): PairHit {
-  const worst = confidenceRank(hit.object.confidence) <= confidenceRank(hit.precipitant.confidence) ? hit.object.confidence : hit.precipitant.confidence;
-  return { ...hit, indicator: applyConfidence(hit.indicator, worst), textOnly: worst === 'text' };
-}
-
+// The ONC pair rule's literal loop: every comparison in order, each effect merged into its finding. The effect and
+// the card are the rule's own (ddiEffect, ddiCard), so this oracle checks what the sweep decides: which findings,
+// in which order, with which hits and resources.
 export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
-  const findings = new Map<string, Finding>();
-
+  const findings = new Map<string, { key: string; hits: rule.PairHit[]; drafts: ResolvedMedication[]; others: ResolvedMedication[] }>();
   for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
-    for (const hit of hitsBetween(draft, other, knowledge.ddi.pairs)) {
-      const key = [hit.object.ingredient, hit.precipitant.ingredient].sort().join('+');
+    for (const { key, hit } of rule.ddiEffect(draft, other, knowledge.ddi.pairs)) {
       let f = findings.get(key);
-      if (!f) {
-        f = { key, hits: [], drafts: [], others: [] };
-        findings.set(key, f);
-      }
-      mergeHit(f.hits, hit);
+      if (!f) findings.set(key, (f = { key, hits: [], drafts: [], others: [] }));
+      rule.mergeHit(f.hits, hit);
       if (!f.drafts.includes(draft)) f.drafts.push(draft);
       if (isDraft) {
         if (!f.drafts.includes(other)) f.drafts.push(other);
-      } else if (!f.others.some((o) => o.med === other)) {
-        f.others.push({ med: other, isDraft });
+      } else if (!f.others.includes(other)) {
+        f.others.push(other);
       }
     }
   }
-
-  return [...findings.values()].map((f) => ddiCard(f, knowledge, hook, focus));
+  return [...findings.values()].map((f) => rule.ddiCard(f, { knowledge, hook: hook ?? 'order-sign', ...(focus ? { focus } : {}) }));
 }
 
 /**
@@ -189,78 +93,6 @@ export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): C
  */
 export function contraindicatedWhenCritical(management: string): boolean {
   return /contraindicated|do not combine/i.test(management) && !/^avoid/i.test(management) && !/rather than contraindicated/i.test(management);
-}
-
-function ddiCard(f: Finding, k: Knowledge, hook: 'order-select' | 'order-sign' = 'order-sign', focus?: ReadonlySet<ResolvedMedication>): Card {
-  const hits = f.hits.map(finalise).sort((a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || a.pair.seq - b.pair.seq);
-  const primary = hits[0]!;
-  const indicator = primary.indicator;
-  const obj = shorten(primary.object.ingredient, 45);
-  const prec = shorten(primary.precipitant.ingredient, 45);
-  const lead =
-    indicator === 'critical'
-      ? contraindicatedWhenCritical(primary.pair.management)
-        ? 'Contraindicated'
-        : 'High-priority interaction'
-      : indicator === 'warning'
-        ? 'Interaction'
-        : 'Possible interaction';
-  const text =
-    `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`.length <= 139
-      ? `${lead}: ${obj} + ${prec} (ONC high-priority interaction)`
-      : `${lead}: ${obj} + ${prec}`;
-
-  const lines: string[] = [];
-  for (const h of hits) {
-    lines.push(`**${md(h.pair.objectClass)} + ${md(h.pair.precipitantClass)}** (ONC high-priority list, pair ${h.pair.seq})`);
-    lines.push('');
-    lines.push(`- Consequence: ${md(h.pair.consequence)}`);
-    lines.push(`- Management: ${md(h.pair.management)}`);
-    lines.push(`- Label basis: ${md(h.pair.labelBasis)}`);
-    for (const side of [h.object, h.precipitant]) {
-      if (side.member.tier === 'warning' && side.member.tierReason) {
-        lines.push(`- ${md(side.ingredient)}: ${md(side.member.tierReason)} (warning tier)`);
-      }
-    }
-    if (h.textOnly) {
-      lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
-    }
-    if (h.pair.membershipNote) lines.push(`- Membership note: ${md(h.pair.membershipNote)}`);
-    lines.push('');
-  }
-  lines.push('Involved:');
-  lines.push(...involvedLines(f.drafts, f.others.map((o) => o.med), hook, focus));
-  lines.push('');
-  lines.push(`Source: ${md(k.ddi.citation)}. hookwise knowledge ${k.version}.`);
-
-  const suggestions: Suggestion[] = [];
-  for (const d of f.drafts) {
-    if (focus && !focus.has(d)) continue; // order-select: offer to remove the selected order, not the others
-    const resourceId = resourceKey(d.resource);
-    if (!resourceId) continue;
-    const drug = d.ingredients.find((i) => i.name === primary.object.ingredient || i.name === primary.precipitant.ingredient)?.name ?? medicationLabel(d);
-    const label = `Remove the ${shorten(drug, 60)} order`;
-    suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
-  }
-
-  const drafts = f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
-  const card: Card = {
-    finding: {
-      key: `ddi:${[primary.object.ingredient, primary.precipitant.ingredient].sort().join('+')}`,
-      ...(drafts.length ? { drafts } : {}),
-    },
-    summary: summary(text),
-    detail: lines.join('\n'),
-    indicator,
-    source: { label: 'hookwise: ONC high-priority drug–drug interactions', url: k.ddi.url, topic: { ...TOPICS.ddi } },
-    overrideReasons: [OVERRIDES.benefitOutweighsRisk, OVERRIDES.doseAdjusted, OVERRIDES.notTaking].map((c) => ({ ...c })),
-    links: [{ label: 'Phansalkar 2012 (JAMIA)', url: k.ddi.url, type: 'absolute' }],
-  };
-  if (suggestions.length > 0) {
-    card.suggestions = suggestions;
-    card.selectionBehavior = 'at-most-one';
-  }
-  return card;
 }
 
 export function resolveAll(resources: unknown[], k: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {
