@@ -150,7 +150,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
-  cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select' }));
+  cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select', patientId: context.patientId }));
   cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
   return byIndicator(cards);
 }
@@ -179,7 +179,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...findNonInterruptive(pairInput),
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
-    ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
+    ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign', patientId: context.patientId }),
     ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
   ]);
 }
