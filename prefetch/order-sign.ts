@@ -1,6 +1,7 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
 import { giBleedHistory } from './conditions.js';
+import { digoxinPrefetch } from './digoxin.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
@@ -21,4 +22,6 @@ export const orderSignPrefetch: PrefetchSpec = {
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
   giBleedHistory,
+  // Digoxin level and potassium, for digoxin with cyclosporine.
+  ...digoxinPrefetch,
 };

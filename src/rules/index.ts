@@ -7,6 +7,7 @@
 //                 medications (optional: active MedicationRequest Bundle), medicationRefs (optional, as below)
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
+//   both order hooks also: digoxinLevel, electrolytes (potassium) and creatinine, for digoxin + cyclosporine
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -35,6 +36,7 @@ import { potassiumCards } from './potassium.js';
 import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
 import { warfarinNsaidCards } from './warfarin-nsaid.js';
+import { digoxinCyclosporineCards } from './digoxin-cyclosporine.js';
 import { labelInteractionCards } from './label-interactions.js';
 import { acetaminophenMaxCards } from './acetaminophen-max.js';
 import { patientAge } from '../knowledge/patients.js';
@@ -150,6 +152,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
+  cards.push(...digoxinCyclosporineCards(digoxinInput([...focus], active, all, data, input.now, context.patientId, knowledge)));
   cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select', patientId: context.patientId }));
   cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
   return byIndicator(cards);
@@ -179,6 +182,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...findNonInterruptive(pairInput),
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
+    ...digoxinCyclosporineCards(digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge)),
     ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign', patientId: context.patientId }),
     ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
   ]);
@@ -199,6 +203,12 @@ function orderLookup(draftOrders: unknown, data: HookData | undefined): Medicati
 function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
   const age = patientAge(dataValue(data, 'patient'), now, patientId);
   return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, ...(age !== undefined ? { age } : {}) };
+}
+
+/** Digoxin + cyclosporine: the drafts in focus, what is taken, every draft, and the labs the guide reads. */
+function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], allDrafts: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
+  const labs = { digoxin: dataValue(data, 'digoxinLevel'), potassium: dataValue(data, 'electrolytes'), creatinine: dataValue(data, 'creatinine') };
+  return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
 }
 
 /** Most urgent first; the order within a tier is the rules' order. */
