@@ -1,7 +1,7 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
 import { giBleedHistory } from './conditions.js';
-import { digoxinPrefetch } from './digoxin.js';
+import { digoxinLabs } from './digoxin.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
@@ -23,5 +23,5 @@ export const orderSignPrefetch: PrefetchSpec = {
   ...renalPrefetch,
   giBleedHistory,
   // Digoxin level and potassium, for digoxin with cyclosporine.
-  ...digoxinPrefetch,
+  digoxinLabs,
 };

@@ -46,7 +46,7 @@ export interface DigoxinCyclosporineInput {
   taking: ResolvedMedication[];
   /** Every draft of the call (systemic forms): a partner drafted in the same session counts as a new order. */
   allDrafts: ResolvedMedication[];
-  /** `digoxinLevel`, `potassiumYear` and `creatinine` prefetch values (Bundles, null or absent). */
+  /** Prefetch values (Bundles, null or absent): digoxin level and potassium (`digoxinLabs`), `creatinine`. */
   labs: { digoxin: unknown; potassium: unknown; creatinine: unknown };
   now: Date;
   patientId: string;

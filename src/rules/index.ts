@@ -7,7 +7,7 @@
 //                 medications (optional: active MedicationRequest Bundle), medicationRefs (optional, as below)
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
-//   both order hooks also: digoxinLevel, electrolytes (potassium) and creatinine, for digoxin + cyclosporine
+//   both order hooks also: digoxinLabs (digoxin level, potassium) and creatinine, for digoxin + cyclosporine
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -207,7 +207,7 @@ function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], d
 
 /** Digoxin + cyclosporine: the drafts in focus, what is taken, every draft, and the labs the guide reads. */
 function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], allDrafts: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
-  const labs = { digoxin: dataValue(data, 'digoxinLevel'), potassium: dataValue(data, 'electrolytes'), creatinine: dataValue(data, 'creatinine') };
+  const labs = { digoxin: dataValue(data, 'digoxinLabs'), potassium: dataValue(data, 'digoxinLabs'), creatinine: dataValue(data, 'creatinine') };
   return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
 }
 

@@ -90,6 +90,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
       'weight',
       'egfr',
       'giBleedHistory',
+      'digoxinLabs',
     ]);
     expect(svc.prefetch.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
   });
