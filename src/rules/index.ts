@@ -37,6 +37,7 @@ import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
 import { warfarinNsaidCards } from './warfarin-nsaid.js';
 import { digoxinCyclosporineCards } from './digoxin-cyclosporine.js';
+import { serotoninWashoutCards } from './serotonin-washout.js';
 import { labelInteractionCards } from './label-interactions.js';
 import { acetaminophenMaxCards } from './acetaminophen-max.js';
 import { patientAge } from '../knowledge/patients.js';
@@ -153,9 +154,10 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
   cards.push(...digoxinCyclosporineCards(digoxinInput([...focus], active, all, data, input.now, context.patientId, knowledge)));
+  cards.push(...serotoninWashoutCards({ drafts: [...focus], taking: active, statements: statements(data, knowledge, lookup), now: input.now, knowledge }));
   cards.push(...labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select', patientId: context.patientId }));
   cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
-  return byIndicator(cards);
+  return byIndicator(oneCardPerPair(cards));
 }
 
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
@@ -175,7 +177,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
-  return byIndicator([
+  return byIndicator(oneCardPerPair([
     ...allergyCards,
     ...findDdi(pairInput),
     ...findDuplicateTherapy(pairInput),
@@ -183,9 +185,10 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
     ...digoxinCyclosporineCards(digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge)),
+    ...serotoninWashoutCards({ drafts, taking: active, statements: statements(data, knowledge, lookup), now: input.now, knowledge }),
     ...labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign', patientId: context.patientId }),
     ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
-  ]);
+  ]));
 }
 
 /** Medications that drafts, active orders and records reference, wherever the call carries them. */
@@ -205,10 +208,31 @@ function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], d
   return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, ...(age !== undefined ? { age } : {}) };
 }
 
+/** Every MedicationStatement of the `medicationStatements` key, whatever its status: the washout rule reads stopped ones. */
+function statements(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {
+  return bundleResources(dataValue(data, 'medicationStatements'))
+    .filter((r) => r.resourceType === 'MedicationStatement')
+    .map((r) => resolveMedication(r, knowledge, lookup));
+}
+
 /** Digoxin + cyclosporine: the drafts in focus, what is taken, every draft, and the labs the guide reads. */
 function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], allDrafts: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
   const labs = { digoxin: dataValue(data, 'digoxinLabs'), potassium: dataValue(data, 'digoxinLabs'), creatinine: dataValue(data, 'creatinine') };
   return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
+}
+
+/**
+ * A stopped antidepressant within its washout gets the washout card, which says when it stopped; the concurrent-pair
+ * card for the same two drugs (ONC pair, label row) is dropped: one combination, one card.
+ */
+function oneCardPerPair(cards: Card[]): Card[] {
+  const norm = (pair: string) => pair.split('+').sort().join('+');
+  const washouts = new Set(cards.map((c) => /^serotonin-washout:(.+)$/.exec(c.finding?.key ?? '')?.[1]).filter((x): x is string => x !== undefined).map(norm));
+  if (washouts.size === 0) return cards;
+  return cards.filter((c) => {
+    const pair = /^(?:ddi|label-ddi:[^:]+):(.+)$/.exec(c.finding?.key ?? '')?.[1];
+    return pair === undefined || !washouts.has(norm(pair));
+  });
 }
 
 /** Most urgent first; the order within a tier is the rules' order. */
