@@ -205,7 +205,7 @@ function orderLookup(draftOrders: unknown, data: HookData | undefined): Medicati
 /** The PDDI-CDS rules' input: the drafts of this hook (every form), what is taken, age and conditions. */
 function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
   const age = patientAge(dataValue(data, 'patient'), now, patientId);
-  return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, ...(age !== undefined ? { age } : {}) };
+  return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, now, ...(age !== undefined ? { age } : {}) };
 }
 
 /** Every MedicationStatement of the `medicationStatements` key, whatever its status: the washout rule reads stopped ones. */
