@@ -222,16 +222,27 @@ function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[]
 }
 
 /**
- * A stopped antidepressant within its washout gets the washout card, which says when it stopped; the concurrent-pair
- * card for the same two drugs (ONC pair, label row) is dropped: one combination, one card.
+ * One combination, one card. A stopped antidepressant within its washout gets the washout card, which says when it
+ * stopped: the concurrent-pair cards for the same two drugs are dropped. An ONC high-priority pair outranks a label
+ * row for the same two drugs (the label table is for what the ONC list does not cover).
  */
 function oneCardPerPair(cards: Card[]): Card[] {
   const norm = (pair: string) => pair.split('+').sort().join('+');
-  const washouts = new Set(cards.map((c) => /^serotonin-washout:(.+)$/.exec(c.finding?.key ?? '')?.[1]).filter((x): x is string => x !== undefined).map(norm));
-  if (washouts.size === 0) return cards;
+  const pairOf = (c: Card, re: RegExp) => {
+    const m = re.exec(c.finding?.key ?? '')?.[1];
+    return m === undefined ? undefined : norm(m);
+  };
+  const WASHOUT = /^serotonin-washout:(.+)$/;
+  const ONC = /^ddi:(.+)$/;
+  const LABEL = /^label-ddi:[^:]+:(.+)$/;
+  const washouts = new Set(cards.map((c) => pairOf(c, WASHOUT)).filter((x) => x !== undefined));
+  const onc = new Set(cards.map((c) => pairOf(c, ONC)).filter((x) => x !== undefined));
+  if (washouts.size === 0 && onc.size === 0) return cards;
   return cards.filter((c) => {
-    const pair = /^(?:ddi|label-ddi:[^:]+):(.+)$/.exec(c.finding?.key ?? '')?.[1];
-    return pair === undefined || !washouts.has(norm(pair));
+    const o = pairOf(c, ONC);
+    if (o !== undefined) return !washouts.has(o);
+    const l = pairOf(c, LABEL);
+    return l === undefined || (!washouts.has(l) && !onc.has(l));
   });
 }
 
