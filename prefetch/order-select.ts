@@ -2,6 +2,7 @@ import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
 import { qtPotassium } from './patient-view.js';
 import { giBleedHistory } from './conditions.js';
+import { digoxinLabs } from './digoxin.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
@@ -25,4 +26,6 @@ export const orderSelectPrefetch: PrefetchSpec = {
   ...renalPrefetch,
   giBleedHistory,
   potassium: qtPotassium,
+  // Digoxin level and potassium, for digoxin with cyclosporine.
+  digoxinLabs,
 };

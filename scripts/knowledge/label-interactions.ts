@@ -2,6 +2,19 @@
 import { type Row, col, normName } from './csv.js';
 
 /**
+ * A row's safer alternative, `side|rxcui|display|dosage text`: when the draft is on that side, its card offers to
+ * order the alternative instead. The RxCUI must be a product the research tables hold (PDDI-CDS value sets, or the
+ * guide's own ActivityDefinition for acetaminophen 500 mg).
+ */
+function alternative(r: Row, f: string): { alternative?: { side: 'a' | 'b'; rxcui: string; display: string; dosage: string } } {
+  const raw = (r.alternative ?? '').trim();
+  if (!raw) return {};
+  const [side, rxcui, display, dosage] = raw.split('|').map((x) => x.trim());
+  if ((side !== 'a' && side !== 'b') || !rxcui || !/^\d+$/.test(rxcui) || !display || !dosage) throw new Error(`${f}: ${r.id}: alternative ${raw}`);
+  return { alternative: { side, rxcui, display, dosage } };
+}
+
+/**
  * Interaction pairs taken from FDA labels and safety communications (each row names its source and a link): the
  * checks a hospital expects first beyond the ONC lists. Sides are ingredient names; `{a}` and `{b}` in the texts
  * stand for the ingredients found.
@@ -22,6 +35,8 @@ export function buildLabelInteractions(rows: Row[]) {
       mechanism: col(r, 'mechanism', f),
       source: col(r, 'source', f),
       url: col(r, 'url', f),
+      overrides: col(r, 'overrides', f).split(';').map((x) => x.trim()).filter(Boolean),
+      ...alternative(r, f),
     };
   });
   return {

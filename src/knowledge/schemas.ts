@@ -198,6 +198,10 @@ export const labelInteractionsSchema = z.object({
         mechanism: nonEmpty,
         source: nonEmpty,
         url: z.url(),
+        /** Override reasons that fit the card (keys of OVERRIDES in src/rules/cards.ts). */
+        overrides: z.array(z.enum(['benefitOutweighsRisk', 'doseAdjusted', 'notTaking', 'alreadyAddressed'])).min(1),
+        /** A safer alternative the label names: offered when the draft is on `side`. */
+        alternative: z.object({ side: z.enum(['a', 'b']), rxcui, display: nonEmpty, dosage: nonEmpty }).optional(),
       }),
     )
     .min(1),

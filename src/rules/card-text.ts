@@ -59,13 +59,5 @@ export function valueText(value: number, unit: string | undefined): string {
   return u ? `${v} ${u}` : v;
 }
 
-/**
- * A medication's name for card text: its label, unless the label is only a code (a product or ingredient code sent
- * without a display: "2231"), in which case its ingredients ("cephalexin").
- */
-export function medicationText(m: { label?: string; ingredients: ReadonlyArray<{ name: string }> }): string {
-  const label = m.label?.trim();
-  if (label && !/^[\d\s|.-]+$/.test(label)) return label;
-  if (m.ingredients.length > 0) return m.ingredients.map((i) => i.name).join(' / ');
-  return label || 'unnamed medication';
-}
+/** A medication's name for card text, never a bare code (see medicationLabel). */
+export { medicationLabel as medicationText } from '../knowledge/drugs/medications.js';

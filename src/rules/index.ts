@@ -9,6 +9,7 @@
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
 //   order-select / order-sign: potassium (optional, as at patient-view): a low potassium makes a QT pair critical
+//   both order hooks also: digoxinLabs (digoxin level, potassium) and creatinine, for digoxin + cyclosporine
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -29,6 +30,8 @@ import { potassiumCards } from './potassium.js';
 import { metforminRenalCards } from './renal.js';
 import { warfarinInrCards } from './warfarin-inr.js';
 import { warfarinNsaidCards } from './warfarin-nsaid.js';
+import { digoxinCyclosporineCards } from './digoxin-cyclosporine.js';
+import { serotoninWashoutCards } from './serotonin-washout.js';
 import { labelInteractionCards } from './label-interactions.js';
 import { acetaminophenMaxCards } from './acetaminophen-max.js';
 import { patientAge } from '../fhir-read/patients.js';
@@ -145,15 +148,17 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const, now: input.now };
   const ddi = findDdi({ ...pairInput, potassium: dataValue(data, 'potassium') });
-  const label = foldLabelRepeats(ddi, labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select' }));
+  const label = foldLabelRepeats(ddi, labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select', patientId: context.patientId }));
   cards.push(...label.ddi, ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
   cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
+  cards.push(...digoxinCyclosporineCards(digoxinInput([...focus], active, all, data, input.now, context.patientId, knowledge)));
+  cards.push(...serotoninWashoutCards({ drafts: [...focus], taking: active, statements: statements(data, knowledge, lookup), now: input.now, knowledge }));
   cards.push(...label.label);
   cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
-  return byIndicator(cards);
+  return byIndicator(oneCardPerPair(cards));
 }
 
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
@@ -174,19 +179,21 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const, now: input.now };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   const label = foldLabelRepeats(
-    findDdi({ ...pairInput, potassium: dataValue(data, 'potassium'), now: input.now }),
-    labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign' }),
+    findDdi({ ...pairInput, potassium: dataValue(data, 'potassium') }),
+    labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign', patientId: context.patientId }),
   );
-  return byIndicator([
+  return byIndicator(oneCardPerPair([
     ...allergyCards,
     ...label.ddi,
     ...findDuplicateTherapy(pairInput),
     ...findNonInterruptive(pairInput),
     ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
     ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
+    ...digoxinCyclosporineCards(digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge)),
+    ...serotoninWashoutCards({ drafts, taking: active, statements: statements(data, knowledge, lookup), now: input.now, knowledge }),
     ...label.label,
     ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
-  ]);
+  ]));
 }
 
 /** Medications that drafts, active orders and records reference, wherever the call carries them. */
@@ -203,7 +210,45 @@ function orderLookup(draftOrders: unknown, data: HookData | undefined): Medicati
 /** The PDDI-CDS rules' input: the drafts of this hook (every form), what is taken, age and conditions. */
 function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
   const age = patientAge(dataValue(data, 'patient'), now, patientId);
-  return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, ...(age !== undefined ? { age } : {}) };
+  return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, now, ...(age !== undefined ? { age } : {}) };
+}
+
+/** Every MedicationStatement of the `medicationStatements` key, whatever its status: the washout rule reads stopped ones. */
+function statements(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {
+  return bundleResources(dataValue(data, 'medicationStatements'))
+    .filter((r) => r.resourceType === 'MedicationStatement')
+    .map((r) => resolveMedication(r, knowledge, lookup));
+}
+
+/** Digoxin + cyclosporine: the drafts in focus, what is taken, every draft, and the labs the guide reads. */
+function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], allDrafts: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
+  const labs = { digoxin: dataValue(data, 'digoxinLabs'), potassium: dataValue(data, 'digoxinLabs'), creatinine: dataValue(data, 'creatinine') };
+  return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
+}
+
+/**
+ * One combination, one card. A stopped antidepressant within its washout gets the washout card, which says when it
+ * stopped: the concurrent-pair cards for the same two drugs are dropped. An ONC high-priority pair outranks a label
+ * row for the same two drugs (the label table is for what the ONC list does not cover).
+ */
+function oneCardPerPair(cards: Card[]): Card[] {
+  const norm = (pair: string) => pair.split('+').sort().join('+');
+  const pairOf = (c: Card, re: RegExp) => {
+    const m = re.exec(c.finding?.key ?? '')?.[1];
+    return m === undefined ? undefined : norm(m);
+  };
+  const WASHOUT = /^serotonin-washout:(.+)$/;
+  const ONC = /^ddi:(.+)$/;
+  const LABEL = /^label-ddi:[^:]+:(.+)$/;
+  const washouts = new Set(cards.map((c) => pairOf(c, WASHOUT)).filter((x) => x !== undefined));
+  const onc = new Set(cards.map((c) => pairOf(c, ONC)).filter((x) => x !== undefined));
+  if (washouts.size === 0 && onc.size === 0) return cards;
+  return cards.filter((c) => {
+    const o = pairOf(c, ONC);
+    if (o !== undefined) return !washouts.has(o);
+    const l = pairOf(c, LABEL);
+    return l === undefined || (!washouts.has(l) && !onc.has(l));
+  });
 }
 
 /** Most urgent first; the order within a tier is the rules' order. */

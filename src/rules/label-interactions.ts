@@ -8,12 +8,12 @@
 // (a known, usually reviewed combination: a prompt to review, not an alarm).
 // Linear: every medication is indexed by ingredient once; each pair row looks up its other side.
 // Pure: (drafts, what the patient takes, knowledge) -> cards.
-import type { Card, Coding, Indicator } from '../cds/types.js';
+import type { Card, Coding, JsonObject, Suggestion } from '../cds/types.js';
 import type { Knowledge, LabelInteraction } from '../knowledge/index.js';
-import { resourceKey } from '../fhir-read/datatypes.js';
+import { RXNORM, resourceKey } from '../fhir-read/datatypes.js';
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
-import { applyConfidence, lowerIndicator, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
+import { applyConfidence, lowerIndicator, md, OVERRIDES, patientViewOverrides, shorten, summary, TOPICS } from './cards.js';
 
 type Side = 'a' | 'b';
 
@@ -73,6 +73,8 @@ export interface LabelInteractionInput {
   others: ResolvedMedication[];
   knowledge: Knowledge;
   hook: 'patient-view' | 'order-select' | 'order-sign';
+  /** The patient, for a suggested order of the label's alternative; without it no order is suggested. */
+  patientId?: string;
 }
 
 export function labelInteractionCards(input: LabelInteractionInput): Card[] {
@@ -103,7 +105,7 @@ export function labelInteractionCards(input: LabelInteractionInput): Card[] {
       }
     }
   }
-  return [...hits.values()].map((h) => card(h, input.hook, k));
+  return [...hits.values()].map((h) => card(h, input, k));
 }
 
 function confidence(meds: Iterable<ResolvedMedication>, names: string[]): MatchConfidence {
@@ -122,12 +124,40 @@ function fill(text: string, h: Hit): string {
   return text.replaceAll('{a}', h.a).replaceAll('{b}', h.b);
 }
 
-function overrideReasons(indicator: Indicator): Coding[] {
-  const reasons = indicator === 'critical' ? [OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking] : [OVERRIDES.doseAdjusted, OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking];
-  return reasons.map((r) => ({ ...r }));
+/** The row's override reasons: each fits its card (no "dose adjusted" where the label contraindicates). */
+function overrideReasons(row: LabelInteraction): Coding[] {
+  return row.overrides.map((key) => ({ ...OVERRIDES[key] }));
 }
 
-function card(h: Hit, hook: LabelInteractionInput['hook'], k: Knowledge): Card {
+/** The trace for integrators: the records and the RxNorm ingredient codes the finding rests on. */
+function trace(h: Hit): { resources?: string[]; codes?: string[] } {
+  const meds = [...h.ordered, ...h.partners];
+  const names = [h.a, h.b].flatMap((n) => n.split('/'));
+  const resources = [...new Set(meds.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined))];
+  const codes = [...new Set(meds.flatMap((m) => m.ingredients.filter((i) => names.includes(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
+}
+
+/** The draft order of the label's alternative (a clinical drug the research tables hold), for the patient. */
+function alternativeOrder(alt: NonNullable<LabelInteraction['alternative']>, patientId: string): JsonObject {
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: alt.rxcui, display: alt.display }], text: alt.display },
+    dosageInstruction: [{ text: alt.dosage }],
+  };
+}
+
+/** "pantoprazole 40 MG Delayed Release Oral Tablet" → "pantoprazole 40 mg". */
+function shortName(display: string): string {
+  const m = /^(.*?\d+(?:\.\d+)?)\s*MG\b/i.exec(display);
+  return m?.[1] ? `${m[1].toLowerCase()} mg` : display;
+}
+
+function card(h: Hit, input: LabelInteractionInput, k: Knowledge): Card {
+  const hook = input.hook;
   const textOnly = confidence([...h.ordered, ...h.partners], [h.a, h.b]) === 'text';
   let indicator = applyConfidence(h.row.indicator, textOnly ? 'text' : 'code');
   if (hook === 'patient-view') indicator = lowerIndicator(indicator);
@@ -138,27 +168,51 @@ function card(h: Hit, hook: LabelInteractionInput['hook'], k: Knowledge): Card {
     ...(hook === 'patient-view' || partnersOnly.size === 0 ? [] : [`- **With:** ${list(partnersOnly)}`]),
     '',
     md(fill(h.row.management, h)),
-    md(h.row.mechanism),
+    '',
+    md(fill(h.row.mechanism, h)),
     ...(textOnly ? ['', 'Matched by name, not by code: confirm before acting (shown one tier lower).'] : []),
     '',
-    `Source: ${md(h.row.source)}. hookwise knowledge ${k.version}.`,
+    `Source: [${md(h.row.source)}](${h.row.url}). hookwise knowledge ${k.version}.`,
   ];
   const drafts = hook === 'patient-view' ? [] : [...h.ordered].map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined);
+  const t = trace(h);
   const result: Card = {
-    finding: { key: `label-ddi:${h.row.id}:${h.a}+${h.b}`, ...(drafts.length ? { drafts } : {}) },
+    finding: { key: `label-ddi:${h.row.id}:${h.a}+${h.b}`, ...(drafts.length ? { drafts } : {}), ...(t.resources || t.codes ? { trace: t } : {}) },
     summary: summary(fill(h.row.summary, h)),
     detail: lines.join('\n'),
     indicator,
     source: { label: `hookwise: ${shorten(h.row.source, 80)}`, url: h.row.url, topic: { ...TOPICS.ddi } },
     links: [{ label: shorten(h.row.source, 100), url: h.row.url, type: 'absolute' }],
-    overrideReasons: overrideReasons(h.row.indicator),
+    overrideReasons: hook === 'patient-view' ? patientViewOverrides() : overrideReasons(h.row),
   };
   if (drafts.length) {
-    const drug = shorten([...h.ordered][0]!.ingredients[0]?.name ?? 'drug', 50);
-    result.suggestions = [
-      { label: `Remove the ${drug} order`, actions: drafts.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${drug} order`, resourceId })) },
-    ];
+    const drug = shorten(orderedSide(h), 50);
+    const removals = drafts.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${drug} order`, resourceId }));
+    const suggestions: Suggestion[] = [];
+    const alt = h.row.alternative;
+    // The alternative replaces the draft only when the draft is the drug the label offers an alternative to.
+    if (alt && input.patientId && sideOfOrdered(h) === alt.side) {
+      const name = shortName(alt.display);
+      suggestions.push({
+        label: `Order ${name} instead of ${drug}`,
+        isRecommended: true,
+        actions: [...removals, { type: 'create', description: `Order ${name}`, resource: alternativeOrder(alt, input.patientId) as never }],
+      });
+    }
+    suggestions.push({ label: `Remove the ${drug} order`, actions: removals });
+    result.suggestions = suggestions;
     result.selectionBehavior = 'at-most-one';
   }
   return result;
+}
+
+/** Which side of the row the ordered drug is on. */
+function sideOfOrdered(h: Hit): 'a' | 'b' {
+  const names = [...h.ordered].flatMap((m) => m.ingredients.map((i) => i.name));
+  return h.b.split('/').some((n) => names.includes(n)) && !h.a.split('/').some((n) => names.includes(n)) ? 'b' : 'a';
+}
+
+/** The ordered drug's ingredient(s) on its side of the row ("omeprazole", "sulfamethoxazole/trimethoprim"). */
+function orderedSide(h: Hit): string {
+  return sideOfOrdered(h) === 'a' ? h.a : h.b;
 }

@@ -7,17 +7,22 @@
 //   (over 65), a history of upper GI bleeding or peptic ulcer, and corticosteroids, aldosterone antagonists or
 //   another NSAID taken, which the guide names as raising the risk.
 // Pure: (ordered drafts, what the patient takes, patient, conditions, knowledge) -> cards.
-import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
+import type { Card, CardTrace, Indicator, JsonObject, Suggestion } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
-import { bundleResources, codings, conceptLabel, isObject, resourceKey, str } from '../fhir-read/datatypes.js';
+import { RXNORM, bundleResources, codings, conceptLabel, isObject, parseDate, resourceKey, str } from '../fhir-read/datatypes.js';
 import { applyConfidence, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
+import { dateText } from './card-text.js';
 
 export const PDDI_GUIDE_URL = 'http://hl7.org/fhir/uv/pddi/';
 const SNOMED = 'http://snomed.info/sct';
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
 /** The guide's substitution (ActivityDefinition ad102): Acetaminophen 500 MG Oral Tablet. */
 const ACETAMINOPHEN_500 = { code: '198440', display: 'Acetaminophen 500 MG Oral Tablet' } as const;
+/** The narrative's "add a PPI" action: pantoprazole 40 MG Delayed Release Oral Tablet (the guide's PPI value set). */
+const PANTOPRAZOLE_40 = { code: '314200', display: 'pantoprazole 40 MG Delayed Release Oral Tablet' } as const;
+/** The warfarin label: NSAIDs raise the bleeding risk (Coumadin, drug interactions). */
+export const COUMADIN_LABEL_URL = 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=COUMADIN';
 /** "Older than 65" in the guide's CQL is AgeInYears() > 65. */
 const AGE_OVER = 65;
 
@@ -32,6 +37,8 @@ export interface WarfarinNsaidInput {
   conditions: unknown;
   patientId: string;
   knowledge: Knowledge;
+  /** The clock of the call, for "8 days ago" in the card. */
+  now: Date;
 }
 
 function inClass(m: ResolvedMedication, cls: string, k: Knowledge): boolean {
@@ -53,16 +60,38 @@ function isTopicalDiclofenac(m: ResolvedMedication, k: Knowledge): boolean {
 }
 
 /** A recorded history of upper GI bleeding or peptic ulcer (the guide applies no look-back and no status filter). */
-function ugibHistory(value: unknown, k: Knowledge): { label: string; date?: string } | undefined {
+function ugibHistory(value: unknown, k: Knowledge): { label: string; date?: Date; key?: string; code?: string } | undefined {
   for (const c of bundleResources(value)) {
     if (c.resourceType !== 'Condition' || str((c.verificationStatus as JsonObject | undefined)?.text) === 'entered-in-error') continue;
     const verification = codings(c.verificationStatus).map((x) => x.code);
     if (verification.includes('entered-in-error') || verification.includes('refuted')) continue;
-    if (!codings(c.code).some((x) => (x.system === undefined || x.system === SNOMED) && x.code && k.products.ugibSnomed.has(x.code))) continue;
-    const date = str(c.recordedDate) ?? str(c.onsetDateTime) ?? str(c.assertedDate);
-    return { label: conceptLabel(c.code) ?? 'upper GI bleeding', ...(date ? { date: date.slice(0, 10) } : {}) };
+    const coded = codings(c.code).find((x) => (x.system === undefined || x.system === SNOMED) && x.code && k.products.ugibSnomed.has(x.code));
+    if (!coded) continue;
+    const date = parseDate(c.recordedDate) ?? parseDate(c.onsetDateTime) ?? parseDate(c.assertedDate);
+    const key = resourceKey(c);
+    return { label: conceptLabel(c.code) ?? 'upper GI bleeding', ...(date ? { date } : {}), ...(key ? { key } : {}), ...(coded.code ? { code: coded.code } : {}) };
   }
   return undefined;
+}
+
+function pantoprazoleOrder(patientId: string): JsonObject {
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+    medicationCodeableConcept: { coding: [{ system: RXNORM, ...PANTOPRAZOLE_40 }], text: PANTOPRAZOLE_40.display },
+    dosageInstruction: [{ text: '40 mg by mouth once a day while taking the NSAID with warfarin' }],
+  };
+}
+
+/** The records and codes a card rests on, for integrators. */
+function traceOf(meds: ResolvedMedication[], names: Set<string>, extra: { resources?: string[]; codes?: string[] } = {}): CardTrace {
+  const resources = [...new Set([...meds.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined), ...(extra.resources ?? [])])];
+  const codes = [
+    ...new Set([...meds.flatMap((m) => m.ingredients.filter((i) => names.has(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)), ...(extra.codes ?? [])]),
+  ];
+  return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
 }
 
 function acetaminophenOrder(patientId: string): JsonObject {
@@ -109,7 +138,10 @@ function base(drafts: ResolvedMedication[], key: string): Pick<Card, 'finding' |
   return {
     finding: { key, ...(keys.length ? { drafts: keys } : {}) },
     source: { label: 'HL7 PDDI-CDS guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, topic: { ...TOPICS.ddi } },
-    links: [{ label: 'HL7 PDDI-CDS implementation guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, type: 'absolute' }],
+    links: [
+      { label: 'HL7 PDDI-CDS implementation guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, type: 'absolute' },
+      { label: 'Coumadin (warfarin) FDA label on DailyMed: NSAIDs raise the bleeding risk', url: COUMADIN_LABEL_URL, type: 'absolute' },
+    ],
   };
 }
 
@@ -121,11 +153,13 @@ function topicalCard(drafts: ResolvedMedication[], warfarin: ResolvedMedication[
     'Topical diclofenac reaches the blood poorly (16 g a day of gel gives about 6% of the exposure of 150 mg a day by ' +
       'mouth): no special precautions beyond the usual INR monitoring.',
     '',
-    `Source: HL7 PDDI-CDS implementation guide, warfarin + NSAIDs (CC0). hookwise knowledge ${k.version}.`,
+    `Source: [HL7 PDDI-CDS implementation guide, warfarin + NSAIDs](${PDDI_GUIDE_URL}) (CC0). hookwise knowledge ${k.version}.`,
   ];
+  const b = base(drafts, 'pddi-warfarin-nsaid:topical-diclofenac');
   return {
-    ...base(drafts, 'pddi-warfarin-nsaid:topical-diclofenac'),
-    summary: summary('Warfarin + topical diclofenac: little reaches the blood; no special precautions'),
+    ...b,
+    finding: { ...b.finding!, trace: traceOf([...drafts, ...warfarin], new Set(['warfarin', 'diclofenac'])) },
+    summary: summary('No special precautions for topical diclofenac with warfarin: little reaches the blood'),
     detail: lines.join('\n'),
     indicator: 'info',
     overrideReasons: [{ ...OVERRIDES.alreadyAddressed }],
@@ -152,12 +186,12 @@ function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: Res
   const drug = shorten(nsaid, 30);
   const text =
     protective.length === 0
-      ? `Warfarin + ${drug}: high GI bleeding risk, no PPI taken. Use only if benefit outweighs risk; prefer acetaminophen`
-      : `Warfarin + ${drug}: bleeding risk (${protective[0]} taken). Assess; prefer acetaminophen`;
+      ? `Prefer acetaminophen to ${drug} with warfarin: high GI bleeding risk and no PPI. Use only if benefit outweighs risk`
+      : `Prefer acetaminophen to ${drug} with warfarin: bleeding risk, lowered by ${protective[0]}. Assess and watch for bleeding`;
 
   const risk: string[] = [];
   if (older) risk.push(`age ${input.age} (over ${AGE_OVER})`);
-  if (bleed) risk.push(`history of ${md(bleed.label)}${bleed.date ? ` (${md(bleed.date)})` : ''}`);
+  if (bleed) risk.push(`history of ${md(bleed.label)}${bleed.date ? `, recorded ${dateText(bleed.date, input.now)}` : ''}`);
   const coMeds = [
     ...steroids.map((s) => `${s} (systemic corticosteroid)`),
     ...aldosterone.map((s) => `${s} (aldosterone antagonist)`),
@@ -176,7 +210,8 @@ function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: Res
     'For pain or fever prefer acetaminophen (check the INR if more than 2 g a day for several days); for severe pain a ' +
       'short opioid course.',
     '',
-    `Source: HL7 PDDI-CDS implementation guide, warfarin + NSAIDs (CC0). hookwise knowledge ${k.version}.`,
+    `Source: [HL7 PDDI-CDS implementation guide, warfarin + NSAIDs](${PDDI_GUIDE_URL}) (CC0); [Coumadin (warfarin) label](${COUMADIN_LABEL_URL}). ` +
+      `hookwise knowledge ${k.version}.`,
   ];
 
   const suggestions: Suggestion[] = [];
@@ -188,10 +223,29 @@ function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: Res
       isRecommended: true,
       actions: [...removals, { type: 'create', description: 'Order acetaminophen 500 mg, at most 2 g a day', resource: acetaminophenOrder(input.patientId) as never }],
     });
+    // The guide's narrative also offers "add a PPI" when none is taken: the NSAID stays, with GI protection.
+    if (protective.length === 0) {
+      suggestions.push({
+        label: `Keep ${drug} and add pantoprazole 40 mg a day`,
+        actions: [{ type: 'create', description: 'Order pantoprazole 40 mg once a day', resource: pantoprazoleOrder(input.patientId) as never }],
+      });
+    }
     suggestions.push({ label: `Remove the ${drug} order`, actions: removals });
   }
+  const b = base(drafts, `pddi-warfarin-nsaid:${nsaid}`);
+  const protectiveMeds = input.taking.filter((m) => m.ingredients.some((i) => protective.includes(i.name)));
+  const coMedNames = new Set([...steroids, ...aldosterone, ...otherNsaids]);
+  const coMedMeds = others.filter((m) => m.ingredients.some((i) => coMedNames.has(i.name)));
+  const names = new Set(['warfarin', nsaid, ...protective, ...coMedNames]);
   const card: Card = {
-    ...base(drafts, `pddi-warfarin-nsaid:${nsaid}`),
+    ...b,
+    finding: {
+      ...b.finding!,
+      trace: traceOf([...drafts, ...warfarin, ...protectiveMeds, ...coMedMeds], names, {
+        ...(bleed?.key ? { resources: [bleed.key] } : {}),
+        ...(bleed?.code ? { codes: [`${SNOMED}|${bleed.code}`] } : {}),
+      }),
+    },
     summary: summary(text),
     detail: lines.join('\n'),
     indicator,

@@ -70,9 +70,9 @@ describe('scope-aware reads with the EHR grant', () => {
     body.fhirAuthorization.scope = scope;
     await postHook(app, 'order-sign', body).expect(200);
     expect(fake.seen.filter((s) => s.url.includes('/MedicationRequest?'))).toHaveLength(1);
-    // Only the wildcard also grants the statement, dispense, administration and condition searches; the others are
-    // not tried.
-    expect(fake.seen).toHaveLength(scope === 'user/*.read' ? 5 : 1);
+    // Only the wildcard also grants the statement, dispense, administration, condition and digoxin-lab searches; the
+    // others are not tried.
+    expect(fake.seen).toHaveLength(scope === 'user/*.read' ? 6 : 1);
   });
 
   it.each([
@@ -88,6 +88,7 @@ describe('scope-aware reads with the EHR grant', () => {
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(412);
     expect(res.body.issue[0].diagnostics).toContain(`the granted scopes do not allow ${reason}`);
-    expect(fake.seen).toHaveLength(0);
+    // MedicationRequest is never read; an Observation grant still lets the optional digoxin-lab search run.
+    expect(fake.seen.map((s) => s.url.split('?')[0])).toEqual(scope === 'user/Observation.read' ? ['/fhir/Observation'] : []);
   });
 });

@@ -96,6 +96,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
       'egfr',
       'giBleedHistory',
       'potassium',
+      'digoxinLabs',
     ]);
     expect(svc.prefetch.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
   });

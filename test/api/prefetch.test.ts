@@ -24,8 +24,8 @@ function keyStates(states: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(states).map(([k, v]) => [k, [...v].sort()]));
 }
 
-/** The recent statement, dispense and administration keys and the GI-bleed history: these fixtures' EHR scopes do not grant them. */
-const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'giBleedHistory'];
+/** The recent statement, dispense and administration keys, the GI-bleed history and the digoxin labs: these fixtures' EHR scopes do not grant them. */
+const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'giBleedHistory', 'digoxinLabs'];
 
 function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
   return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;

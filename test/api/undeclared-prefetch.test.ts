@@ -71,7 +71,7 @@ describe('prefetch under keys hookwise does not declare', () => {
   it('the PDDI-style order-select call (item2 warfarin, item6 ulcer, FHIR server down) gives the warfarin + ketorolac card', async () => {
     const { app, logs } = await buildApp();
     const res = await postHook(app, 'order-select', await pddiStyleRequest()).expect(200);
-    const card = (res.body.cards as CardJson[]).find((c) => /Warfarin \+ ketorolac/.test(c.summary));
+    const card = (res.body.cards as CardJson[]).find((c) => /acetaminophen to ketorolac with warfarin/.test(c.summary));
     expect(card?.indicator).toBe('critical');
     expect(card?.detail).toContain('history of Acute duodenal ulcer with hemorrhage');
     const line = logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;

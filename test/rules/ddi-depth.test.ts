@@ -194,7 +194,7 @@ describe('patient-view: ONC pairs among the drugs the patient already takes, one
     const c = about[0]!;
     expect(c.finding?.key).toBe('ddi:citalopram+methadone');
     expect(c.finding?.also?.map((a) => a.key)).toEqual(['label-ddi:opioid-serotonergic:methadone+citalopram']);
-    expect(c.detail).toContain('**Also (drug label):** methadone + citalopram: serotonin syndrome risk');
+    expect(c.detail).toContain('**Also (drug label):** Watch for serotonin syndrome with methadone and citalopram');
     expect(c.indicator).toBe('info');
   });
 });

@@ -253,6 +253,6 @@ describe('review fixes: the form is never taken from the sig, and ingredient or 
     const dispense = { resourceType: 'MedicationDispense', id: 'disp', status: 'completed', medicationReference: { reference: 'Medication/m1' }, whenHandedOver: daysBefore(10) };
     const med = { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: RXNORM, code: '855332' }] } };
     const cards = sign([medRequest('d-ibu', 'Ibuprofen 400 MG Oral Tablet', 'draft')], [], { medicationDispenses: bundle(dispense, med) });
-    expect(cards.some((c) => /warfarin \+ ibuprofen/i.test(c.summary))).toBe(true);
+    expect(cards.some((c) => /acetaminophen to ibuprofen with warfarin/i.test(c.summary))).toBe(true);
   });
 });

@@ -193,9 +193,13 @@ export function systemic(meds: ResolvedMedication[]): ResolvedMedication[] {
   return meds.filter((m) => m.site === 'systemic');
 }
 
-/** Card text label: the ordered/recorded medication's name, else its ingredients, else a neutral word. */
-export function medicationLabel(m: ResolvedMedication): string {
-  if (m.label) return m.label;
+/**
+ * Card text label: the ordered/recorded medication's name, else its ingredients, else a neutral word. A label that
+ * is only a code (a product or ingredient code sent without a display: "2231") is not a name: the ingredients are.
+ */
+export function medicationLabel(m: { label?: string; ingredients: ReadonlyArray<{ name: string }> }): string {
+  const label = m.label?.trim();
+  if (label && !/^[\d\s|.-]+$/.test(label)) return label;
   if (m.ingredients.length > 0) return m.ingredients.map((i) => i.name).join(' / ');
   return 'unnamed medication';
 }

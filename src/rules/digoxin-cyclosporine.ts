@@ -1,0 +1,239 @@
+// order-select / order-sign: digoxin + cyclosporine, as the HL7 PDDI-CDS implementation guide specifies
+// (http://hl7.org/fhir/uv/pddi/, DigoxinCyclosporineCDS; CC0). Cyclosporine inhibits P-glycoprotein, which pumps
+// digoxin out: digoxin levels rise (Lanoxin label, drug interactions; Dorian et al. 1987, 1988).
+//
+// The guide fires when cyclosporine is ordered for a patient who takes digoxin, or digoxin for one who takes
+// cyclosporine, and answers with up to three cards; hookwise gives them as one card per ordered drug, its indicator
+// the worst of the guide's branches, each branch a line of the detail:
+//   base      continued order (the ordered drug is already taken): info when a normal digoxin level, no loop
+//             diuretic or aldosterone antagonist and normal labs; else warning. New order: warning.
+//   level     only when digoxin is already taken: cyclosporine newly ordered → critical without a digoxin level
+//             under 0.9 ng/mL in the last 30 days, warning with one; otherwise warning without, info with.
+//   labs      info when potassium (3.5–5.0 mmol/L), magnesium, calcium and creatinine (0.6–1.2 mg/dL) are normal
+//             within a year; else warning.
+// Departures, each said on the card or in docs/clinical-rules.md: magnesium and calcium are not read (no LOINC code
+// for them is verified for shipping), so the labs branch cannot be proven normal and stays warning; the latest
+// potassium and creatinine decide (the guide's CQL accepts any normal value in the window); creatinine is read
+// from the order hooks' `creatinine` key (90 days), eGFR is not compared with a creatinine range.
+// Pure: (drafts, what is taken, lab prefetch values, now, knowledge) -> cards.
+import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
+import type { Knowledge } from '../knowledge/index.js';
+import { labCodes } from '../knowledge/index.js';
+import { LOINC, RXNORM, resourceKey } from '../fhir-read/datatypes.js';
+import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
+import { type LabResult, latestObservation } from '../fhir-read/observations.js';
+import { CREATININE_UMOL_PER_MG_DL } from '../clinical-calc/crcl.js';
+import { dateText, valueText } from './card-text.js';
+import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, maxIndicator, md, summary } from './cards.js';
+import { PDDI_GUIDE_URL } from './warfarin-nsaid.js';
+
+export const LANOXIN_LABEL_URL = 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=LANOXIN';
+/** The guide's look-backs: a digoxin level within 30 days; electrolytes and renal function within 365 days. */
+export const DIGOXIN_LEVEL_LOOKBACK_DAYS = 30;
+export const ELECTROLYTE_LOOKBACK_DAYS = 365;
+/** A digoxin level under 0.9 ng/mL (1.2 nmol/L) counts as normal (the guide's CQL). */
+const DIGOXIN_NORMAL_BELOW = 0.9;
+const DIGOXIN_NMOL_PER_NG_ML = 1.28;
+const POTASSIUM = { low: 3.5, high: 5.0 };
+const CREATININE = { low: 0.6, high: 1.2 };
+/** The guide's "New Digoxin" suggestion (ActivityDefinition ad204), as an oral tablet of its value set. */
+const DIGOXIN_125 = { code: '197604', display: 'Digoxin 0.125 MG Oral Tablet' } as const;
+
+export interface DigoxinCyclosporineInput {
+  /** The drafts this hook is about (selected at order-select, all at order-sign), systemic forms. */
+  drafts: ResolvedMedication[];
+  /** What the patient takes (systemic forms). */
+  taking: ResolvedMedication[];
+  /** Every draft of the call (systemic forms): a partner drafted in the same session counts as a new order. */
+  allDrafts: ResolvedMedication[];
+  /** Prefetch values (Bundles, null or absent): digoxin level and potassium (`digoxinLabs`), `creatinine`. */
+  labs: { digoxin: unknown; potassium: unknown; creatinine: unknown };
+  now: Date;
+  patientId: string;
+  knowledge: Knowledge;
+}
+
+type Drug = 'digoxin' | 'cyclosporine';
+const other = (d: Drug): Drug => (d === 'digoxin' ? 'cyclosporine' : 'digoxin');
+const has = (m: ResolvedMedication, d: Drug) => m.ingredients.some((i) => i.name === d);
+
+interface Lab {
+  result: LabResult;
+  /** In the rule's unit (ng/mL, mmol/L, mg/dL). */
+  value: number;
+}
+
+function readLab(value: unknown, codes: ReadonlySet<string>, now: Date, days: number, convert: (v: number, unit: string) => number | undefined): Lab | undefined {
+  const result = latestObservation(value, { codes, now, lookbackDays: days, acceptUnit: (u) => u !== undefined && convert(1, u) !== undefined });
+  if (!result || result.comparator) return undefined;
+  const v = convert(result.value, result.unit ?? '');
+  return v === undefined ? undefined : { result, value: v };
+}
+
+const unitKey = (u: string) => u.replace(/\s+/g, '').toLowerCase();
+const digoxinUnit = (v: number, u: string) => (['ng/ml', 'ug/l', 'µg/l', 'mcg/l'].includes(unitKey(u)) ? v : unitKey(u) === 'nmol/l' ? v / DIGOXIN_NMOL_PER_NG_ML : undefined);
+const potassiumUnit = (v: number, u: string) => (['mmol/l', 'meq/l'].includes(unitKey(u)) ? v : undefined);
+const creatinineUnit = (v: number, u: string) => (unitKey(u) === 'mg/dl' ? v : ['umol/l', 'µmol/l'].includes(unitKey(u)) ? v / CREATININE_UMOL_PER_MG_DL : undefined);
+
+export function digoxinCyclosporineCards(input: DigoxinCyclosporineInput): Card[] {
+  const cards: Card[] = [];
+  for (const ordered of ['cyclosporine', 'digoxin'] as const) {
+    const drafts = input.drafts.filter((d) => has(d, ordered) && !has(d, other(ordered)));
+    if (drafts.length === 0) continue;
+    const draftSet = new Set(drafts);
+    const partners = [...new Set([...input.taking, ...input.allDrafts])].filter((m) => !draftSet.has(m) && has(m, other(ordered)));
+    if (partners.length === 0) continue;
+    // When both are drafted together, the cyclosporine card speaks for the pair.
+    if (ordered === 'digoxin' && cards.length > 0 && partners.every((p) => input.allDrafts.includes(p))) continue;
+    cards.push(card(ordered, drafts, partners, input));
+  }
+  return cards;
+}
+
+function card(ordered: Drug, drafts: ResolvedMedication[], partners: ResolvedMedication[], input: DigoxinCyclosporineInput): Card {
+  const { knowledge: k, now } = input;
+  const draftSet = new Set(drafts);
+  const takenBefore = (d: Drug) => input.taking.some((m) => !draftSet.has(m) && has(m, d));
+  const continued = takenBefore(ordered);
+  const digoxinTaken = takenBefore('digoxin');
+  const level = readLab(input.labs.digoxin, labCodes(k, 'digoxin'), now, DIGOXIN_LEVEL_LOOKBACK_DAYS, digoxinUnit);
+  const potassium = readLab(input.labs.potassium, labCodes(k, 'potassium'), now, ELECTROLYTE_LOOKBACK_DAYS, potassiumUnit);
+  const creatinine = readLab(input.labs.creatinine, labCodes(k, 'creatinine'), now, ELECTROLYTE_LOOKBACK_DAYS, creatinineUnit);
+  const normalLevel = level !== undefined && level.value < DIGOXIN_NORMAL_BELOW;
+  const normalK = potassium !== undefined && potassium.value > POTASSIUM.low && potassium.value < POTASSIUM.high;
+  const normalCr = creatinine !== undefined && creatinine.value > CREATININE.low && creatinine.value < CREATININE.high;
+  // Magnesium and calcium are not read, so the labs are never all proven normal.
+  const labsNormal = false;
+  const diuretics = [...new Set(input.taking.flatMap((m) => m.ingredients.map((i) => i.name).filter((n) => k.products.pddiClasses.AAS?.has(n) || k.products.pddiClasses.LOOPDIURETIC?.has(n))))];
+
+  const base: Indicator = continued && normalLevel && diuretics.length === 0 && labsNormal ? 'info' : 'warning';
+  let levelTier: Indicator | undefined;
+  if (digoxinTaken) levelTier = ordered === 'cyclosporine' && !continued ? (normalLevel ? 'warning' : 'critical') : normalLevel ? 'info' : 'warning';
+  const labsTier: Indicator = labsNormal && normalK && normalCr ? 'info' : 'warning';
+  let indicator = [base, labsTier, ...(levelTier ? [levelTier] : [])].reduce(maxIndicator);
+  const textOnly = [...drafts, ...partners].every((m) => m.ingredients.filter((i) => i.name === 'digoxin' || i.name === 'cyclosporine').every((i) => i.confidence === 'text'));
+  if (textOnly) indicator = applyConfidence(indicator, 'text');
+
+  const text =
+    ordered === 'cyclosporine' && !continued && digoxinTaken && !normalLevel
+      ? 'Check a digoxin level before starting cyclosporine (none normal in 30 days), and consider a lower digoxin dose'
+      : ordered === 'cyclosporine' && !continued
+        ? 'Cyclosporine raises digoxin levels: recheck digoxin within 24 hours of starting, and adjust its dose'
+        : ordered === 'digoxin' && !continued
+          ? 'Start digoxin low with cyclosporine, and check a digoxin trough within 24 hours'
+          : `Digoxin with cyclosporine: keep checking the digoxin level, potassium and creatinine`;
+
+  const when = (l: Lab) => dateText(l.result.effective, now);
+  const levelLine = level
+    ? `${valueText(level.result.value, level.result.unit)} on ${when(level)}: ${normalLevel ? 'below 0.9 ng/mL' : '0.9 ng/mL or above'}`
+    : 'none in the last 30 days';
+  const labLine = (l: Lab | undefined, normal: boolean, range: string, days = 'year') =>
+    l ? `${valueText(l.result.value, l.result.unit)} on ${when(l)}: ${normal ? 'normal' : `outside ${range}`}` : `none in the last ${days}`;
+  const lines = [
+    `- **Ordered:** ${drafts.map((d) => md(medicationLabel(d))).join('; ')} (${continued ? 'already taken' : 'new'})`,
+    `- **Taking:** ${partners.map((d) => md(medicationLabel(d))).join('; ')}`,
+    `- **Digoxin level:** ${levelLine}`,
+    `- **Potassium:** ${labLine(potassium, normalK, '3.5–5.0 mmol/L')}`,
+    `- **Creatinine:** ${labLine(creatinine, normalCr, '0.6–1.2 mg/dL', '90 days')}`,
+    '- **Magnesium and calcium:** not read by hookwise: check them',
+    `- **Loop diuretic or aldosterone antagonist:** ${diuretics.length ? diuretics.map(md).join(', ') : 'none found'}`,
+    '',
+    'Cyclosporine inhibits P-glycoprotein, which clears digoxin: levels rise and toxicity follows (nausea, vomiting, ' +
+      'visual changes, arrhythmias). Low potassium or magnesium, high calcium and changing kidney function make it worse.',
+    '',
+    digoxinTaken
+      ? normalLevel
+        ? 'With a normal level, expect it to rise once cyclosporine starts: check it again and adjust the digoxin dose.'
+        : 'Without a recent normal level, use only if the benefit outweighs the risk, with a lower digoxin dose and close monitoring.'
+      : 'Start digoxin at a low dose and check a trough level within 24 hours.',
+    ...(textOnly ? ['', 'Matched by name, not by code: confirm before acting (shown one tier lower).'] : []),
+    '',
+    `Source: [HL7 PDDI-CDS implementation guide, digoxin + cyclosporine](${PDDI_GUIDE_URL}) (CC0); ` +
+      `[Lanoxin (digoxin) label](${LANOXIN_LABEL_URL}). hookwise knowledge ${k.version}.`,
+  ];
+
+  const keys = drafts.map((d) => resourceKey(d.resource)).filter((x): x is string => x !== undefined);
+  const suggestions: Suggestion[] = [];
+  if (keys.length) {
+    const removals = keys.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${ordered} order`, resourceId }));
+    const needsLevel = (ordered === 'digoxin' && !continued) || (ordered === 'cyclosporine' && digoxinTaken);
+    if (needsLevel) {
+      suggestions.push({
+        label: 'Order a digoxin trough level within 24 hours',
+        isRecommended: indicatorRank(indicator) >= indicatorRank('warning'),
+        actions: [{ type: 'create', description: 'Order a digoxin level (trough)', resource: labOrder(input.patientId, '10535-3', 'Digoxin level (trough, within 24 hours)') as never }],
+      });
+    }
+    if (ordered === 'digoxin' && !drafts.some(isLowDose)) {
+      suggestions.push({
+        label: 'Order digoxin 0.125 mg instead',
+        actions: [...removals, { type: 'create', description: 'Order digoxin 0.125 mg', resource: digoxinOrder(input.patientId) as never }],
+      });
+    }
+    const missing = [...(normalK ? [] : [['2823-3', 'Potassium']]), ...(normalCr ? [] : [['2160-0', 'Creatinine']])] as Array<[string, string]>;
+    if (missing.length) {
+      suggestions.push({
+        label: `Order ${missing.map(([, n]) => n.toLowerCase()).join(' and ')}`,
+        actions: missing.map(([code, name]) => ({ type: 'create' as const, description: `Order ${name.toLowerCase()}`, resource: labOrder(input.patientId, code, name) as never })),
+      });
+    }
+    suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
+  }
+
+  const labs = [level, potassium, creatinine].filter((l): l is Lab => l !== undefined);
+  const resources = [...partners.map((m) => resourceKey(m.resource)), ...labs.map((l) => (l.result.id ? `Observation/${l.result.id}` : undefined))].filter((x): x is string => x !== undefined);
+  const codes = [
+    ...new Set([
+      ...[...drafts, ...partners].flatMap((m) => m.ingredients.filter((i) => (i.name === 'digoxin' || i.name === 'cyclosporine') && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)),
+      ...labs.map((l) => `${LOINC}|${l.result.code}`),
+    ]),
+  ];
+  const result: Card = {
+    finding: {
+      key: `pddi-digoxin-cyclosporine:${ordered}`,
+      ...(keys.length ? { drafts: keys } : {}),
+      trace: { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) },
+    },
+    summary: summary(text),
+    detail: lines.join('\n'),
+    indicator,
+    source: { label: 'HL7 PDDI-CDS guide: digoxin + cyclosporine', url: PDDI_GUIDE_URL, topic: { ...TOPICS.ddi } },
+    links: [
+      { label: 'HL7 PDDI-CDS implementation guide: digoxin + cyclosporine', url: PDDI_GUIDE_URL, type: 'absolute' },
+      { label: 'Lanoxin (digoxin) FDA label on DailyMed', url: LANOXIN_LABEL_URL, type: 'absolute' },
+    ],
+    overrideReasons: [{ ...OVERRIDES.benefitOutweighsRisk }, { ...OVERRIDES.alreadyAddressed }, { ...OVERRIDES.notTaking }],
+  };
+  if (suggestions.length) {
+    result.suggestions = suggestions;
+    result.selectionBehavior = 'at-most-one';
+  }
+  return result;
+}
+
+/** A digoxin order already at 0.125 mg or less (from its RxNorm name, "Digoxin 0.125 MG Oral Tablet"). */
+function isLowDose(m: ResolvedMedication): boolean {
+  const mg = /digoxin\s+(\d*\.?\d+)\s*MG\b/i.exec(medicationLabel(m));
+  return mg?.[1] !== undefined && Number(mg[1]) <= 0.125;
+}
+
+function labOrder(patientId: string, loinc: string, text: string): JsonObject {
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'order',
+    code: { coding: [{ system: LOINC, code: loinc }], text },
+    subject: { reference: `Patient/${patientId}` },
+  };
+}
+
+function digoxinOrder(patientId: string): JsonObject {
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+    medicationCodeableConcept: { coding: [{ system: RXNORM, ...DIGOXIN_125 }], text: DIGOXIN_125.display },
+    dosageInstruction: [{ text: '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine' }],
+  };
+}

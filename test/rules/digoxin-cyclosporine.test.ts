@@ -1,0 +1,135 @@
+// Digoxin + cyclosporine as the HL7 PDDI-CDS guide specifies: the digoxin-level, labs and new/continued branches
+// in one card per ordered drug, with the lab orders the guide suggests. Real-shaped data: product and brand codes
+// without display, an ophthalmic cyclosporine, labs by the shipped LOINC codes.
+import { describe, it, expect } from '@jest/globals';
+import type { Card, JsonObject } from '../../src/cds/types.js';
+import { decideOrderSelect, decideOrderSign } from '../../src/rules/index.js';
+import { NOW, bundle, daysBefore, data, draftOrders, knowledge, medRequest } from './helpers.js';
+
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const coded = (id: string, code: string, status: string): JsonObject => ({
+  resourceType: 'MedicationRequest',
+  id,
+  status,
+  intent: 'order',
+  subject: { reference: 'Patient/pat-1' },
+  medicationCodeableConcept: { coding: [{ system: RXNORM, code }] },
+});
+const NEORAL = '202817'; // brand concept, sent without display
+const DIGOXIN_250 = '197606'; // Digoxin 0.25 MG Oral Tablet
+
+function lab(id: string, loinc: string, value: number, unit: string, daysAgo: number): JsonObject {
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: loinc }] },
+    effectiveDateTime: daysBefore(daysAgo),
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+  };
+}
+
+function sign(drafts: JsonObject[], taking: JsonObject[], labs: Record<string, JsonObject[]> = {}): Card[] {
+  const d: Record<string, ReturnType<typeof bundle>> = { medications: bundle(...taking) };
+  // The digoxin level and potassium arrive in one key.
+  const digoxinLabs = [...(labs.digoxinLevel ?? []), ...(labs.electrolytes ?? [])];
+  if (digoxinLabs.length) d.digoxinLabs = bundle(...digoxinLabs);
+  if (labs.creatinine) d.creatinine = bundle(...labs.creatinine);
+  return decideOrderSign({
+    context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) },
+    data: data(d),
+    knowledge: knowledge(),
+    now: NOW,
+  }).filter((c) => c.finding?.key.includes('digoxin'));
+}
+
+const normalLabs = () => ({
+  digoxinLevel: [lab('dig-1', '10535-3', 0.6, 'ng/mL', 5)],
+  electrolytes: [lab('k-1', '2823-3', 4.2, 'mmol/L', 20)],
+  creatinine: [lab('cr-1', '2160-0', 1.0, 'mg/dL', 20)],
+});
+
+describe('digoxin + cyclosporine (HL7 PDDI-CDS)', () => {
+  it('cyclosporine (Neoral, code only) newly ordered, digoxin taken, no digoxin level in 30 days: critical, with the guide\'s lab orders', () => {
+    const cards = sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], { digoxinLevel: [lab('dig-old', '10535-3', 0.7, 'ng/mL', 45)] });
+    expect(cards).toHaveLength(1);
+    const c = cards[0]!;
+    expect(c.indicator).toBe('critical');
+    expect(c.summary).toBe('Check a digoxin level before starting cyclosporine (none normal in 30 days), and consider a lower digoxin dose');
+    expect(c.detail).toContain('- **Digoxin level:** none in the last 30 days');
+    expect(c.detail).toContain('- **Magnesium and calcium:** not read by hookwise: check them');
+    expect(c.suggestions!.map((s) => s.label)).toEqual(['Order a digoxin trough level within 24 hours', 'Order potassium and creatinine', 'Remove the cyclosporine order']);
+    const trough = c.suggestions![0]!.actions![0]!.resource as unknown as JsonObject;
+    expect(trough).toMatchObject({ resourceType: 'ServiceRequest', status: 'draft', code: { coding: [{ system: 'http://loinc.org', code: '10535-3' }] }, subject: { reference: 'Patient/pat-1' } });
+    expect(c.links!.map((l) => l.url)).toEqual(['http://hl7.org/fhir/uv/pddi/', expect.stringContaining('dailymed.nlm.nih.gov')]);
+    // The old single label row is gone: one card for the pair.
+    expect(cards.map((x) => x.finding?.key)).toEqual(['pddi-digoxin-cyclosporine:cyclosporine']);
+  });
+
+  it('with a normal digoxin level, potassium and creatinine: warning, each value with its date, ids and codes in the trace', () => {
+    const [c] = sign([coded('d1', NEORAL, 'draft')], [medRequest('a1', 'Lanoxin 125 MCG Oral Tablet')], normalLabs());
+    expect(c!.indicator).toBe('warning');
+    expect(c!.summary).toMatch(/^Cyclosporine raises digoxin levels: recheck digoxin within 24 hours/);
+    expect(c!.detail).toContain('- **Digoxin level:** 0.6 ng/mL on 18 Nov 2026 (5 days ago): below 0.9 ng/mL');
+    expect(c!.detail).toContain('- **Potassium:** 4.2 mmol/L on 3 Nov 2026 (20 days ago): normal');
+    expect(c!.detail).toContain('- **Creatinine:** 1 mg/dL on 3 Nov 2026 (20 days ago): normal');
+    expect(c!.detail).not.toMatch(/Observation\/|10535-3|\d{4}-\d{2}-\d{2}T/);
+    expect(c!.finding!.trace!.resources).toEqual(expect.arrayContaining(['MedicationRequest/a1', 'Observation/dig-1', 'Observation/k-1', 'Observation/cr-1']));
+    expect(c!.finding!.trace!.codes).toEqual(expect.arrayContaining(['http://loinc.org|10535-3', 'http://loinc.org|2823-3']));
+    expect(c!.suggestions!.map((s) => s.label)).toEqual(['Order a digoxin trough level within 24 hours', 'Remove the cyclosporine order']);
+  });
+
+  it('a digoxin level of 1.4 ng/mL (or 1.5 nmol/L) is not normal: critical', () => {
+    const high = { ...normalLabs(), digoxinLevel: [lab('dig-2', '10535-3', 1.4, 'ng/mL', 2)] };
+    expect(sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], high)[0]!.indicator).toBe('critical');
+    const si = { ...normalLabs(), digoxinLevel: [lab('dig-3', '10535-3', 1.5, 'nmol/L', 2)] };
+    expect(sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], si)[0]!.detail).toContain('0.9 ng/mL or above');
+  });
+
+  it('digoxin 0.25 mg newly ordered for a patient on cyclosporine: warning, a trough within 24 hours and 0.125 mg offered', () => {
+    const [c, ...rest] = sign([coded('d1', DIGOXIN_250, 'draft')], [medRequest('a1', 'cycloSPORINE 100 MG Oral Capsule [Neoral]')]);
+    expect(rest).toEqual([]);
+    expect(c!.indicator).toBe('warning');
+    expect(c!.summary).toBe('Start digoxin low with cyclosporine, and check a digoxin trough within 24 hours');
+    expect(c!.suggestions!.map((s) => s.label)).toEqual([
+      'Order a digoxin trough level within 24 hours',
+      'Order digoxin 0.125 mg instead',
+      'Order potassium and creatinine',
+      'Remove the digoxin order',
+    ]);
+    const swap = c!.suggestions![1]!.actions!;
+    expect(swap.map((a) => a.type)).toEqual(['delete', 'create']);
+    expect(swap[1]!.resource).toMatchObject({ medicationCodeableConcept: { coding: [{ code: '197604' }] } });
+  });
+
+  it('a continued cyclosporine order with everything normal stays a warning: magnesium and calcium cannot be read', () => {
+    const taking = [medRequest('a1', 'Digoxin 0.125 MG Oral Tablet'), medRequest('a2', 'Cyclosporine 100 MG Oral Capsule')];
+    const [c] = sign([coded('d1', NEORAL, 'draft')], taking, normalLabs());
+    expect(c!.indicator).toBe('warning');
+    expect(c!.detail).toContain('(already taken)');
+    expect(c!.summary).toMatch(/^Digoxin with cyclosporine: keep checking/);
+  });
+
+  it('both drafted together: one card, for cyclosporine', () => {
+    const cards = sign([coded('d1', NEORAL, 'draft'), coded('d2', DIGOXIN_250, 'draft')], []);
+    expect(cards.map((c) => c.finding?.key)).toEqual(['pddi-digoxin-cyclosporine:cyclosporine']);
+  });
+
+  it('near misses: ophthalmic cyclosporine with digoxin, cyclosporine without digoxin, digoxin with tacrolimus', () => {
+    expect(sign([medRequest('d1', 'cycloSPORINE 0.5 MG/ML Ophthalmic Emulsion', 'draft')], [coded('a1', DIGOXIN_250, 'active')])).toEqual([]);
+    expect(sign([coded('d1', NEORAL, 'draft')], [medRequest('a1', 'Prednisone 5 MG Oral Tablet')])).toEqual([]);
+    expect(sign([coded('d1', DIGOXIN_250, 'draft')], [medRequest('a1', 'Tacrolimus 1 MG Oral Capsule')])).toEqual([]);
+  });
+
+  it('order-select: the selected cyclosporine draft gets the card, an unselected one does not', () => {
+    const select = (selections: string[]) =>
+      decideOrderSelect({
+        context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(coded('d1', NEORAL, 'draft'), medRequest('d2', 'Prednisone 5 MG Oral Tablet', 'draft')), selections },
+        data: data({ medications: bundle(coded('a1', DIGOXIN_250, 'active')) }),
+        knowledge: knowledge(),
+        now: NOW,
+      }).filter((c) => c.finding?.key.includes('digoxin'));
+    expect(select(['MedicationRequest/d1']).map((c) => c.indicator)).toEqual(['critical']);
+    expect(select(['MedicationRequest/d2'])).toEqual([]);
+  });
+});
