@@ -1,8 +1,7 @@
 import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
-import { qtPotassium } from './patient-view.js';
 import { giBleedHistory } from './conditions.js';
-import { digoxinLabs } from './digoxin.js';
+import { orderLabs } from './order-labs.js';
 import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
@@ -23,7 +22,6 @@ export const orderSignPrefetch: PrefetchSpec = {
   // Kidney function for renal dosing of the orders: patient (age, sex), eGFR, creatinine and weight (CrCl).
   ...renalPrefetch,
   giBleedHistory,
-  potassium: qtPotassium,
-  // Digoxin level and potassium, for digoxin with cyclosporine.
-  digoxinLabs,
+  // Potassium (QT pairs; digoxin with cyclosporine) and the digoxin level, in one search.
+  orderLabs,
 };

@@ -12,18 +12,6 @@ export const INR_LOOKBACK_DAYS = 30;
 
 const POTASSIUM_TEMPLATE = `Observation?patient={{context.patientId}}&code=${loincParam(POTASSIUM_LOINC)}&date=ge{{today() - ${POTASSIUM_LOOKBACK_DAYS} days}}&_sort=-date&_count=10`;
 
-/**
- * order-select / order-sign: the same potassium search, optional. A low potassium makes a QT-prolonging pair of the
- * ONC list critical (src/rules/ddi-qt.ts); without it the pair is decided without. Observation search is already
- * in these hooks' scope (creatinine, eGFR), so the key adds no scope.
- */
-export const qtPotassium = {
-  template: POTASSIUM_TEMPLATE,
-  required: false,
-  purpose: `potassium results of the last ${POTASSIUM_LOOKBACK_DAYS} days, newest first: a low potassium raises the tier of a QT-prolonging pair`,
-  maxPages: 1,
-};
-
 export const patientViewPrefetch: PrefetchSpec = {
   medications: {
     template: ACTIVE_MEDICATIONS_TEMPLATE,

@@ -8,8 +8,8 @@
 //                 medications (optional: active MedicationRequest Bundle), medicationRefs (optional, as below)
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
-//   order-select / order-sign: potassium (optional, as at patient-view): a low potassium makes a QT pair critical
-//   both order hooks also: digoxinLabs (digoxin level, potassium) and creatinine, for digoxin + cyclosporine
+//   both order hooks also: orderLabs (optional: potassium and digoxin level, one search): a low potassium makes a QT
+//                 pair critical; digoxin + cyclosporine reads both, with creatinine
 import type { DecisionInput } from '../cds/hook-module.js';
 import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
@@ -147,7 +147,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const all = systemic(drafts.map((x) => x.m));
   const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const, now: input.now };
-  const ddi = findDdi({ ...pairInput, potassium: dataValue(data, 'potassium') });
+  const ddi = findDdi({ ...pairInput, potassium: dataValue(data, 'orderLabs') });
   const label = foldLabelRepeats(ddi, labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select', patientId: context.patientId }));
   cards.push(...label.ddi, ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
@@ -179,7 +179,7 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const, now: input.now };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   const label = foldLabelRepeats(
-    findDdi({ ...pairInput, potassium: dataValue(data, 'potassium') }),
+    findDdi({ ...pairInput, potassium: dataValue(data, 'orderLabs') }),
     labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign', patientId: context.patientId }),
   );
   return byIndicator(oneCardPerPair([
@@ -222,7 +222,7 @@ function statements(data: HookData | undefined, knowledge: Knowledge, lookup: Me
 
 /** Digoxin + cyclosporine: the drafts in focus, what is taken, every draft, and the labs the guide reads. */
 function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], allDrafts: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
-  const labs = { digoxin: dataValue(data, 'digoxinLabs'), potassium: dataValue(data, 'digoxinLabs'), creatinine: dataValue(data, 'creatinine') };
+  const labs = { digoxin: dataValue(data, 'orderLabs'), potassium: dataValue(data, 'orderLabs'), creatinine: dataValue(data, 'creatinine') };
   return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
 }
 

@@ -90,7 +90,7 @@ describe('ONC high-priority pairs in depth, through the app', () => {
     body.context.draftOrders.entry[0].resource.medicationCodeableConcept = { coding: [{ system: RX, display: 'ondansetron 4 MG Oral Tablet [Zofran]' }] };
     body.prefetch.medications.entry[0].resource.medicationCodeableConcept = { coding: [{ system: RX, code: '2556' }] };
     if (potassium !== undefined) {
-      body.prefetch.potassium = {
+      body.prefetch.orderLabs = {
         resourceType: 'Bundle',
         type: 'searchset',
         entry: [{ resource: { resourceType: 'Observation', id: 'eK1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '6298-4' }] }, effectiveDateTime: new Date(Date.parse(TEST_NOW) - 86_400_000).toISOString(), valueQuantity: { value: potassium, unit: 'mmol/L' } } }],

@@ -15,6 +15,7 @@ function signWithoutPrefetch(server: string) {
   const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
   const meds = body.prefetch.medications.entry.map((e: { resource: unknown }) => e.resource);
   delete body.prefetch.medications;
+  delete body.prefetch.orderLabs; // the optional lab search is read too (an Observation grant allows it)
   body.fhirServer = server;
   return { body, meds };
 }
@@ -70,7 +71,7 @@ describe('scope-aware reads with the EHR grant', () => {
     body.fhirAuthorization.scope = scope;
     await postHook(app, 'order-sign', body).expect(200);
     expect(fake.seen.filter((s) => s.url.includes('/MedicationRequest?'))).toHaveLength(1);
-    // Only the wildcard also grants the statement, dispense, administration, condition and digoxin-lab searches; the
+    // Only the wildcard also grants the statement, dispense, administration, condition and lab searches; the
     // others are not tried.
     expect(fake.seen).toHaveLength(scope === 'user/*.read' ? 6 : 1);
   });
@@ -88,7 +89,7 @@ describe('scope-aware reads with the EHR grant', () => {
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(412);
     expect(res.body.issue[0].diagnostics).toContain(`the granted scopes do not allow ${reason}`);
-    // MedicationRequest is never read; an Observation grant still lets the optional digoxin-lab search run.
+    // MedicationRequest is never read; an Observation grant still lets the optional lab search run.
     expect(fake.seen.map((s) => s.url.split('?')[0])).toEqual(scope === 'user/Observation.read' ? ['/fhir/Observation'] : []);
   });
 });

@@ -95,8 +95,7 @@ describe('order-select: interactions and duplicates for the selected draft', () 
       'weight',
       'egfr',
       'giBleedHistory',
-      'potassium',
-      'digoxinLabs',
+      'orderLabs',
     ]);
     expect(svc.prefetch.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
   });

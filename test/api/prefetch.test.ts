@@ -25,7 +25,7 @@ function keyStates(states: Record<string, string[]>): Record<string, string[]> {
 }
 
 /** The recent statement, dispense and administration keys, the GI-bleed history and the digoxin labs: these fixtures' EHR scopes do not grant them. */
-const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'giBleedHistory', 'digoxinLabs'];
+const RECORDS = ['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'giBleedHistory'];
 
 function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
   return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
@@ -48,7 +48,7 @@ describe('prefetch states', () => {
         authorization: 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED',
       },
     ]);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], fetched: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], fetched: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('null: no data, nothing is fetched', async () => {
@@ -61,7 +61,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
     expect(fake.seen).toHaveLength(0);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], null: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], null: ['medications'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('an OperationOutcome as the value is not data: the key is read from fhirServer', async () => {
@@ -104,7 +104,7 @@ describe('prefetch states', () => {
     expect(res.body.cards).toHaveLength(1); // simvastatin was only on page 3
     expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/MedicationRequest?page=2', '/fhir/MedicationRequest?page=3']);
     expect(fake.seen.every((s) => s.authorization === 'Bearer epic-opaque-token-SHOULD-NEVER-BE-LOGGED')).toBe(true);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('stops at the page cap and logs the key as partial', async () => {
@@ -116,7 +116,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(fake.seen).toHaveLength(1);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], 'not-applicable': ['draftMedications', 'medicationRefs'], partial: ['medications'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], 'not-applicable': ['draftMedications', 'medicationRefs'], partial: ['medications'], unavailable: RECORDS }));
   });
 
   it('never follows a next link to another server: the token stays on fhirServer', async () => {
@@ -231,7 +231,7 @@ describe('prefetch states', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
     expect(res.body.cards[0].indicator).toBe('critical');
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], fetched: ['draftMedications'], 'not-applicable': ['medicationRefs'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], fetched: ['draftMedications'], 'not-applicable': ['medicationRefs'], unavailable: RECORDS }));
   });
 
   it('no draft references a Medication: that key is not applicable and nothing is read', async () => {
@@ -241,7 +241,7 @@ describe('prefetch states', () => {
     body.fhirServer = fake.base;
     await post(app, 'order-sign', body).expect(200);
     expect(fake.seen).toHaveLength(0);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], 'not-applicable': ['draftMedications', 'medicationRefs'], unavailable: RECORDS }));
   });
 
   it('active medications that only reference their drug: reads Medication?_id= from the prior key, then decides', async () => {
@@ -261,7 +261,7 @@ describe('prefetch states', () => {
     const res = await post(app, 'order-sign', body);
     expect(fake.seen.map((s) => s.url)).toEqual(['/fhir/Medication?_id=med-simva']);
     expect(res.body.cards.map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
-    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'potassium'], 'not-applicable': ['draftMedications'], fetched: ['medicationRefs'], unavailable: RECORDS }));
+    expect(keyStates(lastInvocation(logs).prefetch)).toEqual(keyStates({ received: ['allergies', 'medications', 'patient', 'egfr', 'creatinine', 'weight', 'orderLabs'], 'not-applicable': ['draftMedications'], fetched: ['medicationRefs'], unavailable: RECORDS }));
   });
 
   it('a prior key that was fetched too: the dependent read waits for it and uses what it returned', async () => {

@@ -86,7 +86,7 @@ describe('a malformed prefetch value is that key\'s problem only', () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.fhirServer = fake.base;
     body.fhirAuthorization.scope += ' patient/Observation.read';
-    body.prefetch.digoxinLabs = null; // the digoxin labs: no data, so only egfr is read
+    body.prefetch.orderLabs = null; // the digoxin labs: no data, so only egfr is read
     body.prefetch.egfr = { resourceType: 'Bundle', type: 'searchset', entry: [null] };
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);
@@ -153,7 +153,7 @@ describe('a FHIR read that answers a malformed Bundle', () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.fhirServer = fake.base;
     body.fhirAuthorization.scope += ' patient/Observation.read';
-    body.prefetch.digoxinLabs = null; // the digoxin labs: no data, so only egfr is read
+    body.prefetch.orderLabs = null; // the digoxin labs: no data, so only egfr is read
     delete body.prefetch.egfr;
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);

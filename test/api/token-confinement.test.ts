@@ -75,7 +75,7 @@ describe('FHIR reads never follow a redirect', () => {
     const { body } = signBody(ehr.base);
     delete body.prefetch.egfr;
     body.fhirAuthorization.scope += ' patient/Observation.read';
-    body.prefetch.digoxinLabs = null; // the digoxin labs: no data, so only egfr is read
+    body.prefetch.orderLabs = null; // the digoxin labs: no data, so only egfr is read
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);

@@ -82,7 +82,7 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
   });
 
   it('a potassium of 3.1 mmol/L two days ago makes the pair critical; the card says so and the trace keeps the lab', () => {
-    const cards = ddiCards(sign([ZOFRAN()], [CITALOPRAM()], { potassium: [potassium('k-low', 3.1, 2)] }));
+    const cards = ddiCards(sign([ZOFRAN()], [CITALOPRAM()], { orderLabs: [potassium('k-low', 3.1, 2)] }));
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
     const c = cards[0]!;
     expect(c.summary).toBe('Avoid ondansetron with citalopram: both prolong QT (potassium 3.1 mmol/L)');
@@ -97,7 +97,7 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
     ['3.1 mmol/L ten days ago (outside the 7-day look-back)', potassium('k-old', 3.1, 10)],
     ['3.1 under a code not shipped (no verified LOINC for it)', potassium('k-other', 3.1, 1, '12345-6')],
   ])('near miss: potassium %s leaves the pair a warning', (_name, lab) => {
-    expect(ddiCards(sign([ZOFRAN()], [CITALOPRAM()], { potassium: [lab] })).map((c) => c.indicator)).toEqual(['warning']);
+    expect(ddiCards(sign([ZOFRAN()], [CITALOPRAM()], { orderLabs: [lab] })).map((c) => c.indicator)).toEqual(['warning']);
   });
 
   it('a one-time ondansetron dose with sevoflurane given during a procedure: info, worded as a one-time dose', () => {

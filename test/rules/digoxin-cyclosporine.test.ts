@@ -32,8 +32,8 @@ function lab(id: string, loinc: string, value: number, unit: string, daysAgo: nu
 function sign(drafts: JsonObject[], taking: JsonObject[], labs: Record<string, JsonObject[]> = {}): Card[] {
   const d: Record<string, ReturnType<typeof bundle>> = { medications: bundle(...taking) };
   // The digoxin level and potassium arrive in one key.
-  const digoxinLabs = [...(labs.digoxinLevel ?? []), ...(labs.electrolytes ?? [])];
-  if (digoxinLabs.length) d.digoxinLabs = bundle(...digoxinLabs);
+  const orderLabs = [...(labs.digoxinLevel ?? []), ...(labs.electrolytes ?? [])];
+  if (orderLabs.length) d.orderLabs = bundle(...orderLabs);
   if (labs.creatinine) d.creatinine = bundle(...labs.creatinine);
   return decideOrderSign({
     context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) },

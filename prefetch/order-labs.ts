@@ -1,6 +1,7 @@
-// Labs for digoxin + cyclosporine (src/rules/digoxin-cyclosporine.ts), as the HL7 PDDI-CDS guide reads them: the
-// digoxin level (last 30 days) and potassium (last year), by their shipped LOINC codes (10535-3; the potassium
-// group), in one search: one read when the EHR does not prefetch it. The newest 100 results keep a month of
+// The labs the order checks read, in one search (one read when the EHR does not prefetch it): potassium, for a
+// QT-prolonging pair (src/rules/ddi-qt.ts reads the last 7 days) and for digoxin + cyclosporine, and the digoxin
+// level (src/rules/digoxin-cyclosporine.ts, as the HL7 PDDI-CDS guide reads it: last 30 days; potassium last year),
+// by their shipped LOINC codes (10535-3; the potassium group). The newest 100 results keep a month of
 // digoxin levels even beside several potassium results a day. Optional: without it the rule decides without the
 // labs and says so. Serum creatinine comes from the renal dosing key `creatinine`. Magnesium and calcium have no
 // shipped LOINC code, so they are not read.
@@ -10,9 +11,9 @@ import { POTASSIUM_LOINC, loincParam, shippedLoinc } from './loinc.js';
 
 export const DIGOXIN_LOINC = shippedLoinc('digoxin');
 
-export const digoxinLabs: PrefetchKeySpec = {
+export const orderLabs: PrefetchKeySpec = {
   template: `Observation?patient={{context.patientId}}&code=${loincParam([...DIGOXIN_LOINC, ...POTASSIUM_LOINC])}&date=ge{{today() - ${ELECTROLYTE_LOOKBACK_DAYS} days}}&_sort=-date&_count=100`,
   required: false,
-  purpose: `digoxin levels and potassium of the last ${ELECTROLYTE_LOOKBACK_DAYS} days, newest first, for digoxin with cyclosporine`,
+  purpose: `potassium and digoxin levels of the last ${ELECTROLYTE_LOOKBACK_DAYS} days, newest first: a low potassium raises the tier of a QT-prolonging pair; digoxin with cyclosporine reads both`,
   maxPages: 1,
 };
