@@ -62,7 +62,3 @@ export function summary(s: string): string {
 export function md(s: string): string {
   return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
 }
-
-export function formatDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}

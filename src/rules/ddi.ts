@@ -52,7 +52,7 @@ export interface DdiInput extends Omit<PairInput, 'hook'> {
   now?: Date;
 }
 
-/** Card lines naming the drafts and medications involved, worded for the hook. */
+/** Card lines naming the drafts and medications involved, worded for the hook (their ids go in the trace). */
 export function involvedLines(
   drafts: ResolvedMedication[],
   others: ResolvedMedication[],
@@ -60,7 +60,7 @@ export function involvedLines(
   focus?: ReadonlySet<ResolvedMedication>,
 ): string[] {
   const lines: string[] = [];
-  const ref = (m: ResolvedMedication): string => `${md(medicationLabel(m))}${m.key ? ` (${md(m.key)})` : ''}`;
+  const ref = (m: ResolvedMedication): string => md(medicationLabel(m));
   for (const d of drafts) {
     const role = hook === 'order-sign' ? 'Order being signed' : !focus || focus.has(d) ? 'Selected order' : 'Other draft order';
     lines.push(`- ${role}: ${ref(d)}`);
@@ -455,25 +455,38 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
     }
   });
   const findings = new Map([...open].map(([key, f]) => [key, { ...f, drafts: ordered(f.drafts), others: ordered(f.others) }]));
-  return [...findings.values()].map((f) => {
-    const card = f.pair.card!;
-    const lines = [
-      `**${md(f.a)} + ${md(f.b)}**: ${md(f.pair.name)} (ONC non-interruptive list, pair ${f.pair.seq}: shown as information only, no action required)`,
-      '',
-      `- ${md(card.note)}`,
-      `- Basis of the note: ${md(card.noteBasis)}.`,
-    ];
-    if (f.textOnly) lines.push('- Matched by name, not by code: confirm the medication.');
-    lines.push('', 'Involved:', ...involvedLines(f.drafts, f.others, hook, focus), '');
-    lines.push(`Source: ${md(knowledge.nonInterruptive.citation)}. hookwise knowledge ${knowledge.version}.`);
-    const draftKeys = f.drafts.map((d) => d.key).filter((k): k is string => k !== undefined);
-    return {
-      finding: { key: `ddi-ni:${[f.a, f.b].sort().join('+')}`, ...(draftKeys.length ? { drafts: draftKeys } : {}) },
-      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= SUMMARY_MAX ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
-      detail: lines.join('\n'),
-      indicator: card.indicator,
-      source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },
-      links: [{ label: 'Phansalkar 2013 (JAMIA)', url: knowledge.nonInterruptive.url, type: 'absolute' }],
-    } satisfies Card;
-  });
+  return [...findings.values()].map((f) => nonInterruptiveCard(f, knowledge, hook, focus));
+}
+
+/** A finding of the ONC non-interruptive list as its info card (the drugs by name; their ids in the trace). */
+export function nonInterruptiveCard(
+  f: { pair: DdiPairNi; a: string; b: string; textOnly: boolean; drafts: ResolvedMedication[]; others: ResolvedMedication[] },
+  knowledge: Knowledge,
+  hook: 'order-select' | 'order-sign' = 'order-sign',
+  focus?: ReadonlySet<ResolvedMedication>,
+): Card {
+  const card = f.pair.card!;
+  const lines = [
+    `**${md(f.a)} + ${md(f.b)}**: ${md(f.pair.name)} (ONC non-interruptive list: shown as information only, no action required)`,
+    '',
+    `- ${md(card.note)}`,
+    `- Basis of the note: ${md(card.noteBasis)}.`,
+  ];
+  if (f.textOnly) lines.push('- Matched by name, not by code: confirm the medication.');
+  lines.push('', 'Involved:', ...involvedLines(f.drafts, f.others, hook, focus), '');
+  lines.push(`Source: ${md(knowledge.nonInterruptive.citation)}. hookwise knowledge ${knowledge.version}.`);
+  const draftKeys = f.drafts.map((d) => d.key).filter((k): k is string => k !== undefined);
+  const others = f.others.map((o) => o.key).filter((k): k is string => k !== undefined);
+  return {
+    finding: {
+      key: `ddi-ni:${[f.a, f.b].sort().join('+')}`,
+      ...(draftKeys.length ? { drafts: draftKeys } : {}),
+      ...(others.length ? { trace: { resources: others } } : {}),
+    },
+    summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= SUMMARY_MAX ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
+    detail: lines.join('\n'),
+    indicator: card.indicator,
+    source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },
+    links: [{ label: 'Phansalkar 2013 (JAMIA)', url: knowledge.nonInterruptive.url, type: 'absolute' }],
+  } satisfies Card;
 }

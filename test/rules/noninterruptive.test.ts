@@ -28,8 +28,11 @@ describe('ONC non-interruptive list (Phansalkar 2013)', () => {
     const c = cards[0]!;
     expect(c.indicator).toBe('info');
     expect(c.summary).toBe('ACE inhibitor + NSAID: check blood pressure, kidney function and potassium (lisinopril + ibuprofen)');
-    expect(c.finding).toEqual({ key: 'ddi-ni:ibuprofen+lisinopril', drafts: ['MedicationRequest/d-ibu'] });
-    expect(c.detail).toContain('pair 33');
+    expect(c.finding).toEqual({ key: 'ddi-ni:ibuprofen+lisinopril', drafts: ['MedicationRequest/d-ibu'], trace: { resources: ['MedicationRequest/med-lisinopril'] } });
+    // Plain text: the records are named by drug, their ids are in the trace; no list-internal pair numbers.
+    expect(c.detail).not.toContain('MedicationRequest/');
+    expect(c.detail).not.toContain('pair 33');
+    expect(c.detail).toContain('Active medication: lisinopril');
     expect(c.detail).toContain('doi:10.1136/amiajnl-2012-001089');
     expect(c.suggestions).toBeUndefined();
   });

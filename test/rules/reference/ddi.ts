@@ -6,9 +6,8 @@ import * as rule from '../../../src/rules/ddi.js';
 import type { Card } from '../../../src/cds/types.js';
 import type { Knowledge, NonInterruptivePair as DdiPairNi } from '../../../src/knowledge/index.js';
 import type { IngredientMatch } from '../../../src/knowledge/drugs/match.js';
-import { type ResolvedMedication, medicationLabel, resolveMedication } from '../../../src/knowledge/drugs/medications.js';
+import { type ResolvedMedication, resolveMedication } from '../../../src/knowledge/drugs/medications.js';
 import type { MedicationLookup } from '../../../src/fhir-read/medication-records.js';
-import { TOPICS, md, summary } from '../../../src/rules/cards.js';
 
 export interface DdiInput {
   drafts: ResolvedMedication[];
@@ -46,23 +45,6 @@ export function comparisons(
     }
   });
   return out;
-}
-
-/** Card lines naming the drafts and medications involved, worded for the hook. */
-export function involvedLines(
-  drafts: ResolvedMedication[],
-  others: ResolvedMedication[],
-  hook: 'order-select' | 'order-sign' = 'order-sign',
-  focus?: ReadonlySet<ResolvedMedication>,
-): string[] {
-  const lines: string[] = [];
-  const ref = (m: ResolvedMedication): string => `${md(medicationLabel(m))}${m.key ? ` (${md(m.key)})` : ''}`;
-  for (const d of drafts) {
-    const role = hook === 'order-sign' ? 'Order being signed' : !focus || focus.has(d) ? 'Selected order' : 'Other draft order';
-    lines.push(`- ${role}: ${ref(d)}`);
-  }
-  for (const o of others) lines.push(`- Active medication: ${ref(o)}`);
-  return lines;
 }
 
 // The ONC pair rule's literal loop: every comparison in order, each effect merged into its finding. The effect and
@@ -140,25 +122,6 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
       }
     }
   }
-  return [...findings.values()].map((f) => {
-    const card = f.pair.card!;
-    const lines = [
-      `**${md(f.a)} + ${md(f.b)}**: ${md(f.pair.name)} (ONC non-interruptive list, pair ${f.pair.seq}: shown as information only, no action required)`,
-      '',
-      `- ${md(card.note)}`,
-      `- Basis of the note: ${md(card.noteBasis)}.`,
-    ];
-    if (f.textOnly) lines.push('- Matched by name, not by code: confirm the medication.');
-    lines.push('', 'Involved:', ...involvedLines(f.drafts, f.others, hook, focus), '');
-    lines.push(`Source: ${md(knowledge.nonInterruptive.citation)}. hookwise knowledge ${knowledge.version}.`);
-    const draftKeys = f.drafts.map((d) => d.key).filter((k): k is string => k !== undefined);
-    return {
-      finding: { key: `ddi-ni:${[f.a, f.b].sort().join('+')}`, ...(draftKeys.length ? { drafts: draftKeys } : {}) },
-      summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= 139 ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
-      detail: lines.join('\n'),
-      indicator: card.indicator,
-      source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },
-      links: [{ label: 'Phansalkar 2013 (JAMIA)', url: knowledge.nonInterruptive.url, type: 'absolute' }],
-    } satisfies Card;
-  });
+  // The literal loop above is the oracle; the card is built by the rule's own function.
+  return [...findings.values()].map((f) => rule.nonInterruptiveCard(f, knowledge, hook, focus));
 }
