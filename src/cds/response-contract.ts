@@ -20,18 +20,46 @@ function isAbsoluteUrl(v: string): boolean {
   }
 }
 
+/**
+ * Whether a value has a null or empty ("", [], {}) member anywhere: the same walk as emptyMembers without building a
+ * path for every member (a card listing 1 000 orders has tens of thousands), which is what costs.
+ */
+function hasEmptyMember(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value === 'string') return value.length === 0;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return true;
+    for (const v of value) if (hasEmptyMember(v)) return true;
+    return false;
+  }
+  let members = 0;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    members++;
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined && hasEmptyMember(v)) return true;
+  }
+  return members === 0;
+}
+
 /** Paths of null or empty ("", [], {}) members anywhere in a value (spec §2.0 item 3). */
 export function emptyMembers(value: unknown, path = ''): string[] {
+  if (path === '' && !hasEmptyMember(value)) return [];
+  return emptyPaths(value, path);
+}
+
+function emptyPaths(value: unknown, path: string): string[] {
   if (value === null) return [path || '(root)'];
   if (typeof value === 'string') return value.length === 0 ? [path] : [];
   if (Array.isArray(value)) {
     if (value.length === 0) return [path];
-    return value.flatMap((v, i) => emptyMembers(v, `${path}[${i}]`));
+    return value.flatMap((v, i) => emptyPaths(v, `${path}[${i}]`));
   }
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return [path];
-    return entries.flatMap(([k, v]) => (v === undefined ? [] : emptyMembers(v, path ? `${path}.${k}` : k)));
+    return entries.flatMap(([k, v]) => (v === undefined ? [] : emptyPaths(v, path ? `${path}.${k}` : k)));
   }
   return [];
 }
@@ -51,6 +79,26 @@ function actionViolations(action: Action, where: string): string[] {
     out.push(`${where}.resource.id must be a FHIR id`);
   }
   return out;
+}
+
+/** actionViolations(action) is empty: the same checks, without building a message. */
+function actionOk(action: Action): boolean {
+  if (action.type !== 'create' && action.type !== 'update' && action.type !== 'delete') return false;
+  if (!action.description) return false;
+  if (action.type === 'delete') return !!action.resourceId && RELATIVE_REFERENCE.test(action.resourceId) && action.resource === undefined;
+  if (!action.resource || typeof action.resource.resourceType !== 'string') return false;
+  const id: unknown = action.resource.id;
+  return id === undefined || (typeof id === 'string' && FHIR_ID.test(id));
+}
+
+/**
+ * suggestionViolations(s) is empty: the same checks without building a message or a path for every member. A card
+ * listing 1 000 orders carries thousands of suggestions; the messages are built only for one that fails.
+ */
+function suggestionOk(s: Suggestion): boolean {
+  if (!s.label || !s.uuid || !UUID.test(s.uuid)) return false;
+  if (s.actions) for (const a of s.actions) if (!actionOk(a)) return false;
+  return !hasEmptyMember(s);
 }
 
 /** The rules one suggestion breaks on its own (its label, uuid and actions); empty when it may be sent. */
@@ -84,6 +132,7 @@ export function cardViolations(card: Card): string[] {
     out.push('at most one suggestion may be recommended with at-most-one (cds-resp-1)');
   }
   suggestions.forEach((s, i) => {
+    if (suggestionOk(s)) return;
     if (!s.label) out.push(`suggestions[${i}].label is required`);
     if (!s.uuid || !UUID.test(s.uuid)) out.push(`suggestions[${i}].uuid must be a UUID`);
     (s.actions ?? []).forEach((a, j) => out.push(...actionViolations(a, `suggestions[${i}].actions[${j}]`)));
@@ -120,7 +169,7 @@ function withoutBadSuggestions(card: Card): { card: Card; dropped: number; viola
   const kept: Suggestion[] = [];
   const violations: string[] = [];
   card.suggestions.forEach((s, i) => {
-    const v = suggestionViolations(s, `suggestions[${i}]`);
+    const v = suggestionOk(s) ? [] : suggestionViolations(s, `suggestions[${i}]`);
     if (v.length === 0) kept.push(s);
     else violations.push(...v);
   });
