@@ -62,8 +62,8 @@ describe('response contract', () => {
     card.selectionBehavior = 'any';
     const one = card.suggestions![0]!;
     card.suggestions = Array.from({ length: 300 }, (_, i) => ({ ...one, actions: [{ ...one.actions![0]!, resourceId: `MedicationRequest/${i}` }] }));
-    card.suggestions[120] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', note: [{ text: '' }] } }] };
-    card.suggestions[250] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', id: 'has space' } }] };
+    card.suggestions[120] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/1' }, note: [{ text: '' }] } }] };
+    card.suggestions[250] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/1' }, id: 'has space' } }] };
     const result = enforceContract([card], 'throw');
     expect(result.cards[0]!.suggestions).toHaveLength(298);
     expect(result.trimmed).toEqual([
