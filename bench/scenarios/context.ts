@@ -15,6 +15,8 @@ export interface BenchContext {
   /** Seconds per autocannon measurement. */
   durationS: number;
   quick: boolean;
+  /** hookwise's entry point (src/server.ts under tsx, or dist/src/server.js with --built). */
+  entry: string;
 }
 
 export interface ScenarioResult<T> {
