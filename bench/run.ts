@@ -7,7 +7,7 @@
 //   5. the AI review with the model at 300 ms / 3 s / 10 s / hanging, 8 concurrent calls: all within the deadline
 // Prints a table per scenario and a PASS/MISS line per target; writes bench/results/latest.{json,md}.
 //
-//   npm run bench [-- --quick] [--duration S] [--database-url URL] [--strict] [--only 1,6] [--built]
+//   npm run bench [-- --quick] [--duration S] [--database-url URL] [--strict] [--only 1,6] [--built] [--warmup S]
 //
 // Exit status: 1 when a call was answered wrongly (non-2xx, errors, not the expected body) or the bench broke;
 // 2 with --strict when a performance target was missed; 0 otherwise (misses are still printed as MISS).
@@ -40,6 +40,8 @@ interface Args {
   only: Set<string>;
   /** Run the compiled JavaScript `npm start` runs (dist/), not the TypeScript source under tsx. */
   built: boolean;
+  /** Seconds of load on each service before scenario 1 measures (JIT warm-up), over and above its per-hook warm-up. */
+  warmupS: number;
 }
 
 /** How long each part runs. Full: about 5 minutes in all; quick: a smoke run of about a minute. */
@@ -61,6 +63,7 @@ function parseCli(): Args {
       strict: { type: 'boolean', default: false },
       only: { type: 'string' },
       built: { type: 'boolean', default: false },
+      warmup: { type: 'string' },
     },
   });
   const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((v) => v.trim()));
@@ -73,6 +76,7 @@ function parseCli(): Args {
     strict: values.strict ?? false,
     only,
     built: values.built ?? false,
+    warmupS: values.warmup === undefined ? (values.quick ? 0 : 12) : Number(values.warmup),
     ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
   };
 }
@@ -160,7 +164,7 @@ async function main(children: ChildSet): Promise<number> {
     const rssAtReadyMb = rssMb(hookwise.pid);
     const socketsAtReady = openSockets(hookwise.pid);
     const bare = await children.start({ name: 'bare express', entry: 'bench/bare-server.ts', cwd: ROOT, env: {} });
-    const ctx: BenchContext = { root: ROOT, hookwise, bare, discovery: await fetchDiscovery(hookwise), bodies: fullPrefetchBodies(ROOT), durationS: plan.durationS, quick: args.quick, entry };
+    const ctx: BenchContext = { root: ROOT, hookwise, bare, discovery: await fetchDiscovery(hookwise), bodies: fullPrefetchBodies(ROOT), durationS: plan.durationS, quick: args.quick, entry, warmupS: args.warmupS };
 
     const s1 = args.only.has('1') ? await runThroughput(ctx, plan.concurrencies) : undefined;
     const s2 = args.only.has('2') ? await runFallback(ctx, slow, plan.fallbackCalls) : undefined;
