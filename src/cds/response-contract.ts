@@ -113,6 +113,14 @@ export function suggestionViolations(s: Suggestion, where: string): string[] {
 
 /** The rules a single card breaks; empty when it may be sent. */
 export function cardViolations(card: Card): string[] {
+  return violationsOf(card, new Set());
+}
+
+/**
+ * cardViolations, told which suggestions already passed suggestionOk (enforceContract has checked each one while
+ * trimming): those are not checked or walked again. The messages are the same: a suggestion that passed adds none.
+ */
+function violationsOf(card: Card, passed: ReadonlySet<Suggestion>): string[] {
   const out: string[] = [];
   if (!card.uuid || !UUID.test(card.uuid)) out.push('uuid must be a UUID');
   if (typeof card.summary !== 'string' || card.summary.trim().length === 0) out.push('summary is required');
@@ -132,7 +140,7 @@ export function cardViolations(card: Card): string[] {
     out.push('at most one suggestion may be recommended with at-most-one (cds-resp-1)');
   }
   suggestions.forEach((s, i) => {
-    if (suggestionOk(s)) return;
+    if (passed.has(s) || suggestionOk(s)) return;
     if (!s.label) out.push(`suggestions[${i}].label is required`);
     if (!s.uuid || !UUID.test(s.uuid)) out.push(`suggestions[${i}].uuid must be a UUID`);
     (s.actions ?? []).forEach((a, j) => out.push(...actionViolations(a, `suggestions[${i}].actions[${j}]`)));
@@ -145,7 +153,9 @@ export function cardViolations(card: Card): string[] {
     if (l.type !== 'absolute' && l.type !== 'smart') out.push(`links[${i}].type must be absolute|smart`);
     if (l.type !== 'smart' && l.appContext !== undefined) out.push(`links[${i}].appContext only for smart links (cds-resp-3)`);
   });
-  for (const path of emptyMembers(card)) out.push(`${path} is null or empty: omit it instead`);
+  // Suggestions that passed have no empty member: the walk leaves them out (unless the list itself is empty).
+  const walked = passed.size > 0 && suggestions.length > 0 && suggestions.every((s) => passed.has(s)) ? { ...card, suggestions: undefined } : card;
+  for (const path of emptyMembers(walked)) out.push(`${path} is null or empty: omit it instead`);
   return out;
 }
 
@@ -164,12 +174,17 @@ export interface ContractResult {
 }
 
 /** The card without the suggestions that break the contract (selectionBehavior goes with the last one). */
-function withoutBadSuggestions(card: Card): { card: Card; dropped: number; violations: string[] } {
+function withoutBadSuggestions(card: Card, passed: Set<Suggestion>): { card: Card; dropped: number; violations: string[] } {
   if (!card.suggestions?.length) return { card, dropped: 0, violations: [] };
   const kept: Suggestion[] = [];
   const violations: string[] = [];
   card.suggestions.forEach((s, i) => {
-    const v = suggestionOk(s) ? [] : suggestionViolations(s, `suggestions[${i}]`);
+    if (suggestionOk(s)) {
+      passed.add(s);
+      kept.push(s);
+      return;
+    }
+    const v = suggestionViolations(s, `suggestions[${i}]`);
     if (v.length === 0) kept.push(s);
     else violations.push(...v);
   });
@@ -192,9 +207,10 @@ export function enforceContract(cards: Card[], mode: 'drop' | 'throw'): Contract
   const dropped: ContractResult['dropped'] = [];
   const trimmed: ContractResult['trimmed'] = [];
   cards.forEach((original, index) => {
-    const { card, dropped: n, violations: suggestionProblems } = withoutBadSuggestions(original);
+    const passed = new Set<Suggestion>();
+    const { card, dropped: n, violations: suggestionProblems } = withoutBadSuggestions(original, passed);
     if (n > 0) trimmed.push({ index, suggestions: n, violations: suggestionProblems });
-    const violations = cardViolations(card);
+    const violations = violationsOf(card, passed);
     if (violations.length === 0) kept.push(card);
     else dropped.push({ index, violations });
   });
