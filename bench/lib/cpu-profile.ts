@@ -31,7 +31,8 @@ function where(url: string, root: string): string {
     const rest = file.slice(nm + 'node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? file);
   }
-  return file.startsWith(root) ? path.relative(root, file) : file;
+  // The built service (--built) runs from dist/: its files are named as their sources.
+  return file.startsWith(root) ? path.relative(root, file).replace(/^dist\//, '').replace(/\.js$/, '.ts') : file;
 }
 
 function frameKey(f: CallFrame, root: string): string {
