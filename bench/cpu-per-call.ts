@@ -1,14 +1,15 @@
 // CPU time per call: the service's own CPU (user + system, from /proc/<pid>/stat) divided by the calls it answered
 // under load, for hookwise and for the bare Express handler, alternating several rounds. On a shared machine this
 // is steadier than req/s: other processes take wall time from a run, much less the CPU time a call costs.
-//   npx tsx bench/cpu-per-call.ts [--root DIR] [--hook order-sign] [--connections 8] [--duration 5] [--rounds 3]
+//   npx tsx bench/cpu-per-call.ts [--root DIR] [--hook order-sign] [--connections 8] [--duration 5] [--rounds 3] [--built]
 // --root runs the hookwise of another checkout (e.g. the previous commit, for a before/after) with this bench.
+// --built runs the compiled JavaScript that `npm start` runs in production (built first), not the source under tsx.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ChildSet, type RunningChild } from './lib/child.js';
+import { ChildSet, hookwiseEntry, type RunningChild } from './lib/child.js';
 import { fullPrefetchBodies, HOOKS, type HookId } from './lib/bodies.js';
 import { load } from './lib/load.js';
 
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '8' },
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
+    built: { type: 'boolean', default: false },
   },
 });
 const hook = values.hook as HookId;
@@ -49,7 +51,7 @@ try {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookwise-cpu-'));
   const hookwise = await children.start({
     name: 'hookwise',
-    entry: 'src/server.ts',
+    entry: hookwiseEntry(root, values.built ?? false),
     cwd: root,
     env: { HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'info', LEDGER_PATH: path.join(tmp, 'ledger.sqlite') },
   });
@@ -59,7 +61,7 @@ try {
   // Warm-up: JIT, caches, the ledger's tables.
   await load({ url: url(hookwise), connections: 8, durationS: 2, body });
   await load({ url: url(bare), connections: 8, durationS: 2, body });
-  console.log(`${hook}, ${values.connections} connections, ${values.duration} s per run, hookwise from ${root}`);
+  console.log(`${hook}, ${values.connections} connections, ${values.duration} s per run, hookwise from ${root}${values.built ? ' (built)' : ' (tsx)'}`);
   for (let round = 1; round <= Number(values.rounds); round++) {
     const h = await measure(hookwise, url(hookwise), body);
     const b = await measure(bare, url(bare), body);

@@ -2,14 +2,14 @@
 // written at exit) and prints the top functions by self and inclusive time, and self time per package/folder.
 //   --scenario full (default): one hook's full-prefetch body at a fixed concurrency (scenario 1)
 //   --scenario hung: 200 calls at once, no prefetch, against a FHIR server that never answers (scenario 3)
-//   npx tsx bench/profile.ts [--scenario full|hung] [--hook patient-view] [--duration 10] [--connections 8] [--top 25]
+//   npx tsx bench/profile.ts [--scenario full|hung] [--hook patient-view] [--duration 10] [--connections 8] [--top 25] [--skip 8] [--built]
 // The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ChildSet } from './lib/child.js';
+import { ChildSet, hookwiseEntry } from './lib/child.js';
 import { fullPrefetchBodies, HOOKS, type HookId } from './lib/bodies.js';
 import { load } from './lib/load.js';
 import { oneShotAgent, post } from './lib/call.js';
@@ -26,6 +26,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
     top: { type: 'string', default: '25' },
+    // The compiled JavaScript `npm start` runs (dist/), not the TypeScript source under tsx.
+    built: { type: 'boolean', default: false },
+    // Seconds of the profile left out of the figures (start-up, warm-up): the steady state only.
+    skip: { type: 'string', default: '0' },
   },
 });
 const hook = values.hook as HookId;
@@ -56,7 +60,7 @@ try {
   await hung.start();
   const child = await children.start({
     name: 'hookwise',
-    entry: 'src/server.ts',
+    entry: hookwiseEntry(ROOT, values.built ?? false),
     cwd: ROOT,
     nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
     env: { HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'info', LEDGER_PATH: path.join(dir, 'ledger.sqlite'), FHIR_SERVER_ALLOWLIST: `${hung.origin}/` },
@@ -67,7 +71,7 @@ try {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
   console.log(`profile: ${path.join(dir, file)} (includes start-up and warm-up)`);
-  analyze(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, ROOT, Number(values.top));
+  analyze(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, ROOT, Number(values.top), Number(values.skip));
 } finally {
   await children.killAll();
   await hung.stop();

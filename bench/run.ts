@@ -7,7 +7,7 @@
 //   5. the AI review with the model at 300 ms / 3 s / 10 s / hanging, 8 concurrent calls: all within the deadline
 // Prints a table per scenario and a PASS/MISS line per target; writes bench/results/latest.{json,md}.
 //
-//   npm run bench [-- --quick] [--duration S] [--database-url URL] [--strict]
+//   npm run bench [-- --quick] [--duration S] [--database-url URL] [--strict] [--only 1,6] [--built] [--warmup S]
 //
 // Exit status: 1 when a call was answered wrongly (non-2xx, errors, not the expected body) or the bench broke;
 // 2 with --strict when a performance target was missed; 0 otherwise (misses are still printed as MISS).
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ChildSet, openSockets, rssMb, type RunningChild } from './lib/child.js';
+import { ChildSet, hookwiseEntry, openSockets, rssMb, type RunningChild } from './lib/child.js';
 import { fullPrefetchBodies } from './lib/bodies.js';
 import { HungFhir, SlowFhir } from './lib/fhir-stub.js';
 import { formatTable, markdownTable, targetLine, type Table, type Target } from './lib/report.js';
@@ -38,6 +38,10 @@ interface Args {
   strict: boolean;
   /** Scenario numbers to run (--only 1,3); all by default. */
   only: Set<string>;
+  /** Run the compiled JavaScript `npm start` runs (dist/), not the TypeScript source under tsx. */
+  built: boolean;
+  /** Seconds of load on each service before scenario 1 measures (JIT warm-up), over and above its per-hook warm-up. */
+  warmupS: number;
 }
 
 /** How long each part runs. Full: about 5 minutes in all; quick: a smoke run of about a minute. */
@@ -58,6 +62,8 @@ function parseCli(): Args {
       'database-url': { type: 'string' },
       strict: { type: 'boolean', default: false },
       only: { type: 'string' },
+      built: { type: 'boolean', default: false },
+      warmup: { type: 'string' },
     },
   });
   const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((v) => v.trim()));
@@ -69,6 +75,8 @@ function parseCli(): Args {
     durationS,
     strict: values.strict ?? false,
     only,
+    built: values.built ?? false,
+    warmupS: values.warmup === undefined ? (values.quick ? 0 : 12) : Number(values.warmup),
     ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
   };
 }
@@ -151,11 +159,12 @@ async function main(children: ChildSet): Promise<number> {
   try {
     await slow.start();
     await hung.start();
-    const hookwise = await children.start({ name: 'hookwise', entry: 'src/server.ts', cwd: ROOT, env: hookwiseEnv(args, path.join(tmp, 'ledger.sqlite'), [slow.origin, hung.origin]) });
+    const entry = hookwiseEntry(ROOT, args.built);
+    const hookwise = await children.start({ name: 'hookwise', entry, cwd: ROOT, env: hookwiseEnv(args, path.join(tmp, 'ledger.sqlite'), [slow.origin, hung.origin]) });
     const rssAtReadyMb = rssMb(hookwise.pid);
     const socketsAtReady = openSockets(hookwise.pid);
     const bare = await children.start({ name: 'bare express', entry: 'bench/bare-server.ts', cwd: ROOT, env: {} });
-    const ctx: BenchContext = { root: ROOT, hookwise, bare, discovery: await fetchDiscovery(hookwise), bodies: fullPrefetchBodies(ROOT), durationS: plan.durationS, quick: args.quick };
+    const ctx: BenchContext = { root: ROOT, hookwise, bare, discovery: await fetchDiscovery(hookwise), bodies: fullPrefetchBodies(ROOT), durationS: plan.durationS, quick: args.quick, entry, warmupS: args.warmupS };
 
     const s1 = args.only.has('1') ? await runThroughput(ctx, plan.concurrencies) : undefined;
     const s2 = args.only.has('2') ? await runFallback(ctx, slow, plan.fallbackCalls) : undefined;

@@ -98,6 +98,9 @@ const RENAL: Record<string, string[]> = {
   egfr: ['observation-egfr.json'],
 };
 
+/** What the patient took besides the orders (statements, dispenses, administrations): none, in these calls. */
+const RECORDS: Record<string, 'empty'> = { medicationStatements: 'empty', medicationDispenses: 'empty', medicationAdministrations: 'empty' };
+
 /**
  * One full-prefetch body per hook. Chosen because each fires cards (checked by the bench before measuring):
  * warfarin + INR 5.6 (patient-view), simvastatin + clarithromycin (order-select, order-sign).
@@ -110,19 +113,19 @@ export function fullPrefetchBodies(root: string): Record<HookId, BenchBody> {
     'patient-view': {
       hook: 'patient-view',
       fixture: 'patient-view-warfarin-high-inr.json',
-      added: complete(pv, root, { medicationRefs: 'empty' }),
+      added: complete(pv, root, { medicationRefs: 'empty', ...RECORDS }),
       body: pv,
     },
     'order-select': {
       hook: 'order-select',
       fixture: 'order-select-clarithromycin-simvastatin.json',
-      added: complete(os, root, { draftMedications: 'empty', medicationRefs: 'empty', ...RENAL }),
+      added: complete(os, root, { draftMedications: 'empty', medicationRefs: 'empty', ...RENAL, ...RECORDS, giBleedHistory: 'empty' }),
       body: os,
     },
     'order-sign': {
       hook: 'order-sign',
       fixture: 'order-sign-simvastatin-clarithromycin.json',
-      added: complete(sign, root, { medicationRefs: 'empty', draftMedications: 'empty', ...RENAL }),
+      added: complete(sign, root, { medicationRefs: 'empty', draftMedications: 'empty', ...RENAL, ...RECORDS, giBleedHistory: 'empty' }),
       body: sign,
     },
   };

@@ -1,9 +1,11 @@
 // Child processes under test (hookwise itself, and the bare Express baseline): started with `node --import tsx`
 // so they run on their own event loop and core, never the load generator's. Each is killed at the end, on error
 // too (see ChildSet.killAll), and its resident memory and open sockets are read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningChild {
@@ -13,6 +15,8 @@ export interface RunningChild {
   process: ChildProcess;
   /** The last lines the child wrote, shown when it fails. */
   tail: () => string;
+  /** Deletes the file its stdout went to (once it has exited). */
+  removeLog: () => void;
 }
 
 /** A port nobody listens on right now: listen on 0, read it, close. (LOG_LEVEL=warn hides the port log line.) */
@@ -24,6 +28,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * hookwise's entry point: its TypeScript source run by tsx, or with `built`, the JavaScript `npm start` runs in
+ * production (`tsc -p tsconfig.build.json`, built here first). tsx adds its own cost to every call: a `__name` helper
+ * wrapping each closure created (Object.defineProperty), source maps for every stack trace.
+ */
+export function hookwiseEntry(root: string, built: boolean): string {
+  if (!built) return 'src/server.ts';
+  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  return 'dist/src/server.js';
+}
+
 /** Keeps the last `max` lines of a stream, so the child's own error can be shown if it dies. */
 function keepTail(stream: NodeJS.ReadableStream | null, lines: string[], max = 20): void {
   stream?.setEncoding('utf8');
@@ -33,9 +48,18 @@ function keepTail(stream: NodeJS.ReadableStream | null, lines: string[], max = 2
   });
 }
 
+/** The last `max` lines of a file (empty when it is gone). */
+function lastLines(file: string, max = 20): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-max);
+  } catch {
+    return [];
+  }
+}
+
 export interface StartOptions {
   name: string;
-  /** The TypeScript entry point, relative to the repository root. */
+  /** The entry point, relative to `cwd`: TypeScript (run with tsx) or, for a built service, JavaScript (plain node). */
   entry: string;
   env: Record<string, string>;
   cwd: string;
@@ -47,13 +71,19 @@ export interface StartOptions {
 /** Spawns the child; it is not ready yet (see waitReady). */
 async function spawnChild(options: StartOptions): Promise<RunningChild> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry], {
+  const loader = options.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  // stdout (the log lines: one per call) goes to a file, as a log collector takes it in production. Through a pipe to
+  // this process, the service blocked on a full pipe whenever the load generator's busy loop read it late: 5 % of
+  // hookwise's profile was that wait, and none of it is the service's own cost.
+  const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hookwise-bench-log-')), 'stdout.log');
+  const stdout = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, options.entry], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, HOST: '127.0.0.1', PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
+  closeSync(stdout);
   const lines: string[] = [];
-  keepTail(child.stdout, lines);
   keepTail(child.stderr, lines);
   if (child.pid === undefined) throw new Error(`${options.name}: could not be spawned`);
   const running: RunningChild = {
@@ -61,7 +91,8 @@ async function spawnChild(options: StartOptions): Promise<RunningChild> {
     pid: child.pid,
     baseUrl: `http://127.0.0.1:${port}`,
     process: child,
-    tail: () => lines.join('\n'),
+    tail: () => [...lastLines(logFile), ...lines].join('\n'),
+    removeLog: () => rmSync(path.dirname(logFile), { recursive: true, force: true }),
   };
   return running;
 }
@@ -111,11 +142,15 @@ export class ChildSet {
 
   async killAll(): Promise<void> {
     await Promise.all(this.children.map((c) => stopChild(c)));
+    for (const c of this.children) c.removeLog();
   }
 
   /** Synchronous last resort for process exit: no time is left to wait for a graceful stop. */
   killAllNow(): void {
-    for (const c of this.children) if (c.process.exitCode === null) c.process.kill('SIGKILL');
+    for (const c of this.children) {
+      if (c.process.exitCode === null) c.process.kill('SIGKILL');
+      c.removeLog();
+    }
   }
 }
 

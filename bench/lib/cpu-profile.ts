@@ -18,6 +18,8 @@ export interface CpuProfile {
   startTime: number;
   endTime: number;
   samples: number[];
+  /** µs between samples (the first one: since startTime). */
+  timeDeltas?: number[];
 }
 
 /** A short, stable name: the package under node_modules, or the path inside the repository. */
@@ -29,7 +31,8 @@ function where(url: string, root: string): string {
     const rest = file.slice(nm + 'node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? file);
   }
-  return file.startsWith(root) ? path.relative(root, file) : file;
+  // The built service (--built) runs from dist/: its files are named as their sources.
+  return file.startsWith(root) ? path.relative(root, file).replace(/^dist\//, '').replace(/\.js$/, '.ts') : file;
 }
 
 function frameKey(f: CallFrame, root: string): string {
@@ -46,14 +49,26 @@ function bucket(f: CallFrame, root: string): string {
   return parts.length > 2 && (parts[0] === 'src' || parts[0] === 'hooks') ? `${parts[0]}/${parts[1]}` : parts.length > 1 && parts[0] === 'src' ? w : (parts[0] ?? w);
 }
 
-export function analyze(profile: CpuProfile, root: string, top: number): void {
+/**
+ * `skipS`: samples of the first seconds (start-up, JIT warm-up) are left out, so the figures are the steady state.
+ * Shares are of the samples kept, idle included (idle is printed: the rest is the busy share).
+ */
+export function analyze(profile: CpuProfile, root: string, top: number, skipS = 0): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const hits = new Map<number, number>();
-  for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
-  const total = profile.samples.length;
-  const msPer = (profile.endTime - profile.startTime) / 1000 / total;
+  let t = profile.startTime;
+  let kept = 0;
+  profile.samples.forEach((s, i) => {
+    t += profile.timeDeltas?.[i] ?? 0;
+    if (t - profile.startTime < skipS * 1e6) return;
+    hits.set(s, (hits.get(s) ?? 0) + 1);
+    kept++;
+  });
+  const total = kept;
+  const msPer = (profile.endTime - profile.startTime) / 1000 / profile.samples.length;
+  if (skipS > 0) console.log(`(the first ${skipS} s left out: ${kept} of ${profile.samples.length} samples kept)`);
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const buckets = new Map<string, number>();

@@ -122,7 +122,7 @@ export async function runAi(
       await stub.start();
       const child = await children.start({
         name: `hookwise (AI, model ${name})`,
-        entry: 'src/server.ts',
+        entry: ctx.entry,
         cwd: ctx.root,
         env: { ...env(path.join(tmp, `ledger-${delayMs}.sqlite`)), AI_BASE_URL: stub.url, AI_MODEL: 'bench-model', AI_SWITCH_POLL_MS: '1000' },
       });

@@ -15,6 +15,10 @@ export interface BenchContext {
   /** Seconds per autocannon measurement. */
   durationS: number;
   quick: boolean;
+  /** hookwise's entry point (src/server.ts under tsx, or dist/src/server.js with --built). */
+  entry: string;
+  /** Seconds of load on each service before scenario 1 measures (JIT warm-up), spread over the hooks. */
+  warmupS: number;
 }
 
 export interface ScenarioResult<T> {

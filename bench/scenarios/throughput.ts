@@ -71,9 +71,25 @@ function checkRow(row: ThroughputRow, failures: string[]): void {
   }
 }
 
+/**
+ * Load on both services before anything is measured: V8 takes 10–15 s of load to compile hookwise's hot paths
+ * (its first seconds cost up to twice its steady-state CPU per call), and a service runs for days, not seconds.
+ */
+async function warmUp(ctx: BenchContext): Promise<void> {
+  if (ctx.warmupS <= 0) return;
+  process.stdout.write(`  scenario 1: warm-up, ${ctx.warmupS} s of load on each service …\n`);
+  const perHook = Math.max(1, Math.round(ctx.warmupS / HOOKS.length));
+  for (const hook of HOOKS) {
+    const body = JSON.stringify(ctx.bodies[hook].body);
+    await load({ url: `${ctx.hookwise.baseUrl}/cds-services/${hook}`, body, connections: 8, durationS: perHook });
+    await load({ url: `${ctx.bare.baseUrl}/cds-services/${hook}`, body, connections: 8, durationS: perHook });
+  }
+}
+
 export async function runThroughput(ctx: BenchContext, concurrencies: number[]): Promise<ScenarioResult<ThroughputData>> {
   const failures: string[] = [];
   const data: ThroughputData = { bodies: {} as ThroughputData['bodies'], rows: [], phases: [] };
+  await warmUp(ctx);
   for (const hook of HOOKS) {
     const bench = ctx.bodies[hook];
     const missing = missingKeys(bench.body, Object.keys(ctx.discovery[hook] ?? {}));

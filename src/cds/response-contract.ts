@@ -21,18 +21,46 @@ function isAbsoluteUrl(v: string): boolean {
   }
 }
 
+/**
+ * Whether a value has a null or empty ("", [], {}) member anywhere: the same walk as emptyMembers without building a
+ * path for every member (a card listing 1 000 orders has tens of thousands), which is what costs.
+ */
+function hasEmptyMember(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value === 'string') return value.length === 0;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return true;
+    for (const v of value) if (hasEmptyMember(v)) return true;
+    return false;
+  }
+  let members = 0;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    members++;
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined && hasEmptyMember(v)) return true;
+  }
+  return members === 0;
+}
+
 /** Paths of null or empty ("", [], {}) members anywhere in a value (spec §2.0 item 3). */
 export function emptyMembers(value: unknown, path = ''): string[] {
+  if (path === '' && !hasEmptyMember(value)) return [];
+  return emptyPaths(value, path);
+}
+
+function emptyPaths(value: unknown, path: string): string[] {
   if (value === null) return [path || '(root)'];
   if (typeof value === 'string') return value.length === 0 ? [path] : [];
   if (Array.isArray(value)) {
     if (value.length === 0) return [path];
-    return value.flatMap((v, i) => emptyMembers(v, `${path}[${i}]`));
+    return value.flatMap((v, i) => emptyPaths(v, `${path}[${i}]`));
   }
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return [path];
-    return entries.flatMap(([k, v]) => (v === undefined ? [] : emptyMembers(v, path ? `${path}.${k}` : k)));
+    return entries.flatMap(([k, v]) => (v === undefined ? [] : emptyPaths(v, path ? `${path}.${k}` : k)));
   }
   return [];
 }
@@ -54,6 +82,26 @@ function actionViolations(action: Action, where: string): string[] {
   return out;
 }
 
+/** actionViolations(action) is empty: the same checks, without building a message. */
+function actionOk(action: Action): boolean {
+  if (action.type !== 'create' && action.type !== 'update' && action.type !== 'delete') return false;
+  if (!action.description) return false;
+  if (action.type === 'delete') return !!action.resourceId && RELATIVE_REFERENCE.test(action.resourceId) && action.resource === undefined;
+  if (!action.resource || typeof action.resource.resourceType !== 'string') return false;
+  const id: unknown = action.resource.id;
+  return id === undefined || (typeof id === 'string' && FHIR_ID.test(id));
+}
+
+/**
+ * suggestionViolations(s) is empty: the same checks without building a message or a path for every member. A card
+ * listing 1 000 orders carries thousands of suggestions; the messages are built only for one that fails.
+ */
+function suggestionOk(s: Suggestion): boolean {
+  if (!s.label || !s.uuid || !UUID.test(s.uuid)) return false;
+  if (s.actions) for (const a of s.actions) if (!actionOk(a)) return false;
+  return !hasEmptyMember(s);
+}
+
 /** The rules one suggestion breaks on its own (its label, uuid and actions); empty when it may be sent. */
 export function suggestionViolations(s: Suggestion, where: string): string[] {
   const out: string[] = [];
@@ -66,6 +114,14 @@ export function suggestionViolations(s: Suggestion, where: string): string[] {
 
 /** The rules a single card breaks; empty when it may be sent. */
 export function cardViolations(card: Card): string[] {
+  return violationsOf(card, new Set());
+}
+
+/**
+ * cardViolations, told which suggestions already passed suggestionOk (enforceContract has checked each one while
+ * trimming): those are not checked or walked again. The messages are the same: a suggestion that passed adds none.
+ */
+function violationsOf(card: Card, passed: ReadonlySet<Suggestion>): string[] {
   const out: string[] = [];
   if (!card.uuid || !UUID.test(card.uuid)) out.push('uuid must be a UUID');
   if (typeof card.summary !== 'string' || card.summary.trim().length === 0) out.push('summary is required');
@@ -85,6 +141,7 @@ export function cardViolations(card: Card): string[] {
     out.push('at most one suggestion may be recommended with at-most-one (cds-resp-1)');
   }
   suggestions.forEach((s, i) => {
+    if (passed.has(s) || suggestionOk(s)) return;
     if (!s.label) out.push(`suggestions[${i}].label is required`);
     if (!s.uuid || !UUID.test(s.uuid)) out.push(`suggestions[${i}].uuid must be a UUID`);
     (s.actions ?? []).forEach((a, j) => out.push(...actionViolations(a, `suggestions[${i}].actions[${j}]`)));
@@ -97,7 +154,9 @@ export function cardViolations(card: Card): string[] {
     if (l.type !== 'absolute' && l.type !== 'smart') out.push(`links[${i}].type must be absolute|smart`);
     if (l.type !== 'smart' && l.appContext !== undefined) out.push(`links[${i}].appContext only for smart links (cds-resp-3)`);
   });
-  for (const path of emptyMembers(card)) out.push(`${path} is null or empty: omit it instead`);
+  // Suggestions that passed have no empty member: the walk leaves them out (unless the list itself is empty).
+  const walked = passed.size > 0 && suggestions.length > 0 && suggestions.every((s) => passed.has(s)) ? { ...card, suggestions: undefined } : card;
+  for (const path of emptyMembers(walked)) out.push(`${path} is null or empty: omit it instead`);
   return out;
 }
 
@@ -116,11 +175,16 @@ export interface ContractResult {
 }
 
 /** The card without the suggestions that break the contract (selectionBehavior goes with the last one). */
-function withoutBadSuggestions(card: Card): { card: Card; dropped: number; violations: string[] } {
+function withoutBadSuggestions(card: Card, passed: Set<Suggestion>): { card: Card; dropped: number; violations: string[] } {
   if (!card.suggestions?.length) return { card, dropped: 0, violations: [] };
   const kept: Suggestion[] = [];
   const violations: string[] = [];
   card.suggestions.forEach((s, i) => {
+    if (suggestionOk(s)) {
+      passed.add(s);
+      kept.push(s);
+      return;
+    }
     const v = suggestionViolations(s, `suggestions[${i}]`);
     if (v.length === 0) kept.push(s);
     else violations.push(...v);
@@ -144,9 +208,10 @@ export function enforceContract(cards: Card[], mode: 'drop' | 'throw'): Contract
   const dropped: ContractResult['dropped'] = [];
   const trimmed: ContractResult['trimmed'] = [];
   cards.forEach((original, index) => {
-    const { card, dropped: n, violations: suggestionProblems } = withoutBadSuggestions(original);
+    const passed = new Set<Suggestion>();
+    const { card, dropped: n, violations: suggestionProblems } = withoutBadSuggestions(original, passed);
     if (n > 0) trimmed.push({ index, suggestions: n, violations: suggestionProblems });
-    const violations = cardViolations(card);
+    const violations = violationsOf(card, passed);
     if (violations.length === 0) kept.push(card);
     else dropped.push({ index, violations });
   });

@@ -122,7 +122,9 @@ export async function gather(request: HookRequest, keys: PrefetchKey[], options:
   const partial: string[] = [];
   // A fhirServer without a canonical base is never read (resolveFhirAccess blocks it, saying why).
   const reader = request.fhirServer && canonicalBase(request.fhirServer) ? new FhirReader(request.fhirServer) : undefined;
-  const limit = pLimit(options.concurrency);
+  // Made at the first read: a call with full prefetch reads nothing.
+  let limiter: ReturnType<typeof pLimit> | undefined;
+  const limit = <T>(read: () => Promise<T>): Promise<T> => (limiter ??= pLimit(options.concurrency))(read);
   const { access } = options;
   const context = request.context as unknown as Record<string, unknown>;
   const patientId = String(context.patientId ?? '');

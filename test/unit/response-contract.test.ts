@@ -57,6 +57,29 @@ describe('response contract', () => {
     expect(() => enforceContract([good(), bad], 'throw')).toThrow(ResponseContractError);
   });
 
+  it('among many good suggestions, drops only the bad ones and names each by index and path', () => {
+    const card = good();
+    card.selectionBehavior = 'any';
+    const one = card.suggestions![0]!;
+    card.suggestions = Array.from({ length: 300 }, (_, i) => ({ ...one, actions: [{ ...one.actions![0]!, resourceId: `MedicationRequest/${i}` }] }));
+    card.suggestions[120] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/1' }, note: [{ text: '' }] } }] };
+    card.suggestions[250] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/1' }, id: 'has space' } }] };
+    const result = enforceContract([card], 'throw');
+    expect(result.cards[0]!.suggestions).toHaveLength(298);
+    expect(result.trimmed).toEqual([
+      {
+        index: 0,
+        suggestions: 2,
+        violations: [
+          'suggestions[120].actions[0].resource.note[0].text is null or empty: omit it instead',
+          'suggestions[250].actions[0].resource.id must be a FHIR id',
+        ],
+      },
+    ]);
+    // The card's own check: actions first, then the empty members of the whole card.
+    expect(cardViolations(card)).toEqual(['suggestions[250].actions[0].resource.id must be a FHIR id', 'suggestions[120].actions[0].resource.note[0].text is null or empty: omit it instead']);
+  });
+
   it('finds null and empty members at any depth', () => {
     expect(emptyMembers({ a: { b: [] }, c: '', d: [{ e: null }], f: 0, g: false })).toEqual(['a.b', 'c', 'd[0].e']);
   });

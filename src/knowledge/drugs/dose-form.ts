@@ -54,6 +54,27 @@ const RULES: Array<[RegExp, DoseForm]> = [
  */
 export function doseFormOf(text: string | undefined): DoseForm | undefined {
   if (!text) return undefined;
+  if (text.length > FORM_MEMO_TEXT_MAX) return doseFormOfUncached(text);
+  // `null`: the text names no form (kept too: most texts asked about are the same few drug names, every call).
+  let form = formMemo.get(text);
+  if (form === undefined) {
+    if (formMemo.size >= FORM_MEMO_MAX) formMemo.clear();
+    form = doseFormOfUncached(text) ?? null;
+    formMemo.set(text, form);
+  }
+  return form ?? undefined;
+}
+
+/**
+ * doseFormOf is a pure function of the text, and nine patterns per text showed in the profile of a big call: the
+ * answers are kept (at most FORM_MEMO_MAX texts, then started afresh; longer texts are never kept). The forms are
+ * the shared constants of RULES, so handing them out is safe.
+ */
+const FORM_MEMO_MAX = 10_000;
+const FORM_MEMO_TEXT_MAX = 256;
+const formMemo = new Map<string, DoseForm | null>();
+
+function doseFormOfUncached(text: string): DoseForm | undefined {
   const t = text.toLowerCase();
   const found = RULES.filter(([pattern]) => pattern.test(t)).map(([, form]) => form);
   return found.find((f) => f.site === 'systemic') ?? found[0];
