@@ -17,7 +17,11 @@ const PATTERNS: Record<Indication, RegExp> = {
   af: /\b(atrial fibrillation|a\.? ?fib|afib|nvaf|af)\b/i,
   vte: /\b(deep (vein|venous) thrombosis|dvt|pulmonary (embolism|embolus|emboli)|vte|venous thromboembolism|thromboembolism prophylaxis)\b/i,
 };
-const PROPHYLAXIS = /\b(prophylaxis|prophylactic|prevention)\b/i;
+// Prophylaxis by name, or the prevention of venous thrombosis named as such; never "stroke prevention" (atrial
+// fibrillation: a treatment dose) nor a reason that also says treatment ("PE treatment and prevention of extension").
+const PROPHYLAXIS = /\b(prophylaxis|prophylactic)\b/i;
+const VTE_PREVENTION = /\b(dvt|vte|thrombo\w*)\s+prevention\b|\bprevention of (dvt|vte|deep (vein|venous) thrombosis|venous thrombo\w*|thrombo\w*)\b/i;
+const TREATMENT = /\btreat/i;
 
 /** Every name the order gives as its reason. */
 export function reasonTexts(order: JsonObject): string[] {
@@ -55,5 +59,5 @@ export function orderIndication(order: JsonObject): Indication | undefined {
 
 /** True when the order's reason says prophylaxis (e.g. "DVT prophylaxis"). */
 export function statesProphylaxis(order: JsonObject): boolean {
-  return reasonTexts(order).some((t) => PROPHYLAXIS.test(t));
+  return reasonTexts(order).some((t) => !TREATMENT.test(t) && (PROPHYLAXIS.test(t) || VTE_PREVENTION.test(t)));
 }

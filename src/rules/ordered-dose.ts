@@ -15,24 +15,37 @@ export function quantity(q: unknown): { value: number; unit: string } | undefine
   return { value: q.value, unit: (str(q.unit) ?? str(q.code) ?? '').toLowerCase() };
 }
 
-/** The most doses a day the timing allows (as-needed orders: the shortest interval and the highest frequency). */
+/**
+ * The most doses a day the timing allows (as-needed orders: the shortest interval and the highest frequency). Times
+ * of day (`timeOfDay`: 08:00 and 20:00) and events (`when`: morning and evening) count as doses too: a timing may
+ * state its doses that way instead of by frequency, and the larger count wins.
+ */
 export function dosesPerDay(timing: unknown): number | undefined {
   if (!isObject(timing)) return undefined;
   const code = str(isObject(timing.code) ? (objects(timing.code.coding)[0]?.code ?? timing.code.text) : undefined)?.toUpperCase();
   const repeat = isObject(timing.repeat) ? timing.repeat : undefined;
   if (repeat) {
     const frequency = typeof repeat.frequencyMax === 'number' ? repeat.frequencyMax : typeof repeat.frequency === 'number' ? repeat.frequency : 1;
+    const times = Math.max(Array.isArray(repeat.timeOfDay) ? repeat.timeOfDay.length : 0, Array.isArray(repeat.when) ? repeat.when.length : 0);
     const period = typeof repeat.period === 'number' ? repeat.period : undefined;
     const hours = HOURS[str(repeat.periodUnit) ?? ''];
-    if (period && period > 0 && hours) return (frequency * 24) / (period * hours);
+    if (period && period > 0 && hours) {
+      // Times of day name doses within each day; a longer period (weekly) keeps its own frequency.
+      const perPeriod = times > 0 && period * hours <= 24 ? Math.max(frequency, times * ((period * hours) / 24)) : frequency;
+      return (perPeriod * 24) / (period * hours);
+    }
+    if (times > 0) return Math.max(times, code ? (TIMING_CODES[code] ?? 0) : 0);
   }
   return code ? TIMING_CODES[code] : undefined;
 }
 
 /** Strength of one unit (tablet, capsule, syringe) in mg, and mg per mL for a liquid. */
 export interface Strength {
+  /** mg in one unit; for a liquid without a unit volume, mg in one mL. */
   mg: number;
   mgPerMl?: number;
+  /** True when `mg` is one discrete unit (a tablet, a capsule, a syringe of stated volume), not a concentration. */
+  unit: boolean;
 }
 
 const MG_PER: Record<string, number> = { mg: 1, mcg: 0.001, ug: 0.001, 'µg': 0.001, g: 1000 };
@@ -51,14 +64,15 @@ export function strengthIn(label: string, ingredient: string, singleIngredient: 
   const amount = Number(m[1]);
   if (perUnit === undefined || !Number.isFinite(amount) || amount <= 0) return undefined;
   const mg = amount * perUnit;
-  if (m[3] === undefined) return { mg };
+  if (m[3] === undefined) return { mg, unit: true };
   const ml = m[3] === '' ? 1 : Number(m[3]);
   if (!Number.isFinite(ml) || ml <= 0) return undefined;
   const mgPerMl = mg / ml;
   const volume = /^\s*(\d+(?:\.\d+)?)\s*ML\b/i.exec(label);
   // "0.4 ML Enoxaparin sodium 100 MG/ML Prefilled Syringe": one syringe holds 0.4 mL, 40 mg.
-  if (volume) return { mg: mgPerMl * Number(volume[1]), mgPerMl };
-  return { mg, mgPerMl };
+  if (volume) return { mg: mgPerMl * Number(volume[1]), mgPerMl, unit: true };
+  // "Rivaroxaban 1 MG/ML Oral Suspension": a concentration, not a dose.
+  return { mg, mgPerMl, unit: false };
 }
 
 /** mg in one dose, from the dose quantity and the product strength; undefined when the units do not say. */
@@ -84,7 +98,10 @@ export function orderedDose(med: ResolvedMedication, ingredient: string): Ordere
   const out: OrderedDose = {};
   const strength = strengthIn(medicationLabel(med), ingredient, med.ingredients.length === 1);
   if (strength) out.strength = strength;
-  const d = [...objects(med.resource.dosageInstruction), ...objects(med.resource.dosage)][0];
+  const dosages = [...objects(med.resource.dosageInstruction), ...objects(med.resource.dosage)];
+  // Several dosage entries (a split schedule, a taper) are not summed here: the dose is "not stated", so a rule
+  // never calls an order within the label on a part of it.
+  const d = dosages.length === 1 ? dosages[0] : undefined;
   if (!d) return out;
   const rate = objects(d.doseAndRate)[0];
   const dose = quantity(rate?.doseQuantity ?? d.doseQuantity);
@@ -93,6 +110,11 @@ export function orderedDose(med: ResolvedMedication, ingredient: string): Ordere
   const perDay = dosesPerDay(d.timing);
   if (perDay !== undefined) out.perDay = perDay;
   return out;
+}
+
+/** mg in one dose: the structured dose, else one unit of the product (never a liquid's concentration). */
+export function unitDoseMg(o: OrderedDose): number | undefined {
+  return o.perDoseMg ?? (o.strength?.unit ? o.strength.mg : undefined);
 }
 
 /** "once daily", "twice daily", "3 times a day", "every other day". */

@@ -45,7 +45,7 @@ import { calendarDate, dateText, valueText } from './card-text.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, lowerIndicator, md, shorten, summary } from './cards.js';
 import { INDICATION_TEXT, type Indication, orderIndication } from './indication.js';
 import { type Criterion, type DoseComparison, apixabanCriteria, compareWithLabel, orderedText } from './renal-labelled-dose.js';
-import { orderedDose } from './ordered-dose.js';
+import { orderedDose, unitDoseMg } from './ordered-dose.js';
 
 /** Rule ids this module applies; every other rule in renal-rules.json is ignored here. */
 export const RENAL_DOSING_RULE_IDS = [
@@ -172,6 +172,31 @@ function severity(f: Fired): [number, number] {
   return [indicatorRank(ruleIndicator(f)), f.rule.thresholdLow ?? -1];
 }
 
+function ruleApplies(rule: RenalRule, kidney: KidneyFunction, options: RenalDosingOptions, ing: IngredientMatch, label: string, indication: Indication | undefined): boolean {
+  if (needs65(rule) && (kidney.ageYears === undefined || kidney.ageYears < 65)) return false;
+  if (NEW_ORDER_ONLY.has(rule.id) && takes(options.activeMedications, ing)) return false;
+  if (NSAID_RULES.has(rule.id) && NOT_SYSTEMIC.test(label)) return false;
+  return !(rule.indication && indication && rule.indication !== indication);
+}
+
+/**
+ * Inclusive ranges meet at their bounds (dofetilide: 40–60 and 20–40 both hold 40). Where two dose bands of the same
+ * tier and measure both match, the label's band is the one with the higher lower bound (CrCl 40: 250 mcg twice
+ * daily, R17): the lower band is not compared at all, so an order at the right band's dose gets no card.
+ */
+function withoutOverlappedBands(rules: RenalRule[], kidney: KidneyFunction): RenalRule[] {
+  const bands = rules.filter((r) => r.action === 'reduce-dose' && r.comparator === 'range' && r.thresholdLow !== undefined);
+  const matched = bands.filter((r) => {
+    const m = measurementFor(r, kidney);
+    return m !== undefined && matches(r, m.value);
+  });
+  return rules.filter(
+    (r) =>
+      !matched.includes(r) ||
+      !matched.some((o) => o !== r && o.indicator === r.indicator && o.measure === r.measure && (o.indication ?? '') === (r.indication ?? '') && o.thresholdLow! > r.thresholdLow!),
+  );
+}
+
 /** Apixaban (R14): fires with 2 or more criteria on a dose above 2.5 mg; info for 2.5 mg in AF with fewer. */
 function apixabanFired(rule: RenalRule, order: ResolvedMedication, ing: IngredientMatch, kidney: KidneyFunction, indication: Indication | undefined): Fired | undefined {
   const criteria = apixabanCriteria(kidney);
@@ -182,7 +207,7 @@ function apixabanFired(rule: RenalRule, order: ResolvedMedication, ing: Ingredie
   if (met >= 2) return dose.verdict === 'at-or-below' ? undefined : { rule, criteria, dose };
   const labelled = rule.labelDoses?.[0]?.mg;
   const o = orderedDose(order, ing.name);
-  const perDose = o.perDoseMg ?? o.strength?.mg;
+  const perDose = unitDoseMg(o);
   if (indication === 'af' && unknown === 0 && labelled !== undefined && perDose !== undefined && perDose <= labelled + 1e-9) {
     return { rule, criteria, dose, underdose: true };
   }
@@ -205,11 +230,8 @@ export function renalDosingCards(
       let lowerBy = 0;
       const fired: Fired[] = [];
       const candidates = rulesFor(ing, k);
-      for (const rule of candidates) {
-        if (needs65(rule) && (kidney.ageYears === undefined || kidney.ageYears < 65)) continue;
-        if (NEW_ORDER_ONLY.has(rule.id) && takes(options.activeMedications, ing)) continue;
-        if (NSAID_RULES.has(rule.id) && NOT_SYSTEMIC.test(label)) continue;
-        if (rule.indication && indication && rule.indication !== indication) continue;
+      const applicable = candidates.filter((rule) => ruleApplies(rule, kidney, options, ing, label, indication));
+      for (const rule of withoutOverlappedBands(applicable, kidney)) {
         if (rule.comparator === '2-of-3') {
           const f = apixabanFired(rule, order, ing, kidney, indication);
           if (f) fired.push(f);

@@ -14,7 +14,7 @@ import type { KidneyFunction } from '../clinical-calc/crcl.js';
 import type { RenalRule } from '../knowledge/index.js';
 import type { ResolvedMedication } from '../knowledge/drugs/medications.js';
 import { statesProphylaxis } from './indication.js';
-import { type OrderedDose, frequencyText, mgText, orderedDose } from './ordered-dose.js';
+import { type OrderedDose, frequencyText, mgText, orderedDose, unitDoseMg } from './ordered-dose.js';
 
 export type LabelDose = NonNullable<RenalRule['labelDoses']>[number];
 
@@ -52,7 +52,7 @@ function pickLabelDose(doses: LabelDose[], order: ResolvedMedication, perDose: n
 
 export function orderedText(o: OrderedDose): string | undefined {
   if (o.perDoseMg !== undefined) return `${mgText(o.perDoseMg)} ${o.perDay !== undefined ? frequencyText(o.perDay) : 'a dose, frequency not stated'}`;
-  if (o.strength) return `${mgText(o.strength.mg)} per unit, dose and frequency not stated`;
+  if (o.strength) return o.strength.unit ? `${mgText(o.strength.mg)} per unit, dose and frequency not stated` : `${mgText(o.strength.mg)} per mL, dose not stated`;
   return undefined;
 }
 
@@ -61,7 +61,7 @@ export function compareWithLabel(order: ResolvedMedication, ingredient: string, 
   const doses = rule.labelDoses;
   if (!doses || doses.length === 0) return undefined;
   const o = orderedDose(order, ingredient);
-  const perDose = o.perDoseMg ?? o.strength?.mg;
+  const perDose = unitDoseMg(o);
   const ordered = orderedText(o);
   const picked = pickLabelDose(doses, order, perDose);
   if (!picked) {

@@ -175,6 +175,23 @@ describe('renal dosing at order time', () => {
     });
     const riva = (mg: number, extra: JsonObject, d: KidneyData): Card[] => run([xarelto(mg, { ...sig(mg, 1), ...extra })], d, {}, NOW, [xareltoMed(mg)]);
 
+    it('doses the order states another way are counted, never read as within the label', () => {
+      const af = reason('Atrial fibrillation');
+      const dose15 = { doseAndRate: [{ doseQuantity: { value: 15, unit: 'mg' } }] };
+      // Two times of day: 30 mg a day.
+      const twiceByTime = { dosageInstruction: [{ ...dose15, timing: { repeat: { period: 1, periodUnit: 'd', timeOfDay: ['08:00:00', '20:00:00'] } } }] };
+      expect(brief(riva(15, { ...af, ...twiceByTime }, male50(2.9)))).toEqual([['renal:rivaroxaban:R12', 'warning']]); // CrCl 31
+      // Two dosage entries: not summed, so "dose not stated", and the card stays.
+      const once = { ...dose15, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } };
+      const split = { dosageInstruction: [once, once] };
+      expect(riva(15, { ...af, ...split }, male50(2.9)).length).toBe(1);
+      // A suspension's concentration (1 mg/mL) is not a dose.
+      const susp = draft('d-riva-susp', 'rivaroxaban 1 MG/ML Oral Suspension', { ...af, dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } }] });
+      const cards = run([susp], male50(2.9));
+      expect(brief(cards)).toEqual([['renal:rivaroxaban:R12', 'warning']]);
+      expect(cards[0]!.detail).toContain('1 mg per mL, dose not stated');
+    });
+
     it('20 mg daily at CrCl 32 for atrial fibrillation: reduce to 15 mg, ordered and labelled dose on the card', () => {
       const cards = riva(20, reason('Atrial fibrillation'), male50(2.8)); // 32
       expect(brief(cards)).toEqual([['renal:rivaroxaban:R12', 'warning']]);
@@ -272,6 +289,12 @@ describe('renal dosing at order time', () => {
       expect(run([lovenox(70, 1)], male50(3.6))).toEqual([]);
       expect(run([lovenox(40, 2)], male50(3))).toEqual([]);
     });
+    it('"stroke prevention" or a treatment reason that mentions prevention is not prophylaxis: 70 mg daily at CrCl 25 stays quiet', () => {
+      expect(run([lovenox(70, 1, reason('Atrial fibrillation, stroke prevention (bridging)'))], male50(3.6))).toEqual([]);
+      expect(run([lovenox(70, 1, reason('Pulmonary embolism - treatment and prevention of extension'))], male50(3.6))).toEqual([]);
+      // The prevention of venous thrombosis, named as such, is prophylaxis.
+      expect(run([lovenox(40, 1, reason('Prevention of DVT after hip replacement'))], male50(3.6))[0]!.summary).toBe('Reduce enoxaparin to 30 mg once daily (CrCl 25 mL/min)');
+    });
     it('a prophylaxis reason decides the use: 40 mg twice daily for "DVT prophylaxis" is compared with 30 mg once daily', () => {
       const cards = run([lovenox(40, 2, reason('DVT prophylaxis'))], male50(3.6));
       expect(cards[0]!.summary).toBe('Reduce enoxaparin to 30 mg once daily (CrCl 25 mL/min)');
@@ -285,6 +308,11 @@ describe('renal dosing at order time', () => {
       expect(cards[0]!.summary).toBe('Reduce dofetilide to 250 mcg twice daily (CrCl 50 mL/min)');
       expect(cards[0]!.detail).toContain('500 mcg per unit, dose and frequency not stated');
       expect(run([draft('d-dof', 'Dofetilide 0.25 MG Oral Capsule [Tikosyn]', sig(1, 'BID', 'capsule'))], male50(1.8))).toEqual([]);
+    });
+    it('at CrCl 40 exactly, 250 mcg twice daily is the label dose: the 20–40 band (125 mcg) does not fire as well', () => {
+      const tikosyn250 = draft('d-dof', 'Dofetilide 0.25 MG Oral Capsule [Tikosyn]', sig(1, 'BID', 'capsule'));
+      expect(run([tikosyn250], male50(2.25))).toEqual([]); // 40
+      expect(brief(run([tikosyn250], male50(3)))).toEqual([['renal:dofetilide:R18', 'warning']]); // 30: 125 mcg
     });
     it('R17 at 40–60 (40 itself: 250 mcg, as the label), R18 at 20–39, R19 below 20', () => {
       expect(brief(run([dof()], male50(1.8)))).toEqual([['renal:dofetilide:R17', 'warning']]); // 50
