@@ -130,10 +130,16 @@ function matches(r: RenalRule, v: number): boolean {
 }
 
 function thresholdText(r: RenalRule): string {
+  if (r.comparator === '2-of-3') return 'at least 2 of 3 criteria';
   const what = r.measure.toLowerCase() === 'crcl' ? 'CrCl' : 'eGFR';
   if (r.comparator === '<') return `${what} below ${r.thresholdHigh}`;
   if (r.comparator === '<=') return `${what} ${r.thresholdHigh} or below`;
   return `${what} ${r.thresholdLow}–${r.thresholdHigh}`;
+}
+
+/** The table's shorthand as a reader writes it: "NVAF" spelt out, ">=" and "<=" as symbols. */
+function plain(text: string): string {
+  return text.replace(/\bNVAF\b/g, 'nonvalvular atrial fibrillation').replace(/>=\s*/g, '≥ ').replace(/<=\s*/g, '≤ ');
 }
 
 /** The rules of the table that concern one ingredient: its own rows, else the NSAID class row. */
@@ -412,7 +418,7 @@ function renalCard(input: CardInput): Card {
         'weight 60 kg or less, creatinine 1.5 mg/dL or more. Fewer are met: 2.5 mg may be below the labelled dose.',
     );
   } else {
-    what.push(`**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(rule.population)}; ${md(thresholdText(rule))}): ${md(actionDetail(rule, k))}.`);
+    what.push(`**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(plain(rule.population))}; ${md(thresholdText(rule))}): ${md(plain(actionDetail(rule, k)))}.`);
   }
   if (rule.id === NSAID_CLASS_RULE) what.push(`${md(Drug)} is taken as a member of this class by hookwise (class membership is hookwise's, not the source's list).`);
   if (rule.id === 'R02' && options.activeMedications === undefined) {
@@ -432,7 +438,7 @@ function renalCard(input: CardInput): Card {
   }
   const alsoLines = others
     .filter((o) => !(unknownIndication && o.rule.indication && o.rule.indication !== rule.indication))
-    .map((o) => `- Also: ${md(o.rule.population)}, ${md(thresholdText(o.rule))}: ${md(actionDetail(o.rule, k))}.`);
+    .map((o) => `- Also: ${md(plain(o.rule.population))}, ${md(thresholdText(o.rule))}: ${md(plain(actionDetail(o.rule, k)))}.`);
   if (alsoLines.length > 0) blocks.push(alsoLines.join('\n'));
   if (notes.length > 0) blocks.push(notes.map(md).join('\n\n'));
   if (ing.confidence === 'text') blocks.push(`${md(Drug)} was matched by name, not by code: confirm before acting (shown one tier lower).`);

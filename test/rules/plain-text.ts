@@ -10,6 +10,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['UCUM annotation', /\{INR\}|\{1\.73_m2\}/],
   ['rule id', /\bR\d{2}\b/],
   ['verification word', /\b(VERIFIED|PARTIAL|UNVERIFIED)\b/],
+  ['a value the code failed to fill', /\bundefined\b|\bNaN\b|\[object /],
 ];
 
 export function expectPlainText(card: Card): void {

@@ -247,6 +247,7 @@ describe('renal dosing at order time', () => {
       expect(cards[0]!.summary).toBe('Reduce apixaban to 2.5 mg twice daily if for atrial fibrillation (age 84, weight 58 kg)');
       expect(cards[0]!.detail).toContain('**Ordered:** Eliquis 5 mg tablet: 5 mg twice daily');
       expect(cards[0]!.detail).toContain('- Creatinine 1.1 mg/dL on 21 Nov 2026 (2 days ago) (1.5 mg/dL or more): not met');
+      expect(cards[0]!.detail).toContain('(nonvalvular atrial fibrillation; at least 2 of 3 criteria): 2.5 mg twice daily if ≥ 2 of: age ≥ 80 y');
       expect(cards[0]!.finding?.trace?.codes).toEqual([`${RXNORM}|1364430`, 'http://loinc.org|29463-7', 'http://loinc.org|2160-0']);
       const af = run([eliquis(5, reason('Atrial fibrillation'))], woman84(58, 1.6));
       expect(af[0]!.summary).toBe('Reduce apixaban to 2.5 mg twice daily (age 84, weight 58 kg, creatinine 1.6 mg/dL)');
