@@ -218,6 +218,11 @@ const CROSS_SHORT: Record<string, string> = {
 /** Entries whose pair is usually safe to give: their info card says "may be given". */
 const USUALLY_SAFE = new Set(['penicillin-cephalosporin', 'penicillin-carbapenem', 'nsaid-celecoxib']);
 
+/** A low-risk allergy (not an intolerance) to the ordered drug itself or its class: worded as "confirm", not "safe". */
+function lowRiskSameDrug(c: Conflict, allergy: ResolvedAllergy): boolean {
+  return allergy.risk === 'low' && allergy.type !== 'intolerance' && !c.cross && (c.relation === 'same-ingredient' || c.relation === 'same-class');
+}
+
 function headline(c: Conflict, allergy: ResolvedAllergy, order: ResolvedMedication): string {
   // A combination product is named whole ("sacubitril / valsartan"), a single drug by its ingredient.
   const drug = shorten(order.ingredients.length > 1 ? order.ingredients.map((i) => i.name).join(' / ') : c.orderIngredient, 40);
@@ -230,7 +235,11 @@ function headline(c: Conflict, allergy: ResolvedAllergy, order: ResolvedMedicati
   if (c.indicator === 'warning') {
     return c.cross?.id === 'ace-angioedema-arb' ? `Use ${drug} with caution: ${phrase}${tail}` : `Avoid ${drug}: ${phrase}${tail}`;
   }
-  if (allergy.risk === 'low') return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)} recorded: usually no reason to avoid ${drug}`;
+  if (allergy.risk === 'low') {
+    const Phrase = `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}`;
+    // The drug itself, or its class, after a recorded allergy (an immune reaction, even a mild one): confirm first.
+    return lowRiskSameDrug(c, allergy) ? `${Phrase} recorded (low risk): confirm tolerance before giving ${drug}` : `${Phrase} recorded: usually no reason to avoid ${drug}`;
+  }
   if (c.cross && USUALLY_SAFE.has(c.cross.id)) return `${Drug} may be given: ${phrase}${tail}`;
   return `Check ${drug}: ${phrase}${tail}${c.textOnly ? ' (matched by name)' : ''}`;
 }
@@ -315,7 +324,9 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
     lines.push(
       allergy.type === 'intolerance'
         ? '- **As recorded:** an intolerance (not immune-mediated): not a reason on its own to avoid the drug; weigh the recorded reaction.'
-        : '- **As recorded:** low criticality or a mild reaction: usually not a reason to avoid the drug; confirm the history.',
+        : lowRiskSameDrug(c, allergy)
+          ? '- **As recorded:** low criticality or a mild reaction to this drug or its class: confirm the history (what happened, and whether it was tolerated since) before giving it.'
+          : '- **As recorded:** low criticality or a mild reaction: usually not a reason to avoid the drug; confirm the history.',
     );
   } else if (allergy.risk === 'high' && c.indicator !== 'info') {
     lines.push('- **As recorded:** high risk (high criticality, a severe reaction, anaphylaxis or angioedema): avoid re-exposure.');

@@ -268,6 +268,15 @@ function scheduleOf(m: ResolvedMedication): string | undefined {
   return parts.every((p) => p === 'null') ? undefined : parts.join('|');
 }
 
+/** The first dosage's dose and schedule, as stated ("-" where the order states none). */
+function sigOf(m: ResolvedMedication): string {
+  const d = firstDosage(m);
+  const rate = Array.isArray(d?.doseAndRate) && isObject(d.doseAndRate[0]) ? d.doseAndRate[0] : undefined;
+  const q = rate?.doseQuantity ?? d?.doseQuantity;
+  const dose = isObject(q) && typeof q.value === 'number' ? `${q.value} ${String(q.unit ?? q.code ?? '').toLowerCase()}` : '-';
+  return `${dose}|${scheduleOf(m) ?? '-'}`;
+}
+
 function pairwiseDistinct<T>(xs: T[]): boolean {
   return new Set(xs).size === xs.length;
 }
@@ -293,8 +302,11 @@ export function patternOf(f: DuplicateFinding): Pattern | undefined {
     return undefined;
   }
   if (f.drafts.length === 1) {
+    // A renewal repeats the order as it is: the same product, dose and schedule. Another dose or schedule of the
+    // same product (methotrexate 2.5 mg weekly, then daily) is a change or an error, and stays a warning.
     const product = productOf(f.drafts[0]!);
-    if (f.others.every((o) => productOf(o) === product)) return 'reorder';
+    const sig = sigOf(f.drafts[0]!);
+    if (f.others.every((o) => productOf(o) === product && sigOf(o) === sig)) return 'reorder';
   }
   return undefined;
 }

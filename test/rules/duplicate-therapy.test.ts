@@ -249,6 +249,17 @@ describe('duplicate therapy: what is not a second therapy (issue 12 §2)', () =>
     expect(cards[0]!.suggestions).toBeUndefined();
   });
 
+  it('near miss: the same product with another dose or schedule is not a renewal: methotrexate weekly, then daily, stays a warning', () => {
+    const weekly = { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'wk' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] };
+    const daily1 = { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] };
+    const active = medRequest('mtx-active', 'methotrexate 2.5 MG Oral Tablet', 'active', { dosageInstruction: [weekly] });
+    const cards = sign([draft('d-mtx', 'methotrexate 2.5 MG Oral Tablet', { dosageInstruction: [daily1] })], [active]);
+    expect(cards.map((c) => [c.indicator, c.finding?.key])).toEqual([['warning', 'duplicate-ingredient:methotrexate']]);
+    // The same sig repeated is a renewal: info.
+    const renewal = sign([draft('d-mtx', 'methotrexate 2.5 MG Oral Tablet', { dosageInstruction: [weekly] })], [active]);
+    expect(renewal.map((c) => [c.indicator, c.finding?.key])).toEqual([['info', 'duplicate-reorder:methotrexate']]);
+  });
+
   it('near miss: real duplicates keep their tier: another strength while active (warning), two SSRIs on one schedule (class card)', () => {
     expect(sign([draft('d-more', 'Simvastatin 40 MG Oral Tablet')], [fixture('medication-request-simvastatin')]).map((c) => [c.indicator, c.finding?.key])).toEqual([
       ['warning', 'duplicate-ingredient:simvastatin'],

@@ -123,6 +123,12 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
 
   it('low criticality or only a mild reaction: info', () => {
     expect(select([penV()], pick, [penicillin({ criticality: 'low' })]).map((c) => c.indicator)).toEqual(['info']);
+    // An allergy (not an intolerance) to the drug itself is an immune reaction, however mild: "confirm", never "safe".
+    const hives = select([penV()], pick, [penicillin({ type: 'allergy', criticality: 'low', reaction: [{ manifestation: [{ text: 'Hives' }] }] })]);
+    expect(hives.map((c) => c.indicator)).toEqual(['info']);
+    expect(hives[0]!.summary).toContain('recorded (low risk): confirm tolerance before giving penicillin v');
+    expect(hives[0]!.summary).not.toContain('no reason to avoid');
+    expect(hives[0]!.detail).toContain('confirm the history');
     expect(select([penV()], pick, [penicillin({ reaction: [{ manifestation: [{ text: 'Rash' }], severity: 'mild' }] })]).map((c) => c.indicator)).toEqual(['info']);
   });
 
