@@ -98,6 +98,7 @@ export function qtTier(
   }
   const oneTime = [sides.a, sides.b].some((list) => list.length > 0 && list.every((m) => isOneTimeDose(m, qt)));
   let indicator: Indicator = raisedBy.length > 0 ? 'critical' : qt.defaultTier;
-  if (oneTime) indicator = lowerIndicator(indicator);
+  // A one-time dose lowers only the default tier: a label contraindication or a low potassium holds for one dose too.
+  if (oneTime && raisedBy.length === 0) indicator = lowerIndicator(indicator);
   return { indicator, raisedBy, oneTime };
 }

@@ -119,6 +119,14 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
     expect(cards[0]!.finding?.trace?.resources).toContain('MedicationAdministration/admin-sevo');
   });
 
+  it('a one-time dose does not lower a pair a low potassium made critical', () => {
+    const once = order('draft-zofran-once', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' }, {
+      dosageInstruction: [{ timing: { repeat: { count: 1 } }, doseAndRate: [{ doseQuantity: { value: 4, unit: 'mg' } }] }],
+    });
+    expect(ddiCards(sign([once], [CITALOPRAM()], { orderLabs: [potassium('k-low', 3.1, 2)] })).map((c) => c.indicator)).toEqual(['critical']);
+    expect(ddiCards(sign([once], [CITALOPRAM()])).map((c) => c.indicator)).toEqual(['info']);
+  });
+
   it('near miss: an as-needed ondansetron with count 1 is not a one-time dose: a warning with methadone', () => {
     const prn = order('draft-zofran-prn', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' }, {
       dosageInstruction: [{ asNeededBoolean: true, timing: { repeat: { count: 1 } } }],
