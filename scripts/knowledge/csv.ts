@@ -91,3 +91,17 @@ export function tableReader(srcDir: string): ReadTable {
 export function readScriptData(file: string): Row[] {
   return parseCsv(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'data', file), 'utf8'));
 }
+
+/**
+ * A label's daily dose cap, `ingredient|mg` ("simvastatin|20": at most 20 mg of simvastatin a day with the other
+ * drug); empty for none. The ingredient must be one of `allowed` (a side of the row).
+ */
+export function doseCap(r: Row, file: string, what: string, allowed: string[]): { doseCap?: { ingredient: string; mgPerDay: number } } {
+  const raw = (r.dose_cap ?? '').trim();
+  if (!raw) return {};
+  const [name, mg] = raw.split('|').map((x) => x.trim());
+  const ingredient = normName(name ?? '');
+  const mgPerDay = Number(mg);
+  if (!ingredient || !allowed.includes(ingredient) || !Number.isFinite(mgPerDay) || mgPerDay <= 0) throw new Error(`${file}: ${what}: dose_cap ${raw}`);
+  return { doseCap: { ingredient, mgPerDay } };
+}

@@ -1,5 +1,5 @@
 // label-interactions.json: interaction pairs from FDA labels and safety communications (scripts/data).
-import { type Row, col, normName } from './csv.js';
+import { type Row, col, doseCap, normName } from './csv.js';
 
 /**
  * A row's safer alternative, `side|rxcui|display|dosage text`: when the draft is on that side, its card offers to
@@ -17,16 +17,17 @@ function alternative(r: Row, f: string): { alternative?: { side: 'a' | 'b'; rxcu
 /**
  * Interaction pairs taken from FDA labels and safety communications (each row names its source and a link): the
  * checks a hospital expects first beyond the ONC lists. Sides are ingredient names; `{a}` and `{b}` in the texts
- * stand for the ingredients found.
+ * stand for the ingredients found. `dose_cap` (`ingredient|mg`): the label's daily cap for that side-a drug.
  */
 export function buildLabelInteractions(rows: Row[]) {
   const f = 'label-interactions.csv';
   const interactions = rows.map((r) => {
     const side = (name: string) => col(r, name, f).split(';').map(normName).filter(Boolean);
+    const id = col(r, 'id', f);
     const indicator = col(r, 'indicator', f);
     if (!['info', 'warning', 'critical'].includes(indicator)) throw new Error(`${f}: ${r.id}: indicator ${indicator}`);
     return {
-      id: col(r, 'id', f),
+      id,
       a: side('a'),
       b: side('b'),
       indicator,
@@ -37,6 +38,8 @@ export function buildLabelInteractions(rows: Row[]) {
       url: col(r, 'url', f),
       overrides: col(r, 'overrides', f).split(';').map((x) => x.trim()).filter(Boolean),
       ...alternative(r, f),
+      // A dose cap applies to the drug on side a (the statin): its ordered daily dose is compared with the cap.
+      ...doseCap(r, f, id, side('a')),
     };
   });
   return {

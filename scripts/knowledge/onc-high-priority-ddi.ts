@@ -1,6 +1,6 @@
 // onc-high-priority-ddi.json: the ONC high-priority DDI list (Phansalkar 2012), pairs and members with their
 // alert tier; RxCUIs only when VERIFIED.
-import { type Row, col, isVerified, normName, readScriptData } from './csv.js';
+import { type Row, col, doseCap, isVerified, normName, readScriptData } from './csv.js';
 import type { BuildContext } from './context.js';
 
 const ONC_DOI = '10.1136/amiajnl-2011-000612';
@@ -45,7 +45,8 @@ const DAILYMED_SEARCH = 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labelt
  * order by the ingredients found (`*` for any member); the last row of every pair matches any. `{o}` and `{p}`
  * stand for the object and precipitant found. `tier` overrides the members' tier (rifabutin: a dose adjustment);
  * `contraindicated` says whether the label calls the combination contraindicated (then no "dose adjusted" override
- * reason is offered). `url` is a DailyMed search for the label named in `label`.
+ * reason is offered). `url` is a DailyMed search for the label named in `label`. `dose_cap` (`ingredient|mg`):
+ * the label's daily cap for the object named by the row; the card then compares the ordered dose with it.
  */
 export function buildDdiActions(rows: Row[], pairs: Array<{ seq: number; object: Member[]; precipitant: Member[] }>) {
   const f = 'onc-ddi-actions.csv';
@@ -79,7 +80,10 @@ export function buildDdiActions(rows: Row[], pairs: Array<{ seq: number; object:
       ...(alternative ? { alternative } : {}),
       label: col(r, 'label', f),
       url: DAILYMED_SEARCH + col(r, 'url', f).replace(/ /g, '+'),
+      // The label caps the object's daily dose with this precipitant (simvastatin, lovastatin): a warning-tier action.
+      ...(object ? doseCap(r, f, `pair ${seq}`, object) : {}),
     };
+    if (action.doseCap && (action.contraindicated || tier === 'critical')) throw new Error(`${f}: pair ${seq}: a dose cap is a warning-tier action, not a contraindication`);
     bySeq.set(seq, [...(bySeq.get(seq) ?? []), action]);
   }
   for (const p of pairs) {

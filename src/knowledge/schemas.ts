@@ -25,6 +25,9 @@ export const ddiMemberSchema = z.object({
 });
 
 /** What a pair's card tells the clinician to do, for the ingredients it names (the last entry: any member). */
+/** A label's daily dose cap for one drug of a pair ("simvastatin at 20 mg a day or less with amlodipine"). */
+export const doseCapSchema = z.object({ ingredient: nonEmpty, mgPerDay: z.number().positive() });
+
 export const ddiActionSchema = z.object({
   object: z.array(nonEmpty).optional(),
   precipitant: z.array(nonEmpty).optional(),
@@ -34,6 +37,8 @@ export const ddiActionSchema = z.object({
   alternative: z.string().optional(),
   label: nonEmpty,
   url: z.string().min(1),
+  /** The label caps the object's daily dose (a warning-tier action): the card compares the ordered dose with it. */
+  doseCap: doseCapSchema.optional(),
 });
 
 /** ONC pair 8 (QT): a warning unless a label, the potassium or a one-time dose says otherwise. */
@@ -202,6 +207,8 @@ export const labelInteractionsSchema = z.object({
         overrides: z.array(z.enum(['benefitOutweighsRisk', 'doseAdjusted', 'notTaking', 'alreadyAddressed'])).min(1),
         /** A safer alternative the label names: offered when the draft is on `side`. */
         alternative: z.object({ side: z.enum(['a', 'b']), rxcui, display: nonEmpty, dosage: nonEmpty }).optional(),
+        /** The label caps one side's daily dose: the card compares the ordered dose with it. */
+        doseCap: doseCapSchema.optional(),
       }),
     )
     .min(1),

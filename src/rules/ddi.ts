@@ -14,6 +14,7 @@ import { type ResolvedMedication, medicationLabel, resolveMedication } from '../
 import type { MedicationLookup } from '../fhir-read/medication-records.js';
 import type { LabResult } from '../fhir-read/observations.js';
 import { type QtTier, isOneTimeDose, latestPotassium, qtTier } from './ddi-qt.js';
+import { type CapCheck, aboveSummary, capLine, checkCap, withinSummary } from './statin-dose-cap.js';
 import {
   OVERRIDES,
   SUMMARY_MAX,
@@ -251,9 +252,11 @@ interface Section {
   /** The tier before any QT factor, name match or hook: the label's (warning: a dose or timing adjustment). */
   base: Indicator;
   qt?: QtTier;
+  /** A label dose cap (simvastatin, lovastatin): the statin's dose against it, and whether the statin is a draft. */
+  cap?: { check: CapCheck; ordered: boolean };
 }
 
-function section(hit: PairHit, involved: ResolvedMedication[], ctx: DdiCardContext): Section {
+function section(hit: PairHit, involved: ResolvedMedication[], ctx: DdiCardContext, drafts: ResolvedMedication[] = []): Section {
   const action = actionFor(hit);
   // A section is critical when some pairing of its ingredients is critical on both sides (member tiers).
   const pairTier: Indicator = hit.object.some((i) => i.member.tier === 'critical') && hit.precipitant.some((i) => i.member.tier === 'critical') ? 'critical' : 'warning';
@@ -266,10 +269,17 @@ function section(hit: PairHit, involved: ResolvedMedication[], ctx: DdiCardConte
     qt = qtTier(q, { a: hit.object.map((i) => i.name), b: hit.precipitant.map((i) => i.name) }, { a: holds(hit.object), b: holds(hit.precipitant) }, ctx.potassium, ctx.now, ctx.knowledge);
     indicator = qt.indicator;
   }
+  // A dose-cap action (warning tier): a statin dose known to be within the label's cap drops to info.
+  let cap: Section['cap'];
+  if (action?.doseCap && base === 'warning') {
+    const check = checkCap(involved, action.doseCap);
+    cap = { check, ordered: ctx.hook !== 'patient-view' && check.med !== undefined && drafts.includes(check.med) };
+    if (check.verdict === 'within') indicator = 'info';
+  }
   const textOnly = [...hit.object, ...hit.precipitant].some((i) => i.confidence === 'text');
   indicator = applyConfidence(indicator, textOnly ? 'text' : 'code');
   if (ctx.hook === 'patient-view') indicator = lowerIndicator(indicator);
-  return { hit, action, indicator, textOnly, base, ...(qt ? { qt } : {}) };
+  return { hit, action, indicator, textOnly, base, ...(qt ? { qt } : {}), ...(cap ? { cap } : {}) };
 }
 
 /** The summary: what to do, from the label (QT: from the factor that set the tier). */
@@ -278,6 +288,8 @@ function summaryOf(s: Section): string {
   let text: string;
   if (q && s.qt?.oneTime && s.qt.raisedBy.length === 0) text = fill(q.singleDoseSummary, s.hit);
   else if (q && s.qt && s.qt.raisedBy.length > 0) text = fill(q.criticalSummary, s.hit).replace('{factor}', s.qt.raisedBy.map((f) => f.short).join(', '));
+  else if (s.action?.doseCap && s.cap?.check.verdict === 'within') text = withinSummary(s.cap.check, s.action.doseCap, sideLabel(s.hit.precipitant));
+  else if (s.action?.doseCap && s.cap?.check.verdict === 'above') text = aboveSummary(s.cap.check, s.action.doseCap, sideLabel(s.hit.precipitant));
   else if (s.action) text = fill(s.action.summary, s.hit);
   else text = `Interaction: ${sideLabel(s.hit.object)} + ${sideLabel(s.hit.precipitant)}`;
   return summary(cap(text));
@@ -300,6 +312,10 @@ function sectionLines(s: Section, ctx: DdiCardContext, first: boolean): string[]
     lines.push(`- What to do: ${md(cap(fill(s.action.summary, hit)))}`);
     if (s.action.contraindicated && s.indicator === 'critical') lines.push('- The label contraindicates this combination.');
     if (s.action.alternative) lines.push(`- Safer alternative: ${md(cap(fill(s.action.alternative, hit)))}`);
+    if (s.action.doseCap && s.cap) {
+      lines.push(`- ${md(capLine(s.cap.check, s.action.doseCap, sideLabel(hit.precipitant), s.cap.ordered ? 'Ordered' : 'Taking'))}`);
+      if (s.cap.check.verdict === 'within') lines.push('- Within the label cap: no dose change needed; ask about muscle pain or weakness.');
+    }
   }
   if (s.qt) {
     const q = hit.pair.qtTiering!;
@@ -317,7 +333,7 @@ function sectionLines(s: Section, ctx: DdiCardContext, first: boolean): string[]
 export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
   const involved = [...f.drafts, ...f.others];
   const sections = f.hits
-    .map((h) => section(h, involved, ctx))
+    .map((h) => section(h, involved, ctx, f.drafts))
     .sort((a, b) => indicatorRank(b.indicator) - indicatorRank(a.indicator) || a.hit.pair.seq - b.hit.pair.seq);
   const primary = sections[0]!;
   const indicator = sections.reduce<Indicator>((worst, s) => maxIndicator(worst, s.indicator), 'info');
@@ -346,7 +362,9 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
   addLink('Phansalkar 2012, high-priority drug–drug interactions (JAMIA)', k.ddi.url);
 
   const suggestions: Suggestion[] = [];
-  if (ctx.hook !== 'patient-view') {
+  // A statin dose within the label cap (info): nothing to remove.
+  const withinCap = indicator === 'info' && primary.cap?.check.verdict === 'within';
+  if (ctx.hook !== 'patient-view' && !withinCap) {
     for (const d of f.drafts) {
       if (ctx.focus && !ctx.focus.has(d)) continue; // order-select: offer to remove the selected order, not the others
       const resourceId = resourceKey(d.resource);

@@ -14,6 +14,7 @@ import { RXNORM, resourceKey } from '../fhir-read/datatypes.js';
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import { applyConfidence, lowerIndicator, md, OVERRIDES, patientViewOverrides, shorten, summary, TOPICS } from './cards.js';
+import { type CapCheck, aboveSummary, capLine, checkCap } from './statin-dose-cap.js';
 
 type Side = 'a' | 'b';
 
@@ -105,7 +106,13 @@ export function labelInteractionCards(input: LabelInteractionInput): Card[] {
       }
     }
   }
-  return [...hits.values()].map((h) => card(h, input, k));
+  // A dose-cap row (the simvastatin label with amlodipine, ranolazine, dronedarone): a statin dose known to be within
+  // the cap gives no card (the label's instruction is met, nothing is left to do); above it or not stated, the card.
+  return [...hits.values()].flatMap((h) => {
+    const cap = h.row.doseCap;
+    const check = cap ? checkCap([...h.ordered, ...h.partners], cap) : undefined;
+    return check?.verdict === 'within' ? [] : [card(h, input, k, check)];
+  });
 }
 
 function confidence(meds: Iterable<ResolvedMedication>, names: string[]): MatchConfidence {
@@ -156,7 +163,7 @@ function shortName(display: string): string {
   return m?.[1] ? `${m[1].toLowerCase()} mg` : display;
 }
 
-function card(h: Hit, input: LabelInteractionInput, k: Knowledge): Card {
+function card(h: Hit, input: LabelInteractionInput, k: Knowledge, check?: CapCheck): Card {
   const hook = input.hook;
   const textOnly = confidence([...h.ordered, ...h.partners], [h.a, h.b]) === 'text';
   let indicator = applyConfidence(h.row.indicator, textOnly ? 'text' : 'code');
@@ -166,6 +173,7 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge): Card {
   const lines = [
     hook === 'patient-view' ? `- **Taking:** ${list(new Set([...h.ordered, ...h.partners]))}` : `- **Ordered:** ${list(h.ordered)}`,
     ...(hook === 'patient-view' || partnersOnly.size === 0 ? [] : [`- **With:** ${list(partnersOnly)}`]),
+    ...(check && h.row.doseCap ? [`- ${md(capLine(check, h.row.doseCap, h.b, hook !== 'patient-view' && check.med && h.ordered.has(check.med) ? 'Ordered' : 'Taking'))}`] : []),
     '',
     md(fill(h.row.management, h)),
     '',
@@ -178,7 +186,7 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge): Card {
   const t = trace(h);
   const result: Card = {
     finding: { key: `label-ddi:${h.row.id}:${h.a}+${h.b}`, ...(drafts.length ? { drafts } : {}), ...(t.resources || t.codes ? { trace: t } : {}) },
-    summary: summary(fill(h.row.summary, h)),
+    summary: summary(check?.verdict === 'above' && h.row.doseCap ? aboveSummary(check, h.row.doseCap, h.b) : fill(h.row.summary, h)),
     detail: lines.join('\n'),
     indicator,
     source: { label: `hookwise: ${shorten(h.row.source, 80)}`, url: h.row.url, topic: { ...TOPICS.ddi } },
