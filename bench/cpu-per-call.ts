@@ -35,14 +35,23 @@ function cpu(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }; // USER_HZ is 100 on Linux
 }
 
-async function measure(child: RunningChild, url: string, body: string): Promise<{ calls: number; cpuMsPerCall: number; systemShare: number; rps: number }> {
+async function measure(
+  child: RunningChild,
+  url: string,
+  body: string,
+): Promise<{ calls: number; cpuMsPerCall: number; systemShare: number; rps: number }> {
   const before = cpu(child.pid);
   const r = await load({ url, connections: Number(values.connections), durationS: Number(values.duration), body });
   if (r.non2xx || r.errors) throw new Error(`${child.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   const after = cpu(child.pid);
   const user = after.user - before.user;
   const system = after.system - before.system;
-  return { calls: r.requests, cpuMsPerCall: (user + system) / r.requests, systemShare: system / (user + system), rps: r.rps };
+  return {
+    calls: r.requests,
+    cpuMsPerCall: (user + system) / r.requests,
+    systemShare: system / (user + system),
+    rps: r.rps,
+  };
 }
 
 const children = new ChildSet();
@@ -61,7 +70,9 @@ try {
   // Warm-up: JIT, caches, the ledger's tables.
   await load({ url: url(hookwise), connections: 8, durationS: 2, body });
   await load({ url: url(bare), connections: 8, durationS: 2, body });
-  console.log(`${hook}, ${values.connections} connections, ${values.duration} s per run, hookwise from ${root}${values.built ? ' (built)' : ' (tsx)'}`);
+  console.log(
+    `${hook}, ${values.connections} connections, ${values.duration} s per run, hookwise from ${root}${values.built ? ' (built)' : ' (tsx)'}`,
+  );
   for (let round = 1; round <= Number(values.rounds); round++) {
     const h = await measure(hookwise, url(hookwise), body);
     const b = await measure(bare, url(bare), body);

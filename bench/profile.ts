@@ -44,16 +44,24 @@ async function fullLoad(baseUrl: string): Promise<void> {
   const url = `${baseUrl}/cds-services/${hook}`;
   await load({ url, body, connections: Number(values.connections), durationS: 2 }); // warm-up
   const r = await load({ url, body, connections: Number(values.connections), durationS: Number(values.duration) });
-  console.log(`${hook} c=${values.connections}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}`);
+  console.log(
+    `${hook} c=${values.connections}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}`,
+  );
 }
 
 async function hungLoad(baseUrl: string): Promise<void> {
   const pv = fullPrefetchBodies(ROOT)['patient-view'].body;
-  const body = JSON.stringify(withKeysMissing(pv, ['medications', 'medicationRefs', 'egfr', 'potassium', 'inr', 'patient'], hung.base));
+  const body = JSON.stringify(
+    withKeysMissing(pv, ['medications', 'medicationRefs', 'egfr', 'potassium', 'inr', 'patient'], hung.base),
+  );
   const agent = oneShotAgent(200);
-  const results = await Promise.all(Array.from({ length: 200 }, () => post(`${baseUrl}/cds-services/patient-view`, body, agent)));
+  const results = await Promise.all(
+    Array.from({ length: 200 }, () => post(`${baseUrl}/cds-services/patient-view`, body, agent)),
+  );
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-  console.log(`hung: 200 calls, client latency min ${ms[0]?.toFixed(0)} p50 ${ms[100]?.toFixed(0)} max ${ms.at(-1)?.toFixed(0)} ms`);
+  console.log(
+    `hung: 200 calls, client latency min ${ms[0]?.toFixed(0)} p50 ${ms[100]?.toFixed(0)} max ${ms.at(-1)?.toFixed(0)} ms`,
+  );
 }
 
 try {
@@ -63,7 +71,12 @@ try {
     entry: hookwiseEntry(ROOT, values.built ?? false),
     cwd: ROOT,
     nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
-    env: { HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'info', LEDGER_PATH: path.join(dir, 'ledger.sqlite'), FHIR_SERVER_ALLOWLIST: `${hung.origin}/` },
+    env: {
+      HOOKWISE_PROFILE: 'development',
+      LOG_LEVEL: 'info',
+      LEDGER_PATH: path.join(dir, 'ledger.sqlite'),
+      FHIR_SERVER_ALLOWLIST: `${hung.origin}/`,
+    },
   });
   if (values.scenario === 'hung') await hungLoad(child.baseUrl);
   else await fullLoad(child.baseUrl);
@@ -71,7 +84,12 @@ try {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
   console.log(`profile: ${path.join(dir, file)} (includes start-up and warm-up)`);
-  analyze(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, ROOT, Number(values.top), Number(values.skip));
+  analyze(
+    JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile,
+    ROOT,
+    Number(values.top),
+    Number(values.skip),
+  );
 } finally {
   await children.killAll();
   await hung.stop();

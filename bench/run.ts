@@ -67,9 +67,11 @@ function parseCli(): Args {
     },
   });
   const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((v) => v.trim()));
-  if ([...only].some((v) => !['1', '2', '3', '4', '5', '6'].includes(v))) throw new Error(`--only takes scenario numbers 1-6, comma-separated, not ${values.only}`);
+  if ([...only].some((v) => !['1', '2', '3', '4', '5', '6'].includes(v)))
+    throw new Error(`--only takes scenario numbers 1-6, comma-separated, not ${values.only}`);
   const durationS = values.duration === undefined ? (values.quick ? 1 : 6) : Number(values.duration);
-  if (!Number.isFinite(durationS) || durationS <= 0) throw new Error(`--duration must be a positive number of seconds, not ${values.duration}`);
+  if (!Number.isFinite(durationS) || durationS <= 0)
+    throw new Error(`--duration must be a positive number of seconds, not ${values.duration}`);
   return {
     quick: values.quick ?? false,
     durationS,
@@ -130,7 +132,17 @@ function hookwiseEnv(args: Args, ledgerPath: string, fhirOrigins: string[]): Rec
 function writeResults(report: object, tables: Table[], targets: Target[], header: string): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-  const md = [`# hookwise benchmark`, '', header, '', ...tables.map((t) => markdownTable(t) + '\n'), '### Targets', '', ...targets.map((t) => `- ${targetLine(t)}`), ''];
+  const md = [
+    `# hookwise benchmark`,
+    '',
+    header,
+    '',
+    ...tables.map((t) => markdownTable(t) + '\n'),
+    '### Targets',
+    '',
+    ...targets.map((t) => `- ${targetLine(t)}`),
+    '',
+  ];
   writeFileSync(path.join(RESULTS, 'latest.md'), md.join('\n'));
 }
 
@@ -138,7 +150,10 @@ async function main(children: ChildSet): Promise<number> {
   const args = parseCli();
   const plan = planFor(args);
   const info = machine();
-  const header = `node ${info.node}, ${info.cpus} × ${info.cpuModel}, ${info.platform}, ${info.date}` + (args.quick ? ' (--quick)' : '') + (args.databaseUrl ? ', DATABASE_URL set' : '');
+  const header =
+    `node ${info.node}, ${info.cpus} × ${info.cpuModel}, ${info.platform}, ${info.date}` +
+    (args.quick ? ' (--quick)' : '') +
+    (args.databaseUrl ? ', DATABASE_URL set' : '');
   console.log(`hookwise bench: ${header}`);
 
   // Scenario 6 runs in this process, before any child starts (it needs no service).
@@ -149,7 +164,12 @@ async function main(children: ChildSet): Promise<number> {
     console.log('\n== Targets');
     for (const t of ran.flatMap((s) => s.targets)) console.log(targetLine(t));
     for (const f of ran.flatMap((s) => s.failures)) console.error(`FAIL  ${f}`);
-    writeResults({ machine: info, scenarios: { decide: s6!.data }, targets: s6!.targets, failures: s6!.failures }, s6!.tables, s6!.targets, header);
+    writeResults(
+      { machine: info, scenarios: { decide: s6!.data }, targets: s6!.targets, failures: s6!.failures },
+      s6!.tables,
+      s6!.targets,
+      header,
+    );
     if (s6!.failures.length) return 1;
     return args.strict && s6!.targets.some((t) => !t.pass && !t.skipped) ? 2 : 0;
   }
@@ -160,17 +180,34 @@ async function main(children: ChildSet): Promise<number> {
     await slow.start();
     await hung.start();
     const entry = hookwiseEntry(ROOT, args.built);
-    const hookwise = await children.start({ name: 'hookwise', entry, cwd: ROOT, env: hookwiseEnv(args, path.join(tmp, 'ledger.sqlite'), [slow.origin, hung.origin]) });
+    const hookwise = await children.start({
+      name: 'hookwise',
+      entry,
+      cwd: ROOT,
+      env: hookwiseEnv(args, path.join(tmp, 'ledger.sqlite'), [slow.origin, hung.origin]),
+    });
     const rssAtReadyMb = rssMb(hookwise.pid);
     const socketsAtReady = openSockets(hookwise.pid);
     const bare = await children.start({ name: 'bare express', entry: 'bench/bare-server.ts', cwd: ROOT, env: {} });
-    const ctx: BenchContext = { root: ROOT, hookwise, bare, discovery: await fetchDiscovery(hookwise), bodies: fullPrefetchBodies(ROOT), durationS: plan.durationS, quick: args.quick, entry, warmupS: args.warmupS };
+    const ctx: BenchContext = {
+      root: ROOT,
+      hookwise,
+      bare,
+      discovery: await fetchDiscovery(hookwise),
+      bodies: fullPrefetchBodies(ROOT),
+      durationS: plan.durationS,
+      quick: args.quick,
+      entry,
+      warmupS: args.warmupS,
+    };
 
     const s1 = args.only.has('1') ? await runThroughput(ctx, plan.concurrencies) : undefined;
     const s2 = args.only.has('2') ? await runFallback(ctx, slow, plan.fallbackCalls) : undefined;
     const s3 = args.only.has('3') ? await runHung(ctx, hung, plan.hungCalls) : undefined;
     const s4 = args.only.has('4') ? await runMemory(ctx, rssAtReadyMb, plan.sustainedS, plan.sampleEveryMs) : undefined;
-    const s5 = args.only.has('5') ? await runAi(ctx, children, (ledgerPath) => hookwiseEnv(args, ledgerPath, [slow.origin, hung.origin])) : undefined;
+    const s5 = args.only.has('5')
+      ? await runAi(ctx, children, (ledgerPath) => hookwiseEnv(args, ledgerPath, [slow.origin, hung.origin]))
+      : undefined;
     const ran = [s1, s2, s3, s4, s5, s6].filter((s) => s !== undefined);
 
     const tables = ran.flatMap((s) => s.tables);
@@ -185,12 +222,21 @@ async function main(children: ChildSet): Promise<number> {
       machine: info,
       options: { ...plan, quick: args.quick, databaseUrl: args.databaseUrl ? 'set' : 'unset' },
       hookwise: { pid: hookwise.pid, rssAtReadyMb, socketsAtReady },
-      scenarios: { throughput: s1?.data, fallback: s2?.data, hungFhir: s3?.data, memory: s4?.data, ai: s5?.data, decide: s6?.data },
+      scenarios: {
+        throughput: s1?.data,
+        fallback: s2?.data,
+        hungFhir: s3?.data,
+        memory: s4?.data,
+        ai: s5?.data,
+        decide: s6?.data,
+      },
       targets,
       failures,
     };
     writeResults(report, tables, targets, header);
-    console.log(`\nwritten: ${path.relative(ROOT, path.join(RESULTS, 'latest.json'))}, ${path.relative(ROOT, path.join(RESULTS, 'latest.md'))}`);
+    console.log(
+      `\nwritten: ${path.relative(ROOT, path.join(RESULTS, 'latest.json'))}, ${path.relative(ROOT, path.join(RESULTS, 'latest.md'))}`,
+    );
     if (failures.length) return 1;
     return args.strict && targets.some((t) => !t.pass && !t.skipped) ? 2 : 0;
   } finally {

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { PrefetchKeySpec } from '../src/cds/hook-module.js';
 import { defaultKnowledgeDir } from '../src/knowledge/index.js';
 
-const { ugibSnomed } = JSON.parse(readFileSync(join(defaultKnowledgeDir(), 'rxnorm-products.json'), 'utf8')) as { ugibSnomed: string[] };
+const { ugibSnomed } = JSON.parse(readFileSync(join(defaultKnowledgeDir(), 'rxnorm-products.json'), 'utf8')) as {
+  ugibSnomed: string[];
+};
 
 export const giBleedHistory: PrefetchKeySpec = {
   template: `Condition?patient={{context.patientId}}&code=${ugibSnomed.map((c) => `http://snomed.info/sct|${c}`).join(',')}`,

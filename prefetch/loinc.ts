@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultKnowledgeDir } from '../src/knowledge/index.js';
 
-const groups = (JSON.parse(readFileSync(join(defaultKnowledgeDir(), 'lab-codes.json'), 'utf8')) as {
-  groups: Record<string, Array<{ code: string }>>;
-}).groups;
+const groups = (
+  JSON.parse(readFileSync(join(defaultKnowledgeDir(), 'lab-codes.json'), 'utf8')) as {
+    groups: Record<string, Array<{ code: string }>>;
+  }
+).groups;
 
 /** The shipped LOINC codes of one lab group; a template for a group the knowledge lacks stops the start. */
 export function shippedLoinc(group: string): readonly string[] {

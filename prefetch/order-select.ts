@@ -2,7 +2,12 @@ import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
 import { giBleedHistory } from './conditions.js';
 import { orderLabs } from './order-labs.js';
-import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
+import {
+  ACTIVE_MEDICATIONS_TEMPLATE,
+  draftMedications,
+  medicationRefs,
+  recentMedicationRecords,
+} from './medications.js';
 
 export const orderSelectPrefetch: PrefetchSpec = {
   // Optional: without an allergy list the selected orders are still checked for interactions, duplicates and
@@ -17,7 +22,8 @@ export const orderSelectPrefetch: PrefetchSpec = {
   medications: {
     template: ACTIVE_MEDICATIONS_TEMPLATE,
     required: false,
-    purpose: 'active medications, checked with the selected orders for high-priority interactions and duplicate therapy',
+    purpose:
+      'active medications, checked with the selected orders for high-priority interactions and duplicate therapy',
   },
   medicationRefs,
   ...recentMedicationRecords,

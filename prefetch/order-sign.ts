@@ -2,7 +2,12 @@ import type { PrefetchSpec } from '../src/cds/hook-module.js';
 import { renalPrefetch } from './renal.js';
 import { giBleedHistory } from './conditions.js';
 import { orderLabs } from './order-labs.js';
-import { ACTIVE_MEDICATIONS_TEMPLATE, draftMedications, medicationRefs, recentMedicationRecords } from './medications.js';
+import {
+  ACTIVE_MEDICATIONS_TEMPLATE,
+  draftMedications,
+  medicationRefs,
+  recentMedicationRecords,
+} from './medications.js';
 
 export const orderSignPrefetch: PrefetchSpec = {
   medications: {

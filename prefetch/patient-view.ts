@@ -29,7 +29,8 @@ export const patientViewPrefetch: PrefetchSpec = {
   potassium: {
     template: POTASSIUM_TEMPLATE,
     required: false,
-    purpose: 'potassium results of the last 7 days, newest first, for critical and high potassium and for QT-prolonging pairs',
+    purpose:
+      'potassium results of the last 7 days, newest first, for critical and high potassium and for QT-prolonging pairs',
     maxPages: 1,
   },
   // INR by its shipped LOINC codes (6301-6, 34714-6, 38875-1): matched at full tier. An EHR that prefetches an

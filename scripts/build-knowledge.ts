@@ -39,7 +39,11 @@ function build(srcDir: string, outDir: string): void {
   const duplicateTherapy = buildDuplicateTherapy(ctx);
   const nonInterruptive = buildOncNonInterruptiveDdi(ctx);
   const ingredients = buildIngredients(ctx, allergy);
-  const products = buildProducts(ctx.read('pddi_rxnorm_products.csv'), readScriptData('brand-names.csv'), readScriptData('pddi-ugib-snomed.csv'));
+  const products = buildProducts(
+    ctx.read('pddi_rxnorm_products.csv'),
+    readScriptData('brand-names.csv'),
+    readScriptData('pddi-ugib-snomed.csv'),
+  );
   const labelInteractions = buildLabelInteractions(readScriptData('label-interactions.csv'));
 
   const outputs: Record<KnowledgeFile, unknown> = {
@@ -85,7 +89,10 @@ function build(srcDir: string, outDir: string): void {
     duplicateClasses: duplicateTherapy.classes.length,
     duplicateClassMembers: duplicateTherapy.classes.reduce((n, c) => n + c.members.length, 0),
     nonInterruptivePairs: nonInterruptive.pairs.length,
-    nonInterruptiveMembers: nonInterruptive.pairs.reduce((n, p) => n + (p.object as unknown[]).length + (p.precipitant as unknown[]).length, 0),
+    nonInterruptiveMembers: nonInterruptive.pairs.reduce(
+      (n, p) => n + (p.object as unknown[]).length + (p.precipitant as unknown[]).length,
+      0,
+    ),
     nonInterruptiveCardPairs: nonInterruptive.pairs.filter((p) => p.card).length,
     products: products.products.length,
     localProducts: products.products.filter((p) => p.site === 'local').length,

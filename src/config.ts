@@ -8,7 +8,10 @@ export const ALGORITHMS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'] as const
 export type JwtAlgorithm = (typeof ALGORITHMS)[number];
 
 function splitList(s: string): string[] {
-  return s.split(',').map((v) => v.trim()).filter(Boolean);
+  return s
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function isBaseUrl(v: string): boolean {
@@ -33,7 +36,12 @@ const int = (min: number, max: number) =>
 
 const originList = z
   .string()
-  .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .refine((list) => list.length > 0, { message: 'must name at least one origin, or *' })
   .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), {
     message: 'each origin must be * or scheme://host[:port] with no path',
@@ -66,7 +74,12 @@ const schema = z
     TRUST_SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }),
     JWT_ALGORITHMS: z
       .string()
-      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
       .refine((list) => list.length > 0 && list.every((a) => ALGORITHMS.includes(a as JwtAlgorithm)), {
         message: `must list algorithms from ${ALGORITHMS.join(', ')} (never none or HMAC)`,
       }),
@@ -89,37 +102,59 @@ const schema = z
       .refine((s) => splitList(s).every((v) => v === '*' || /^https?:\/\/\S+$/.test(v)), {
         message: 'must be * or a comma-separated list of client issuer URLs',
       }),
-    SERVICE_MODES: z
-      .string()
-      .refine((s) => splitList(s).every((m) => /^[A-Za-z0-9._-]+=(on|shadow|off)$/.test(m)), {
-        message: 'must list service-id=on|shadow|off, comma-separated',
-      }),
+    SERVICE_MODES: z.string().refine((s) => splitList(s).every((m) => /^[A-Za-z0-9._-]+=(on|shadow|off)$/.test(m)), {
+      message: 'must list service-id=on|shadow|off, comma-separated',
+    }),
     ...aiSettings,
   })
   .superRefine((c, ctx) => {
     const bases = splitList(c.PUBLIC_BASE_URLS);
     if (c.HOOKWISE_PROFILE === 'production' && bases.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URLS'], message: 'is required in production (the URLs EHRs call, for the JWT aud check)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_BASE_URLS'],
+        message: 'is required in production (the URLs EHRs call, for the JWT aud check)',
+      });
     }
     for (const b of bases) {
       if (!isBaseUrl(b)) {
-        ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URLS'], message: `has ${JSON.stringify(b)}, which is not an absolute http(s) URL without query or fragment` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PUBLIC_BASE_URLS'],
+          message: `has ${JSON.stringify(b)}, which is not an absolute http(s) URL without query or fragment`,
+        });
       }
     }
     for (const b of splitList(c.FHIR_SERVER_ALLOWLIST)) {
       // Also no `.`/`..` (resolved silently: `/fhir/..` would allow the whole origin), `//` or encoded dot/slash.
       if (!isBaseUrl(b) || !canonicalBase(b) || hasDotSegment(b)) {
-        ctx.addIssue({ code: 'custom', path: ['FHIR_SERVER_ALLOWLIST'], message: `has ${JSON.stringify(b)}, which is not a plain absolute http(s) base URL (no query, fragment, userinfo, . or .. segment, empty path segment, or encoded dot or slash)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['FHIR_SERVER_ALLOWLIST'],
+          message: `has ${JSON.stringify(b)}, which is not a plain absolute http(s) base URL (no query, fragment, userinfo, . or .. segment, empty path segment, or encoded dot or slash)`,
+        });
       }
     }
     if (c.HOOKWISE_PROFILE === 'production' && splitList(c.FHIR_SERVER_ALLOWLIST).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['FHIR_SERVER_ALLOWLIST'], message: 'is required in production (tokens go only to these FHIR servers)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FHIR_SERVER_ALLOWLIST'],
+        message: 'is required in production (tokens go only to these FHIR servers)',
+      });
     }
     if (c.HOOKWISE_PROFILE === 'production' && c.TRUST_SANDBOX === 'true') {
-      ctx.addIssue({ code: 'custom', path: ['TRUST_SANDBOX'], message: 'cannot be true in production: the sandbox signing key is public' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_SANDBOX'],
+        message: 'cannot be true in production: the sandbox signing key is public',
+      });
     }
     if (c.HOOKWISE_PROFILE === 'production' && !c.TRUSTED_ISSUERS_FILE) {
-      ctx.addIssue({ code: 'custom', path: ['TRUSTED_ISSUERS_FILE'], message: 'is required in production: at least one trusted issuer' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUSTED_ISSUERS_FILE'],
+        message: 'is required in production: at least one trusted issuer',
+      });
     }
     checkAiSettings(c, ctx, c.HOOKWISE_PROFILE);
     if (c.CORS_ALLOW_CREDENTIALS && c.CORS_ORIGINS.includes('*')) {
@@ -245,7 +280,9 @@ function profileOf(env: Record<string, string | undefined>, problems: string[]):
   const named = env.HOOKWISE_PROFILE?.trim();
   const nodeEnv = env.NODE_ENV?.trim();
   if (nodeEnv === 'production' && named && named !== 'production') {
-    problems.push(`HOOKWISE_PROFILE=${JSON.stringify(named)} cannot run with NODE_ENV=production (it accepts calls without a token)`);
+    problems.push(
+      `HOOKWISE_PROFILE=${JSON.stringify(named)} cannot run with NODE_ENV=production (it accepts calls without a token)`,
+    );
   }
   return named || (nodeEnv === 'production' ? 'production' : DEFAULTS.HOOKWISE_PROFILE);
 }

@@ -18,14 +18,21 @@ export interface ClientProblem {
 
 function statusOf(error: unknown): number | undefined {
   const e = error as { status?: unknown; statusCode?: unknown } | null;
-  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  const status =
+    typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   return status !== undefined && status >= 400 && status < 500 ? status : undefined;
 }
 
 /** zlib's (Z_DATA_ERROR, Z_BUF_ERROR "unexpected end of file") and brotli's (ERR__ERROR_FORMAT_…) decoding errors. */
 function isDecompressionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || code.startsWith('ERR_BROTLI') || code === 'ERR_ZLIB_INITIALIZATION_FAILED');
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('Z_') ||
+      code.startsWith('ERR__ERROR_') ||
+      code.startsWith('ERR_BROTLI') ||
+      code === 'ERR_ZLIB_INITIALIZATION_FAILED')
+  );
 }
 
 /**
@@ -36,15 +43,33 @@ export function clientErrorProblem(error: unknown): ClientProblem | undefined {
   const status = statusOf(error);
   if (status === undefined) return undefined;
   if (error instanceof URIError) {
-    return { status: 400, problems: [{ code: 'invalid', diagnostics: 'the request path has malformed percent-encoding' }] };
+    return {
+      status: 400,
+      problems: [{ code: 'invalid', diagnostics: 'the request path has malformed percent-encoding' }],
+    };
   }
   if (isDecompressionError(error)) {
-    return { status: 400, problems: [{ code: 'structure', diagnostics: 'the request body could not be decompressed (corrupt or truncated Content-Encoding)' }] };
+    return {
+      status: 400,
+      problems: [
+        {
+          code: 'structure',
+          diagnostics: 'the request body could not be decompressed (corrupt or truncated Content-Encoding)',
+        },
+      ],
+    };
   }
-  return { status, problems: [{ code: status === 408 ? 'timeout' : 'invalid', diagnostics: 'the request could not be read' }] };
+  return {
+    status,
+    problems: [{ code: status === 408 ? 'timeout' : 'invalid', diagnostics: 'the request could not be read' }],
+  };
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 /** The status Node itself would answer for a parser error (lib/_http_server.js), with a body this time. */
 function parserStatus(code: string | undefined): number {
@@ -66,12 +91,23 @@ const DIAGNOSTICS: Record<number, string> = {
 export function installClientErrorHandler(server: Server, logger: Logger): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A connection reset, or one already answered (a response is being written): nothing to say.
-    if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    if (
+      error.code === 'ECONNRESET' ||
+      !socket.writable ||
+      (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
       socket.destroy();
       return;
     }
     const status = parserStatus(error.code);
-    const body = JSON.stringify(operationOutcome([{ code: status === 431 ? 'too-costly' : status === 408 ? 'timeout' : 'structure', diagnostics: DIAGNOSTICS[status]! }]));
+    const body = JSON.stringify(
+      operationOutcome([
+        {
+          code: status === 431 ? 'too-costly' : status === 408 ? 'timeout' : 'structure',
+          diagnostics: DIAGNOSTICS[status]!,
+        },
+      ]),
+    );
     logger.warn('request refused before parsing', { status, reason: error.code ?? 'unknown' });
     socket.end(
       `HTTP/1.1 ${status} ${REASONS[status]}\r\n` +

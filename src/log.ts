@@ -7,12 +7,50 @@ import winston from 'winston';
 export type Logger = winston.Logger;
 
 const ALLOWED_FIELDS = new Set([
-  'level', 'message', 'timestamp', 'component',
-  'requestId', 'service', 'hook', 'hookInstance', 'method', 'route', 'status', 'latencyMs', 'outcome',
-  'prefetch', 'cards', 'dropped', 'violations', 'deadlineMs', 'errorType', 'errorFrames', 'reason',
-  'key', 'keys', 'fhirHost', 'fhirStatus', 'pages', 'profile', 'port', 'host', 'knowledgeVersion',
-  'services', 'corsOrigins', 'setting', 'iss', 'kid', 'jti', 'tenant', 'fhirAuth', 'suppressed', 'feedback', 'ledger',
-  'shadowCards', 'checks', 'detail',
+  'level',
+  'message',
+  'timestamp',
+  'component',
+  'requestId',
+  'service',
+  'hook',
+  'hookInstance',
+  'method',
+  'route',
+  'status',
+  'latencyMs',
+  'outcome',
+  'prefetch',
+  'cards',
+  'dropped',
+  'violations',
+  'deadlineMs',
+  'errorType',
+  'errorFrames',
+  'reason',
+  'key',
+  'keys',
+  'fhirHost',
+  'fhirStatus',
+  'pages',
+  'profile',
+  'port',
+  'host',
+  'knowledgeVersion',
+  'services',
+  'corsOrigins',
+  'setting',
+  'iss',
+  'kid',
+  'jti',
+  'tenant',
+  'fhirAuth',
+  'suppressed',
+  'feedback',
+  'ledger',
+  'shadowCards',
+  'checks',
+  'detail',
 ]);
 
 export class UnknownLogFieldError extends Error {}
@@ -22,7 +60,9 @@ const allowListed = winston.format((info, opts: unknown) => {
   for (const field of Object.keys(info)) {
     if (ALLOWED_FIELDS.has(field)) continue;
     if (strict) {
-      throw new UnknownLogFieldError(`log field "${field}" is not on the allow-list (src/log.ts), in "${String(info.message)}"`);
+      throw new UnknownLogFieldError(
+        `log field "${field}" is not on the allow-list (src/log.ts), in "${String(info.message)}"`,
+      );
     }
     delete (info as Record<string, unknown>)[field];
   }
@@ -42,14 +82,20 @@ export interface LoggerOptions {
  * Drops a line below the logger's level before any other format runs: winston formats every line and lets
  * the transport discard it afterwards, which cost 9 % of a hook call's CPU at LOG_LEVEL=warn.
  */
-const atLevel = (max: number) => winston.format((info) => ((winston.config.npm.levels[info.level] ?? 0) <= max ? info : false))();
+const atLevel = (max: number) =>
+  winston.format((info) => ((winston.config.npm.levels[info.level] ?? 0) <= max ? info : false))();
 
 export function createLogger(options: LoggerOptions): Logger {
   const max = winston.config.npm.levels[options.level] ?? winston.config.npm.levels.info!;
   return winston.createLogger({
     level: options.level,
     silent: options.silent ?? false,
-    format: winston.format.combine(atLevel(max), allowListed({ strict: options.strict ?? false }), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(
+      atLevel(max),
+      allowListed({ strict: options.strict ?? false }),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
     transports: [new winston.transports.Stream({ stream: options.stream ?? process.stdout })],
   });
 }

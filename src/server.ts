@@ -72,13 +72,27 @@ let ai: AiReview | undefined;
 try {
   const knowledge = loadKnowledge();
   knowledgeVersion = knowledge.version;
-  ledger = await openStore(config, { onPoolError: (error) => logger.error('ledger connection lost', errorFields(error)) });
+  ledger = await openStore(config, {
+    onPoolError: (error) => logger.error('ledger connection lost', errorFields(error)),
+  });
   const auth = await loadSecurity(config, ledger);
   const metrics = createMetrics();
   const started = await startHookModules(config, { store: ledger, logger, registry: metrics.registry, knowledge });
   modules = started.modules;
   ai = started.ai;
-  app = createApp({ config, logger, knowledge, clock: systemClock, modules, auth, ledger, metrics, ...(ai ? { ai } : {}), isDraining: () => draining, loopLag: startLoopLag() });
+  app = createApp({
+    config,
+    logger,
+    knowledge,
+    clock: systemClock,
+    modules,
+    auth,
+    ledger,
+    metrics,
+    ...(ai ? { ai } : {}),
+    isDraining: () => draining,
+    loopLag: startLoopLag(),
+  });
   if (config.profile !== 'production') {
     logger.warn('development profile: calls without a JWT are accepted; tokens that are sent are verified', {
       profile: config.profile,
@@ -170,7 +184,7 @@ async function shutdown(signal: string): Promise<void> {
   draining = true;
   const startedAt = Date.now();
   logger.info('shutting down', { reason: signal });
-  for (let quiet = 0, start = Date.now(); quiet < 2 && Date.now() - start < ACCEPT_WINDOW_MS; ) {
+  for (let quiet = 0, start = Date.now(); quiet < 2 && Date.now() - start < ACCEPT_WINDOW_MS;) {
     const before = accepted;
     await nextTurn();
     quiet = accepted === before ? quiet + 1 : 0;

@@ -66,11 +66,15 @@ function medicationRequest(id: string, status: string, [code, display]: Drug): J
 }
 
 export function bigDrafts(n: number): JsonObject[] {
-  return Array.from({ length: n }, (_, i) => medicationRequest(`draft-${i}`, 'draft', DRAFT_DRUGS[i % DRAFT_DRUGS.length]!));
+  return Array.from({ length: n }, (_, i) =>
+    medicationRequest(`draft-${i}`, 'draft', DRAFT_DRUGS[i % DRAFT_DRUGS.length]!),
+  );
 }
 
 export function bigActive(n: number): JsonObject[] {
-  return Array.from({ length: n }, (_, i) => medicationRequest(`active-${i}`, 'active', ACTIVE_DRUGS[i % ACTIVE_DRUGS.length]!));
+  return Array.from({ length: n }, (_, i) =>
+    medicationRequest(`active-${i}`, 'active', ACTIVE_DRUGS[i % ACTIVE_DRUGS.length]!),
+  );
 }
 
 const bundle = (resources: JsonObject[], type: string): JsonObject => ({

@@ -30,7 +30,8 @@ const DAY_MS = 86_400_000;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
 
 function shiftDates(value: Json, offsetMs: number): Json {
-  if (typeof value === 'string') return DATE_TIME.test(value) ? new Date(Date.parse(value) + offsetMs).toISOString() : value;
+  if (typeof value === 'string')
+    return DATE_TIME.test(value) ? new Date(Date.parse(value) + offsetMs).toISOString() : value;
   if (Array.isArray(value)) return value.map((v) => shiftDates(v, offsetMs));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shiftDates(v, offsetMs)]));
@@ -70,7 +71,11 @@ function withoutServer(root: string, fixture: string): JsonObject {
 }
 
 /** Adds each missing key; returns what was added (key → source) for the report. */
-function complete(body: JsonObject, root: string, additions: Record<string, string[] | 'empty'>): Record<string, string> {
+function complete(
+  body: JsonObject,
+  root: string,
+  additions: Record<string, string[] | 'empty'>,
+): Record<string, string> {
   const prefetch = prefetchOf(body);
   const added: Record<string, string> = {};
   for (const [key, source] of Object.entries(additions)) {
@@ -99,7 +104,11 @@ const RENAL: Record<string, string[]> = {
 };
 
 /** What the patient took besides the orders (statements, dispenses, administrations): none, in these calls. */
-const RECORDS: Record<string, 'empty'> = { medicationStatements: 'empty', medicationDispenses: 'empty', medicationAdministrations: 'empty' };
+const RECORDS: Record<string, 'empty'> = {
+  medicationStatements: 'empty',
+  medicationDispenses: 'empty',
+  medicationAdministrations: 'empty',
+};
 
 /**
  * One full-prefetch body per hook. Chosen because each fires cards (checked by the bench before measuring):
@@ -119,13 +128,25 @@ export function fullPrefetchBodies(root: string): Record<HookId, BenchBody> {
     'order-select': {
       hook: 'order-select',
       fixture: 'order-select-clarithromycin-simvastatin.json',
-      added: complete(os, root, { draftMedications: 'empty', medicationRefs: 'empty', ...RENAL, ...RECORDS, giBleedHistory: 'empty' }),
+      added: complete(os, root, {
+        draftMedications: 'empty',
+        medicationRefs: 'empty',
+        ...RENAL,
+        ...RECORDS,
+        giBleedHistory: 'empty',
+      }),
       body: os,
     },
     'order-sign': {
       hook: 'order-sign',
       fixture: 'order-sign-simvastatin-clarithromycin.json',
-      added: complete(sign, root, { medicationRefs: 'empty', draftMedications: 'empty', ...RENAL, ...RECORDS, giBleedHistory: 'empty' }),
+      added: complete(sign, root, {
+        medicationRefs: 'empty',
+        draftMedications: 'empty',
+        ...RENAL,
+        ...RECORDS,
+        giBleedHistory: 'empty',
+      }),
       body: sign,
     },
   };

@@ -35,7 +35,11 @@ export async function freePort(): Promise<number> {
  */
 export function hookwiseEntry(root: string, built: boolean): string {
   if (!built) return 'src/server.ts';
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
   return 'dist/src/server.js';
 }
 

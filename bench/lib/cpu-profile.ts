@@ -32,7 +32,12 @@ function where(url: string, root: string): string {
     return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? file);
   }
   // The built service (--built) runs from dist/: its files are named as their sources.
-  return file.startsWith(root) ? path.relative(root, file).replace(/^dist\//, '').replace(/\.js$/, '.ts') : file;
+  return file.startsWith(root)
+    ? path
+        .relative(root, file)
+        .replace(/^dist\//, '')
+        .replace(/\.js$/, '.ts')
+    : file;
 }
 
 function frameKey(f: CallFrame, root: string): string {
@@ -46,7 +51,11 @@ function bucket(f: CallFrame, root: string): string {
   const w = where(f.url, root);
   if (w.startsWith('node:')) return 'node: internals';
   const parts = w.split('/');
-  return parts.length > 2 && (parts[0] === 'src' || parts[0] === 'hooks') ? `${parts[0]}/${parts[1]}` : parts.length > 1 && parts[0] === 'src' ? w : (parts[0] ?? w);
+  return parts.length > 2 && (parts[0] === 'src' || parts[0] === 'hooks')
+    ? `${parts[0]}/${parts[1]}`
+    : parts.length > 1 && parts[0] === 'src'
+      ? w
+      : (parts[0] ?? w);
 }
 
 /**
@@ -93,6 +102,12 @@ export function analyze(profile: CpuProfile, root: string, top: number, skipS = 
   };
   print('self time by package / folder', buckets);
   print('self time by function', self);
-  print('inclusive time by function', inclusive, (k) => ['(root)', '(program)', '(idle)'].includes(k) || k.startsWith('processTicksAndRejections') || k.startsWith('listOnTimeout'));
+  print(
+    'inclusive time by function',
+    inclusive,
+    (k) =>
+      ['(root)', '(program)', '(idle)'].includes(k) ||
+      k.startsWith('processTicksAndRejections') ||
+      k.startsWith('listOnTimeout'),
+  );
 }
-

@@ -44,7 +44,9 @@ class Answers {
     this.medication = {
       resourceType: 'Medication',
       id: 'med-simva',
-      code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'Simvastatin 20 MG Oral Tablet' }] },
+      code: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'Simvastatin 20 MG Oral Tablet' }],
+      },
     };
     this.allergy = fhir('allergy-penicillin.json');
     this.byLoinc = [
@@ -127,7 +129,9 @@ export class HungFhir {
   private worker: Worker | undefined;
 
   async start(): Promise<void> {
-    this.worker = new Worker(new URL('./hung-worker.mjs', import.meta.url), { workerData: { shared: this.counts.buffer } });
+    this.worker = new Worker(new URL('./hung-worker.mjs', import.meta.url), {
+      workerData: { shared: this.counts.buffer },
+    });
     const deadline = Date.now() + 10_000;
     while (Atomics.load(this.counts, 3) === 0) {
       if (Date.now() > deadline) throw new Error('the hung FHIR server did not start');

@@ -43,7 +43,12 @@ export function formatTable(table: Table): string {
 
 export function markdownTable(table: Table): string {
   const row = (r: string[]) => `| ${r.join(' | ')} |`;
-  const out = [`### ${table.title}`, '', row(table.columns), row(table.columns.map((_, i) => (i === 0 ? '---' : '---:')))];
+  const out = [
+    `### ${table.title}`,
+    '',
+    row(table.columns),
+    row(table.columns.map((_, i) => (i === 0 ? '---' : '---:'))),
+  ];
   for (const r of table.rows) out.push(row(r.map(text)));
   if (table.notes?.length) out.push('', ...table.notes.map((n) => `- ${n}`));
   return out.join('\n');

@@ -18,7 +18,12 @@ import type { BenchContext, ScenarioResult } from './context.js';
 const DEADLINE_MS = 4500;
 const CONCURRENCY = 8;
 /** The model speeds measured; Infinity never answers. */
-const DELAYS: Array<[string, number]> = [['300 ms', 300], ['3 s', 3000], ['10 s', 10_000], ['hanging', Infinity]];
+const DELAYS: Array<[string, number]> = [
+  ['300 ms', 300],
+  ['3 s', 3000],
+  ['10 s', 10_000],
+  ['hanging', Infinity],
+];
 
 /** An OpenAI-compatible model answering one grounded finding after `delayMs` (or never). */
 class ModelStub {
@@ -46,10 +51,27 @@ class ModelStub {
       const t = setTimeout(() => {
         this.timers.delete(t);
         const content = JSON.stringify({
-          findings: [{ summary: 'Review whether this medication is still needed.', detail: 'No documented indication in the coded conditions.', category: 'drug-without-indication', confidence: 0.9, evidence: ['M1'], suggestion: 'review-need' }],
+          findings: [
+            {
+              summary: 'Review whether this medication is still needed.',
+              detail: 'No documented indication in the coded conditions.',
+              category: 'drug-without-indication',
+              confidence: 0.9,
+              evidence: ['M1'],
+              suggestion: 'review-need',
+            },
+          ],
         });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'bench-model', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }] }));
+        res.end(
+          JSON.stringify({
+            id: 'x',
+            object: 'chat.completion',
+            created: 0,
+            model: 'bench-model',
+            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+          }),
+        );
       }, this.delayMs);
       this.timers.add(t);
     });
@@ -90,12 +112,20 @@ async function aiOutcomes(child: RunningChild): Promise<Record<string, number>> 
 }
 
 /** At least `rounds` sequential calls on each of CONCURRENCY workers, and more while `more()` says so. */
-async function aiCalls(url: string, body: string, rounds: number, more: () => boolean = () => false): Promise<Array<CallResult | Error>> {
+async function aiCalls(
+  url: string,
+  body: string,
+  rounds: number,
+  more: () => boolean = () => false,
+): Promise<Array<CallResult | Error>> {
   const agent = oneShotAgent(CONCURRENCY);
   const results: Array<CallResult | Error> = [];
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = 0; i < rounds || more(); i++) results.push(await post(url, body, agent).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      for (let i = 0; i < rounds || more(); i++)
+        results.push(
+          await post(url, body, agent).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+        );
     }),
   );
   agent.destroy();
@@ -111,7 +141,10 @@ export async function runAi(
   const pv = ctx.bodies['patient-view'].body;
   const prefetch = (pv.prefetch ?? {}) as JsonObject;
   // The AI service's keys: labs from the patient-view fixture's results; no conditions or allergies recorded.
-  const aiBody = JSON.stringify({ ...pv, prefetch: { ...prefetch, labs: prefetch.potassium ?? null, conditions: null, allergies: null } });
+  const aiBody = JSON.stringify({
+    ...pv,
+    prefetch: { ...prefetch, labs: prefetch.potassium ?? null, conditions: null, allergies: null },
+  });
   const rounds = ctx.quick ? 2 : 4;
   const data: AiData = { phases: [] };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hookwise-bench-ai-'));
@@ -124,12 +157,23 @@ export async function runAi(
         name: `hookwise (AI, model ${name})`,
         entry: ctx.entry,
         cwd: ctx.root,
-        env: { ...env(path.join(tmp, `ledger-${delayMs}.sqlite`)), AI_BASE_URL: stub.url, AI_MODEL: 'bench-model', AI_SWITCH_POLL_MS: '1000' },
+        env: {
+          ...env(path.join(tmp, `ledger-${delayMs}.sqlite`)),
+          AI_BASE_URL: stub.url,
+          AI_MODEL: 'bench-model',
+          AI_SWITCH_POLL_MS: '1000',
+        },
       });
       try {
         const hung = !Number.isFinite(delayMs);
         const fast = delayMs === 300;
-        const ruleLoad = () => load({ url: `${child.baseUrl}/cds-services/patient-view`, connections: CONCURRENCY, durationS: ctx.durationS, body: JSON.stringify(pv) });
+        const ruleLoad = () =>
+          load({
+            url: `${child.baseUrl}/cds-services/patient-view`,
+            connections: CONCURRENCY,
+            durationS: ctx.durationS,
+            body: JSON.stringify(pv),
+          });
         if (fast) data.ruleRpsAlone = (await ruleLoad()).rps;
         // Beside a fast and a hung model, the AI calls go on for as long as the rule load does.
         let loading = hung || fast;
@@ -157,7 +201,10 @@ export async function runAi(
           outcomes: await aiOutcomes(child),
         };
         data.phases.push(phase);
-        if (phase.answered200 !== phase.calls) failures.push(`scenario 5 (${name}): ${phase.calls - phase.answered200} of ${phase.calls} AI calls not answered 200 with cards`);
+        if (phase.answered200 !== phase.calls)
+          failures.push(
+            `scenario 5 (${name}): ${phase.calls - phase.answered200} of ${phase.calls} AI calls not answered 200 with cards`,
+          );
       } finally {
         await stopChild(child);
         await stub.stop();
@@ -167,18 +214,43 @@ export async function runAi(
     rmSync(tmp, { recursive: true, force: true });
   }
   const targets: Target[] = data.phases.map((p) =>
-    check('5', `AI review, model ${p.model}: slowest answer`, p.maxMs <= DEADLINE_MS + 100, `${p.maxMs} ms`, `≤ ${DEADLINE_MS + 100} ms`),
+    check(
+      '5',
+      `AI review, model ${p.model}: slowest answer`,
+      p.maxMs <= DEADLINE_MS + 100,
+      `${p.maxMs} ms`,
+      `≤ ${DEADLINE_MS + 100} ms`,
+    ),
   );
   // The AI calls themselves cost CPU (gather, de-identification, the rules, the audit row) on 2 shared cores, so
   // the fair question is whether a hung model costs the rules more than a fast one does.
   if (data.ruleRpsBesideFastAi && data.ruleRpsBesideHungAi !== undefined) {
     const ratio = data.ruleRpsBesideHungAi / data.ruleRpsBesideFastAi;
-    targets.push(check('5', 'patient-view req/s beside AI calls: model hanging ÷ model at 300 ms', ratio >= 0.7, round(ratio, 2).toString(), '≥ 0.70 (noise on 2 shared cores is ±30 %)'));
+    targets.push(
+      check(
+        '5',
+        'patient-view req/s beside AI calls: model hanging ÷ model at 300 ms',
+        ratio >= 0.7,
+        round(ratio, 2).toString(),
+        '≥ 0.70 (noise on 2 shared cores is ±30 %)',
+      ),
+    );
   }
   const table: Table = {
     title: `Scenario 5: AI medication review at ${CONCURRENCY} concurrent calls, by model speed`,
     columns: ['model', 'calls', '200', 'with cards', 'p50 ms', 'max ms', 'model requests', 'outcomes'],
-    rows: data.phases.map((p) => [p.model, p.calls, p.answered200, p.withCards, p.p50Ms, p.maxMs, p.modelRequests, Object.entries(p.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')]),
+    rows: data.phases.map((p) => [
+      p.model,
+      p.calls,
+      p.answered200,
+      p.withCards,
+      p.p50Ms,
+      p.maxMs,
+      p.modelRequests,
+      Object.entries(p.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]),
     notes: [
       `defaults: AI_MAX_CONCURRENT 4, AI_TIMEOUT_MS 20000, breaker opens after 5 consecutive failures/timeouts; HOOK_DEADLINE_MS ${DEADLINE_MS}`,
       `patient-view (rules) at ${CONCURRENCY} connections: ${round(data.ruleRpsAlone ?? 0)} req/s alone, ${round(data.ruleRpsBesideFastAi ?? 0)} beside ${CONCURRENCY} looping AI calls (model 300 ms), ${round(data.ruleRpsBesideHungAi ?? 0)} beside them with the model hanging (non-2xx/errors ${data.ruleNon2xx ?? 0})`,

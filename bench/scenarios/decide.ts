@@ -40,7 +40,16 @@ export function runDecide(quick: boolean): ScenarioResult<{ rows: DecideRow[] }>
   for (const n of SIZES) {
     const { context, prefetch } = bigOrderSign(n);
     const decide = () => {
-      const cards = stampUuids(groupByDraft(decideOrderSign({ context: context as unknown as OrderSignContext, data: prefetch as unknown as HookData, knowledge, now: new Date() })));
+      const cards = stampUuids(
+        groupByDraft(
+          decideOrderSign({
+            context: context as unknown as OrderSignContext,
+            data: prefetch as unknown as HookData,
+            knowledge,
+            now: new Date(),
+          }),
+        ),
+      );
       return enforceContract(cards, 'throw').cards;
     };
     const runs = quick ? 3 : n >= 5000 ? 7 : 15;
@@ -60,7 +69,15 @@ export function runDecide(quick: boolean): ScenarioResult<{ rows: DecideRow[] }>
     if (!cards.some((c) => c.indicator === 'critical' && /simvastatin \+ clarithromycin/.test(c.summary))) {
       failures.push(`decide N=${n}: the simvastatin + clarithromycin card is missing`);
     }
-    rows.push({ n, runs, minMs: Math.min(...times), medianMs: median(times), cpuMedianMs: median(cpu), cards: cards.length, critical });
+    rows.push({
+      n,
+      runs,
+      minMs: Math.min(...times),
+      medianMs: median(times),
+      cpuMedianMs: median(cpu),
+      cards: cards.length,
+      critical,
+    });
   }
   const at = (n: number) => rows.find((r) => r.n === n)!;
   const perResource = (n: number) => at(n).minMs / n;
@@ -68,7 +85,16 @@ export function runDecide(quick: boolean): ScenarioResult<{ rows: DecideRow[] }>
   const table: Table = {
     title: 'Scenario 6: decide time of one order-sign call with N drafts and N active medications (in process)',
     columns: ['N', 'runs', 'min ms', 'median ms', 'CPU median ms', 'µs per resource (min)', 'cards', 'critical'],
-    rows: rows.map((r) => [r.n, r.runs, r.minMs, r.medianMs, r.cpuMedianMs, (r.minMs / (2 * r.n)) * 1000, r.cards, r.critical]),
+    rows: rows.map((r) => [
+      r.n,
+      r.runs,
+      r.minMs,
+      r.medianMs,
+      r.cpuMedianMs,
+      (r.minMs / (2 * r.n)) * 1000,
+      r.cards,
+      r.critical,
+    ]),
     notes: [
       'rules + grouping by draft + uuids + response contract, synchronous; the ledger and HTTP are not included',
       'min is the figure to compare (other processes on the machine only ever add time); median shows the noise',
@@ -76,8 +102,18 @@ export function runDecide(quick: boolean): ScenarioResult<{ rows: DecideRow[] }>
     ],
   };
   const targets: Target[] = [
-    threshold('6', 'decide N=1000 median', at(1000).medianMs, AT_1000_TARGET_MS, { atMost: true, unit: ' ms', digits: 1 }),
-    check('6', 'linear: per-resource time at N=5000 ÷ at N=1000', growth <= LINEAR_SLACK, growth.toFixed(2), `≤ ${LINEAR_SLACK.toFixed(2)}`),
+    threshold('6', 'decide N=1000 median', at(1000).medianMs, AT_1000_TARGET_MS, {
+      atMost: true,
+      unit: ' ms',
+      digits: 1,
+    }),
+    check(
+      '6',
+      'linear: per-resource time at N=5000 ÷ at N=1000',
+      growth <= LINEAR_SLACK,
+      growth.toFixed(2),
+      `≤ ${LINEAR_SLACK.toFixed(2)}`,
+    ),
   ];
   return { data: { rows }, tables: [table], targets, failures };
 }

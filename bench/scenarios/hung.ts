@@ -34,7 +34,9 @@ export interface HungData {
 function isEmptyCards(res: CallResult): boolean {
   try {
     const parsed = JSON.parse(res.body) as Record<string, unknown>;
-    return res.status === 200 && Object.keys(parsed).length === 1 && Array.isArray(parsed.cards) && parsed.cards.length === 0;
+    return (
+      res.status === 200 && Object.keys(parsed).length === 1 && Array.isArray(parsed.cards) && parsed.cards.length === 0
+    );
   } catch {
     return false;
   }
@@ -74,15 +76,42 @@ export async function runHung(ctx: BenchContext, hung: HungFhir, calls: number):
     childSocketsAfter1s,
     childSocketsAfter5s: openSockets(ctx.hookwise.pid),
   };
-  if (data.answered200Empty !== calls) failures.push(`scenario 3: ${calls - data.answered200Empty} of ${calls} calls not answered 200 {"cards": []}: ${otherAnswers.join(' | ')}`);
+  if (data.answered200Empty !== calls)
+    failures.push(
+      `scenario 3: ${calls - data.answered200Empty} of ${calls} calls not answered 200 {"cards": []}: ${otherAnswers.join(' | ')}`,
+    );
   return { data, tables: [table(data)], targets: targets(data), failures };
 }
 
 function table(d: HungData): Table {
   return {
     title: 'Scenario 3: FHIR server that never answers, 200 calls at once (patient-view, no prefetch)',
-    columns: ['calls', '200 {"cards":[]}', 'p50 ms', 'max ms', 'reads sent', 'hung open +1s', 'hung open +5s', 'child sockets before', 'after +1s', 'after +5s'],
-    rows: [[d.calls, d.answered200Empty, d.p50Ms, d.maxMs, d.hungRequests, d.hungOpenAfter1s, d.hungOpenAfter5s, d.childSocketsBefore, d.childSocketsAfter1s, d.childSocketsAfter5s]],
+    columns: [
+      'calls',
+      '200 {"cards":[]}',
+      'p50 ms',
+      'max ms',
+      'reads sent',
+      'hung open +1s',
+      'hung open +5s',
+      'child sockets before',
+      'after +1s',
+      'after +5s',
+    ],
+    rows: [
+      [
+        d.calls,
+        d.answered200Empty,
+        d.p50Ms,
+        d.maxMs,
+        d.hungRequests,
+        d.hungOpenAfter1s,
+        d.hungOpenAfter5s,
+        d.childSocketsBefore,
+        d.childSocketsAfter1s,
+        d.childSocketsAfter5s,
+      ],
+    ],
     notes: [
       `reads sent = requests the hung server received (connections accepted: ${d.hungAccepted}); open = its connections not yet closed.`,
       'child sockets = symlinks to socket:[…] in /proc/<pid>/fd, the listening socket included; the bench client closes its sockets with each answer.',
@@ -93,8 +122,20 @@ function table(d: HungData): Table {
 function targets(d: HungData): Target[] {
   return [
     threshold('3 hung FHIR', 'max latency', d.maxMs, MAX_LATENCY_TARGET_MS, { atMost: true, unit: ' ms', digits: 0 }),
-    check('3 hung FHIR', 'answered 200 {"cards": []}', d.answered200Empty === d.calls, `${d.answered200Empty}/${d.calls}`, `${d.calls}/${d.calls}`),
-    check('3 hung FHIR', 'hung server connections still open 1 s after', d.hungOpenAfter1s === 0, String(d.hungOpenAfter1s), '0'),
+    check(
+      '3 hung FHIR',
+      'answered 200 {"cards": []}',
+      d.answered200Empty === d.calls,
+      `${d.answered200Empty}/${d.calls}`,
+      `${d.calls}/${d.calls}`,
+    ),
+    check(
+      '3 hung FHIR',
+      'hung server connections still open 1 s after',
+      d.hungOpenAfter1s === 0,
+      String(d.hungOpenAfter1s),
+      '0',
+    ),
     check(
       '3 hung FHIR',
       'child sockets 1 s after vs before',

@@ -57,22 +57,38 @@ function sampler(pid: number, everyMs: number): { stop: () => MemorySample[] } {
 
 function floors(samples: MemorySample[]): { first: number; last: number } {
   const quarter = Math.max(1, Math.floor(samples.length / 4));
-  return { first: Math.min(...samples.slice(quarter, 2 * quarter).map((x) => x.rssMb)), last: Math.min(...samples.slice(-quarter).map((x) => x.rssMb)) };
+  return {
+    first: Math.min(...samples.slice(quarter, 2 * quarter).map((x) => x.rssMb)),
+    last: Math.min(...samples.slice(-quarter).map((x) => x.rssMb)),
+  };
 }
 
 function perMinute(samples: MemorySample[]): number {
-  return slope(samples.map((s) => s.atS / 60), samples.map((s) => s.rssMb));
+  return slope(
+    samples.map((s) => s.atS / 60),
+    samples.map((s) => s.rssMb),
+  );
 }
 
-export async function runMemory(ctx: BenchContext, rssAtReadyMb: number, sustainedS: number, everyMs: number): Promise<ScenarioResult<MemoryData>> {
+export async function runMemory(
+  ctx: BenchContext,
+  rssAtReadyMb: number,
+  sustainedS: number,
+  everyMs: number,
+): Promise<ScenarioResult<MemoryData>> {
   const failures: string[] = [];
-  const requests = mixedRequests(HOOKS.map((hook) => ({ path: `/cds-services/${hook}`, body: JSON.stringify(ctx.bodies[hook].body) })));
+  const requests = mixedRequests(
+    HOOKS.map((hook) => ({ path: `/cds-services/${hook}`, body: JSON.stringify(ctx.bodies[hook].body) })),
+  );
   const rssBeforeRunMb = rssMb(ctx.hookwise.pid);
   process.stdout.write(`  scenario 4: ${sustainedS} s mixed load at 8 connections, RSS every ${everyMs / 1000} s …\n`);
   const s = sampler(ctx.hookwise.pid, everyMs);
   const result = await load({ url: ctx.hookwise.baseUrl, requests, connections: 8, durationS: sustainedS });
   const samples = s.stop();
-  if (result.non2xx > 0 || result.errors > 0) failures.push(`scenario 4: ${result.non2xx} non-2xx and ${result.errors} errors (${JSON.stringify(result.statuses)})`);
+  if (result.non2xx > 0 || result.errors > 0)
+    failures.push(
+      `scenario 4: ${result.non2xx} non-2xx and ${result.errors} errors (${JSON.stringify(result.statuses)})`,
+    );
   // The first sample is taken before the load starts and the last after it ends: idle states, not floors under
   // load, so they are left out of the comparison (still shown in the samples).
   const floor = floors(samples.length > 4 ? samples.slice(1, -1) : samples);
@@ -97,8 +113,36 @@ export async function runMemory(ctx: BenchContext, rssAtReadyMb: number, sustain
 function table(d: MemoryData): Table {
   return {
     title: `Scenario 4: hookwise VmRSS under ${Math.round(d.load.durationS)} s of mixed load (8 connections)`,
-    columns: ['at ready MB', 'run start MB', 'end MB', 'max MB', 'floor 2nd¼ MB', 'floor last¼ MB', 'floor growth MB', 'B/call', 'slope MB/min', 'calls', 'req/s', 'non2xx'],
-    rows: [[d.rssAtReadyMb, d.rssBeforeRunMb, d.endMb, d.maxMb, d.firstFloorMb, d.lastFloorMb, d.floorGrowthMb, Math.round(d.bytesPerCall), d.slopeAllMbPerMin, d.load.requests, Math.round(d.load.rps), d.load.non2xx + d.load.errors]],
+    columns: [
+      'at ready MB',
+      'run start MB',
+      'end MB',
+      'max MB',
+      'floor 2nd¼ MB',
+      'floor last¼ MB',
+      'floor growth MB',
+      'B/call',
+      'slope MB/min',
+      'calls',
+      'req/s',
+      'non2xx',
+    ],
+    rows: [
+      [
+        d.rssAtReadyMb,
+        d.rssBeforeRunMb,
+        d.endMb,
+        d.maxMb,
+        d.firstFloorMb,
+        d.lastFloorMb,
+        d.floorGrowthMb,
+        Math.round(d.bytesPerCall),
+        d.slopeAllMbPerMin,
+        d.load.requests,
+        Math.round(d.load.rps),
+        d.load.non2xx + d.load.errors,
+      ],
+    ],
     notes: [
       `samples (s: MB): ${d.samples.map((x) => `${Math.round(x.atS)}: ${x.rssMb.toFixed(0)}`).join(', ')}`,
       `flat means: ${d.flatMeans}; B/call = floor growth ÷ calls. Slope (least squares, all samples) ${d.slopeAllMbPerMin.toFixed(1)}, second half ${d.slopeSecondHalfMbPerMin.toFixed(1)} MB/min: saw-dominated, shown only.`,
@@ -107,10 +151,24 @@ function table(d: MemoryData): Table {
 }
 
 function targets(d: MemoryData): Target[] {
-  const flat = threshold('4 memory', 'RSS floor growth after warm-up (last ¼ min − 2nd ¼ min)', d.floorGrowthMb, FLAT_FLOOR_GROWTH_MB, { atMost: true, unit: ' MB', digits: 1 });
+  const flat = threshold(
+    '4 memory',
+    'RSS floor growth after warm-up (last ¼ min − 2nd ¼ min)',
+    d.floorGrowthMb,
+    FLAT_FLOOR_GROWTH_MB,
+    { atMost: true, unit: ' MB', digits: 1 },
+  );
   const tooShort = d.load.durationS < MIN_JUDGED_RUN_S;
   return [
-    tooShort ? { ...flat, skipped: `a ${Math.round(d.load.durationS)} s run is shorter than ${MIN_JUDGED_RUN_S} s` } : flat,
-    check('4 memory', 'mixed load answered 2xx', d.load.non2xx + d.load.errors === 0, `${d.load.non2xx + d.load.errors} non-2xx/errors`, '0'),
+    tooShort
+      ? { ...flat, skipped: `a ${Math.round(d.load.durationS)} s run is shorter than ${MIN_JUDGED_RUN_S} s` }
+      : flat,
+    check(
+      '4 memory',
+      'mixed load answered 2xx',
+      d.load.non2xx + d.load.errors === 0,
+      `${d.load.non2xx + d.load.errors} non-2xx/errors`,
+      '0',
+    ),
   ];
 }

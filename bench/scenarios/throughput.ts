@@ -58,15 +58,21 @@ async function phaseBreakdown(ctx: BenchContext, hook: HookId, body: string, cal
 async function probe(ctx: BenchContext, hook: HookId, body: string, failures: string[]): Promise<number> {
   const res = await post(`${ctx.hookwise.baseUrl}/cds-services/${hook}`, body, oneShotAgent(1));
   const cards = cardCount(res.body);
-  if (res.status !== 200 || cards === undefined) failures.push(`${hook}: probe answered ${res.status} ${res.body.slice(0, 200)}`);
+  if (res.status !== 200 || cards === undefined)
+    failures.push(`${hook}: probe answered ${res.status} ${res.body.slice(0, 200)}`);
   else if (cards === 0) failures.push(`${hook}: probe answered no cards; the full-prefetch body must fire a rule`);
   return cards ?? 0;
 }
 
 function checkRow(row: ThroughputRow, failures: string[]): void {
-  for (const [who, r] of [['hookwise', row.hookwise], ['bare', row.bare]] as const) {
+  for (const [who, r] of [
+    ['hookwise', row.hookwise],
+    ['bare', row.bare],
+  ] as const) {
     if (r.non2xx > 0 || r.errors > 0) {
-      failures.push(`${row.hook} c=${row.connections} ${who}: ${r.non2xx} non-2xx and ${r.errors} errors (${JSON.stringify(r.statuses)})`);
+      failures.push(
+        `${row.hook} c=${row.connections} ${who}: ${r.non2xx} non-2xx and ${r.errors} errors (${JSON.stringify(r.statuses)})`,
+      );
     }
   }
 }
@@ -86,7 +92,10 @@ async function warmUp(ctx: BenchContext): Promise<void> {
   }
 }
 
-export async function runThroughput(ctx: BenchContext, concurrencies: number[]): Promise<ScenarioResult<ThroughputData>> {
+export async function runThroughput(
+  ctx: BenchContext,
+  concurrencies: number[],
+): Promise<ScenarioResult<ThroughputData>> {
   const failures: string[] = [];
   const data: ThroughputData = { bodies: {} as ThroughputData['bodies'], rows: [], phases: [] };
   await warmUp(ctx);
@@ -118,7 +127,19 @@ export async function runThroughput(ctx: BenchContext, concurrencies: number[]):
 function table(data: ThroughputData): Table {
   return {
     title: 'Scenario 1: full prefetch, hookwise vs bare Express (same body)',
-    columns: ['hook', 'conns', 'hw req/s', 'hw p50 ms', 'hw p99 ms', 'hw non2xx', 'bare req/s', 'bare p50', 'bare p99', 'bare non2xx', 'ratio'],
+    columns: [
+      'hook',
+      'conns',
+      'hw req/s',
+      'hw p50 ms',
+      'hw p99 ms',
+      'hw non2xx',
+      'bare req/s',
+      'bare p50',
+      'bare p99',
+      'bare non2xx',
+      'ratio',
+    ],
     rows: data.rows.map((r) => [
       r.hook,
       r.connections,
@@ -135,7 +156,11 @@ function table(data: ThroughputData): Table {
     notes: Object.entries(data.bodies).map(
       ([hook, b]) =>
         `${hook}: ${b.fixture} (${b.bytes} bytes, ${b.cards} card(s))` +
-        (Object.keys(b.added).length ? `; added ${Object.entries(b.added).map(([k, v]) => `${k} = ${v}`).join('; ')}` : ''),
+        (Object.keys(b.added).length
+          ? `; added ${Object.entries(b.added)
+              .map(([k, v]) => `${k} = ${v}`)
+              .join('; ')}`
+          : ''),
     ),
   };
 }
@@ -145,10 +170,14 @@ function phaseTable(data: ThroughputData): Table {
     title: 'Scenario 1b: where one call goes (sequential calls after warm-up; medians, ms; from Server-Timing)',
     columns: ['hook', 'calls', ...PHASES.map((p) => `${p} ms`), 'client ms'],
     rows: data.phases.map((r) => [r.hook, r.calls, ...PHASES.map((p) => r.phases[p] ?? '-'), r.clientMs]),
-    notes: ['total = the service\'s own arrival→answer time; client = the same call measured by the bench (adds HTTP and socket set-up).'],
+    notes: [
+      "total = the service's own arrival→answer time; client = the same call measured by the bench (adds HTTP and socket set-up).",
+    ],
   };
 }
 
 function targets(data: ThroughputData): Target[] {
-  return data.rows.map((r) => threshold('1 throughput', `${r.hook} c=${r.connections}: hookwise/bare req/s`, r.ratio, RATIO_TARGET));
+  return data.rows.map((r) =>
+    threshold('1 throughput', `${r.hook} c=${r.connections}: hookwise/bare req/s`, r.ratio, RATIO_TARGET),
+  );
 }

@@ -19,10 +19,17 @@ const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 100)} %` :
 
 export function formatAiReport(r: AiReport, service: string): string {
   const total = Object.values(r.calls).reduce((a, b) => a + b, 0);
-  const lines = [`AI review (${service}) since ${new Date(r.since).toISOString()}`, '', `calls: ${total}, mean latency ${r.meanLatencyMs} ms`];
-  for (const [outcome, n] of Object.entries(r.calls).sort((a, b) => b[1] - a[1])) lines.push(`  ${outcome.padEnd(16)} ${String(n).padStart(6)}  ${pct(n, total)}`);
+  const lines = [
+    `AI review (${service}) since ${new Date(r.since).toISOString()}`,
+    '',
+    `calls: ${total}, mean latency ${r.meanLatencyMs} ms`,
+  ];
+  for (const [outcome, n] of Object.entries(r.calls).sort((a, b) => b[1] - a[1]))
+    lines.push(`  ${outcome.padEnd(16)} ${String(n).padStart(6)}  ${pct(n, total)}`);
   lines.push(`late answers stored for reuse: ${r.lateAnswers}`);
-  lines.push(`findings kept: ${r.findingsKept}${r.meanConfidence !== undefined ? `, mean confidence ${r.meanConfidence}` : ''}`);
+  lines.push(
+    `findings kept: ${r.findingsKept}${r.meanConfidence !== undefined ? `, mean confidence ${r.meanConfidence}` : ''}`,
+  );
   const dropped = Object.entries(r.dropped).sort((a, b) => b[1] - a[1]);
   lines.push(`findings dropped: ${dropped.reduce((a, [, n]) => a + n, 0)}`);
   for (const [why, n] of dropped) lines.push(`  ${why.padEnd(16)} ${String(n).padStart(6)}`);

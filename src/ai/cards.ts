@@ -91,7 +91,9 @@ export function aiCard(f: GroundedFinding, ctx: AiCardContext): Card {
       'list, conditions, allergies and recent labs; it can be wrong.',
     `**${CATEGORY_TEXT[f.category]}.** ${md(f.detail)}`,
     ...(f.suggestion ? [`Suggested: ${SUGGESTION_TEXT[f.suggestion]}.`] : []),
-    `Evidence cited:\n${evidenceLines(f, ctx.handles).map((l) => `- ${md(l)}`).join('\n')}`,
+    `Evidence cited:\n${evidenceLines(f, ctx.handles)
+      .map((l) => `- ${md(l)}`)
+      .join('\n')}`,
     `Model ${md(ctx.model)}, prompt ${md(ctx.promptRef)}, confidence ${f.confidence.toFixed(2)}.`,
   ].join('\n\n');
   return {
@@ -108,7 +110,13 @@ export function aiCard(f: GroundedFinding, ctx: AiCardContext): Card {
     suggestions: [
       {
         label: 'Save as draft note',
-        actions: [{ type: 'create', description: 'Save this AI finding as a preliminary note for review', resource: draftNote(f, ctx) }],
+        actions: [
+          {
+            type: 'create',
+            description: 'Save this AI finding as a preliminary note for review',
+            resource: draftNote(f, ctx),
+          },
+        ],
       },
     ],
     extension: {

@@ -51,12 +51,17 @@ export const aiSettings = {
       if (v === '') return true;
       try {
         const u = new URL(v);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
+        return (
+          (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password
+        );
       } catch {
         return false;
       }
     },
-    { message: 'must be an http(s) base URL without credentials, query or fragment (e.g. http://127.0.0.1:11434/v1), or empty for no AI' },
+    {
+      message:
+        'must be an http(s) base URL without credentials, query or fragment (e.g. http://127.0.0.1:11434/v1), or empty for no AI',
+    },
   ),
   AI_MODEL: z.string(),
   // Never validated by content: a ConfigError prints the value, and this one is a secret.
@@ -107,11 +112,24 @@ export function checkAiSettings(c: Parsed, ctx: IssueSink, profile?: string): vo
   if (c.AI_BASE_URL === '') return;
   // Clinical facts, even de-identified, never cross a network unencrypted in production.
   if (profile === 'production' && c.AI_BASE_URL.startsWith('http:') && !isLoopback(c.AI_BASE_URL)) {
-    ctx.addIssue({ code: 'custom', path: ['AI_BASE_URL'], message: 'must be https in production unless the model server is on this machine (localhost)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AI_BASE_URL'],
+      message: 'must be https in production unless the model server is on this machine (localhost)',
+    });
   }
-  if (c.AI_MODEL === '') ctx.addIssue({ code: 'custom', path: ['AI_MODEL'], message: 'is required with AI_BASE_URL (the model name the server serves)' });
+  if (c.AI_MODEL === '')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AI_MODEL'],
+      message: 'is required with AI_BASE_URL (the model name the server serves)',
+    });
   if (c.AI_API_KEY !== '' && c.AI_API_KEY_FILE !== '') {
-    ctx.addIssue({ code: 'custom', path: ['AI_API_KEY_FILE'], message: 'cannot be set together with AI_API_KEY: choose one' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AI_API_KEY_FILE'],
+      message: 'cannot be set together with AI_API_KEY: choose one',
+    });
   }
 }
 

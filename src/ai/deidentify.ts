@@ -99,8 +99,14 @@ function structuredDose(r: JsonObject): string | undefined {
   if (!dosage) return undefined;
   const parts: string[] = [];
   const rate = objects(dosage.doseAndRate)[0];
-  const q = rate && isObject(rate.doseQuantity) ? rate.doseQuantity : isObject(dosage.doseQuantity) ? dosage.doseQuantity : undefined;
-  if (q && typeof q.value === 'number') parts.push([q.value, safeToken(str(q.unit) ?? str(q.code), 20)].filter((x) => x !== undefined).join(' '));
+  const q =
+    rate && isObject(rate.doseQuantity)
+      ? rate.doseQuantity
+      : isObject(dosage.doseQuantity)
+        ? dosage.doseQuantity
+        : undefined;
+  if (q && typeof q.value === 'number')
+    parts.push([q.value, safeToken(str(q.unit) ?? str(q.code), 20)].filter((x) => x !== undefined).join(' '));
   const repeat = isObject(dosage.timing) && isObject(dosage.timing.repeat) ? dosage.timing.repeat : undefined;
   if (repeat && typeof repeat.frequency === 'number' && typeof repeat.period === 'number') {
     const unit = safeToken(str(repeat.periodUnit), 4);
@@ -116,7 +122,11 @@ function medicationFacts(data: HookData, k: Knowledge): Array<Omit<MedicationFac
   for (const r of activeMedicationResources(medsValue)) {
     const m = resolveMedication(r, k, lookup);
     const ingredients = m.ingredients.map((i) => i.name.toLowerCase());
-    const concept = isObject(r.medicationCodeableConcept) ? r.medicationCodeableConcept : isObject(r.medication) ? r.medication.concept : undefined;
+    const concept = isObject(r.medicationCodeableConcept)
+      ? r.medicationCodeableConcept
+      : isObject(r.medication)
+        ? r.medication.concept
+        : undefined;
     const coded = codings(concept).find((c) => c.code && c.display);
     // A coded display, else the matched ingredients: never the free text of the order.
     const drug = safeToken(coded?.display, 120) ?? (ingredients.length ? ingredients.join(' / ') : undefined);
@@ -164,7 +174,12 @@ function labFacts(data: HookData, now: Date): Array<Omit<LabFact, 'handle'> & { 
     const loinc = cs.find((c) => c.system === LOINC && c.code && /^\d{1,7}-\d$/.test(c.code));
     const test = safeToken(loinc?.display ?? cs.find((c) => c.display && c.code)?.display, 100);
     if (!test) continue;
-    const fact: Omit<LabFact, 'handle'> & { at: number } = { test, value: q.value, daysAgo: Math.max(0, daysAgo), at: eff.date.getTime() };
+    const fact: Omit<LabFact, 'handle'> & { at: number } = {
+      test,
+      value: q.value,
+      daysAgo: Math.max(0, daysAgo),
+      at: eff.date.getTime(),
+    };
     if (loinc?.code) fact.loinc = loinc.code;
     const unit = safeToken(str(q.unit) ?? str(q.code), 20);
     if (unit) fact.unit = unit;
@@ -181,7 +196,9 @@ function allergyFacts(data: HookData, k: Knowledge): Array<Omit<AllergyFact, 'ha
     const ingredients = a.ingredients.map((i) => i.name.toLowerCase());
     const coded = codings(a.resource.code).find((c) => c.code && c.display);
     const cls = a.classes.find((c) => c.via === 'class')?.classId;
-    const substance = (cls ? cls.replace(/[-_]/g, ' ') : undefined) ?? (ingredients.length ? ingredients.join(' / ') : safeToken(coded?.display, 80));
+    const substance =
+      (cls ? cls.replace(/[-_]/g, ' ') : undefined) ??
+      (ingredients.length ? ingredients.join(' / ') : safeToken(coded?.display, 80));
     if (!substance || out.some((o) => o.substance === substance)) continue;
     out.push({ substance, ingredients });
   }
@@ -214,7 +231,11 @@ export function deidentify(input: DeidentifyInput): Deidentified {
   medicationFacts(data, knowledge).forEach((m, i) => {
     const handle = `M${i + 1}`;
     facts.medications.push({ handle, ...m });
-    handles.set(handle, { kind: 'medication', label: m.dose ? `${m.drug} (${m.dose})` : m.drug, ingredients: m.ingredients });
+    handles.set(handle, {
+      kind: 'medication',
+      label: m.dose ? `${m.drug} (${m.dose})` : m.drug,
+      ingredients: m.ingredients,
+    });
   });
   conditionFacts(data).forEach((c, i) => {
     const handle = `C${i + 1}`;

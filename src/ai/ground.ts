@@ -55,7 +55,9 @@ export function ground(input: GroundingInput): GroundingResult {
       drop('unknown-handle');
       continue;
     }
-    const drugs = [...new Set(evidence.flatMap((h) => (handles.get(h)!.kind === 'medication' ? handles.get(h)!.ingredients : [])))].sort();
+    const drugs = [
+      ...new Set(evidence.flatMap((h) => (handles.get(h)!.kind === 'medication' ? handles.get(h)!.ingredients : []))),
+    ].sort();
     const named = findIngredientNames(`${f.summary} ${f.detail}`, knowledge).map((n) => n.toLowerCase());
     // A medication review must cite a medication; every drug its text names must be in the input.
     if (drugs.length === 0 || named.some((n) => !known.has(n))) {
@@ -80,10 +82,21 @@ export function ground(input: GroundingInput): GroundingResult {
 }
 
 /** The drugs each rule card is about: the input's ingredients its text names. */
-export function ruleDrugSets(cards: ReadonlyArray<{ summary: string; detail?: string }>, handles: ReadonlyMap<string, HandleFact>, knowledge: Knowledge): Array<Set<string>> {
+export function ruleDrugSets(
+  cards: ReadonlyArray<{ summary: string; detail?: string }>,
+  handles: ReadonlyMap<string, HandleFact>,
+  knowledge: Knowledge,
+): Array<Set<string>> {
   const known = new Set<string>();
   for (const h of handles.values()) if (h.kind === 'medication') for (const i of h.ingredients) known.add(i);
   return cards
-    .map((c) => new Set(findIngredientNames(`${c.summary} ${c.detail ?? ''}`, knowledge).map((n) => n.toLowerCase()).filter((n) => known.has(n))))
+    .map(
+      (c) =>
+        new Set(
+          findIngredientNames(`${c.summary} ${c.detail ?? ''}`, knowledge)
+            .map((n) => n.toLowerCase())
+            .filter((n) => known.has(n)),
+        ),
+    )
     .filter((s) => s.size > 0);
 }

@@ -16,7 +16,8 @@ import {
 } from 'cockatiel';
 import { ModelCallError } from './model-client.js';
 
-export type FallbackReason = 'timeout' | 'rate_limited' | 'service_error' | 'invalid_output' | 'circuit_open' | 'disabled';
+export type FallbackReason =
+  'timeout' | 'rate_limited' | 'service_error' | 'invalid_output' | 'circuit_open' | 'disabled';
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 export const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'isolated'];
@@ -56,10 +57,13 @@ export class ModelGuard {
     this.maxConcurrent = options.maxConcurrent;
     this.bulkhead = bulkhead(options.maxConcurrent, 0);
     // A bulkhead refusal says nothing about the model's health: it does not count against the breaker.
-    this.breaker = circuitBreaker(handleWhen((e) => !(e instanceof BulkheadRejectedError)), {
-      halfOpenAfter: options.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(options.failures),
-    });
+    this.breaker = circuitBreaker(
+      handleWhen((e) => !(e instanceof BulkheadRejectedError)),
+      {
+        halfOpenAfter: options.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(options.failures),
+      },
+    );
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10 * 60_000;
   }
 
@@ -79,10 +83,13 @@ export class ModelGuard {
   /** Holds the breaker open (a 429's Retry-After), then lets it close. */
   private holdOpen(ms: number): void {
     const handle = this.breaker.isolate();
-    const timer = setTimeout(() => {
-      this.holds.delete(timer);
-      handle.dispose();
-    }, Math.min(ms, this.maxRetryAfterMs));
+    const timer = setTimeout(
+      () => {
+        this.holds.delete(timer);
+        handle.dispose();
+      },
+      Math.min(ms, this.maxRetryAfterMs),
+    );
     timer.unref();
     this.holds.add(timer);
   }
@@ -111,13 +118,18 @@ export class ModelGuard {
       });
       return { kind: 'answer', value };
     } catch (error) {
-      if (error instanceof BudgetExpired) return { kind: 'fallback', reason: 'timeout', ...(inner ? { late: inner } : {}) };
+      if (error instanceof BudgetExpired)
+        return { kind: 'fallback', reason: 'timeout', ...(inner ? { late: inner } : {}) };
       if (isBrokenCircuitError(error)) return { kind: 'fallback', reason: 'circuit_open' };
       if (error instanceof BulkheadRejectedError) return { kind: 'fallback', reason: 'rate_limited' };
       if (error instanceof ModelCallError) {
         if (error.failure === 'rate_limited') {
           if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) this.holdOpen(error.retryAfterMs);
-          return { kind: 'fallback', reason: 'rate_limited', ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+          return {
+            kind: 'fallback',
+            reason: 'rate_limited',
+            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+          };
         }
         if (error.failure === 'timeout' || error.failure === 'aborted') return { kind: 'fallback', reason: 'timeout' };
       }

@@ -91,31 +91,52 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
               { role: 'system', content: request.system },
               { role: 'user', content: request.user },
             ],
-            response_format: format === 'json_schema' ? { type: 'json_schema', json_schema: request.jsonSchema } : { type: 'json_object' },
+            response_format:
+              format === 'json_schema'
+                ? { type: 'json_schema', json_schema: request.jsonSchema }
+                : { type: 'json_object' },
           },
           { signal, timeout: timeoutMs, maxRetries: 0 },
         );
         const choice = completion.choices?.[0];
         const text = choice?.message?.content;
         if (typeof text !== 'string') throw new ModelCallError('service_error', 'the answer has no message content');
-        return { text, model: typeof completion.model === 'string' && completion.model ? completion.model : options.model, ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}) };
+        return {
+          text,
+          model: typeof completion.model === 'string' && completion.model ? completion.model : options.model,
+          ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}),
+        };
       } catch (error) {
         if (error instanceof ModelCallError) throw error;
-        if (error instanceof OpenAI.APIUserAbortError) throw new ModelCallError('aborted', 'the model call was aborted');
-        if (error instanceof OpenAI.APIConnectionTimeoutError) throw new ModelCallError('timeout', 'the model did not answer in time');
+        if (error instanceof OpenAI.APIUserAbortError)
+          throw new ModelCallError('aborted', 'the model call was aborted');
+        if (error instanceof OpenAI.APIConnectionTimeoutError)
+          throw new ModelCallError('timeout', 'the model did not answer in time');
         // The client's own timeout reports as a connection error when the abort comes from another realm (a test VM):
         // a connection that failed only once the time was up timed out.
         if (error instanceof OpenAI.APIConnectionError) {
-          if (performance.now() - started >= timeoutMs - 5) throw new ModelCallError('timeout', 'the model did not answer in time');
+          if (performance.now() - started >= timeoutMs - 5)
+            throw new ModelCallError('timeout', 'the model did not answer in time');
           throw new ModelCallError('service_error', 'the model server could not be reached');
         }
         if (error instanceof OpenAI.APIError) {
-          if (error.status === 429) throw new ModelCallError('rate_limited', 'the model server is rate limiting', retryAfterMs(error.headers), 429);
+          if (error.status === 429)
+            throw new ModelCallError(
+              'rate_limited',
+              'the model server is rate limiting',
+              retryAfterMs(error.headers),
+              429,
+            );
           if (format === 'json_schema' && refusesJsonSchema(error)) {
             responseFormat = 'json_object';
             options.onFormatFallback?.();
           }
-          throw new ModelCallError('service_error', `the model server answered ${error.status ?? 'an error'}`, undefined, error.status);
+          throw new ModelCallError(
+            'service_error',
+            `the model server answered ${error.status ?? 'an error'}`,
+            undefined,
+            error.status,
+          );
         }
         // A body that is not JSON, and the like.
         throw new ModelCallError('service_error', 'the model server gave an unreadable answer');

@@ -3,7 +3,12 @@
 import { z } from 'zod';
 import { SUMMARY_MAX } from '../cds-hooks.js';
 
-export const CATEGORIES = ['drug-without-indication', 'prescribing-cascade', 'reconsider-given-lab', 'duplicate-therapy'] as const;
+export const CATEGORIES = [
+  'drug-without-indication',
+  'prescribing-cascade',
+  'reconsider-given-lab',
+  'duplicate-therapy',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 export const SUGGESTIONS = ['review-need', 'consider-deprescribing', 'monitor-lab', 'consider-dose-change'] as const;
 export type SuggestionCode = (typeof SUGGESTIONS)[number];

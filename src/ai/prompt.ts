@@ -19,7 +19,11 @@ export interface Prompt {
 export const REVIEW_PROMPT_ID = 'medication-review';
 export const REVIEW_PROMPT_VERSION = 'v1';
 
-export function loadPrompt(id: string = REVIEW_PROMPT_ID, version: string = REVIEW_PROMPT_VERSION, root: string = findPackageRoot()): Prompt {
+export function loadPrompt(
+  id: string = REVIEW_PROMPT_ID,
+  version: string = REVIEW_PROMPT_VERSION,
+  root: string = findPackageRoot(),
+): Prompt {
   const system = readFileSync(join(root, 'prompts', `${id}.${version}.md`), 'utf8');
   const hash = createHash('sha256').update(system).digest('hex').slice(0, 12);
   return { id, version, hash, ref: `${id}@${version}+${hash}`, system };

@@ -64,11 +64,22 @@ export class AiReview {
       model: config.model,
       apiKey: config.apiKey,
       maxTokens: config.maxTokens,
-      onFormatFallback: () => deps.logger.warn('the model server refused json_schema; using JSON mode', { service: deps.serviceId }),
+      onFormatFallback: () =>
+        deps.logger.warn('the model server refused json_schema; using JSON mode', { service: deps.serviceId }),
     });
-    this.guard = new ModelGuard({ maxConcurrent: config.maxConcurrent, failures: config.breaker.failures, halfOpenAfterMs: config.breaker.halfOpenAfterMs });
-    this.guard.onStateChange((state) => deps.logger.warn('AI circuit breaker', { service: deps.serviceId, outcome: state }));
-    this.metrics = createAiMetrics(deps.registry, { enabled: () => this.enabled, breaker: () => this.breakerState, inFlight: () => this.guard.inFlight });
+    this.guard = new ModelGuard({
+      maxConcurrent: config.maxConcurrent,
+      failures: config.breaker.failures,
+      halfOpenAfterMs: config.breaker.halfOpenAfterMs,
+    });
+    this.guard.onStateChange((state) =>
+      deps.logger.warn('AI circuit breaker', { service: deps.serviceId, outcome: state }),
+    );
+    this.metrics = createAiMetrics(deps.registry, {
+      enabled: () => this.enabled,
+      breaker: () => this.breakerState,
+      inFlight: () => this.guard.inFlight,
+    });
   }
 
   /** Reads the shared kill switch now, then every switchPollMs. */
@@ -102,22 +113,35 @@ export class AiReview {
   async readSwitch(): Promise<void> {
     const before = this.switchState;
     try {
-      this.switchState = (await within(this.deps.store.aiSwitch(), 1000, () => new Error('the ledger did not answer'))).state;
+      this.switchState = (
+        await within(this.deps.store.aiSwitch(), 1000, () => new Error('the ledger did not answer'))
+      ).state;
     } catch (error) {
       this.switchState = 'unknown';
-      if (before !== 'unknown') this.deps.logger.error('AI kill switch unreadable; AI review off until it is read', { service: this.deps.serviceId, ...errorFields(error) });
+      if (before !== 'unknown')
+        this.deps.logger.error('AI kill switch unreadable; AI review off until it is read', {
+          service: this.deps.serviceId,
+          ...errorFields(error),
+        });
     }
-    if (before !== this.switchState && before !== 'unknown') this.deps.logger.warn('AI kill switch', { service: this.deps.serviceId, outcome: this.switchState });
+    if (before !== this.switchState && before !== 'unknown')
+      this.deps.logger.warn('AI kill switch', { service: this.deps.serviceId, outcome: this.switchState });
   }
 
   /** The hook module's `propose`: settles within ctx.budgetMs and never rejects. */
   async propose(input: DecisionInput<PatientViewContext>, ctx: ProposeContext): Promise<Card[]> {
     const started = this.now();
     const perfStart = performance.now();
-    const audit = (outcome: Outcome, extra: Partial<AiCallRecord> = {}, cards: Card[] = []) => this.finish(outcome, ctx, started, perfStart, extra, cards);
+    const audit = (outcome: Outcome, extra: Partial<AiCallRecord> = {}, cards: Card[] = []) =>
+      this.finish(outcome, ctx, started, perfStart, extra, cards);
     try {
       if (!this.enabled) return audit('disabled');
-      const deid = deidentify({ data: input.data, patientId: input.context.patientId, knowledge: input.knowledge, now: input.now });
+      const deid = deidentify({
+        data: input.data,
+        patientId: input.context.patientId,
+        knowledge: input.knowledge,
+        now: input.now,
+      });
       if (deid.facts.medications.length === 0) return audit('no-medications');
       const user = JSON.stringify({ task: 'medication-review', facts: deid.facts });
       const inputHash = createHash('sha256').update(`${this.model}\n${this.prompt.ref}\n${user}`).digest('base64url');
@@ -125,7 +149,11 @@ export class AiReview {
         this.toCards(findings, deid, input, model, preDropped);
 
       // A validated answer for the same patient and the same input (a late one, perhaps): used at once.
-      const cached = await within(this.deps.store.aiCacheGet(ctx.patient, inputHash, started), Math.max(1, Math.min(CACHE_READ_MS, ctx.budgetMs / 4)), () => new Error('the AI cache did not answer in time')).catch((error: unknown) => {
+      const cached = await within(
+        this.deps.store.aiCacheGet(ctx.patient, inputHash, started),
+        Math.max(1, Math.min(CACHE_READ_MS, ctx.budgetMs / 4)),
+        () => new Error('the AI cache did not answer in time'),
+      ).catch((error: unknown) => {
         this.deps.logger.warn('AI cache unreadable', { service: this.deps.serviceId, ...errorFields(error) });
         return undefined;
       });
@@ -145,7 +173,15 @@ export class AiReview {
         const modelStart = performance.now();
         return this.client
           .complete(
-            { system: this.prompt.system, user, jsonSchema: FINDINGS_JSON_SCHEMA as unknown as { name: string; strict: boolean; schema: Record<string, unknown> } },
+            {
+              system: this.prompt.system,
+              user,
+              jsonSchema: FINDINGS_JSON_SCHEMA as unknown as {
+                name: string;
+                strict: boolean;
+                schema: Record<string, unknown>;
+              },
+            },
             { signal: controller.signal, timeoutMs: this.deps.config.timeoutMs },
           )
           .then(
@@ -177,7 +213,13 @@ export class AiReview {
     }
   }
 
-  private toCards(findings: Finding[], deid: Deidentified, input: DecisionInput<PatientViewContext>, model: string, preDropped: Partial<Record<DropReason, number>>) {
+  private toCards(
+    findings: Finding[],
+    deid: Deidentified,
+    input: DecisionInput<PatientViewContext>,
+    model: string,
+    preDropped: Partial<Record<DropReason, number>>,
+  ) {
     // The rules' cards on the same data say which drugs they already cover (the rule card wins).
     const ruleCards = decidePatientView({ ...input, data: rulesData(input.data) });
     const grounded = ground({
@@ -188,20 +230,40 @@ export class AiReview {
       ruleDrugSets: ruleDrugSets(ruleCards, deid.handles, input.knowledge),
     });
     const dropped: Record<string, number> = {};
-    for (const [why, n] of [...Object.entries(preDropped), ...Object.entries(grounded.dropped)]) if (n) dropped[why] = (dropped[why] ?? 0) + n;
+    for (const [why, n] of [...Object.entries(preDropped), ...Object.entries(grounded.dropped)])
+      if (n) dropped[why] = (dropped[why] ?? 0) + n;
     // Most urgent first, as the rule services order theirs; within a tier, the model's order.
     const cards = grounded.kept
-      .map((f) => aiCard(f, { model, promptRef: this.prompt.ref, handles: deid.handles, patientId: input.context.patientId, now: input.now }))
+      .map((f) =>
+        aiCard(f, {
+          model,
+          promptRef: this.prompt.ref,
+          handles: deid.handles,
+          patientId: input.context.patientId,
+          now: input.now,
+        }),
+      )
       .map((c, i) => ({ c, i }))
       .sort((a, b) => (a.c.indicator === b.c.indicator ? a.i - b.i : a.c.indicator === 'warning' ? -1 : 1))
       .map((x) => x.c);
-    return { cards, audit: { findingsKept: grounded.kept.length, dropped, confidences: grounded.kept.map((f) => f.confidence) } };
+    return {
+      cards,
+      audit: { findingsKept: grounded.kept.length, dropped, confidences: grounded.kept.map((f) => f.confidence) },
+    };
   }
 
-  private finish(outcome: Outcome, ctx: ProposeContext, started: number, perfStart: number, extra: Partial<AiCallRecord>, cards: Card[] = []): Card[] {
+  private finish(
+    outcome: Outcome,
+    ctx: ProposeContext,
+    started: number,
+    perfStart: number,
+    extra: Partial<AiCallRecord>,
+    cards: Card[] = [],
+  ): Card[] {
     const latencyMs = Math.round(performance.now() - perfStart);
     this.metrics.calls.inc({ outcome });
-    if (outcome !== 'ok' && outcome !== 'cache' && outcome !== 'no-medications') this.metrics.fallbacks.inc({ reason: outcome });
+    if (outcome !== 'ok' && outcome !== 'cache' && outcome !== 'no-medications')
+      this.metrics.fallbacks.inc({ reason: outcome });
     for (const [why, n] of Object.entries(extra.dropped ?? {})) if (n > 0) this.metrics.dropped.inc({ reason: why }, n);
     if (cards.length) this.metrics.findingsKept.inc(cards.length);
     this.deps.logger.info('ai review', {
@@ -236,10 +298,20 @@ export class AiReview {
 
   /** The audit row is written in the background: the answer never waits for it. */
   private record(row: AiCallRecord): void {
-    this.deps.store.recordAiCall(row).catch((error: unknown) => this.deps.logger.error('AI audit row not written', { service: this.deps.serviceId, ...errorFields(error) }));
+    this.deps.store
+      .recordAiCall(row)
+      .catch((error: unknown) =>
+        this.deps.logger.error('AI audit row not written', { service: this.deps.serviceId, ...errorFields(error) }),
+      );
   }
 
-  private async cache(patient: string, inputHash: string, model: string, findings: Finding[], at: number): Promise<void> {
+  private async cache(
+    patient: string,
+    inputHash: string,
+    model: string,
+    findings: Finding[],
+    at: number,
+  ): Promise<void> {
     const minutes = this.deps.config.cacheMinutes;
     if (minutes <= 0) return;
     try {
@@ -258,12 +330,29 @@ export class AiReview {
   }
 
   /** A late answer: validated and cached for the next call with the same input, and audited as late. */
-  private keepLate(late: Promise<{ text: string; model: string }>, ctx: ProposeContext, inputHash: string, started: number): void {
+  private keepLate(
+    late: Promise<{ text: string; model: string }>,
+    ctx: ProposeContext,
+    inputHash: string,
+    started: number,
+  ): void {
     const row = (outcome: string, extra: Partial<AiCallRecord> = {}) =>
       this.record({
-        id: randomUUID(), service: this.deps.serviceId, hookInstance: ctx.hookInstance, patient: ctx.patient, model: this.model,
-        promptVersion: this.prompt.ref, startedAt: started, latencyMs: this.now() - started, outcome, late: true, shadow: ctx.shadow,
-        findingsKept: 0, dropped: {}, confidences: [], ...extra,
+        id: randomUUID(),
+        service: this.deps.serviceId,
+        hookInstance: ctx.hookInstance,
+        patient: ctx.patient,
+        model: this.model,
+        promptVersion: this.prompt.ref,
+        startedAt: started,
+        latencyMs: this.now() - started,
+        outcome,
+        late: true,
+        shadow: ctx.shadow,
+        findingsKept: 0,
+        dropped: {},
+        confidences: [],
+        ...extra,
       });
     late.then(
       async (answer) => {
@@ -279,7 +368,8 @@ export class AiReview {
       },
       (error: unknown) => {
         this.metrics.lateAnswers.inc({ result: 'failed' });
-        const timedOut = error instanceof ModelCallError && (error.failure === 'timeout' || error.failure === 'aborted');
+        const timedOut =
+          error instanceof ModelCallError && (error.failure === 'timeout' || error.failure === 'aborted');
         row(timedOut ? 'timeout' : 'service_error');
       },
     );
@@ -289,5 +379,12 @@ export class AiReview {
 /** The patient-view rules read eGFR, potassium and INR from their own keys; here all come from `labs`. */
 function rulesData(data: HookData): HookData {
   const labs = data.labs ?? null;
-  return { medications: data.medications ?? null, medicationRefs: data.medicationRefs ?? null, patient: data.patient ?? null, egfr: labs, potassium: labs, inr: labs };
+  return {
+    medications: data.medications ?? null,
+    medicationRefs: data.medicationRefs ?? null,
+    patient: data.patient ?? null,
+    egfr: labs,
+    potassium: labs,
+    inr: labs,
+  };
 }

@@ -20,7 +20,9 @@ export class BackendConfigError extends Error {
   override name = 'BackendConfigError';
 }
 
-export async function loadBackendCredentials(file: string): Promise<{ credentials: BackendCredential[]; keys: SigningKey[] }> {
+export async function loadBackendCredentials(
+  file: string,
+): Promise<{ credentials: BackendCredential[]; keys: SigningKey[] }> {
   if (!file) return { credentials: [], keys: [] };
   const setting = `BACKEND_CREDENTIALS_FILE=${JSON.stringify(file)}`;
   let raw: unknown;
@@ -47,7 +49,12 @@ export async function loadBackendCredentials(file: string): Promise<{ credential
       throw new BackendConfigError(`${setting}: ${(error as Error).message}`);
     }
     keys.set(key.kid, key);
-    credentials.push({ fhirServer: e.fhirServer, clientId: e.clientId, key, ...(e.tokenEndpoint ? { tokenEndpoint: e.tokenEndpoint } : {}) });
+    credentials.push({
+      fhirServer: e.fhirServer,
+      clientId: e.clientId,
+      key,
+      ...(e.tokenEndpoint ? { tokenEndpoint: e.tokenEndpoint } : {}),
+    });
   }
   return { credentials, keys: [...keys.values()] };
 }

@@ -124,7 +124,8 @@ export class BackendTokenProvider {
       this.credentials.set(server, credential);
     }
     const lifetime = options.assertionLifetimeSeconds ?? 300;
-    if (!(lifetime > 0 && lifetime <= 300)) throw new RangeError('assertionLifetimeSeconds must be more than 0 and at most 300');
+    if (!(lifetime > 0 && lifetime <= 300))
+      throw new RangeError('assertionLifetimeSeconds must be more than 0 and at most 300');
     const skew = options.refreshSkewSeconds ?? 60;
     if (!(skew >= 0)) throw new RangeError('refreshSkewSeconds must be 0 or more');
     this.now = options.now ?? Date.now;
@@ -220,7 +221,10 @@ export class BackendTokenProvider {
       (token) => {
         if (this.flights.get(key) === flight) {
           const lifetime = token.expiresAt - this.now();
-          this.tokens.set(key, { token, refreshAt: token.expiresAt - Math.min(this.skewMs, Math.max(0, lifetime / 2)) });
+          this.tokens.set(key, {
+            token,
+            refreshAt: token.expiresAt - Math.min(this.skewMs, Math.max(0, lifetime / 2)),
+          });
           this.flights.delete(key);
         }
         return token;
@@ -237,7 +241,12 @@ export class BackendTokenProvider {
     return flight;
   }
 
-  private async fetchToken(server: string, credential: BackendCredential, scopes: ScopeRequest, signal: AbortSignal): Promise<BackendToken> {
+  private async fetchToken(
+    server: string,
+    credential: BackendCredential,
+    scopes: ScopeRequest,
+    signal: AbortSignal,
+  ): Promise<BackendToken> {
     const discovery = await this.discover(server, credential, signal);
     const useV2 = (discovery.v2 && scopes.v2.length > 0) || scopes.v1.length === 0;
     const scope = (useV2 ? scopes.v2 : scopes.v1).join(' ');
@@ -273,7 +282,8 @@ export class BackendTokenProvider {
       json = undefined;
     }
     if (!response.ok) {
-      const code = isObject(json) && typeof json.error === 'string' && OAUTH_ERROR_CODE.test(json.error) ? json.error : undefined;
+      const code =
+        isObject(json) && typeof json.error === 'string' && OAUTH_ERROR_CODE.test(json.error) ? json.error : undefined;
       throw new BackendTokenError('token-endpoint', response.status, code);
     }
     if (!isObject(json)) throw new BackendTokenError('invalid-response', response.status, 'not a JSON object');
@@ -286,7 +296,10 @@ export class BackendTokenProvider {
     }
     let expiresIn = DEFAULT_EXPIRES_IN;
     if (json.expires_in !== undefined && json.expires_in !== null) {
-      const value = typeof json.expires_in === 'string' && json.expires_in.trim() !== '' ? Number(json.expires_in) : json.expires_in;
+      const value =
+        typeof json.expires_in === 'string' && json.expires_in.trim() !== ''
+          ? Number(json.expires_in)
+          : json.expires_in;
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
         throw new BackendTokenError('invalid-response', response.status, 'expires_in is not a positive number');
       }
@@ -294,7 +307,8 @@ export class BackendTokenProvider {
     }
     let granted = scope;
     if (json.scope !== undefined && json.scope !== null) {
-      if (typeof json.scope !== 'string') throw new BackendTokenError('invalid-response', response.status, 'scope is not a string');
+      if (typeof json.scope !== 'string')
+        throw new BackendTokenError('invalid-response', response.status, 'scope is not a string');
       granted = json.scope;
     }
     return { accessToken, scope: granted, expiresAt: sentAt + expiresIn * 1000 };
@@ -333,7 +347,11 @@ export class BackendTokenProvider {
       }
     }
     if (config.signingAlgs && !config.signingAlgs.includes(credential.key.alg)) {
-      throw new BackendTokenError('discovery', undefined, `the server does not accept ${credential.key.alg} assertions`);
+      throw new BackendTokenError(
+        'discovery',
+        undefined,
+        `the server does not accept ${credential.key.alg} assertions`,
+      );
     }
     const tokenEndpoint = credential.tokenEndpoint ?? config.tokenEndpoint;
     if (!tokenEndpoint) throw new BackendTokenError('discovery', undefined, 'no token_endpoint');

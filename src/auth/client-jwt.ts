@@ -13,9 +13,25 @@ import type { ReplayStore } from '../store/replay-store.js';
 import { KeySourceError, type TrustedIssuer } from './trusted-issuers.js';
 
 export type AuthFailure =
-  | 'missing' | 'malformed' | 'too-large' | 'alg-not-allowed' | 'typ' | 'no-kid' | 'untrusted-issuer'
-  | 'jku-not-allowed' | 'no-key-source' | 'unknown-kid' | 'keys-unavailable' | 'signature' | 'aud' | 'expired'
-  | 'iat-future' | 'claims' | 'tenant' | 'replay' | 'invalid'
+  | 'missing'
+  | 'malformed'
+  | 'too-large'
+  | 'alg-not-allowed'
+  | 'typ'
+  | 'no-kid'
+  | 'untrusted-issuer'
+  | 'jku-not-allowed'
+  | 'no-key-source'
+  | 'unknown-kid'
+  | 'keys-unavailable'
+  | 'signature'
+  | 'aud'
+  | 'expired'
+  | 'iat-future'
+  | 'claims'
+  | 'tenant'
+  | 'replay'
+  | 'invalid'
   /** Not a refusal: the replay store could not answer, and the token was accepted without that check. */
   | 'replay-unchecked';
 
@@ -48,7 +64,11 @@ class AuthError extends Error {
 }
 
 /** The log's explanation of a refusal: what the token carried against what hookwise accepts (no secret in it). */
-function explain(reason: AuthFailure, claims: { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown }, accepted: { audience?: string[]; issuers: string[]; algorithms: string[] }): string | undefined {
+function explain(
+  reason: AuthFailure,
+  claims: { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown },
+  accepted: { audience?: string[]; issuers: string[]; algorithms: string[] },
+): string | undefined {
   const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
   switch (reason) {
     case 'missing':
@@ -61,13 +81,19 @@ function explain(reason: AuthFailure, claims: { iss?: unknown; aud?: unknown; ex
       return `iss ${JSON.stringify(short(claims.iss) ?? null)} is not a trusted issuer (trusted: ${list(accepted.issuers)})`;
     case 'aud': {
       const aud = Array.isArray(claims.aud) ? claims.aud.map((a) => short(a)).join(', ') : short(claims.aud);
-      return `aud ${JSON.stringify(aud ?? null)} is not this endpoint under an accepted base URL (accepted: ${list(accepted.audience ?? [])}; ` +
-        'the EHR must register hookwise under one of PUBLIC_BASE_URLS)';
+      return (
+        `aud ${JSON.stringify(aud ?? null)} is not this endpoint under an accepted base URL (accepted: ${list(accepted.audience ?? [])}; ` +
+        'the EHR must register hookwise under one of PUBLIC_BASE_URLS)'
+      );
     }
     case 'expired':
-      return typeof claims.exp === 'number' ? `exp ${new Date(claims.exp * 1000).toISOString()} has passed` : 'the token has expired';
+      return typeof claims.exp === 'number'
+        ? `exp ${new Date(claims.exp * 1000).toISOString()} has passed`
+        : 'the token has expired';
     case 'iat-future':
-      return typeof claims.iat === 'number' ? `iat ${new Date(claims.iat * 1000).toISOString()} is in the future` : 'iat is missing or in the future';
+      return typeof claims.iat === 'number'
+        ? `iat ${new Date(claims.iat * 1000).toISOString()} is in the future`
+        : 'iat is missing or in the future';
     case 'unknown-kid':
       return "kid is not among the issuer's keys";
     case 'signature':
@@ -86,7 +112,11 @@ function short(v: unknown): string | undefined {
 function reasonOf(error: unknown): AuthFailure {
   if (error instanceof AuthError || error instanceof KeySourceError) return error.reason;
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'unknown-kid';
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JOSEError && error.code === 'ERR_JWKS_INVALID') return 'keys-unavailable';
+  if (
+    error instanceof joseErrors.JWKSTimeout ||
+    (error instanceof joseErrors.JOSEError && error.code === 'ERR_JWKS_INVALID')
+  )
+    return 'keys-unavailable';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature';
   if (error instanceof joseErrors.JWTExpired) return 'expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
@@ -104,7 +134,9 @@ function reasonOf(error: unknown): AuthFailure {
  * `error="invalid_token"`. Never a description: the reason is in the log only.
  */
 export function challenge(authorization: string | undefined): string {
-  return authorization !== undefined && BEARER_CREDENTIALS.test(authorization) ? 'Bearer error="invalid_token"' : 'Bearer';
+  return authorization !== undefined && BEARER_CREDENTIALS.test(authorization)
+    ? 'Bearer error="invalid_token"'
+    : 'Bearer';
 }
 const BEARER_CREDENTIALS = /^bearer\s+\S/i;
 
@@ -117,11 +149,23 @@ const REPLAY_CHECK_MS = 1000;
  * ledger outage must not turn every hook call into a 401 the EHR has to handle. The risk accepted is the
  * replay of a signed, unexpired token (minutes) during the outage.
  */
-async function firstUse(options: ClientAuthOptions, key: string, expiresAtMs: number, requestId?: string): Promise<boolean> {
+async function firstUse(
+  options: ClientAuthOptions,
+  key: string,
+  expiresAtMs: number,
+  requestId?: string,
+): Promise<boolean> {
   try {
-    return await within(options.replay.firstSeen(key, expiresAtMs), REPLAY_CHECK_MS, () => new Error(`replay check took over ${REPLAY_CHECK_MS} ms`));
+    return await within(
+      options.replay.firstSeen(key, expiresAtMs),
+      REPLAY_CHECK_MS,
+      () => new Error(`replay check took over ${REPLAY_CHECK_MS} ms`),
+    );
   } catch (error) {
-    options.logger.error('JWT replay check unavailable; token accepted without it', { requestId, ...errorFields(error) });
+    options.logger.error('JWT replay check unavailable; token accepted without it', {
+      requestId,
+      ...errorFields(error),
+    });
     options.onFailure?.('replay-unchecked');
     return true;
   }
@@ -141,7 +185,10 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
     try {
       if (header === undefined) {
         if (options.requireToken) throw new AuthError('missing');
-        options.logger.warn('call without a JWT accepted (development profile)', { requestId, route: req.originalUrl.split('?')[0] });
+        options.logger.warn('call without a JWT accepted (development profile)', {
+          requestId,
+          route: req.originalUrl.split('?')[0],
+        });
         return next();
       }
       if (header.length > options.maxBytes) throw new AuthError('too-large');
@@ -161,7 +208,8 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       jti = short(claims.jti);
       // Before any key lookup: the algorithm (none and HMAC never pass), typ and kid.
       if (!options.algorithms.includes(protectedHeader.alg as JwtAlgorithm)) throw new AuthError('alg-not-allowed');
-      if (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.toUpperCase() !== 'JWT') throw new AuthError('typ');
+      if (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.toUpperCase() !== 'JWT')
+        throw new AuthError('typ');
       if (!kid) throw new AuthError('no-kid');
       const trust = typeof claims.iss === 'string' ? options.issuers.get(claims.iss) : undefined;
       if (!trust) throw new AuthError('untrusted-issuer');
@@ -184,7 +232,8 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw new AuthError('claims');
       if (trust.tenant !== undefined && payload.tenant !== trust.tenant) throw new AuthError('tenant');
       const expiresAtMs = ((payload.exp as number) + options.skewS) * 1000;
-      if (!(await firstUse(options, `${trust.iss}|${payload.jti}`, expiresAtMs, requestId))) throw new AuthError('replay');
+      if (!(await firstUse(options, `${trust.iss}|${payload.jti}`, expiresAtMs, requestId)))
+        throw new AuthError('replay');
 
       const identity: ClientIdentity = { iss: trust.iss };
       if (typeof payload.tenant === 'string') identity.tenant = payload.tenant;
@@ -193,9 +242,21 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
     } catch (error) {
       const reason = reasonOf(error);
       options.onFailure?.(reason);
-      const detail = explain(reason, claimsSeen, { issuers: [...options.issuers.keys()], algorithms: options.algorithms, ...(audienceAccepted ? { audience: audienceAccepted } : {}) });
+      const detail = explain(reason, claimsSeen, {
+        issuers: [...options.issuers.keys()],
+        algorithms: options.algorithms,
+        ...(audienceAccepted ? { audience: audienceAccepted } : {}),
+      });
       // The reason and what was received against what is accepted go to the log; the 401 body says nothing.
-      options.logger.warn('client authentication failed', { requestId, route: req.originalUrl.split('?')[0], reason, iss, kid, jti, ...(detail ? { detail } : {}) });
+      options.logger.warn('client authentication failed', {
+        requestId,
+        route: req.originalUrl.split('?')[0],
+        reason,
+        iss,
+        kid,
+        jti,
+        ...(detail ? { detail } : {}),
+      });
       res
         .status(401)
         .set('WWW-Authenticate', challenge(header))

@@ -43,13 +43,21 @@ export function isAllowListed(fhirServer: string, allowlist: string[]): boolean 
   });
 }
 
-export async function resolveFhirAccess(request: HookRequest, scopes: ScopeSet, options: FhirAccessOptions): Promise<FhirAccess> {
+export async function resolveFhirAccess(
+  request: HookRequest,
+  scopes: ScopeSet,
+  options: FhirAccessOptions,
+): Promise<FhirAccess> {
   const server = request.fhirServer;
   if (!server) return { source: 'none' };
   let warning: string | undefined;
   if (!canonicalBase(server)) {
     // Never read, in any profile: the token would be sent to a URL the allow-list check did not see.
-    return { source: 'blocked', blocked: 'fhirServer is not a plain FHIR base URL (userinfo, query, fragment, or an empty or encoded path segment)' };
+    return {
+      source: 'blocked',
+      blocked:
+        'fhirServer is not a plain FHIR base URL (userinfo, query, fragment, or an empty or encoded path segment)',
+    };
   }
   if (options.allowlist.length > 0) {
     if (!isAllowListed(server, options.allowlist)) {
@@ -106,4 +114,3 @@ export function grantRefusal(
   if (allows(access.grant, resourceType, interaction, { patientId }, query)) return undefined;
   return `the granted scopes do not allow ${interaction === 'read' ? 'reading' : 'searching'} ${resourceType}`;
 }
-

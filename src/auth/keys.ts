@@ -75,7 +75,10 @@ function jwkFromJson(path: string, text: string): Record<string, unknown> {
   }
   if (isObject(parsed) && Array.isArray(parsed.keys)) {
     if (parsed.keys.length !== 1) {
-      throw new KeyLoadError(path, `the JWK Set holds ${parsed.keys.length} keys; give a file with exactly one private key`);
+      throw new KeyLoadError(
+        path,
+        `the JWK Set holds ${parsed.keys.length} keys; give a file with exactly one private key`,
+      );
     }
     parsed = parsed.keys[0];
   }
@@ -94,23 +97,35 @@ function inferAlg(path: string, jwk: Record<string, unknown>, wanted: SigningAlg
   } else if (kty === 'EC') {
     const crv = jwk.crv;
     if (crv === 'P-256') {
-      throw new KeyLoadError(path, 'the key is EC P-256; ES384 (SMART Backend Services) needs an EC P-384 key, or use an RSA key (RS384)');
+      throw new KeyLoadError(
+        path,
+        'the key is EC P-256; ES384 (SMART Backend Services) needs an EC P-384 key, or use an RSA key (RS384)',
+      );
     }
     if (crv !== 'P-384') {
-      throw new KeyLoadError(path, `EC curve ${typeof crv === 'string' ? crv : '(none)'} is not supported; ES384 needs P-384`);
+      throw new KeyLoadError(
+        path,
+        `EC curve ${typeof crv === 'string' ? crv : '(none)'} is not supported; ES384 needs P-384`,
+      );
     }
     for (const member of ['x', 'y'] as const) {
       if (!nonEmptyString(jwk[member])) throw new KeyLoadError(path, `the EC JWK has no "${member}" member`);
     }
     alg = 'ES384';
   } else {
-    throw new KeyLoadError(path, `key type ${typeof kty === 'string' ? kty : '(none)'} is not supported; use RSA (RS384) or EC P-384 (ES384)`);
+    throw new KeyLoadError(
+      path,
+      `key type ${typeof kty === 'string' ? kty : '(none)'} is not supported; use RSA (RS384) or EC P-384 (ES384)`,
+    );
   }
   if (wanted && wanted !== alg) {
     throw new KeyLoadError(path, `alg ${wanted} was asked for, but the key is ${kty} and signs ${alg}`);
   }
   if (jwk.alg !== undefined && jwk.alg !== alg) {
-    throw new KeyLoadError(path, `the JWK declares alg ${typeof jwk.alg === 'string' ? jwk.alg : '(not a string)'}; only ${alg} fits this key (set it or remove it)`);
+    throw new KeyLoadError(
+      path,
+      `the JWK declares alg ${typeof jwk.alg === 'string' ? jwk.alg : '(not a string)'}; only ${alg} fits this key (set it or remove it)`,
+    );
   }
   if (jwk.use !== undefined && jwk.use !== 'sig') {
     throw new KeyLoadError(path, 'the JWK is not a signing key (its "use" is not "sig")');
@@ -157,7 +172,11 @@ export async function loadPrivateKey(path: string, options: LoadKeyOptions = {})
   }
 
   const pub = publicMembers(jwk);
-  const kid = nonEmptyString(jwk.kid) ? jwk.kid : nonEmptyString(options.kid) ? options.kid : await calculateJwkThumbprint(pub, 'sha256');
+  const kid = nonEmptyString(jwk.kid)
+    ? jwk.kid
+    : nonEmptyString(options.kid)
+      ? options.kid
+      : await calculateJwkThumbprint(pub, 'sha256');
 
   // Import only the key members: WebCrypto checks alg/use/key_ops against the algorithm, and they were checked above.
   const { alg: _alg, use: _use, key_ops: _ops, kid: _kid, ext: _ext, ...material } = jwk;
@@ -167,7 +186,10 @@ export async function loadPrivateKey(path: string, options: LoadKeyOptions = {})
     if (imported instanceof Uint8Array) throw new Error('symmetric');
     privateKey = imported;
   } catch {
-    throw new KeyLoadError(path, `the ${alg} private key could not be imported (inconsistent or incomplete key members)`);
+    throw new KeyLoadError(
+      path,
+      `the ${alg} private key could not be imported (inconsistent or incomplete key members)`,
+    );
   }
 
   const publicJwk: JWK = { kty: pub.kty, kid, alg, use: 'sig' };
@@ -181,7 +203,10 @@ export function publicJwks(keys: SigningKey[]): { keys: JWK[] } {
   const seen = new Set<string>();
   const out: JWK[] = [];
   for (const key of keys) {
-    if (seen.has(key.kid)) throw new Error(`two signing keys share the kid ${JSON.stringify(key.kid)}; each kid must be unique in the JWK Set`);
+    if (seen.has(key.kid))
+      throw new Error(
+        `two signing keys share the kid ${JSON.stringify(key.kid)}; each kid must be unique in the JWK Set`,
+      );
     seen.add(key.kid);
     const jwk = key.publicJwk;
     const copy: JWK = { kty: jwk.kty, kid: key.kid, alg: key.alg, use: 'sig' };

@@ -13,11 +13,12 @@ export class TrustConfigError extends Error {
   override name = 'TrustConfigError';
 }
 
-
 const url = z.string().refine((v) => {
   try {
     const u = new URL(v);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname));
+    return (
+      u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))
+    );
   } catch {
     return false;
   }
@@ -61,11 +62,17 @@ export function jkuMatcher(patterns: string[]): (jku: string) => boolean {
   const compiled = patterns.map((p) => {
     const u = new URL(p.replace(/\*/g, 'WILDCARD-SEGMENT'));
     if (u.host.includes('wildcard-segment') || u.username || u.password || u.search || u.hash) {
-      throw new TrustConfigError(`jku pattern ${JSON.stringify(p)}: * is allowed only in the path, and no userinfo, query or fragment`);
+      throw new TrustConfigError(
+        `jku pattern ${JSON.stringify(p)}: * is allowed only in the path, and no userinfo, query or fragment`,
+      );
     }
     const path = u.pathname
       .split('/')
-      .map((seg) => (seg.includes('WILDCARD-SEGMENT') ? seg.split('WILDCARD-SEGMENT').map(escape).join('[A-Za-z0-9._~-]+') : escape(seg)))
+      .map((seg) =>
+        seg.includes('WILDCARD-SEGMENT')
+          ? seg.split('WILDCARD-SEGMENT').map(escape).join('[A-Za-z0-9._~-]+')
+          : escape(seg),
+      )
       .join('/');
     return { origin: u.origin, path: new RegExp(`^${path}$`) };
   });
@@ -133,7 +140,6 @@ function buildIssuer(cfg: TrustedIssuerConfig, defaults: string[], options: KeyS
   };
 }
 
-
 const here = dirname(fileURLToPath(import.meta.url));
 /** The sandbox's public JWKS, shipped because its key is public and the machine may be offline. */
 export function sandboxJwksPath(): string {
@@ -167,7 +173,9 @@ export function loadTrustedIssuers(
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)} cannot be read as JSON (${(error as Error).name})`);
+      throw new TrustConfigError(
+        `TRUSTED_ISSUERS_FILE=${JSON.stringify(file)} cannot be read as JSON (${(error as Error).name})`,
+      );
     }
     const parsed = z.array(issuerSchema).safeParse(raw);
     if (!parsed.success) {
@@ -175,7 +183,8 @@ export function loadTrustedIssuers(
       throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: [${i.path.join('.')}] ${i.message}`);
     }
     for (const cfg of parsed.data) {
-      if (issuers.has(cfg.iss)) throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: issuer ${cfg.iss} is listed twice`);
+      if (issuers.has(cfg.iss))
+        throw new TrustConfigError(`TRUSTED_ISSUERS_FILE=${JSON.stringify(file)}: issuer ${cfg.iss} is listed twice`);
       try {
         issuers.set(cfg.iss, buildIssuer(cfg, publicBaseUrls, { ...options, baseDir: dirname(resolve(file)) }));
       } catch (error) {
@@ -186,7 +195,10 @@ export function loadTrustedIssuers(
   }
   if (trustSandbox && !issuers.has(SANDBOX_ISSUER)) {
     const path = sandboxJwksPath();
-    issuers.set(SANDBOX_ISSUER, buildIssuer({ iss: SANDBOX_ISSUER, jwksFile: path }, publicBaseUrls, { ...options, baseDir: dirname(path) }));
+    issuers.set(
+      SANDBOX_ISSUER,
+      buildIssuer({ iss: SANDBOX_ISSUER, jwksFile: path }, publicBaseUrls, { ...options, baseDir: dirname(path) }),
+    );
   }
   return issuers;
 }

@@ -36,8 +36,15 @@ export function validateFeedback(input: unknown): Feedback[] {
     throw new HttpProblem(
       400,
       parsed.error.issues.map((i) => {
-        const where = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-        return { code: 'invalid', diagnostics: `${where || 'body'} ${i.message}`, ...(where ? { expression: where } : {}) };
+        const where = i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '');
+        return {
+          code: 'invalid',
+          diagnostics: `${where || 'body'} ${i.message}`,
+          ...(where ? { expression: where } : {}),
+        };
       }),
     );
   }

@@ -53,17 +53,33 @@ function merge(cards: Card[]): Card {
   const detail = [
     lead.detail ?? '',
     '**Also about this order:**',
-    sorted.slice(1).map((c) => `- ${LABEL[c.indicator]}: ${escape(c.summary)}`).join('\n'),
-  ].filter(Boolean).join('\n\n');
+    sorted
+      .slice(1)
+      .map((c) => `- ${LABEL[c.indicator]}: ${escape(c.summary)}`)
+      .join('\n'),
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   const trace = mergedTrace(sorted);
-  const suggestions = uniqueBy(sorted.flatMap((c) => c.suggestions ?? []), suggestionKey);
-  const overrideReasons = uniqueBy<Coding>(sorted.flatMap((c) => c.overrideReasons ?? []), (r) => `${r.system}|${r.code}`);
-  const links = uniqueBy<Link>(sorted.flatMap((c) => c.links ?? []), (l) => l.url);
+  const suggestions = uniqueBy(
+    sorted.flatMap((c) => c.suggestions ?? []),
+    suggestionKey,
+  );
+  const overrideReasons = uniqueBy<Coding>(
+    sorted.flatMap((c) => c.overrideReasons ?? []),
+    (r) => `${r.system}|${r.code}`,
+  );
+  const links = uniqueBy<Link>(
+    sorted.flatMap((c) => c.links ?? []),
+    (l) => l.url,
+  );
   const merged: Card = {
     finding: {
       key: lead.finding!.key,
       drafts: lead.finding!.drafts ?? [],
-      also: sorted.slice(1).flatMap((c) => [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])]),
+      also: sorted
+        .slice(1)
+        .flatMap((c) => [{ key: c.finding!.key, indicator: c.indicator }, ...(c.finding!.also ?? [])]),
       ...(trace ? { trace } : {}),
     },
     summary: groupSummary(lead, sorted.length - 1),
@@ -75,7 +91,7 @@ function merge(cards: Card[]): Card {
     let recommended = false;
     merged.suggestions = suggestions.map((s) => {
       if (!s.isRecommended) return s;
-      if (!recommended) return (recommended = true), s;
+      if (!recommended) return ((recommended = true), s);
       const { isRecommended: _dropped, ...rest } = s; // at-most-one: one recommendation only (cds-resp-1)
       return rest;
     });

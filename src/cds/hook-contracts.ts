@@ -14,7 +14,8 @@ export const text = (what = 'a non-empty string') =>
   z.string({ error: required(what) }).min(1, { error: `must be ${what}` });
 
 /** Optional members a client sent as null are treated as absent (some clients serialize absent as null). */
-export const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+export const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === null ? undefined : v), schema.optional());
 
 export const FHIR_ID = '[A-Za-z0-9\\-.]{1,64}';
 export const fhirId = text().regex(new RegExp(`^${FHIR_ID}$`), {
@@ -28,7 +29,10 @@ const reference = (types: readonly string[]) =>
 // The FHIR inside is read leniently: draftOrders must be a Bundle, its entries are plain JSON.
 const draftOrders = z.custom<DraftOrdersBundle>(
   (v) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { resourceType?: unknown }).resourceType === 'Bundle',
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    (v as { resourceType?: unknown }).resourceType === 'Bundle',
   { error: required('a FHIR Bundle') },
 );
 

@@ -33,7 +33,12 @@ export function reportInvocation(deps: Pick<InvokeDeps, 'logger' | 'metrics'>, r
       for (const c of r.decided ?? []) counter.inc({ service: r.service, rule: c.rule, indicator: c.indicator });
     }
   }
-  logger.info('hook invocation', { ...r.fields, status: r.status, outcome: r.outcome, latencyMs: Date.now() - r.arrivalMs });
+  logger.info('hook invocation', {
+    ...r.fields,
+    status: r.status,
+    outcome: r.outcome,
+    latencyMs: Date.now() - r.arrivalMs,
+  });
   if (r.arrivalPerf === undefined) return undefined;
   const totalMs = performance.now() - r.arrivalPerf;
   metrics?.hookDuration.observe({ service: r.service, outcome: r.outcome }, totalMs / 1000);

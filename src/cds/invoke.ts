@@ -173,7 +173,8 @@ async function accessAndGather(call: Call): Promise<Gathered> {
 /** Step 2: a required key that could not be obtained answers 412 (spec: the service cannot decide without it). */
 function precondition(call: Call, gathered: Gathered): InvocationResult | undefined {
   if (gathered.missingRequired.length === 0) return undefined;
-  for (const m of gathered.missingRequired) call.deps.metrics?.preconditionFailed.inc({ service: call.service.module.id, key: m.key });
+  for (const m of gathered.missingRequired)
+    call.deps.metrics?.preconditionFailed.inc({ service: call.service.module.id, key: m.key });
   return {
     status: 412,
     outcome: '412',
@@ -200,10 +201,21 @@ function patientOf(call: Call): string {
  */
 async function decide(call: Call, gathered: Gathered, patient: string): Promise<Card[]> {
   const { module } = call.service;
-  const input: DecisionInput = { context: call.request.context, data: gathered.data, knowledge: call.deps.knowledge, now: call.now };
+  const input: DecisionInput = {
+    context: call.request.context,
+    data: gathered.data,
+    knowledge: call.deps.knowledge,
+    now: call.now,
+  };
   const cards = module.decide(input);
   if (module.propose) {
-    const context = { signal: call.signal, budgetMs: call.dueAt - Date.now(), patient, hookInstance: call.request.hookInstance, shadow: call.shadow };
+    const context = {
+      signal: call.signal,
+      budgetMs: call.dueAt - Date.now(),
+      patient,
+      hookInstance: call.request.hookInstance,
+      shadow: call.shadow,
+    };
     cards.push(...(await module.propose(input, context)));
   }
   return cards;
@@ -244,7 +256,8 @@ async function quiet(call: Call, cards: Card[], patient: string, memory: OrderMe
   }
   if (Object.keys(suppressed).length) {
     call.log.suppressed = suppressed;
-    for (const [reason, n] of Object.entries(suppressed)) metrics?.cardsSuppressed.inc({ service: call.service.module.id, reason }, n);
+    for (const [reason, n] of Object.entries(suppressed))
+      metrics?.cardsSuppressed.inc({ service: call.service.module.id, reason }, n);
   }
   return shown;
 }
@@ -252,11 +265,23 @@ async function quiet(call: Call, cards: Card[], patient: string, memory: OrderMe
 /** Step 5: one card per draft group, uuids, and the response contract (spec §2.4) on the cards as sent. */
 function check(call: Call, shown: Card[]): { stamped: Card[]; checked: ContractResult } {
   const stamped = stampUuids(groupByDraft(shown));
-  return { stamped, checked: enforceContract(stamped.map((c) => wireCard(c, call.deps.knowledge.version)), call.deps.config.responseContract) };
+  return {
+    stamped,
+    checked: enforceContract(
+      stamped.map((c) => wireCard(c, call.deps.knowledge.version)),
+      call.deps.config.responseContract,
+    ),
+  };
 }
 
 /** The answer of a decided call, with the ledger rows of the cards it carries (recorded once it is certain). */
-function answer(call: Call, stamped: Card[], checked: ContractResult, patient: string, memory: OrderMemory): InvocationResult {
+function answer(
+  call: Call,
+  stamped: Card[],
+  checked: ContractResult,
+  patient: string,
+  memory: OrderMemory,
+): InvocationResult {
   const { service, request, deps, shadow } = call;
   const sent = new Set(checked.cards.map((c) => c.uuid));
   const toRecord: IssuedCard[] = stamped
@@ -278,7 +303,12 @@ function answer(call: Call, stamped: Card[], checked: ContractResult, patient: s
       shadow,
       ...(memory.remember ? { remember: memory.remember } : {}),
     }));
-  reportContract(checked, stamped, { logger: deps.logger, log: call.log, service: service.module.id, metrics: deps.metrics });
+  reportContract(checked, stamped, {
+    logger: deps.logger,
+    log: call.log,
+    service: service.module.id,
+    metrics: deps.metrics,
+  });
   const rules = new Map(stamped.map((c) => [c.uuid, c.finding ? ruleOf(c.finding.key) : 'none']));
   const decided = checked.cards.map((c) => ({ rule: rules.get(c.uuid) ?? 'none', indicator: c.indicator }));
   if (shadow) call.log.shadowCards = countByIndicator(checked.cards);
@@ -301,7 +331,14 @@ async function work(call: Call): Promise<InvocationResult> {
   const decideStart = performance.now();
   const patient = patientOf(call);
   const cards = await decide(call, gathered, patient);
-  const memory = orderMemory(call.service, call.request, call.deps, call.client, call.clientKey, Object.values(gathered.data));
+  const memory = orderMemory(
+    call.service,
+    call.request,
+    call.deps,
+    call.client,
+    call.clientKey,
+    Object.values(gathered.data),
+  );
   const shown = await quiet(call, cards, patient, memory);
   const { stamped, checked } = check(call, shown);
   call.timings.decide = since(decideStart);
@@ -331,7 +368,11 @@ function failure(call: Call, error: unknown): InvocationResult {
   if (error instanceof ResponseContractError) {
     // Only in `throw` mode (tests): a rule produced a card that breaks the spec. Fail loudly.
     call.deps.logger.error('response contract violated', { ...call.log, violations: error.violations });
-    return { status: 500, body: operationOutcome([{ code: 'exception', diagnostics: 'response contract violated' }]), outcome: 'error' };
+    return {
+      status: 500,
+      body: operationOutcome([{ code: 'exception', diagnostics: 'response contract violated' }]),
+      outcome: 'error',
+    };
   }
   call.deps.logger.error('hook failed; answering empty cards', { ...call.log, ...errorFields(error) });
   return { status: 200, body: EMPTY, outcome: 'error' };

@@ -28,10 +28,12 @@ export class LedgerBudget {
       this.failed = true;
       return Promise.reject(error);
     }
-    return within(asked, ms, () => new Error(`the ledger did not answer within ${LEDGER_BUDGET_MS} ms`)).catch((error: unknown) => {
-      this.failed = true;
-      throw error;
-    });
+    return within(asked, ms, () => new Error(`the ledger did not answer within ${LEDGER_BUDGET_MS} ms`)).catch(
+      (error: unknown) => {
+        this.failed = true;
+        throw error;
+      },
+    );
   }
 
   record(write: Promise<void>): Promise<void> {

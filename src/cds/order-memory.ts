@@ -9,7 +9,16 @@
 // The memory is keyed by service: a service that filters names the service whose cards it may filter
 // (`filtersRepeatsOf` in its module); hook names play no part.
 import type { Config } from '../config.js';
-import { bundleResources, codings, conceptText, isObject, isRxNorm, objects, resourceKey, str } from '../fhir-read/datatypes.js';
+import {
+  bundleResources,
+  codings,
+  conceptText,
+  isObject,
+  isRxNorm,
+  objects,
+  resourceKey,
+  str,
+} from '../fhir-read/datatypes.js';
 import type { CardLedger, IssuedCard } from '../store/ledger.js';
 import type { RegisteredService } from './registry.js';
 import type { HookRequest, JsonObject } from './types.js';
@@ -122,7 +131,11 @@ export function orderMemory(
   if (!remember && !filter) return {};
   const codes = draftDrugCodes((request.context as unknown as JsonObject).draftOrders, ...medicationSources);
   const out: OrderMemory = {};
-  if (remember) out.remember = { session: deps.ledger.patientKey(sessionOf(service.module.id, clientKey, request)), drugs: Object.fromEntries(codes) };
+  if (remember)
+    out.remember = {
+      session: deps.ledger.patientKey(sessionOf(service.module.id, clientKey, request)),
+      drugs: Object.fromEntries(codes),
+    };
   if (filter) out.filter = { session: deps.ledger.patientKey(sessionOf(filterFrom, clientKey, request)), codes };
   return out;
 }

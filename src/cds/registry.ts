@@ -28,8 +28,12 @@ export interface RegisteredService {
 }
 
 function usageRequirements(module: HookModule, scopes: ScopeSet): string {
-  const required = Object.entries(module.prefetch).filter(([, s]) => s.required).map(([k]) => k);
-  const reads = Object.entries(module.prefetch).map(([k, s]) => `${k} (${s.required ? 'required' : 'optional'}: ${s.purpose})`);
+  const required = Object.entries(module.prefetch)
+    .filter(([, s]) => s.required)
+    .map(([k]) => k);
+  const reads = Object.entries(module.prefetch).map(
+    ([k, s]) => `${k} (${s.required ? 'required' : 'optional'}: ${s.purpose})`,
+  );
   return [
     `SMART system scopes to grant hookwise (minimum necessary, read-only): ${scopes.v1.join(' ')}`,
     `(SMART v2: ${scopes.v2.join(' ')}).`,
@@ -42,7 +46,8 @@ function usageRequirements(module: HookModule, scopes: ScopeSet): string {
 
 export function registerService(module: HookModule, mode: Exclude<ServiceMode, 'off'> = 'on'): RegisteredService {
   // Discovery offers only hooks with a contract: their requests are validated, their templates compiled against it.
-  if (!isHookName(module.hook)) throw new Error(`service "${module.id}" names hook "${String(module.hook)}", which has no contract`);
+  if (!isHookName(module.hook))
+    throw new Error(`service "${module.id}" names hook "${String(module.hook)}", which has no contract`);
   const fields = HOOK_CONTRACTS[module.hook].tokens;
   const names = Object.keys(module.prefetch);
   const keys: PrefetchKey[] = Object.entries(module.prefetch).map(([key, spec], i) => ({
@@ -69,7 +74,10 @@ export function registerService(module: HookModule, mode: Exclude<ServiceMode, '
  * out: not in discovery, and its hook and feedback endpoints answer 404 as for an unknown id. A mode naming a
  * service that does not exist stops the start (a typo must not leave a service on that was meant to be off).
  */
-export function registerServices(modules: HookModule[], modes: Record<string, ServiceMode> = {}): Map<string, RegisteredService> {
+export function registerServices(
+  modules: HookModule[],
+  modes: Record<string, ServiceMode> = {},
+): Map<string, RegisteredService> {
   const ids = new Set<string>();
   for (const m of modules) {
     if (ids.has(m.id)) throw new Error(`two hook modules share the service id "${m.id}"`);

@@ -76,7 +76,10 @@ function actionViolations(action: Action, where: string): string[] {
     if (action.resource !== undefined) out.push(`${where}: delete must not carry resource (cds-resp-2)`);
   } else if (!action.resource || typeof action.resource.resourceType !== 'string') {
     out.push(`${where}: ${action.type} needs a FHIR resource`);
-  } else if (action.resource.id !== undefined && (typeof action.resource.id !== 'string' || !FHIR_ID.test(action.resource.id))) {
+  } else if (
+    action.resource.id !== undefined &&
+    (typeof action.resource.id !== 'string' || !FHIR_ID.test(action.resource.id))
+  ) {
     out.push(`${where}.resource.id must be a FHIR id`);
   }
   return out;
@@ -86,7 +89,8 @@ function actionViolations(action: Action, where: string): string[] {
 function actionOk(action: Action): boolean {
   if (action.type !== 'create' && action.type !== 'update' && action.type !== 'delete') return false;
   if (!action.description) return false;
-  if (action.type === 'delete') return !!action.resourceId && RELATIVE_REFERENCE.test(action.resourceId) && action.resource === undefined;
+  if (action.type === 'delete')
+    return !!action.resourceId && RELATIVE_REFERENCE.test(action.resourceId) && action.resource === undefined;
   if (!action.resource || typeof action.resource.resourceType !== 'string') return false;
   const id: unknown = action.resource.id;
   return id === undefined || (typeof id === 'string' && FHIR_ID.test(id));
@@ -129,11 +133,14 @@ function violationsOf(card: Card, passed: ReadonlySet<Suggestion>): string[] {
   if (!INDICATORS.includes(card.indicator)) out.push('indicator must be info|warning|critical');
   if (!card.source || typeof card.source.label !== 'string' || !card.source.label) out.push('source.label is required');
   if (card.source?.url !== undefined && !isAbsoluteUrl(card.source.url)) out.push('source.url must be an absolute URL');
-  if (card.source?.icon !== undefined && !isAbsoluteUrl(card.source.icon)) out.push('source.icon must be an absolute URL');
-  if (card.source?.topic && (!card.source.topic.system || !card.source.topic.code)) out.push('source.topic needs system and code');
+  if (card.source?.icon !== undefined && !isAbsoluteUrl(card.source.icon))
+    out.push('source.icon must be an absolute URL');
+  if (card.source?.topic && (!card.source.topic.system || !card.source.topic.code))
+    out.push('source.topic needs system and code');
 
   const suggestions = card.suggestions ?? [];
-  if (suggestions.length > 0 && !card.selectionBehavior) out.push('selectionBehavior is required with suggestions (cds-resp-6)');
+  if (suggestions.length > 0 && !card.selectionBehavior)
+    out.push('selectionBehavior is required with suggestions (cds-resp-6)');
   if (card.selectionBehavior && !['at-most-one', 'any'].includes(card.selectionBehavior)) {
     out.push('selectionBehavior must be at-most-one|any');
   }
@@ -147,15 +154,20 @@ function violationsOf(card: Card, passed: ReadonlySet<Suggestion>): string[] {
     (s.actions ?? []).forEach((a, j) => out.push(...actionViolations(a, `suggestions[${i}].actions[${j}]`)));
   });
   (card.overrideReasons ?? []).forEach((r, i) => {
-    if (!r.system || !r.code || !r.display) out.push(`overrideReasons[${i}] needs system, code and display (cds-resp-4)`);
+    if (!r.system || !r.code || !r.display)
+      out.push(`overrideReasons[${i}] needs system, code and display (cds-resp-4)`);
   });
   (card.links ?? []).forEach((l, i) => {
     if (!l.label || !l.url || !isAbsoluteUrl(l.url)) out.push(`links[${i}] needs a label and an absolute url`);
     if (l.type !== 'absolute' && l.type !== 'smart') out.push(`links[${i}].type must be absolute|smart`);
-    if (l.type !== 'smart' && l.appContext !== undefined) out.push(`links[${i}].appContext only for smart links (cds-resp-3)`);
+    if (l.type !== 'smart' && l.appContext !== undefined)
+      out.push(`links[${i}].appContext only for smart links (cds-resp-3)`);
   });
   // Suggestions that passed have no empty member: the walk leaves them out (unless the list itself is empty).
-  const walked = passed.size > 0 && suggestions.length > 0 && suggestions.every((s) => passed.has(s)) ? { ...card, suggestions: undefined } : card;
+  const walked =
+    passed.size > 0 && suggestions.length > 0 && suggestions.every((s) => passed.has(s))
+      ? { ...card, suggestions: undefined }
+      : card;
   for (const path of emptyMembers(walked)) out.push(`${path} is null or empty: omit it instead`);
   return out;
 }
@@ -175,7 +187,10 @@ export interface ContractResult {
 }
 
 /** The card without the suggestions that break the contract (selectionBehavior goes with the last one). */
-function withoutBadSuggestions(card: Card, passed: Set<Suggestion>): { card: Card; dropped: number; violations: string[] } {
+function withoutBadSuggestions(
+  card: Card,
+  passed: Set<Suggestion>,
+): { card: Card; dropped: number; violations: string[] } {
   if (!card.suggestions?.length) return { card, dropped: 0, violations: [] };
   const kept: Suggestion[] = [];
   const violations: string[] = [];
@@ -231,7 +246,10 @@ export function reportContract(
 ): void {
   const indicatorOf = (index: number) => cards[index]?.indicator ?? 'info';
   for (const t of checked.trimmed) {
-    out.metrics?.contractDropped.inc({ service: out.service, part: 'suggestion', indicator: indicatorOf(t.index) }, t.suggestions);
+    out.metrics?.contractDropped.inc(
+      { service: out.service, part: 'suggestion', indicator: indicatorOf(t.index) },
+      t.suggestions,
+    );
   }
   if (checked.trimmed.length) {
     out.logger.error('card suggestion dropped: response contract', {
@@ -241,7 +259,8 @@ export function reportContract(
     });
   }
   if (!checked.dropped.length) return;
-  for (const d of checked.dropped) out.metrics?.contractDropped.inc({ service: out.service, part: 'card', indicator: indicatorOf(d.index) });
+  for (const d of checked.dropped)
+    out.metrics?.contractDropped.inc({ service: out.service, part: 'card', indicator: indicatorOf(d.index) });
   out.logger.error('card dropped: response contract', {
     ...out.log,
     dropped: checked.dropped.length,

@@ -42,7 +42,11 @@ const envelope = z.object({
   // Any JSON value per key: a value that is not a usable resource is that key's problem only (gather treats it
   // as not obtained), never a 400 for the whole call.
   prefetch: z
-    .record(z.string(), z.custom<PrefetchValue>(() => true), { error: required('an object of prefetch keys') })
+    .record(
+      z.string(),
+      z.custom<PrefetchValue>(() => true),
+      { error: required('an object of prefetch keys') },
+    )
     .nullish()
     .transform((v) => v ?? undefined),
   extension: optional(jsonObject()),
@@ -78,7 +82,10 @@ function entryCount(value: unknown): number {
  * A call over a limit is refused whole (400), never decided on its first N orders: a card missing for order N + 1
  * would look like "no concern" to the clinician, and an EHR treats the 400 as "no decision support" instead.
  */
-function overLimits(request: { context: Record<string, unknown>; prefetch?: Record<string, unknown> }, limits: RequestLimits): Problem[] {
+function overLimits(
+  request: { context: Record<string, unknown>; prefetch?: Record<string, unknown> },
+  limits: RequestLimits,
+): Problem[] {
   const problems: Problem[] = [];
   const drafts = entryCount(request.context.draftOrders);
   if (drafts > limits.maxDraftOrders) {

@@ -57,7 +57,11 @@ interface CardView {
   indicator: string;
   detail?: string;
   source?: { label?: string; url?: string };
-  suggestions?: Array<{ label: string; isRecommended?: boolean; actions?: Array<{ type: string; description?: string; resourceId?: string }> }>;
+  suggestions?: Array<{
+    label: string;
+    isRecommended?: boolean;
+    actions?: Array<{ type: string; description?: string; resourceId?: string }>;
+  }>;
   overrideReasons?: Array<{ display?: string; code: string }>;
   links?: Array<{ label: string; url: string }>;
 }
@@ -66,9 +70,15 @@ const url = `${values.url.replace(/\/+$/, '')}/cds-services/${encodeURIComponent
 const started = Date.now();
 let res: Response;
 try {
-  res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
 } catch (error) {
-  console.error(`cannot reach ${url}: ${error instanceof Error ? error.message : String(error)} (is hookwise running? npm start)`);
+  console.error(
+    `cannot reach ${url}: ${error instanceof Error ? error.message : String(error)} (is hookwise running? npm start)`,
+  );
   process.exit(1);
 }
 const ms = Date.now() - started;
@@ -91,7 +101,11 @@ if (!res.ok) {
 }
 const cards = body.cards ?? [];
 if (cards.length === 0) console.log('no cards');
-const indent = (s: string, n: number) => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const indent = (s: string, n: number) =>
+  s
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 cards.forEach((card, i) => {
   console.log(`\n${i + 1}. ${TAG[card.indicator] ?? card.indicator} ${paint('1', card.summary)}`);
   if (card.detail) console.log(indent(card.detail, 4));
@@ -99,7 +113,9 @@ cards.forEach((card, i) => {
     const acts = (s.actions ?? []).map((a) => `${a.type}${a.resourceId ? ` ${a.resourceId}` : ''}`).join(', ');
     console.log(`    -> suggestion: ${s.label}${s.isRecommended ? ' (recommended)' : ''}${acts ? ` [${acts}]` : ''}`);
   }
-  if (card.overrideReasons?.length) console.log(`    override reasons: ${card.overrideReasons.map((r) => r.display ?? r.code).join(' | ')}`);
+  if (card.overrideReasons?.length)
+    console.log(`    override reasons: ${card.overrideReasons.map((r) => r.display ?? r.code).join(' | ')}`);
   for (const l of card.links ?? []) console.log(`    link: ${l.label} <${l.url}>`);
-  if (card.source?.label) console.log(paint('2', `    source: ${card.source.label}${card.source.url ? ` <${card.source.url}>` : ''}`));
+  if (card.source?.label)
+    console.log(paint('2', `    source: ${card.source.label}${card.source.url ? ` <${card.source.url}>` : ''}`));
 });

@@ -9,7 +9,10 @@ import { formatAiReport } from '../ai/admin.js';
 import { AI_SERVICE_ID } from '../../hooks/ai-medication-review.js';
 import { DAY_MS } from '../util/time.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { days: { type: 'string', default: '30' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { days: { type: 'string', default: '30' } },
+});
 if (positionals[0] !== 'ai' || !/^\d+$/.test(values.days ?? '')) {
   console.error('usage: npm run report -- ai [--days 30]');
   process.exit(2);

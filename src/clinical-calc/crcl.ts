@@ -182,7 +182,11 @@ export function kidneyFunction(data: KidneyData, now: Date, knowledge: Knowledge
   const out: KidneyFunction = { crclMissing: [] };
   const DAY_MS = 86_400_000;
 
-  const egfr = latestObservation(data.egfr, { codes: labCodes(knowledge, 'egfr'), now, lookbackDays: EGFR_LOOKBACK_DAYS });
+  const egfr = latestObservation(data.egfr, {
+    codes: labCodes(knowledge, 'egfr'),
+    now,
+    lookbackDays: EGFR_LOOKBACK_DAYS,
+  });
   if (egfr) {
     out.egfr = egfr;
     if (egfr.effective.getTime() >= now.getTime() - CREATININE_LOOKBACK_DAYS * DAY_MS) out.egfrRecent = egfr;
@@ -195,8 +199,22 @@ export function kidneyFunction(data: KidneyData, now: Date, knowledge: Knowledge
   if (sex) out.sex = sex;
 
   // Byte-for-byte same code sets as knowledge/lab-codes.json; a lab group that is absent yields no input.
-  const creatinine = measured(data.creatinine, labCodes(knowledge, 'creatinine'), CREATININE_FACTORS, now, CREATININE_LOOKBACK_DAYS, 'highest');
-  const weight = measured(data.weight, labCodes(knowledge, 'bodyWeight'), WEIGHT_FACTORS, now, WEIGHT_LOOKBACK_DAYS, 'lowest');
+  const creatinine = measured(
+    data.creatinine,
+    labCodes(knowledge, 'creatinine'),
+    CREATININE_FACTORS,
+    now,
+    CREATININE_LOOKBACK_DAYS,
+    'highest',
+  );
+  const weight = measured(
+    data.weight,
+    labCodes(knowledge, 'bodyWeight'),
+    WEIGHT_FACTORS,
+    now,
+    WEIGHT_LOOKBACK_DAYS,
+    'lowest',
+  );
 
   if (weight) out.weight = weight;
   if (creatinine) out.creatinine = creatinine;
@@ -204,7 +222,8 @@ export function kidneyFunction(data: KidneyData, now: Date, knowledge: Knowledge
   else if (age < CG_MIN_AGE || age > CG_MAX_AGE) out.crclMissing.push(`age ${age} outside ${CG_MIN_AGE}–${CG_MAX_AGE}`);
   if (!sex) out.crclMissing.push('sex not recorded as female or male');
   if (!weight) out.crclMissing.push(`no body weight in kg or lb in the last ${WEIGHT_LOOKBACK_DAYS} days`);
-  if (!creatinine) out.crclMissing.push(`no serum creatinine in mg/dL or µmol/L in the last ${CREATININE_LOOKBACK_DAYS} days`);
+  if (!creatinine)
+    out.crclMissing.push(`no serum creatinine in mg/dL or µmol/L in the last ${CREATININE_LOOKBACK_DAYS} days`);
   if (out.crclMissing.length > 0 || age === undefined || !sex || !weight || !creatinine) return out;
 
   const value = creatinineClearance({ ageYears: age, sex, weightKg: weight.value, scrMgDl: creatinine.value });

@@ -41,7 +41,11 @@ export function medicationLookup(...sources: unknown[]): Map<string, JsonObject>
 }
 
 /** The Medication a medicationReference points to: a contained resource ("#id") or one of the lookup. */
-export function resolveReference(ref: unknown, owner: JsonObject, lookup: MedicationLookup | undefined): JsonObject | undefined {
+export function resolveReference(
+  ref: unknown,
+  owner: JsonObject,
+  lookup: MedicationLookup | undefined,
+): JsonObject | undefined {
   if (!isObject(ref)) return undefined;
   const reference = str(ref.reference);
   if (!reference) return undefined;
@@ -73,10 +77,22 @@ function isActiveMedication(r: JsonObject): boolean {
 }
 
 /** Records that say what the patient took, beside the orders (HL7 PDDI-CDS reads all four). */
-export const MEDICATION_RECORD_TYPES = ['MedicationStatement', 'MedicationDispense', 'MedicationAdministration'] as const;
+export const MEDICATION_RECORD_TYPES = [
+  'MedicationStatement',
+  'MedicationDispense',
+  'MedicationAdministration',
+] as const;
 
 /** Statuses of a statement, dispense or administration that do not say the patient takes the drug. */
-const NOT_TAKEN_STATUSES = new Set(['entered-in-error', 'cancelled', 'not-taken', 'not-done', 'declined', 'stopped', 'preparation']);
+const NOT_TAKEN_STATUSES = new Set([
+  'entered-in-error',
+  'cancelled',
+  'not-taken',
+  'not-done',
+  'declined',
+  'stopped',
+  'preparation',
+]);
 
 /** The time span a record covers: effective[x] (statement, administration) or whenHandedOver (dispense). */
 function recordSpan(r: JsonObject): { start?: Date; end?: Date } | undefined {

@@ -73,7 +73,11 @@ export function latestObservation(value: unknown, opts: LatestObservationOptions
     if (best && best.effective.getTime() === t) {
       const tb = opts.tieBreak;
       const keepBest =
-        typeof tb === 'function' ? tb(q.value) <= tb(best.value) : tb === 'highest' ? q.value <= best.value : q.value >= best.value;
+        typeof tb === 'function'
+          ? tb(q.value) <= tb(best.value)
+          : tb === 'highest'
+            ? q.value <= best.value
+            : q.value >= best.value;
       if (keepBest) continue;
     }
     const result: LabResult = { value: q.value, effective: eff.date, effectiveText: eff.text, code: coding.code };

@@ -5,7 +5,10 @@ import { publicJwks } from '../auth/keys.js';
 import type { Security } from '../auth/security.js';
 import { allow } from './http.js';
 
-export function discoveryRoutes(services: ReadonlyMap<string, RegisteredService>, auth: Pick<Security, 'signingKeys'>): Router {
+export function discoveryRoutes(
+  services: ReadonlyMap<string, RegisteredService>,
+  auth: Pick<Security, 'signingKeys'>,
+): Router {
   const router = Router();
   router.get('/cds-services', (_req, res) => {
     res.json({ services: [...services.values()].map((s) => s.definition) });

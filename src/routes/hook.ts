@@ -36,7 +36,10 @@ export function hookRoutes(services: ReadonlyMap<string, RegisteredService>, dep
     const logFields = { requestId: l.requestId, route: '/cds-services/:id' };
     let request: HookRequest;
     try {
-      request = validateHookRequest(req.body, service.module.hook, { maxDraftOrders: config.maxDraftOrders, maxPrefetchEntries: config.maxPrefetchEntries });
+      request = validateHookRequest(req.body, service.module.hook, {
+        maxDraftOrders: config.maxDraftOrders,
+        maxPrefetchEntries: config.maxPrefetchEntries,
+      });
     } catch (error) {
       l.logged = true;
       reportInvocation(deps, {

@@ -27,14 +27,27 @@ export function locals(res: Response): Locals {
   return res.locals as Locals;
 }
 
-export function sendProblem(res: Response, status: number, problems: Problem[], headers: Record<string, string> = {}): void {
-  res.status(status).set(headers).type('application/fhir+json').send(JSON.stringify(operationOutcome(problems)));
+export function sendProblem(
+  res: Response,
+  status: number,
+  problems: Problem[],
+  headers: Record<string, string> = {},
+): void {
+  res
+    .status(status)
+    .set(headers)
+    .type('application/fhir+json')
+    .send(JSON.stringify(operationOutcome(problems)));
 }
 
 /** Known path, wrong method: 405 with Allow. */
 export function allow(methods: string) {
   return (_req: Request, _res: Response, next: NextFunction) =>
-    next(new HttpProblem(405, [{ code: 'not-supported', diagnostics: `method not allowed; use ${methods}` }], { Allow: methods }));
+    next(
+      new HttpProblem(405, [{ code: 'not-supported', diagnostics: `method not allowed; use ${methods}` }], {
+        Allow: methods,
+      }),
+    );
 }
 
 /** The first middleware: stamps the arrival and request id, and logs the request when no route logged it. */
@@ -68,7 +81,9 @@ export const jsonOnly: RequestHandler = (req, _res, next) => {
   if (req.method !== 'POST') return next();
   if (!req.is(JSON_TYPES)) {
     return next(
-      new HttpProblem(415, [{ code: 'not-supported', diagnostics: 'the request body must be JSON (Content-Type: application/json)' }]),
+      new HttpProblem(415, [
+        { code: 'not-supported', diagnostics: 'the request body must be JSON (Content-Type: application/json)' },
+      ]),
     );
   }
   next();

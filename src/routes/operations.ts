@@ -26,7 +26,15 @@ async function storeAnswers(store: Store, ms: number): Promise<boolean> {
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([Promise.resolve().then(() => store.ping()).then(() => true, () => false), late]);
+    return await Promise.race([
+      Promise.resolve()
+        .then(() => store.ping())
+        .then(
+          () => true,
+          () => false,
+        ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -63,7 +63,12 @@ export function dailyMg(med: ResolvedMedication): number | undefined {
 
 const hasAcetaminophen = (m: ResolvedMedication) => m.ingredients.some((i) => i.name === 'acetaminophen');
 
-export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; taking: ResolvedMedication[]; hook: 'patient-view' | 'order-select' | 'order-sign'; knowledge: Knowledge }): Card[] {
+export function acetaminophenMaxCards(input: {
+  ordered: ResolvedMedication[];
+  taking: ResolvedMedication[];
+  hook: 'patient-view' | 'order-select' | 'order-sign';
+  knowledge: Knowledge;
+}): Card[] {
   const ordered = input.ordered.filter(hasAcetaminophen);
   if (input.hook !== 'patient-view' && ordered.length === 0) return [];
   const products = [...new Set([...ordered, ...input.taking.filter(hasAcetaminophen)])];
@@ -72,7 +77,10 @@ export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; ta
   if (total <= MAX_MG_PER_DAY) return [];
   const grams = (mg: number) => `${(mg / 1000).toFixed(1).replace(/\.0$/, '')} g`;
   const lines = [
-    ...amounts.map(({ m, mg }) => `- ${md(medicationText(m))}: ${mg === undefined ? 'dose not stated in a computable form (not counted)' : `up to ${grams(mg)} a day`}${ordered.includes(m) ? ' (ordered)' : ''}`),
+    ...amounts.map(
+      ({ m, mg }) =>
+        `- ${md(medicationText(m))}: ${mg === undefined ? 'dose not stated in a computable form (not counted)' : `up to ${grams(mg)} a day`}${ordered.includes(m) ? ' (ordered)' : ''}`,
+    ),
     `- **Total:** up to ${grams(total)} of acetaminophen a day, above the ${grams(MAX_MG_PER_DAY)} labelled adult maximum.`,
     '- **Risk:** liver injury; at lower doses too with liver disease, heavy alcohol use or low body weight.',
     '- **Do:** stop one product, or lower a dose or the as-needed maximum; tell the patient to avoid OTC products with acetaminophen.',
@@ -80,20 +88,35 @@ export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; ta
     `Source: ${SOURCE}. hookwise knowledge ${input.knowledge.version}.`,
   ];
   const drafts = ordered.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined);
-  const taken = products.filter((m) => !ordered.includes(m)).map((m) => m.key).filter((x): x is string => x !== undefined);
-  const codes = [...new Set(products.flatMap((m) => m.ingredients.filter((i) => i.name === 'acetaminophen' && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const taken = products
+    .filter((m) => !ordered.includes(m))
+    .map((m) => m.key)
+    .filter((x): x is string => x !== undefined);
+  const codes = [
+    ...new Set(
+      products.flatMap((m) =>
+        m.ingredients.filter((i) => i.name === 'acetaminophen' && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
+    ),
+  ];
   const card: Card = {
     finding: {
       key: `acetaminophen-max:${Math.round(total / 500) * 500}`,
       ...(drafts.length ? { drafts } : {}),
-      ...(taken.length || codes.length ? { trace: { ...(taken.length ? { resources: taken } : {}), ...(codes.length ? { codes } : {}) } } : {}),
+      ...(taken.length || codes.length
+        ? { trace: { ...(taken.length ? { resources: taken } : {}), ...(codes.length ? { codes } : {}) } }
+        : {}),
     },
-    summary: summary(`Acetaminophen up to ${grams(total)} a day across ${products.length} product${products.length === 1 ? '' : 's'}: above the 4 g maximum. Reduce the total`),
+    summary: summary(
+      `Acetaminophen up to ${grams(total)} a day across ${products.length} product${products.length === 1 ? '' : 's'}: above the 4 g maximum. Reduce the total`,
+    ),
     detail: lines.join('\n'),
     indicator: 'warning',
     source: { label: 'hookwise: acetaminophen maximum daily dose (FDA)', url: SOURCE_URL, topic: { ...TOPIC } },
     links: [{ label: 'FDA: acetaminophen information', url: SOURCE_URL, type: 'absolute' }],
-    overrideReasons: [OVERRIDES.doseAdjusted, OVERRIDES.notTaking, OVERRIDES.benefitOutweighsRisk].map((r) => ({ ...r })),
+    overrideReasons: [OVERRIDES.doseAdjusted, OVERRIDES.notTaking, OVERRIDES.benefitOutweighsRisk].map((r) => ({
+      ...r,
+    })),
   };
   if (drafts.length) {
     const suggestions: Suggestion[] = [];
@@ -108,11 +131,24 @@ export function acetaminophenMaxCards(input: { ordered: ResolvedMedication[]; ta
         suggestions.push({
           label: `Cap the new order at ${grams(room)} of acetaminophen a day`,
           isRecommended: true,
-          actions: [{ type: 'update', description: `Add a maximum of ${room} mg of acetaminophen a day`, resource: updated as never }],
+          actions: [
+            {
+              type: 'update',
+              description: `Add a maximum of ${room} mg of acetaminophen a day`,
+              resource: updated as never,
+            },
+          ],
         });
       }
     }
-    suggestions.push({ label: 'Remove the acetaminophen order', actions: drafts.map((resourceId) => ({ type: 'delete' as const, description: 'Remove the acetaminophen order', resourceId })) });
+    suggestions.push({
+      label: 'Remove the acetaminophen order',
+      actions: drafts.map((resourceId) => ({
+        type: 'delete' as const,
+        description: 'Remove the acetaminophen order',
+        resourceId,
+      })),
+    });
     card.suggestions = suggestions;
     card.selectionBehavior = 'at-most-one';
   }

@@ -58,7 +58,11 @@ function crossTier(x: CrossSensitivity, allergy: ResolvedAllergy): Indicator | u
 }
 
 /** How sure the allergy side of a cross-sensitivity matched, or undefined when it does not apply. */
-function allergenSide(x: CrossSensitivity, allergy: ResolvedAllergy, k: Knowledge): { confidence: MatchConfidence; allergen?: string } | undefined {
+function allergenSide(
+  x: CrossSensitivity,
+  allergy: ResolvedAllergy,
+  k: Knowledge,
+): { confidence: MatchConfidence; allergen?: string } | undefined {
   const names = x.allergen.ingredients ?? (x.allergen.ingredient ? [x.allergen.ingredient] : undefined);
   if (names) {
     const hit = allergy.ingredients.find((ai) => names.includes(ai.name));
@@ -163,7 +167,13 @@ function withRisk(c: Conflict, allergy: ResolvedAllergy): Conflict {
   return allergy.risk === 'low' ? { ...c, indicator: 'info' } : c;
 }
 
-export function findAllergyConflicts(orders: ResolvedMedication[], allergies: ResolvedAllergy[], k: Knowledge, now: Date, patientId?: string): Card[] {
+export function findAllergyConflicts(
+  orders: ResolvedMedication[],
+  allergies: ResolvedAllergy[],
+  k: Knowledge,
+  now: Date,
+  patientId?: string,
+): Card[] {
   const cards: Card[] = [];
   for (const order of orders) {
     for (const allergy of allergies) {
@@ -189,7 +199,10 @@ function allergenName(allergy: ResolvedAllergy): string {
 
 /** The recorded reaction in a few words: the first reaction, else "high criticality". */
 function reactionWords(allergy: ResolvedAllergy): string | undefined {
-  const r = allergy.reactions[0]?.replace(/\s*\((disorder|finding|morphologic abnormality|observable entity)\)\s*$/i, '');
+  const r = allergy.reactions[0]?.replace(
+    /\s*\((disorder|finding|morphologic abnormality|observable entity)\)\s*$/i,
+    '',
+  );
   if (r) return shorten(r.toLowerCase(), 30);
   if (allergy.criticality === 'high') return 'high criticality';
   return undefined;
@@ -220,25 +233,41 @@ const USUALLY_SAFE = new Set(['penicillin-cephalosporin', 'penicillin-carbapenem
 
 /** A low-risk allergy (not an intolerance) to the ordered drug itself or its class: worded as "confirm", not "safe". */
 function lowRiskSameDrug(c: Conflict, allergy: ResolvedAllergy): boolean {
-  return allergy.risk === 'low' && allergy.type !== 'intolerance' && !c.cross && (c.relation === 'same-ingredient' || c.relation === 'same-class');
+  return (
+    allergy.risk === 'low' &&
+    allergy.type !== 'intolerance' &&
+    !c.cross &&
+    (c.relation === 'same-ingredient' || c.relation === 'same-class')
+  );
 }
 
 function headline(c: Conflict, allergy: ResolvedAllergy, order: ResolvedMedication): string {
   // A combination product is named whole ("sacubitril / valsartan"), a single drug by its ingredient.
-  const drug = shorten(order.ingredients.length > 1 ? order.ingredients.map((i) => i.name).join(' / ') : c.orderIngredient, 40);
+  const drug = shorten(
+    order.ingredients.length > 1 ? order.ingredients.map((i) => i.name).join(' / ') : c.orderIngredient,
+    40,
+  );
   const Drug = drug.charAt(0).toUpperCase() + drug.slice(1);
   const phrase = allergyPhrase(allergy);
-  const why = c.cross ? CROSS_SHORT[c.cross.id] : c.relation === 'same-class' ? `same class: ${c.className ?? ''}` : undefined;
+  const why = c.cross
+    ? CROSS_SHORT[c.cross.id]
+    : c.relation === 'same-class'
+      ? `same class: ${c.className ?? ''}`
+      : undefined;
   const tail = why && why !== 'contraindicated' ? `; ${why}` : '';
   if (c.cross?.contraindicated && c.indicator !== 'info') return `Do not give ${drug}: ${phrase}, contraindicated`;
   if (c.indicator === 'critical') return `Avoid ${drug}: ${phrase}${tail}`;
   if (c.indicator === 'warning') {
-    return c.cross?.id === 'ace-angioedema-arb' ? `Use ${drug} with caution: ${phrase}${tail}` : `Avoid ${drug}: ${phrase}${tail}`;
+    return c.cross?.id === 'ace-angioedema-arb'
+      ? `Use ${drug} with caution: ${phrase}${tail}`
+      : `Avoid ${drug}: ${phrase}${tail}`;
   }
   if (allergy.risk === 'low') {
     const Phrase = `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}`;
     // The drug itself, or its class, after a recorded allergy (an immune reaction, even a mild one): confirm first.
-    return lowRiskSameDrug(c, allergy) ? `${Phrase} recorded (low risk): confirm tolerance before giving ${drug}` : `${Phrase} recorded: usually no reason to avoid ${drug}`;
+    return lowRiskSameDrug(c, allergy)
+      ? `${Phrase} recorded (low risk): confirm tolerance before giving ${drug}`
+      : `${Phrase} recorded: usually no reason to avoid ${drug}`;
   }
   if (c.cross && USUALLY_SAFE.has(c.cross.id)) return `${Drug} may be given: ${phrase}${tail}`;
   return `Check ${drug}: ${phrase}${tail}${c.textOnly ? ' (matched by name)' : ''}`;
@@ -301,7 +330,14 @@ function traceCodes(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conf
   return [...new Set(codes)];
 }
 
-function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conflict, k: Knowledge, now: Date, patientId?: string): Card {
+function allergyCard(
+  order: ResolvedMedication,
+  allergy: ResolvedAllergy,
+  c: Conflict,
+  k: Knowledge,
+  now: Date,
+  patientId?: string,
+): Card {
   const drug = c.orderIngredient;
   const nsaidAllergy = allergy.classes.some((x) => x.classId === 'nsaids-aspirin') && c.indicator !== 'info';
   const lines: string[] = [];
@@ -329,9 +365,17 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
           : '- **As recorded:** low criticality or a mild reaction: usually not a reason to avoid the drug; confirm the history.',
     );
   } else if (allergy.risk === 'high' && c.indicator !== 'info') {
-    lines.push('- **As recorded:** high risk (high criticality, a severe reaction, anaphylaxis or angioedema): avoid re-exposure.');
+    lines.push(
+      '- **As recorded:** high risk (high criticality, a severe reaction, anaphylaxis or angioedema): avoid re-exposure.',
+    );
   }
-  const alternative = c.indicator !== 'info' ? (c.cross?.alternative ?? (nsaidAllergy ? 'acetaminophen for pain or fever; celecoxib (COX-2 selective) is usually tolerated' : undefined)) : undefined;
+  const alternative =
+    c.indicator !== 'info'
+      ? (c.cross?.alternative ??
+        (nsaidAllergy
+          ? 'acetaminophen for pain or fever; celecoxib (COX-2 selective) is usually tolerated'
+          : undefined))
+      : undefined;
   if (alternative) lines.push(`- **Instead:** ${md(alternative)}.`);
   if (c.textOnly) lines.push('- Matched by name, not by code: confirm before acting (shown one tier lower).');
   lines.push('', `Source: ${md(c.source)}. hookwise knowledge ${k.version}.`);
@@ -349,8 +393,20 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
     summary: summary(headline(c, allergy, order)),
     detail: lines.join('\n'),
     indicator: c.indicator,
-    source: { label: c.cross?.contraindicated ? 'hookwise: drug–allergy checks (FDA label)' : 'hookwise: drug–allergy checks (AAAAI/ACAAI 2022)', url: c.url, topic: { ...TOPICS.allergy } },
-    links: [{ label: c.url.includes('dailymed') ? 'FDA label (DailyMed)' : 'Drug allergy: a 2022 practice parameter update', url: c.url, type: 'absolute' }],
+    source: {
+      label: c.cross?.contraindicated
+        ? 'hookwise: drug–allergy checks (FDA label)'
+        : 'hookwise: drug–allergy checks (AAAAI/ACAAI 2022)',
+      url: c.url,
+      topic: { ...TOPICS.allergy },
+    },
+    links: [
+      {
+        label: c.url.includes('dailymed') ? 'FDA label (DailyMed)' : 'Drug allergy: a 2022 practice parameter update',
+        url: c.url,
+        type: 'absolute',
+      },
+    ],
     // A contraindication is not overridden because the drug was "tolerated before"; the record may still be wrong.
     overrideReasons: (c.cross?.contraindicated
       ? [OVERRIDES.allergyRecordInaccurate, OVERRIDES.benefitOutweighsRisk]
@@ -368,7 +424,11 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
         label: `Replace ${shorten(drug, 40)} with ${swap.ingredient} (${swap.why})`,
         actions: [
           { type: 'delete', description: label, resourceId: draft },
-          { type: 'create', description: `Order ${swap.ingredient}: choose the dose`, resource: swapOrder(swap.ingredient, swapCode, patientId) as never },
+          {
+            type: 'create',
+            description: `Order ${swap.ingredient}: choose the dose`,
+            resource: swapOrder(swap.ingredient, swapCode, patientId) as never,
+          },
         ],
       });
     }
@@ -378,7 +438,11 @@ function allergyCard(order: ResolvedMedication, allergy: ResolvedAllergy, c: Con
         isRecommended: true,
         actions: [
           { type: 'delete', description: label, resourceId: draft },
-          { type: 'create', description: 'Order acetaminophen 500 mg as needed', resource: acetaminophenOrder(patientId) as never },
+          {
+            type: 'create',
+            description: 'Order acetaminophen 500 mg as needed',
+            resource: acetaminophenOrder(patientId) as never,
+          },
         ],
       });
     }

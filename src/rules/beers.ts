@@ -14,7 +14,11 @@ import { TOPIC_SYSTEM, md, summary, patientViewOverrides } from './cards.js';
 import { dateText, medicationText } from './card-text.js';
 import { DAY_MS } from '../util/time.js';
 
-export const BEERS_TOPIC = { system: TOPIC_SYSTEM, code: 'potentially-inappropriate-medication', display: 'Potentially inappropriate medication (older adults)' } as const;
+export const BEERS_TOPIC = {
+  system: TOPIC_SYSTEM,
+  code: 'potentially-inappropriate-medication',
+  display: 'Potentially inappropriate medication (older adults)',
+} as const;
 
 /** RxNorm names of extended-release products, which a "short-acting" criterion does not cover. */
 const EXTENDED_RELEASE = /\b(extended release|\d+\s*hr)\b/i;
@@ -55,7 +59,12 @@ function isNewStart(ingredient: string, meds: ResolvedMedication[], now: Date, d
 }
 
 /** `history`: every record of what the patient takes (orders, statements, dispenses), for the new-start test. */
-export function beersHits(meds: ResolvedMedication[], k: Knowledge, now: Date, history: ResolvedMedication[] = meds): BeersHit[] {
+export function beersHits(
+  meds: ResolvedMedication[],
+  k: Knowledge,
+  now: Date,
+  history: ResolvedMedication[] = meds,
+): BeersHit[] {
   const hits: BeersHit[] = [];
   for (const med of meds) {
     for (const entry of k.beers.entries) {
@@ -93,7 +102,9 @@ export function beersCards(
   const lines: string[] = [];
   for (const h of hits) {
     const started = startOf(h.med);
-    const parts = [`- **${md(medicationText(h.med))}**${started ? `, since ${dateText(started, now)}` : ''}: ${md(h.entry.recommendation)}.`];
+    const parts = [
+      `- **${md(medicationText(h.med))}**${started ? `, since ${dateText(started, now)}` : ''}: ${md(h.entry.recommendation)}.`,
+    ];
     if (h.entry.exception) parts.push(`Exception: ${md(h.entry.exception)}.`);
     if (h.confidence === 'text') parts.push('_Matched by name, not by code: confirm._');
     lines.push(parts.join(' '));
@@ -105,7 +116,13 @@ export function beersCards(
   );
   lines.push('');
   lines.push(`Source: ${md(k.beers.citation)}. hookwise knowledge ${k.version}.`);
-  const codes = [...new Set(hits.flatMap((h) => h.med.ingredients.filter((i) => i.name === h.entry.ingredient && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const codes = [
+    ...new Set(
+      hits.flatMap((h) =>
+        h.med.ingredients.filter((i) => i.name === h.entry.ingredient && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
+    ),
+  ];
   const resources = [...new Set(hits.map((h) => h.med.key).filter((x): x is string => x !== undefined))];
 
   return [
@@ -120,7 +137,13 @@ export function beersCards(
       indicator: 'info',
       source: { label: 'hookwise: AGS Beers Criteria 2023', url: k.beers.url, topic: { ...BEERS_TOPIC } },
       overrideReasons: patientViewOverrides(),
-      links: [{ label: 'AGS Beers Criteria 2023 (J Am Geriatr Soc, doi:10.1111/jgs.18372)', url: k.beers.url, type: 'absolute' }],
+      links: [
+        {
+          label: 'AGS Beers Criteria 2023 (J Am Geriatr Soc, doi:10.1111/jgs.18372)',
+          url: k.beers.url,
+          type: 'absolute',
+        },
+      ],
     },
   ];
 }

@@ -14,8 +14,11 @@ export function calendarDate(d: Date): string {
 
 /** How long ago, in whole days: "today", "yesterday", "8 days ago"; a future date says "in 3 days". */
 export function daysAgo(d: Date, now: Date): string {
-  const days = Math.floor((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) -
-    Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) / DAY_MS);
+  const days = Math.floor(
+    (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) -
+      Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) /
+      DAY_MS,
+  );
   if (days === 0) return 'today';
   if (days === 1) return 'yesterday';
   if (days === -1) return 'tomorrow';
@@ -41,7 +44,7 @@ const UNIT_TEXT: Record<string, string> = {
   'mg/dL': 'mg/dL',
   'umol/L': 'µmol/L',
   'ng/mL': 'ng/mL',
-  'ms': 'ms',
+  ms: 'ms',
 };
 
 /** A unit as written for a reader: `{INR}` → "", `mL/min/{1.73_m2}` → "mL/min/1.73 m²", other annotations dropped. */
@@ -49,7 +52,10 @@ export function unitText(unit: string | undefined): string {
   if (!unit) return '';
   const known = UNIT_TEXT[unit];
   if (known !== undefined) return known;
-  return unit.replace(/\{[^}]*\}/g, '').replace(/\bu(?=(mol|g|L)\b)/g, 'µ').trim();
+  return unit
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\bu(?=(mol|g|L)\b)/g, 'µ')
+    .trim();
 }
 
 /** "4.1", "5.9 mmol/L", "28 mL/min/1.73 m²": a value with its unit as written for a reader. */

@@ -29,7 +29,12 @@ export const OVERRIDES = {
 
 /** Patient-view cards carry no suggestion, but a clinician may still say why the card does not apply. */
 export function patientViewOverrides(): Coding[] {
-  return [OVERRIDES.alreadyAddressed, OVERRIDES.resultNotRepresentative, OVERRIDES.notTakingThis, OVERRIDES.benefitOutweighsRisk].map((c) => ({ ...c }));
+  return [
+    OVERRIDES.alreadyAddressed,
+    OVERRIDES.resultNotRepresentative,
+    OVERRIDES.notTakingThis,
+    OVERRIDES.benefitOutweighsRisk,
+  ].map((c) => ({ ...c }));
 }
 
 export { indicatorRank, maxIndicator, SUMMARY_MAX };

@@ -63,7 +63,8 @@ export function involvedLines(
   const lines: string[] = [];
   const ref = (m: ResolvedMedication): string => md(medicationLabel(m));
   for (const d of drafts) {
-    const role = hook === 'order-sign' ? 'Order being signed' : !focus || focus.has(d) ? 'Selected order' : 'Other draft order';
+    const role =
+      hook === 'order-sign' ? 'Order being signed' : !focus || focus.has(d) ? 'Selected order' : 'Other draft order';
     lines.push(`- ${role}: ${ref(d)}`);
   }
   for (const o of others) lines.push(`- Active medication: ${ref(o)}`);
@@ -77,11 +78,7 @@ function memberFor(list: DdiMember[], ing: IngredientMatch): DdiMember | undefin
 /** Index tokens per ingredient (name and code), per table of pairs: "<pair id>:o" / "<pair id>:p". */
 const tokenCache = new WeakMap<object, Map<string, string[]>>();
 
-function ingredientTokens(
-  table: object,
-  ing: IngredientMatch,
-  compute: () => string[],
-): string[] {
+function ingredientTokens(table: object, ing: IngredientMatch, compute: () => string[]): string[] {
   let byIng = tokenCache.get(table);
   if (!byIng) tokenCache.set(table, (byIng = new Map()));
   const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
@@ -118,7 +115,11 @@ const findingKey = (hit: PairHit): string => [sideLabel(hit.object), sideLabel(h
  * ingredient never pairs with itself (duplication, not an interaction), and a combination product held by both
  * resources does not pair with itself either (its own ingredients on both sides).
  */
-export function ddiEffect(a: ResolvedMedication, b: ResolvedMedication, pairs: DdiPair[]): Array<{ key: string; hit: PairHit }> {
+export function ddiEffect(
+  a: ResolvedMedication,
+  b: ResolvedMedication,
+  pairs: DdiPair[],
+): Array<{ key: string; hit: PairHit }> {
   const hits: PairHit[] = [];
   const names = (m: ResolvedMedication) => new Set(m.ingredients.map((i) => i.name));
   const na = names(a);
@@ -136,17 +137,31 @@ export function ddiEffect(a: ResolvedMedication, b: ResolvedMedication, pairs: D
         const member = memberFor(pair.precipitant, i);
         return member ? [{ i, member }] : [];
       });
-      const pairs2 = (o: IngredientMatch, p: IngredientMatch): boolean => o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
+      const pairs2 = (o: IngredientMatch, p: IngredientMatch): boolean =>
+        o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
       const obj = objects.filter((o) => precipitants.some((p) => pairs2(o.i, p.i)));
       const prec = precipitants.filter((p) => objects.some((o) => pairs2(o.i, p.i)));
       if (obj.length === 0 || prec.length === 0) continue;
       const side = (list: Array<{ i: IngredientMatch; member: DdiMember }>): SideIngredient[] =>
         list
-          .map(({ i, member }) => ({ name: i.name, ...(i.rxcui ? { rxcui: i.rxcui } : {}), member, confidence: i.confidence }))
+          .map(({ i, member }) => ({
+            name: i.name,
+            ...(i.rxcui ? { rxcui: i.rxcui } : {}),
+            member,
+            confidence: i.confidence,
+          }))
           .sort((p, q) => p.name.localeCompare(q.name));
       const hit: PairHit = { pair, object: side(obj), precipitant: side(prec) };
       // Symmetric classes (QT) match both ways round: one section.
-      if (hits.some((h) => h.pair.id === pair.id && sideLabel(h.object) === sideLabel(hit.precipitant) && sideLabel(h.precipitant) === sideLabel(hit.object))) continue;
+      if (
+        hits.some(
+          (h) =>
+            h.pair.id === pair.id &&
+            sideLabel(h.object) === sideLabel(hit.precipitant) &&
+            sideLabel(h.precipitant) === sideLabel(hit.object),
+        )
+      )
+        continue;
       hits.push(hit);
     }
   }
@@ -156,7 +171,10 @@ export function ddiEffect(a: ResolvedMedication, b: ResolvedMedication, pairs: D
 function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }>> {
   const tokensOf = (ing: IngredientMatch): string[] =>
     ingredientTokens(pairs, ing, () =>
-      pairs.flatMap((p) => [...(memberFor(p.object, ing) ? [`${p.id}:o`] : []), ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : [])]),
+      pairs.flatMap((p) => [
+        ...(memberFor(p.object, ing) ? [`${p.id}:o`] : []),
+        ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : []),
+      ]),
     );
   return {
     tokens: (m) => m.ingredients.flatMap(tokensOf),
@@ -167,9 +185,18 @@ function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }
 
 /** Adds a hit to a finding's hits: a known section keeps the best confidence of each ingredient. */
 export function mergeHit(into: PairHit[], hit: PairHit): void {
-  const existing = into.find((h) => h.pair.id === hit.pair.id && sideLabel(h.object) === sideLabel(hit.object) && sideLabel(h.precipitant) === sideLabel(hit.precipitant));
+  const existing = into.find(
+    (h) =>
+      h.pair.id === hit.pair.id &&
+      sideLabel(h.object) === sideLabel(hit.object) &&
+      sideLabel(h.precipitant) === sideLabel(hit.precipitant),
+  );
   if (!existing) {
-    into.push({ ...hit, object: hit.object.map((i) => ({ ...i })), precipitant: hit.precipitant.map((i) => ({ ...i })) });
+    into.push({
+      ...hit,
+      object: hit.object.map((i) => ({ ...i })),
+      precipitant: hit.precipitant.map((i) => ({ ...i })),
+    });
     return;
   }
   for (const [mine, theirs] of [
@@ -214,8 +241,16 @@ export function findDdi({ drafts, active, knowledge, focus, hook = 'order-sign',
     }
   });
   const lab = now && potassium !== undefined ? latestPotassium(potassium, now, knowledge) : undefined;
-  const ctx: DdiCardContext = { knowledge, hook, ...(focus ? { focus } : {}), ...(lab ? { potassium: lab } : {}), ...(now ? { now } : {}) };
-  return [...findings.values()].map((f) => ddiCard({ key: f.key, hits: f.hits, drafts: ordered(f.drafts), others: ordered(f.others) }, ctx));
+  const ctx: DdiCardContext = {
+    knowledge,
+    hook,
+    ...(focus ? { focus } : {}),
+    ...(lab ? { potassium: lab } : {}),
+    ...(now ? { now } : {}),
+  };
+  return [...findings.values()].map((f) =>
+    ddiCard({ key: f.key, hits: f.hits, drafts: ordered(f.drafts), others: ordered(f.others) }, ctx),
+  );
 }
 
 /**
@@ -225,12 +260,17 @@ export function findDdi({ drafts, active, knowledge, focus, hook = 'order-sign',
  * that the two agree.
  */
 export function contraindicatedWhenCritical(management: string): boolean {
-  return /contraindicated|do not combine/i.test(management) && !/^avoid/i.test(management) && !/rather than contraindicated/i.test(management);
+  return (
+    /contraindicated|do not combine/i.test(management) &&
+    !/^avoid/i.test(management) &&
+    !/rather than contraindicated/i.test(management)
+  );
 }
 
 /** The action for a section: the first whose named ingredients it holds (the pair's last action matches any). */
 export function actionFor(hit: PairHit): DdiAction | undefined {
-  const has = (names: string[] | undefined, side: SideIngredient[]) => !names || side.some((i) => names.includes(i.name));
+  const has = (names: string[] | undefined, side: SideIngredient[]) =>
+    !names || side.some((i) => names.includes(i.name));
   return hit.pair.actions?.find((a) => has(a.object, hit.object) && has(a.precipitant, hit.precipitant));
 }
 
@@ -256,17 +296,33 @@ interface Section {
   cap?: { check: CapCheck; ordered: boolean };
 }
 
-function section(hit: PairHit, involved: ResolvedMedication[], ctx: DdiCardContext, drafts: ResolvedMedication[] = []): Section {
+function section(
+  hit: PairHit,
+  involved: ResolvedMedication[],
+  ctx: DdiCardContext,
+  drafts: ResolvedMedication[] = [],
+): Section {
   const action = actionFor(hit);
   // A section is critical when some pairing of its ingredients is critical on both sides (member tiers).
-  const pairTier: Indicator = hit.object.some((i) => i.member.tier === 'critical') && hit.precipitant.some((i) => i.member.tier === 'critical') ? 'critical' : 'warning';
+  const pairTier: Indicator =
+    hit.object.some((i) => i.member.tier === 'critical') && hit.precipitant.some((i) => i.member.tier === 'critical')
+      ? 'critical'
+      : 'warning';
   const base = action?.tier ?? pairTier;
   let indicator: Indicator = base;
   let qt: QtTier | undefined;
   const q = hit.pair.qtTiering;
   if (q) {
-    const holds = (side: SideIngredient[]) => involved.filter((m) => m.ingredients.some((i) => side.some((s) => s.name === i.name)));
-    qt = qtTier(q, { a: hit.object.map((i) => i.name), b: hit.precipitant.map((i) => i.name) }, { a: holds(hit.object), b: holds(hit.precipitant) }, ctx.potassium, ctx.now, ctx.knowledge);
+    const holds = (side: SideIngredient[]) =>
+      involved.filter((m) => m.ingredients.some((i) => side.some((s) => s.name === i.name)));
+    qt = qtTier(
+      q,
+      { a: hit.object.map((i) => i.name), b: hit.precipitant.map((i) => i.name) },
+      { a: holds(hit.object), b: holds(hit.precipitant) },
+      ctx.potassium,
+      ctx.now,
+      ctx.knowledge,
+    );
     indicator = qt.indicator;
   }
   // A dose-cap action (warning tier): a statin dose known to be within the label's cap drops to info.
@@ -287,9 +343,12 @@ function summaryOf(s: Section): string {
   const q = s.hit.pair.qtTiering;
   let text: string;
   if (q && s.qt?.oneTime && s.qt.raisedBy.length === 0) text = fill(q.singleDoseSummary, s.hit);
-  else if (q && s.qt && s.qt.raisedBy.length > 0) text = fill(q.criticalSummary, s.hit).replace('{factor}', s.qt.raisedBy.map((f) => f.short).join(', '));
-  else if (s.action?.doseCap && s.cap?.check.verdict === 'within') text = withinSummary(s.cap.check, s.action.doseCap, sideLabel(s.hit.precipitant));
-  else if (s.action?.doseCap && s.cap?.check.verdict === 'above') text = aboveSummary(s.cap.check, s.action.doseCap, sideLabel(s.hit.precipitant));
+  else if (q && s.qt && s.qt.raisedBy.length > 0)
+    text = fill(q.criticalSummary, s.hit).replace('{factor}', s.qt.raisedBy.map((f) => f.short).join(', '));
+  else if (s.action?.doseCap && s.cap?.check.verdict === 'within')
+    text = withinSummary(s.cap.check, s.action.doseCap, sideLabel(s.hit.precipitant));
+  else if (s.action?.doseCap && s.cap?.check.verdict === 'above')
+    text = aboveSummary(s.cap.check, s.action.doseCap, sideLabel(s.hit.precipitant));
   else if (s.action) text = fill(s.action.summary, s.hit);
   else text = `Interaction: ${sideLabel(s.hit.object)} + ${sideLabel(s.hit.precipitant)}`;
   return summary(cap(text));
@@ -310,22 +369,30 @@ function sectionLines(s: Section, ctx: DdiCardContext, first: boolean): string[]
   lines.push(`- Risk: ${md(hit.pair.consequence.replace(/\s*->\s*/g, ': '))}`);
   if (s.action) {
     lines.push(`- What to do: ${md(cap(fill(s.action.summary, hit)))}`);
-    if (s.action.contraindicated && s.indicator === 'critical') lines.push('- The label contraindicates this combination.');
+    if (s.action.contraindicated && s.indicator === 'critical')
+      lines.push('- The label contraindicates this combination.');
     if (s.action.alternative) lines.push(`- Safer alternative: ${md(cap(fill(s.action.alternative, hit)))}`);
     if (s.action.doseCap && s.cap) {
-      lines.push(`- ${md(capLine(s.cap.check, s.action.doseCap, sideLabel(hit.precipitant), s.cap.ordered ? 'Ordered' : 'Taking'))}`);
-      if (s.cap.check.verdict === 'within') lines.push('- Within the label cap: no dose change needed; ask about muscle pain or weakness.');
+      lines.push(
+        `- ${md(capLine(s.cap.check, s.action.doseCap, sideLabel(hit.precipitant), s.cap.ordered ? 'Ordered' : 'Taking'))}`,
+      );
+      if (s.cap.check.verdict === 'within')
+        lines.push('- Within the label cap: no dose change needed; ask about muscle pain or weakness.');
     }
   }
   if (s.qt) {
     const q = hit.pair.qtTiering!;
-    for (const f of s.qt.raisedBy) lines.push(`- Critical because ${md(f.line.charAt(0).toLowerCase() + f.line.slice(1))}`);
-    if (s.qt.raisedBy.length === 0) lines.push('- Warning: no label contraindicates this pair and no low potassium was found.');
+    for (const f of s.qt.raisedBy)
+      lines.push(`- Critical because ${md(f.line.charAt(0).toLowerCase() + f.line.slice(1))}`);
+    if (s.qt.raisedBy.length === 0)
+      lines.push('- Warning: no label contraindicates this pair and no low potassium was found.');
     if (s.qt.oneTime) lines.push('- One tier lower: a one-time dose (a single peri-operative dose or an anaesthetic).');
     lines.push(`- ${md(q.notRead)}.`);
   }
-  if (s.textOnly) lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
-  if (ctx.hook === 'patient-view') lines.push('- Both are already taken: shown one tier lower than at ordering, as a prompt to review.');
+  if (s.textOnly)
+    lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
+  if (ctx.hook === 'patient-view')
+    lines.push('- Both are already taken: shown one tier lower than at ordering, as a prompt to review.');
   return lines;
 }
 
@@ -345,11 +412,14 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
     lines.push(...sectionLines(s, ctx, n === 0));
   });
   lines.push('');
-  const oneTime = (m: ResolvedMedication) => (primary.hit.pair.qtTiering && isOneTimeDose(m, primary.hit.pair.qtTiering) ? ' (one-time dose)' : '');
+  const oneTime = (m: ResolvedMedication) =>
+    primary.hit.pair.qtTiering && isOneTimeDose(m, primary.hit.pair.qtTiering) ? ' (one-time dose)' : '';
   for (const d of f.drafts) lines.push(`- ${roleOf(d, true, ctx)}: ${md(medicationLabel(d))}${oneTime(d)}`);
   for (const o of f.others) lines.push(`- ${roleOf(o, false, ctx)}: ${md(medicationLabel(o))}${oneTime(o)}`);
   lines.push('');
-  lines.push(`Source: ${md(cap(primary.action?.label ? fill(primary.action.label, primary.hit) : primary.hit.pair.labelBasis))}; ONC high-priority interaction list (Phansalkar 2012). hookwise knowledge ${k.version}.`);
+  lines.push(
+    `Source: ${md(cap(primary.action?.label ? fill(primary.action.label, primary.hit) : primary.hit.pair.labelBasis))}; ONC high-priority interaction list (Phansalkar 2012). hookwise knowledge ${k.version}.`,
+  );
 
   const links: Link[] = [];
   const addLink = (label: string, url: string) => {
@@ -370,18 +440,30 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
       const resourceId = resourceKey(d.resource);
       if (!resourceId) continue;
       const names = [...primary.hit.object, ...primary.hit.precipitant].map((i) => i.name);
-      const drug = d.ingredients.filter((i) => names.includes(i.name)).map((i) => i.name).join('/') || medicationLabel(d);
+      const drug =
+        d.ingredients
+          .filter((i) => names.includes(i.name))
+          .map((i) => i.name)
+          .join('/') || medicationLabel(d);
       const label = `Remove the ${shorten(drug, 60)} order`;
       suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
     }
   }
 
-  const drafts = ctx.hook === 'patient-view' ? [] : f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
-  const resources = [
-    ...(ctx.hook === 'patient-view' ? f.drafts : []),
-    ...f.others,
-  ].map((m) => resourceKey(m.resource)).filter((id): id is string => id !== undefined);
-  const codes = [...new Set(sections.flatMap((s) => [...s.hit.object, ...s.hit.precipitant]).flatMap((i) => (i.rxcui ? [`${RXNORM}|${i.rxcui}`] : [])))];
+  const drafts =
+    ctx.hook === 'patient-view'
+      ? []
+      : f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
+  const resources = [...(ctx.hook === 'patient-view' ? f.drafts : []), ...f.others]
+    .map((m) => resourceKey(m.resource))
+    .filter((id): id is string => id !== undefined);
+  const codes = [
+    ...new Set(
+      sections
+        .flatMap((s) => [...s.hit.object, ...s.hit.precipitant])
+        .flatMap((i) => (i.rxcui ? [`${RXNORM}|${i.rxcui}`] : [])),
+    ),
+  ];
   for (const s of sections) {
     for (const fct of s.qt?.raisedBy ?? []) {
       if (!fct.lab) continue;
@@ -394,18 +476,28 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
   const overrides: Coding[] =
     ctx.hook === 'patient-view'
       ? patientViewOverrides()
-      : (doseAdjustable ? [OVERRIDES.doseAdjusted, OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking] : [OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking]).map((c) => ({ ...c }));
+      : (doseAdjustable
+          ? [OVERRIDES.doseAdjusted, OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking]
+          : [OVERRIDES.benefitOutweighsRisk, OVERRIDES.notTaking]
+        ).map((c) => ({ ...c }));
 
   const card: Card = {
     finding: {
       key: `ddi:${f.key}`,
       ...(drafts.length ? { drafts } : {}),
-      trace: { ...(resources.length ? { resources: [...new Set(resources)] } : {}), ...(codes.length ? { codes: [...new Set(codes)] } : {}) },
+      trace: {
+        ...(resources.length ? { resources: [...new Set(resources)] } : {}),
+        ...(codes.length ? { codes: [...new Set(codes)] } : {}),
+      },
     },
     summary: summaryOf(primary),
     detail: lines.join('\n'),
     indicator,
-    source: { label: 'hookwise: ONC high-priority drug–drug interactions', url: links[0]!.url, topic: { ...TOPICS.ddi } },
+    source: {
+      label: 'hookwise: ONC high-priority drug–drug interactions',
+      url: links[0]!.url,
+      topic: { ...TOPICS.ddi },
+    },
     overrideReasons: overrides,
     links,
   };
@@ -434,11 +526,14 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
 export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: PairInput): Card[] {
   const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
   type Hit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
-  const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean => (pair.card?.excludeIngredients ?? []).includes(ing.name);
+  const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean =>
+    (pair.card?.excludeIngredients ?? []).includes(ing.name);
   const tokensOf = (ing: IngredientMatch): string[] =>
     ingredientTokens(pairs, ing, () =>
       pairs.flatMap((p) =>
-        isExcluded(p, ing) ? [] : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
+        isExcluded(p, ing)
+          ? []
+          : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
       ),
     );
   const rule: PairRule<Hit[]> = {
@@ -455,7 +550,13 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
             if (!niMember(pair.object, oi) || isExcluded(pair, oi)) continue;
             for (const pi of y.ingredients) {
               if (pi.name === oi.name || !niMember(pair.precipitant, pi) || isExcluded(pair, pi)) continue;
-              hits.push({ key: `${pair.id}:${oi.name}+${pi.name}`, pair, a: oi.name, b: pi.name, coded: oi.confidence !== 'text' && pi.confidence !== 'text' });
+              hits.push({
+                key: `${pair.id}:${oi.name}+${pi.name}`,
+                pair,
+                a: oi.name,
+                b: pi.name,
+                coded: oi.confidence !== 'text' && pi.confidence !== 'text',
+              });
             }
           }
         }
@@ -472,13 +573,22 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
       pushVisit(f, visit);
     }
   });
-  const findings = new Map([...open].map(([key, f]) => [key, { ...f, drafts: ordered(f.drafts), others: ordered(f.others) }]));
+  const findings = new Map(
+    [...open].map(([key, f]) => [key, { ...f, drafts: ordered(f.drafts), others: ordered(f.others) }]),
+  );
   return [...findings.values()].map((f) => nonInterruptiveCard(f, knowledge, hook, focus));
 }
 
 /** A finding of the ONC non-interruptive list as its info card (the drugs by name; their ids in the trace). */
 export function nonInterruptiveCard(
-  f: { pair: DdiPairNi; a: string; b: string; textOnly: boolean; drafts: ResolvedMedication[]; others: ResolvedMedication[] },
+  f: {
+    pair: DdiPairNi;
+    a: string;
+    b: string;
+    textOnly: boolean;
+    drafts: ResolvedMedication[];
+    others: ResolvedMedication[];
+  },
   knowledge: Knowledge,
   hook: 'order-select' | 'order-sign' = 'order-sign',
   focus?: ReadonlySet<ResolvedMedication>,
@@ -501,10 +611,16 @@ export function nonInterruptiveCard(
       ...(draftKeys.length ? { drafts: draftKeys } : {}),
       ...(others.length ? { trace: { resources: others } } : {}),
     },
-    summary: summary(`${card.summary} (${f.a} + ${f.b})`.length <= SUMMARY_MAX ? `${card.summary} (${f.a} + ${f.b})` : card.summary),
+    summary: summary(
+      `${card.summary} (${f.a} + ${f.b})`.length <= SUMMARY_MAX ? `${card.summary} (${f.a} + ${f.b})` : card.summary,
+    ),
     detail: lines.join('\n'),
     indicator: card.indicator,
-    source: { label: 'hookwise: ONC non-interruptive drug–drug interactions', url: knowledge.nonInterruptive.url, topic: { ...TOPICS.ddi } },
+    source: {
+      label: 'hookwise: ONC non-interruptive drug–drug interactions',
+      url: knowledge.nonInterruptive.url,
+      topic: { ...TOPICS.ddi },
+    },
     links: [{ label: 'Phansalkar 2013 (JAMIA)', url: knowledge.nonInterruptive.url, type: 'absolute' }],
   } satisfies Card;
 }

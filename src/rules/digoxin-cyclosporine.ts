@@ -63,17 +63,34 @@ interface Lab {
   value: number;
 }
 
-function readLab(value: unknown, codes: ReadonlySet<string>, now: Date, days: number, convert: (v: number, unit: string) => number | undefined): Lab | undefined {
-  const result = latestObservation(value, { codes, now, lookbackDays: days, acceptUnit: (u) => u !== undefined && convert(1, u) !== undefined });
+function readLab(
+  value: unknown,
+  codes: ReadonlySet<string>,
+  now: Date,
+  days: number,
+  convert: (v: number, unit: string) => number | undefined,
+): Lab | undefined {
+  const result = latestObservation(value, {
+    codes,
+    now,
+    lookbackDays: days,
+    acceptUnit: (u) => u !== undefined && convert(1, u) !== undefined,
+  });
   if (!result || result.comparator) return undefined;
   const v = convert(result.value, result.unit ?? '');
   return v === undefined ? undefined : { result, value: v };
 }
 
 const unitKey = (u: string) => u.replace(/\s+/g, '').toLowerCase();
-const digoxinUnit = (v: number, u: string) => (['ng/ml', 'ug/l', 'µg/l', 'mcg/l'].includes(unitKey(u)) ? v : unitKey(u) === 'nmol/l' ? v / DIGOXIN_NMOL_PER_NG_ML : undefined);
+const digoxinUnit = (v: number, u: string) =>
+  ['ng/ml', 'ug/l', 'µg/l', 'mcg/l'].includes(unitKey(u))
+    ? v
+    : unitKey(u) === 'nmol/l'
+      ? v / DIGOXIN_NMOL_PER_NG_ML
+      : undefined;
 const potassiumUnit = (v: number, u: string) => (['mmol/l', 'meq/l'].includes(unitKey(u)) ? v : undefined);
-const creatinineUnit = (v: number, u: string) => (unitKey(u) === 'mg/dl' ? v : ['umol/l', 'µmol/l'].includes(unitKey(u)) ? v / CREATININE_UMOL_PER_MG_DL : undefined);
+const creatinineUnit = (v: number, u: string) =>
+  unitKey(u) === 'mg/dl' ? v : ['umol/l', 'µmol/l'].includes(unitKey(u)) ? v / CREATININE_UMOL_PER_MG_DL : undefined;
 
 export function digoxinCyclosporineCards(input: DigoxinCyclosporineInput): Card[] {
   const cards: Card[] = [];
@@ -81,7 +98,9 @@ export function digoxinCyclosporineCards(input: DigoxinCyclosporineInput): Card[
     const drafts = input.drafts.filter((d) => has(d, ordered) && !has(d, other(ordered)));
     if (drafts.length === 0) continue;
     const draftSet = new Set(drafts);
-    const partners = [...new Set([...input.taking, ...input.allDrafts])].filter((m) => !draftSet.has(m) && has(m, other(ordered)));
+    const partners = [...new Set([...input.taking, ...input.allDrafts])].filter(
+      (m) => !draftSet.has(m) && has(m, other(ordered)),
+    );
     if (partners.length === 0) continue;
     // When both are drafted together, the cyclosporine card speaks for the pair.
     if (ordered === 'digoxin' && cards.length > 0 && partners.every((p) => input.allDrafts.includes(p))) continue;
@@ -90,28 +109,65 @@ export function digoxinCyclosporineCards(input: DigoxinCyclosporineInput): Card[
   return cards;
 }
 
-function card(ordered: Drug, drafts: ResolvedMedication[], partners: ResolvedMedication[], input: DigoxinCyclosporineInput): Card {
+function card(
+  ordered: Drug,
+  drafts: ResolvedMedication[],
+  partners: ResolvedMedication[],
+  input: DigoxinCyclosporineInput,
+): Card {
   const { knowledge: k, now } = input;
   const draftSet = new Set(drafts);
   const takenBefore = (d: Drug) => input.taking.some((m) => !draftSet.has(m) && has(m, d));
   const continued = takenBefore(ordered);
   const digoxinTaken = takenBefore('digoxin');
   const level = readLab(input.labs.digoxin, labCodes(k, 'digoxin'), now, DIGOXIN_LEVEL_LOOKBACK_DAYS, digoxinUnit);
-  const potassium = readLab(input.labs.potassium, labCodes(k, 'potassium'), now, ELECTROLYTE_LOOKBACK_DAYS, potassiumUnit);
-  const creatinine = readLab(input.labs.creatinine, labCodes(k, 'creatinine'), now, ELECTROLYTE_LOOKBACK_DAYS, creatinineUnit);
+  const potassium = readLab(
+    input.labs.potassium,
+    labCodes(k, 'potassium'),
+    now,
+    ELECTROLYTE_LOOKBACK_DAYS,
+    potassiumUnit,
+  );
+  const creatinine = readLab(
+    input.labs.creatinine,
+    labCodes(k, 'creatinine'),
+    now,
+    ELECTROLYTE_LOOKBACK_DAYS,
+    creatinineUnit,
+  );
   const normalLevel = level !== undefined && level.value < DIGOXIN_NORMAL_BELOW;
   const normalK = potassium !== undefined && potassium.value > POTASSIUM.low && potassium.value < POTASSIUM.high;
   const normalCr = creatinine !== undefined && creatinine.value > CREATININE.low && creatinine.value < CREATININE.high;
   // Magnesium and calcium are not read, so the labs are never all proven normal.
   const labsNormal = false;
-  const diuretics = [...new Set(input.taking.flatMap((m) => m.ingredients.map((i) => i.name).filter((n) => k.products.pddiClasses.AAS?.has(n) || k.products.pddiClasses.LOOPDIURETIC?.has(n))))];
+  const diuretics = [
+    ...new Set(
+      input.taking.flatMap((m) =>
+        m.ingredients
+          .map((i) => i.name)
+          .filter((n) => k.products.pddiClasses.AAS?.has(n) || k.products.pddiClasses.LOOPDIURETIC?.has(n)),
+      ),
+    ),
+  ];
 
   const base: Indicator = continued && normalLevel && diuretics.length === 0 && labsNormal ? 'info' : 'warning';
   let levelTier: Indicator | undefined;
-  if (digoxinTaken) levelTier = ordered === 'cyclosporine' && !continued ? (normalLevel ? 'warning' : 'critical') : normalLevel ? 'info' : 'warning';
+  if (digoxinTaken)
+    levelTier =
+      ordered === 'cyclosporine' && !continued
+        ? normalLevel
+          ? 'warning'
+          : 'critical'
+        : normalLevel
+          ? 'info'
+          : 'warning';
   const labsTier: Indicator = labsNormal && normalK && normalCr ? 'info' : 'warning';
   let indicator = [base, labsTier, ...(levelTier ? [levelTier] : [])].reduce(maxIndicator);
-  const textOnly = [...drafts, ...partners].every((m) => m.ingredients.filter((i) => i.name === 'digoxin' || i.name === 'cyclosporine').every((i) => i.confidence === 'text'));
+  const textOnly = [...drafts, ...partners].every((m) =>
+    m.ingredients
+      .filter((i) => i.name === 'digoxin' || i.name === 'cyclosporine')
+      .every((i) => i.confidence === 'text'),
+  );
   if (textOnly) indicator = applyConfidence(indicator, 'text');
 
   const text =
@@ -128,7 +184,9 @@ function card(ordered: Drug, drafts: ResolvedMedication[], partners: ResolvedMed
     ? `${valueText(level.result.value, level.result.unit)} on ${when(level)}: ${normalLevel ? 'below 0.9 ng/mL' : '0.9 ng/mL or above'}`
     : 'none in the last 30 days';
   const labLine = (l: Lab | undefined, normal: boolean, range: string, days = 'year') =>
-    l ? `${valueText(l.result.value, l.result.unit)} on ${when(l)}: ${normal ? 'normal' : `outside ${range}`}` : `none in the last ${days}`;
+    l
+      ? `${valueText(l.result.value, l.result.unit)} on ${when(l)}: ${normal ? 'normal' : `outside ${range}`}`
+      : `none in the last ${days}`;
   const lines = [
     `- **Ordered:** ${drafts.map((d) => md(medicationLabel(d))).join('; ')} (${continued ? 'already taken' : 'new'})`,
     `- **Taking:** ${partners.map((d) => md(medicationLabel(d))).join('; ')}`,
@@ -155,36 +213,63 @@ function card(ordered: Drug, drafts: ResolvedMedication[], partners: ResolvedMed
   const keys = drafts.map((d) => resourceKey(d.resource)).filter((x): x is string => x !== undefined);
   const suggestions: Suggestion[] = [];
   if (keys.length) {
-    const removals = keys.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${ordered} order`, resourceId }));
+    const removals = keys.map((resourceId) => ({
+      type: 'delete' as const,
+      description: `Remove the ${ordered} order`,
+      resourceId,
+    }));
     const needsLevel = (ordered === 'digoxin' && !continued) || (ordered === 'cyclosporine' && digoxinTaken);
     if (needsLevel) {
       suggestions.push({
         label: 'Order a digoxin trough level within 24 hours',
         isRecommended: indicatorRank(indicator) >= indicatorRank('warning'),
-        actions: [{ type: 'create', description: 'Order a digoxin level (trough)', resource: labOrder(input.patientId, '10535-3', 'Digoxin level (trough, within 24 hours)') as never }],
+        actions: [
+          {
+            type: 'create',
+            description: 'Order a digoxin level (trough)',
+            resource: labOrder(input.patientId, '10535-3', 'Digoxin level (trough, within 24 hours)') as never,
+          },
+        ],
       });
     }
     if (ordered === 'digoxin' && !drafts.some(isLowDose)) {
       suggestions.push({
         label: 'Order digoxin 0.125 mg instead',
-        actions: [...removals, { type: 'create', description: 'Order digoxin 0.125 mg', resource: digoxinOrder(input.patientId) as never }],
+        actions: [
+          ...removals,
+          { type: 'create', description: 'Order digoxin 0.125 mg', resource: digoxinOrder(input.patientId) as never },
+        ],
       });
     }
-    const missing = [...(normalK ? [] : [['2823-3', 'Potassium']]), ...(normalCr ? [] : [['2160-0', 'Creatinine']])] as Array<[string, string]>;
+    const missing = [
+      ...(normalK ? [] : [['2823-3', 'Potassium']]),
+      ...(normalCr ? [] : [['2160-0', 'Creatinine']]),
+    ] as Array<[string, string]>;
     if (missing.length) {
       suggestions.push({
         label: `Order ${missing.map(([, n]) => n.toLowerCase()).join(' and ')}`,
-        actions: missing.map(([code, name]) => ({ type: 'create' as const, description: `Order ${name.toLowerCase()}`, resource: labOrder(input.patientId, code, name) as never })),
+        actions: missing.map(([code, name]) => ({
+          type: 'create' as const,
+          description: `Order ${name.toLowerCase()}`,
+          resource: labOrder(input.patientId, code, name) as never,
+        })),
       });
     }
     suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
   }
 
   const labs = [level, potassium, creatinine].filter((l): l is Lab => l !== undefined);
-  const resources = [...partners.map((m) => resourceKey(m.resource)), ...labs.map((l) => (l.result.id ? `Observation/${l.result.id}` : undefined))].filter((x): x is string => x !== undefined);
+  const resources = [
+    ...partners.map((m) => resourceKey(m.resource)),
+    ...labs.map((l) => (l.result.id ? `Observation/${l.result.id}` : undefined)),
+  ].filter((x): x is string => x !== undefined);
   const codes = [
     ...new Set([
-      ...[...drafts, ...partners].flatMap((m) => m.ingredients.filter((i) => (i.name === 'digoxin' || i.name === 'cyclosporine') && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)),
+      ...[...drafts, ...partners].flatMap((m) =>
+        m.ingredients
+          .filter((i) => (i.name === 'digoxin' || i.name === 'cyclosporine') && i.rxcui)
+          .map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
       ...labs.map((l) => `${LOINC}|${l.result.code}`),
     ]),
   ];
@@ -202,7 +287,11 @@ function card(ordered: Drug, drafts: ResolvedMedication[], partners: ResolvedMed
       { label: 'HL7 PDDI-CDS implementation guide: digoxin + cyclosporine', url: PDDI_GUIDE_URL, type: 'absolute' },
       { label: 'Lanoxin (digoxin) FDA label on DailyMed', url: LANOXIN_LABEL_URL, type: 'absolute' },
     ],
-    overrideReasons: [{ ...OVERRIDES.benefitOutweighsRisk }, { ...OVERRIDES.alreadyAddressed }, { ...OVERRIDES.notTaking }],
+    overrideReasons: [
+      { ...OVERRIDES.benefitOutweighsRisk },
+      { ...OVERRIDES.alreadyAddressed },
+      { ...OVERRIDES.notTaking },
+    ],
   };
   if (suggestions.length) {
     result.suggestions = suggestions;
@@ -234,6 +323,8 @@ function digoxinOrder(patientId: string): JsonObject {
     intent: 'order',
     subject: { reference: `Patient/${patientId}` },
     medicationCodeableConcept: { coding: [{ system: RXNORM, ...DIGOXIN_125 }], text: DIGOXIN_125.display },
-    dosageInstruction: [{ text: '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine' }],
+    dosageInstruction: [
+      { text: '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine' },
+    ],
   };
 }

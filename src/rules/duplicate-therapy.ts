@@ -8,7 +8,16 @@ import type { DuplicateClass, Knowledge } from '../knowledge/index.js';
 import type { IngredientMatch, MatchConfidence } from '../knowledge/drugs/match.js';
 import { confidenceRank } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
-import { OVERRIDES, OVERRIDE_SYSTEM, TOPIC_SYSTEM, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
+import {
+  OVERRIDES,
+  OVERRIDE_SYSTEM,
+  TOPIC_SYSTEM,
+  applyConfidence,
+  indicatorRank,
+  md,
+  shorten,
+  summary,
+} from './cards.js';
 import { dateText, medicationText } from './card-text.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
 
@@ -24,7 +33,11 @@ export interface DuplicateInput {
 }
 
 const TOPIC: Coding = { system: TOPIC_SYSTEM, code: 'duplicate-therapy', display: 'Duplicate therapy' };
-const INTENDED: Coding = { system: OVERRIDE_SYSTEM, code: 'both-intended', display: 'Both are intended (switch in progress or planned combination)' };
+const INTENDED: Coding = {
+  system: OVERRIDE_SYSTEM,
+  code: 'both-intended',
+  display: 'Both are intended (switch in progress or planned combination)',
+};
 
 type Kind = 'ingredient' | 'class' | 'dual-raas';
 
@@ -50,7 +63,12 @@ function classesOf(ing: IngredientMatch, k: Knowledge): DuplicateClass[] {
   let found = byIng.get(key);
   if (!found) {
     found = k.duplicateTherapy.classes.filter((c) =>
-      c.members.some((m) => m.ingredient === ing.name || (m.aliases ?? []).includes(ing.name) || (m.rxcui !== undefined && m.rxcui === ing.rxcui)),
+      c.members.some(
+        (m) =>
+          m.ingredient === ing.name ||
+          (m.aliases ?? []).includes(ing.name) ||
+          (m.rxcui !== undefined && m.rxcui === ing.rxcui),
+      ),
     );
     byIng.set(key, found);
   }
@@ -93,7 +111,14 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * The same comparisons as findDdi (pair-sweep.ts), minus the same order and renewals: a draft renewing an active
  * order (priorPrescription) is not a duplicate of it, nor of the same product listed again in the active list.
  */
-export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook = 'order-sign', now }: DuplicateInput): Card[] {
+export function findDuplicateTherapy({
+  drafts,
+  active,
+  knowledge: k,
+  focus,
+  hook = 'order-sign',
+  now,
+}: DuplicateInput): Card[] {
   const raas = k.duplicateTherapy.dualRaas;
   const [aceId, arbId] = raas.classes;
 
@@ -110,7 +135,13 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         conf = worst(conf, worst(i.confidence, o.confidence));
       }
       const names = shared.map((i) => i.name).sort();
-      out.push({ kind: 'ingredient', key: `duplicate-ingredient:${names.join('+')}`, names, indicator: applyConfidence('warning', conf), textOnly: conf === 'text' });
+      out.push({
+        kind: 'ingredient',
+        key: `duplicate-ingredient:${names.join('+')}`,
+        names,
+        indicator: applyConfidence('warning', conf),
+        textOnly: conf === 'text',
+      });
     }
     // Same class / dual RAAS: between different ingredients of the two resources (never within one product).
     for (const a of draft.ingredients) {
@@ -123,7 +154,14 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         for (const c of ca) {
           if (!cb.includes(c)) continue;
           const names = [a.name, b.name].sort();
-          out.push({ kind: 'class', key: `duplicate-class:${c.id}:${names.join('+')}`, names, cls: c, indicator: applyConfidence(c.indicator, conf), textOnly: conf === 'text' });
+          out.push({
+            kind: 'class',
+            key: `duplicate-class:${c.id}:${names.join('+')}`,
+            names,
+            cls: c,
+            indicator: applyConfidence(c.indicator, conf),
+            textOnly: conf === 'text',
+          });
         }
         const aAce = ca.some((c) => c.id === aceId);
         const bAce = cb.some((c) => c.id === aceId);
@@ -131,7 +169,13 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         const bArb = cb.some((c) => c.id === arbId);
         if ((aAce && bArb) || (aArb && bAce)) {
           const names = aAce ? [a.name, b.name] : [b.name, a.name];
-          out.push({ kind: 'dual-raas', key: `dual-raas:${names.join('+')}`, names, indicator: applyConfidence(raas.indicator, conf), textOnly: conf === 'text' });
+          out.push({
+            kind: 'dual-raas',
+            key: `dual-raas:${names.join('+')}`,
+            names,
+            indicator: applyConfidence(raas.indicator, conf),
+            textOnly: conf === 'text',
+          });
         }
       }
     }
@@ -147,7 +191,14 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
   const priorOf = (d: ResolvedMedication): string | undefined => refTail((d.resource as JsonObject).priorPrescription);
   // Built only when a draft names a prior order at all (most calls have none).
   const renewing = drafts.filter((d) => priorOf(d) !== undefined);
-  let indexes: { activeById: Map<string, ResolvedMedication[]>; draftsById: Map<string, ResolvedMedication[]>; renewers: Map<string, ResolvedMedication[]>; activeByLabel: Map<string, ResolvedMedication[]> } | undefined;
+  let indexes:
+    | {
+        activeById: Map<string, ResolvedMedication[]>;
+        draftsById: Map<string, ResolvedMedication[]>;
+        renewers: Map<string, ResolvedMedication[]>;
+        activeByLabel: Map<string, ResolvedMedication[]>;
+      }
+    | undefined;
   const label = (m: ResolvedMedication): string => medicationLabel(m).trim().toLowerCase();
   const renewalIndexes = () => {
     if (indexes) return indexes;
@@ -206,7 +257,11 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
 
   const position = new Map(drafts.map((d, i) => [d, i]));
   return [...open.values()].map(({ drafts: ds, others, done: _done, ...f }) => {
-    const finding: DuplicateFinding = { ...f, drafts: [...ds.keys()].sort((x, y) => position.get(x)! - position.get(y)!), others: ordered(others) };
+    const finding: DuplicateFinding = {
+      ...f,
+      drafts: [...ds.keys()].sort((x, y) => position.get(x)! - position.get(y)!),
+      others: ordered(others),
+    };
     return duplicateCard(finding, k, hook, focus, now);
   });
 }
@@ -235,7 +290,12 @@ function firstDosage(m: ResolvedMedication): JsonObject | undefined {
 function asNeeded(m: ResolvedMedication): boolean {
   const d = firstDosage(m);
   if (!d) return false;
-  return d.asNeededBoolean === true || d.asNeeded === true || isObject(d.asNeededCodeableConcept) || Array.isArray(d.asNeededFor);
+  return (
+    d.asNeededBoolean === true ||
+    d.asNeeded === true ||
+    isObject(d.asNeededCodeableConcept) ||
+    Array.isArray(d.asNeededFor)
+  );
 }
 
 /**
@@ -245,7 +305,9 @@ function asNeeded(m: ResolvedMedication): boolean {
 function productOf(m: ResolvedMedication): string {
   const concept = m.resource.medicationCodeableConcept;
   const codings = isObject(concept) && Array.isArray(concept.coding) ? concept.coding : [];
-  const code = codings.map((c) => (isObject(c) && str(c.system)?.includes('rxnorm') ? str(c.code) : undefined)).find((c) => c);
+  const code = codings
+    .map((c) => (isObject(c) && str(c.system)?.includes('rxnorm') ? str(c.code) : undefined))
+    .find((c) => c);
   const strength = strengthOf(m);
   const name = medicationText(m).toLowerCase().replace(/\s+/g, ' ').trim();
   return code ? `rxnorm:${code}|${strength ? `${strength.value} ${strength.unit}` : name}` : name;
@@ -264,7 +326,9 @@ function scheduleOf(m: ResolvedMedication): string | undefined {
   const timing = firstDosage(m)?.timing;
   if (!isObject(timing)) return undefined;
   const repeat = isObject(timing.repeat) ? timing.repeat : {};
-  const parts = [timing.code, repeat.frequency, repeat.period, repeat.periodUnit, repeat.timeOfDay, repeat.when].map((x) => JSON.stringify(x ?? null));
+  const parts = [timing.code, repeat.frequency, repeat.period, repeat.periodUnit, repeat.timeOfDay, repeat.when].map(
+    (x) => JSON.stringify(x ?? null),
+  );
   return parts.every((p) => p === 'null') ? undefined : parts.join('|');
 }
 
@@ -273,7 +337,8 @@ function sigOf(m: ResolvedMedication): string {
   const d = firstDosage(m);
   const rate = Array.isArray(d?.doseAndRate) && isObject(d.doseAndRate[0]) ? d.doseAndRate[0] : undefined;
   const q = rate?.doseQuantity ?? d?.doseQuantity;
-  const dose = isObject(q) && typeof q.value === 'number' ? `${q.value} ${String(q.unit ?? q.code ?? '').toLowerCase()}` : '-';
+  const dose =
+    isObject(q) && typeof q.value === 'number' ? `${q.value} ${String(q.unit ?? q.code ?? '').toLowerCase()}` : '-';
   return `${dose}|${scheduleOf(m) ?? '-'}`;
 }
 
@@ -296,7 +361,12 @@ export function patternOf(f: DuplicateFinding): Pattern | undefined {
     const strengths = f.drafts.map(strengthOf);
     const schedules = f.drafts.map(scheduleOf);
     const oneSchedule = schedules[0] !== undefined && schedules.every((x) => x === schedules[0]);
-    if (oneSchedule && strengths.every((x) => x !== undefined) && pairwiseDistinct(strengths.map((x) => `${x!.value} ${x!.unit}`)) && pairwiseDistinct(f.drafts.map(productOf))) {
+    if (
+      oneSchedule &&
+      strengths.every((x) => x !== undefined) &&
+      pairwiseDistinct(strengths.map((x) => `${x!.value} ${x!.unit}`)) &&
+      pairwiseDistinct(f.drafts.map(productOf))
+    ) {
       return 'dose-combination';
     }
     return undefined;
@@ -313,7 +383,8 @@ export function patternOf(f: DuplicateFinding): Pattern | undefined {
 
 // ---------- card text ----------
 
-const DAILYMED = (drug: string) => `https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=${encodeURIComponent(drug)}`;
+const DAILYMED = (drug: string) =>
+  `https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=${encodeURIComponent(drug)}`;
 
 function startedOn(m: ResolvedMedication, now: Date | undefined): string | undefined {
   if (!now) return undefined;
@@ -328,7 +399,12 @@ function startedOn(m: ResolvedMedication, now: Date | undefined): string | undef
 }
 
 /** One line per order or record: what it is and when, never its id. */
-function involved(f: DuplicateFinding, hook: 'order-select' | 'order-sign', focus: ReadonlySet<ResolvedMedication> | undefined, now: Date | undefined): string[] {
+function involved(
+  f: DuplicateFinding,
+  hook: 'order-select' | 'order-sign',
+  focus: ReadonlySet<ResolvedMedication> | undefined,
+  now: Date | undefined,
+): string[] {
   const lines: string[] = [];
   const how = (m: ResolvedMedication) => (asNeeded(m) ? ['as needed', m.form].filter((x) => x).join(', ') : '');
   for (const d of f.drafts) {
@@ -338,7 +414,8 @@ function involved(f: DuplicateFinding, hook: 'order-select' | 'order-sign', focu
   }
   for (const o of f.others) {
     const when = startedOn(o, now);
-    const kind = o.resourceType === 'MedicationRequest' || o.resourceType === 'MedicationOrder' ? 'Active order' : 'Taken';
+    const kind =
+      o.resourceType === 'MedicationRequest' || o.resourceType === 'MedicationOrder' ? 'Active order' : 'Taken';
     lines.push(`- ${kind}: ${md(medicationText(o))}${when ? `, since ${when}` : ''}`);
   }
   return lines;
@@ -362,7 +439,9 @@ function headline(f: DuplicateFinding, pattern: Pattern | undefined): string {
   }
   switch (f.kind) {
     case 'ingredient':
-      return f.others.length > 0 ? `Duplicate ${drug}: already taken. Keep one order` : `Duplicate ${drug}: ordered twice. Remove one order`;
+      return f.others.length > 0
+        ? `Duplicate ${drug}: already taken. Keep one order`
+        : `Duplicate ${drug}: ordered twice. Remove one order`;
     case 'dual-raas':
       return `Use one RAAS blocker: ${a} (ACE inhibitor) + ${b} (ARB)`;
     case 'class': {
@@ -374,14 +453,22 @@ function headline(f: DuplicateFinding, pattern: Pattern | undefined): string {
   }
 }
 
-export function duplicateCard(f: DuplicateFinding, k: Knowledge, hook: 'order-select' | 'order-sign', focus?: ReadonlySet<ResolvedMedication>, now?: Date): Card {
+export function duplicateCard(
+  f: DuplicateFinding,
+  k: Knowledge,
+  hook: 'order-select' | 'order-sign',
+  focus?: ReadonlySet<ResolvedMedication>,
+  now?: Date,
+): Card {
   const raas = k.duplicateTherapy.dualRaas;
   const pattern = patternOf(f);
   const indicator: Indicator = pattern ? 'info' : f.indicator;
   const key = pattern ? f.key.replace(/^duplicate-ingredient:/, `duplicate-${pattern}:`) : f.key;
   const lines: string[] = [];
   if (pattern === 'dose-combination') {
-    lines.push(`- **Looks like:** one dose made of ${f.drafts.length} strengths of ${md(f.names.join(' / '))}, not a second therapy.`);
+    lines.push(
+      `- **Looks like:** one dose made of ${f.drafts.length} strengths of ${md(f.names.join(' / '))}, not a second therapy.`,
+    );
     lines.push('- **Check:** the strengths add up to the intended dose, and the timing is the same on both orders.');
   } else if (pattern === 'prn-alternatives') {
     lines.push(`- **Looks like:** as-needed alternatives by different routes (an order set), not a second therapy.`);
@@ -391,7 +478,9 @@ export function duplicateCard(f: DuplicateFinding, k: Knowledge, hook: 'order-se
     lines.push('- **Check:** stop the old order when this one replaces it, so the patient has one active order.');
   } else if (f.kind === 'ingredient') {
     lines.push('- **Risk:** the doses add up; a double dose is the usual harm.');
-    lines.push('- **Do:** if the new order replaces the existing one, stop the existing one; otherwise remove the new order.');
+    lines.push(
+      '- **Do:** if the new order replaces the existing one, stop the existing one; otherwise remove the new order.',
+    );
   } else if (f.kind === 'class') {
     const c = f.cls!;
     lines.push(`- **Risk:** ${md(c.rationale)}.`);
@@ -405,7 +494,8 @@ export function duplicateCard(f: DuplicateFinding, k: Knowledge, hook: 'order-se
     lines.push(`- **Do:** ${md(raas.management)}`);
     lines.push(`- **Evidence:** ${md(raas.evidence)}.`);
   }
-  if (f.textOnly) lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
+  if (f.textOnly)
+    lines.push('- Matched by name, not by code: confirm the medication before acting (shown one tier lower).');
   lines.push(...involved(f, hook, focus, now));
   const source =
     f.kind === 'dual-raas'
@@ -431,13 +521,31 @@ export function duplicateCard(f: DuplicateFinding, k: Knowledge, hook: 'order-se
 
   const draftKeys = f.drafts.map((d) => resourceKey(d.resource)).filter((id): id is string => id !== undefined);
   const otherKeys = f.others.map((o) => resourceKey(o.resource)).filter((id): id is string => id !== undefined);
-  const codes = [...new Set([...f.drafts, ...f.others].flatMap((m) => m.ingredients.filter((i) => f.names.includes(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const codes = [
+    ...new Set(
+      [...f.drafts, ...f.others].flatMap((m) =>
+        m.ingredients.filter((i) => f.names.includes(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
+    ),
+  ];
   const links =
     f.kind === 'dual-raas'
-      ? [{ label: `${shorten(f.names[0] ?? 'ACE inhibitor', 40)} label (DailyMed): dual RAAS blockade`, url: DAILYMED(f.names[0] ?? 'lisinopril'), type: 'absolute' as const }]
-      : f.names.slice(0, 2).map((n) => ({ label: `${shorten(n, 40)} label (DailyMed)`, url: DAILYMED(n), type: 'absolute' as const }));
+      ? [
+          {
+            label: `${shorten(f.names[0] ?? 'ACE inhibitor', 40)} label (DailyMed): dual RAAS blockade`,
+            url: DAILYMED(f.names[0] ?? 'lisinopril'),
+            type: 'absolute' as const,
+          },
+        ]
+      : f.names
+          .slice(0, 2)
+          .map((n) => ({ label: `${shorten(n, 40)} label (DailyMed)`, url: DAILYMED(n), type: 'absolute' as const }));
   const card: Card = {
-    finding: { key, ...(draftKeys.length ? { drafts: draftKeys } : {}), trace: { ...(otherKeys.length ? { resources: otherKeys } : {}), ...(codes.length ? { codes } : {}) } },
+    finding: {
+      key,
+      ...(draftKeys.length ? { drafts: draftKeys } : {}),
+      trace: { ...(otherKeys.length ? { resources: otherKeys } : {}), ...(codes.length ? { codes } : {}) },
+    },
     summary: summary(headline(f, pattern)),
     detail: lines.join('\n'),
     indicator,

@@ -11,11 +11,25 @@
 //   both order hooks also: orderLabs (optional: potassium and digoxin level, one search): a low potassium makes a QT
 //                 pair critical; digoxin + cyclosporine reads both, with creatinine
 import type { DecisionInput } from '../cds/hook-module.js';
-import type { Card, HookData, JsonObject, OrderSelectContext, OrderSignContext, PatientViewContext } from '../cds/types.js';
+import type {
+  Card,
+  HookData,
+  JsonObject,
+  OrderSelectContext,
+  OrderSignContext,
+  PatientViewContext,
+} from '../cds/types.js';
 import { activeAllergies } from '../knowledge/allergies.js';
 import { bundleResources, resourceKey, str } from '../fhir-read/datatypes.js';
 import { type ResolvedMedication, resolveMedication, systemic } from '../knowledge/drugs/medications.js';
-import { MEDICATION_RECORD_TYPES, type MedicationLookup, activeMedicationResources, isMedicationResource, medicationLookup, takenRecently } from '../fhir-read/medication-records.js';
+import {
+  MEDICATION_RECORD_TYPES,
+  type MedicationLookup,
+  activeMedicationResources,
+  isMedicationResource,
+  medicationLookup,
+  takenRecently,
+} from '../fhir-read/medication-records.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { RECENT_MEDICATION_DAYS } from '../../prefetch/medications.js';
 import { findAllergyConflicts } from './allergy.js';
@@ -61,18 +75,34 @@ const RECORD_KEYS = ['medicationStatements', 'medicationDispenses', 'medicationA
  * What the patient takes: the active orders, plus each drug that a recent statement, dispense or administration
  * records and no active order already covers (one entry per drug, so a dispensed order does not count twice).
  */
-function currentMedications(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup, now: Date): ResolvedMedication[] {
+function currentMedications(
+  data: HookData | undefined,
+  knowledge: Knowledge,
+  lookup: MedicationLookup,
+  now: Date,
+): ResolvedMedication[] {
   return takenRecords(data, knowledge, lookup, now).current;
 }
 
 /** `current`: one entry per drug (as above); `all`: every record, for rules that read a drug's history (Beers). */
-function takenRecords(data: HookData | undefined, knowledge: Knowledge, lookup: MedicationLookup, now: Date): { current: ResolvedMedication[]; all: ResolvedMedication[] } {
-  const current = activeMedicationResources(dataValue(data, 'medications')).map((r) => resolveMedication(r, knowledge, lookup));
+function takenRecords(
+  data: HookData | undefined,
+  knowledge: Knowledge,
+  lookup: MedicationLookup,
+  now: Date,
+): { current: ResolvedMedication[]; all: ResolvedMedication[] } {
+  const current = activeMedicationResources(dataValue(data, 'medications')).map((r) =>
+    resolveMedication(r, knowledge, lookup),
+  );
   const all = [...current];
   const covered = new Set(current.map(drugKey));
   for (const key of RECORD_KEYS) {
     for (const r of bundleResources(dataValue(data, key))) {
-      if (!(MEDICATION_RECORD_TYPES as readonly string[]).includes(String(r.resourceType)) || !takenRecently(r, now, RECENT_MEDICATION_DAYS)) continue;
+      if (
+        !(MEDICATION_RECORD_TYPES as readonly string[]).includes(String(r.resourceType)) ||
+        !takenRecently(r, now, RECENT_MEDICATION_DAYS)
+      )
+        continue;
       const m = resolveMedication(r, knowledge, lookup);
       if (m.ingredients.length === 0) continue;
       all.push(m);
@@ -87,13 +117,20 @@ function takenRecords(data: HookData | undefined, knowledge: Knowledge, lookup: 
 
 /** One drug: its ingredients and where it acts (an eye drop and a tablet of one ingredient are two drugs). */
 function drugKey(m: ResolvedMedication): string {
-  return `${m.site}:${m.ingredients.map((i) => i.name).sort().join('+')}`;
+  return `${m.site}:${m.ingredients
+    .map((i) => i.name)
+    .sort()
+    .join('+')}`;
 }
 
 export function decidePatientView(input: DecisionInput<PatientViewContext>): Card[] {
   const { context, data, knowledge, now } = input;
   const medsValue = dataValue(data, 'medications');
-  const lookup = medicationLookup(medsValue, dataValue(data, 'medicationRefs'), ...RECORD_KEYS.map((k) => dataValue(data, k)));
+  const lookup = medicationLookup(
+    medsValue,
+    dataValue(data, 'medicationRefs'),
+    ...RECORD_KEYS.map((k) => dataValue(data, k)),
+  );
   const taken = takenRecords(data, knowledge, lookup, now);
   const meds = systemic(taken.current);
   const cards: Card[] = [];
@@ -109,18 +146,30 @@ export function decidePatientView(input: DecisionInput<PatientViewContext>): Car
   // Interactions among drugs already taken (one tier lower than at ordering): the ONC pairs and the label pairs,
   // one card per drug pair.
   const pv = foldLabelRepeats(
-    findDdi({ drafts: meds, active: [], knowledge, hook: 'patient-view', potassium: dataValue(data, 'potassium'), now }),
+    findDdi({
+      drafts: meds,
+      active: [],
+      knowledge,
+      hook: 'patient-view',
+      potassium: dataValue(data, 'potassium'),
+      now,
+    }),
     labelInteractionCards({ subjects: meds, others: meds, knowledge, hook: 'patient-view' }),
   );
   cards.push(...pv.ddi, ...pv.label);
   cards.push(...acetaminophenMaxCards({ ordered: [], taking: meds, knowledge, hook: 'patient-view' }));
   // Most urgent first; the order within a tier is the rules' order.
-  return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
+  return cards
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i)
+    .map((x) => x.c);
 }
 
 export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Card[] {
   const { context, data, knowledge } = input;
-  const selections = Array.isArray(context.selections) ? context.selections.filter((s): s is string => typeof s === 'string') : [];
+  const selections = Array.isArray(context.selections)
+    ? context.selections.filter((s): s is string => typeof s === 'string')
+    : [];
   if (selections.length === 0) return [];
   const medsValue = dataValue(data, 'medications');
   const lookup = orderLookup(context.draftOrders, data);
@@ -139,25 +188,57 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   const allergiesValue = dataValue(data, 'allergies');
   if (allergiesValue) {
     const allergies = activeAllergies(allergiesValue, knowledge);
-    if (allergies.length > 0) cards.push(...findAllergyConflicts(selected, allergies, knowledge, input.now, context.patientId));
+    if (allergies.length > 0)
+      cards.push(...findAllergyConflicts(selected, allergies, knowledge, input.now, context.patientId));
   }
   // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
   // not selected are left to their own selection (or to order-sign).
   const focus = new Set(systemic(selected));
   const all = systemic(drafts.map((x) => x.m));
-  const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
+  const active = systemic(
+    currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0),
+  );
   const pairInput = { drafts: all, active, knowledge, focus, hook: 'order-select' as const, now: input.now };
   const ddi = findDdi({ ...pairInput, potassium: dataValue(data, 'orderLabs') });
-  const label = foldLabelRepeats(ddi, labelInteractionCards({ subjects: [...focus], others: [...active, ...all], knowledge, hook: 'order-select', patientId: context.patientId }));
+  const label = foldLabelRepeats(
+    ddi,
+    labelInteractionCards({
+      subjects: [...focus],
+      others: [...active, ...all],
+      knowledge,
+      hook: 'order-select',
+      patientId: context.patientId,
+    }),
+  );
   cards.push(...label.ddi, ...findDuplicateTherapy(pairInput), ...findNonInterruptive(pairInput));
   // Only a medication list actually obtained says whether metformin is new (R02) or continued.
   const knownActive = isBundle(medsValue) ? { activeMedications: active } : {};
-  cards.push(...renalDosingCards([...focus], kidneyFunction(data, input.now, knowledge, context.patientId), knowledge, input.now, knownActive));
+  cards.push(
+    ...renalDosingCards(
+      [...focus],
+      kidneyFunction(data, input.now, knowledge, context.patientId),
+      knowledge,
+      input.now,
+      knownActive,
+    ),
+  );
   cards.push(...warfarinNsaidCards(pddiInput(selected, active, data, input.now, context.patientId, knowledge)));
-  cards.push(...digoxinCyclosporineCards(digoxinInput([...focus], active, all, data, input.now, context.patientId, knowledge)));
-  cards.push(...serotoninWashoutCards({ drafts: [...focus], taking: active, statements: statements(data, knowledge, lookup), now: input.now, knowledge }));
+  cards.push(
+    ...digoxinCyclosporineCards(digoxinInput([...focus], active, all, data, input.now, context.patientId, knowledge)),
+  );
+  cards.push(
+    ...serotoninWashoutCards({
+      drafts: [...focus],
+      taking: active,
+      statements: statements(data, knowledge, lookup),
+      now: input.now,
+      knowledge,
+    }),
+  );
   cards.push(...label.label);
-  cards.push(...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }));
+  cards.push(
+    ...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }),
+  );
   return byIndicator(oneCardPerPair(cards));
 }
 
@@ -173,27 +254,50 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
   // The allergy check reads every form (an eye drop of the allergen too); the other rules only systemic ones.
   const allergiesValue = dataValue(data, 'allergies');
   const allergies = allergiesValue ? activeAllergies(allergiesValue, knowledge) : [];
-  const allergyCards = allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge, input.now, context.patientId) : [];
+  const allergyCards =
+    allergies.length > 0 ? findAllergyConflicts(ordered, allergies, knowledge, input.now, context.patientId) : [];
   const drafts = systemic(ordered);
-  const active = systemic(currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0));
+  const active = systemic(
+    currentMedications(data, knowledge, lookup, input.now).filter((m) => m.ingredients.length > 0),
+  );
   const pairInput = { drafts, active, knowledge, hook: 'order-sign' as const, now: input.now };
   const kidney = kidneyFunction(data, input.now, knowledge, context.patientId);
   const label = foldLabelRepeats(
     findDdi({ ...pairInput, potassium: dataValue(data, 'orderLabs') }),
-    labelInteractionCards({ subjects: drafts, others: [...active, ...drafts], knowledge, hook: 'order-sign', patientId: context.patientId }),
+    labelInteractionCards({
+      subjects: drafts,
+      others: [...active, ...drafts],
+      knowledge,
+      hook: 'order-sign',
+      patientId: context.patientId,
+    }),
   );
-  return byIndicator(oneCardPerPair([
-    ...allergyCards,
-    ...label.ddi,
-    ...findDuplicateTherapy(pairInput),
-    ...findNonInterruptive(pairInput),
-    ...renalDosingCards(drafts, kidney, knowledge, input.now, isBundle(medsValue) ? { activeMedications: active } : {}),
-    ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
-    ...digoxinCyclosporineCards(digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge)),
-    ...serotoninWashoutCards({ drafts, taking: active, statements: statements(data, knowledge, lookup), now: input.now, knowledge }),
-    ...label.label,
-    ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
-  ]));
+  return byIndicator(
+    oneCardPerPair([
+      ...allergyCards,
+      ...label.ddi,
+      ...findDuplicateTherapy(pairInput),
+      ...findNonInterruptive(pairInput),
+      ...renalDosingCards(
+        drafts,
+        kidney,
+        knowledge,
+        input.now,
+        isBundle(medsValue) ? { activeMedications: active } : {},
+      ),
+      ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
+      ...digoxinCyclosporineCards(digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge)),
+      ...serotoninWashoutCards({
+        drafts,
+        taking: active,
+        statements: statements(data, knowledge, lookup),
+        now: input.now,
+        knowledge,
+      }),
+      ...label.label,
+      ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
+    ]),
+  );
 }
 
 /** Medications that drafts, active orders and records reference, wherever the call carries them. */
@@ -208,9 +312,24 @@ function orderLookup(draftOrders: unknown, data: HookData | undefined): Medicati
 }
 
 /** The PDDI-CDS rules' input: the drafts of this hook (every form), what is taken, age and conditions. */
-function pddiInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
+function pddiInput(
+  drafts: ResolvedMedication[],
+  taking: ResolvedMedication[],
+  data: HookData | undefined,
+  now: Date,
+  patientId: string,
+  knowledge: Knowledge,
+) {
   const age = patientAge(dataValue(data, 'patient'), now, patientId);
-  return { drafts, taking, conditions: dataValue(data, 'giBleedHistory'), patientId, knowledge, now, ...(age !== undefined ? { age } : {}) };
+  return {
+    drafts,
+    taking,
+    conditions: dataValue(data, 'giBleedHistory'),
+    patientId,
+    knowledge,
+    now,
+    ...(age !== undefined ? { age } : {}),
+  };
 }
 
 /** Every MedicationStatement of the `medicationStatements` key, whatever its status: the washout rule reads stopped ones. */
@@ -221,8 +340,20 @@ function statements(data: HookData | undefined, knowledge: Knowledge, lookup: Me
 }
 
 /** Digoxin + cyclosporine: the drafts in focus, what is taken, every draft, and the labs the guide reads. */
-function digoxinInput(drafts: ResolvedMedication[], taking: ResolvedMedication[], allDrafts: ResolvedMedication[], data: HookData | undefined, now: Date, patientId: string, knowledge: Knowledge) {
-  const labs = { digoxin: dataValue(data, 'orderLabs'), potassium: dataValue(data, 'orderLabs'), creatinine: dataValue(data, 'creatinine') };
+function digoxinInput(
+  drafts: ResolvedMedication[],
+  taking: ResolvedMedication[],
+  allDrafts: ResolvedMedication[],
+  data: HookData | undefined,
+  now: Date,
+  patientId: string,
+  knowledge: Knowledge,
+) {
+  const labs = {
+    digoxin: dataValue(data, 'orderLabs'),
+    potassium: dataValue(data, 'orderLabs'),
+    creatinine: dataValue(data, 'creatinine'),
+  };
   return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
 }
 
@@ -253,5 +384,8 @@ function oneCardPerPair(cards: Card[]): Card[] {
 
 /** Most urgent first; the order within a tier is the rules' order. */
 function byIndicator(cards: Card[]): Card[] {
-  return cards.map((c, i) => ({ c, i })).sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i).map((x) => x.c);
+  return cards
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => indicatorRank(b.c.indicator) - indicatorRank(a.c.indicator) || a.i - b.i)
+    .map((x) => x.c);
 }

@@ -20,7 +20,8 @@ const PATTERNS: Record<Indication, RegExp> = {
 // Prophylaxis by name, or the prevention of venous thrombosis named as such; never "stroke prevention" (atrial
 // fibrillation: a treatment dose) nor a reason that also says treatment ("PE treatment and prevention of extension").
 const PROPHYLAXIS = /\b(prophylaxis|prophylactic)\b/i;
-const VTE_PREVENTION = /\b(dvt|vte|thrombo\w*)\s+prevention\b|\bprevention of (dvt|vte|deep (vein|venous) thrombosis|venous thrombo\w*|thrombo\w*)\b/i;
+const VTE_PREVENTION =
+  /\b(dvt|vte|thrombo\w*)\s+prevention\b|\bprevention of (dvt|vte|deep (vein|venous) thrombosis|venous thrombo\w*|thrombo\w*)\b/i;
 const TREATMENT = /\btreat/i;
 
 /** Every name the order gives as its reason. */

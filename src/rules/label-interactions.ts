@@ -13,7 +13,16 @@ import type { Knowledge, LabelInteraction } from '../knowledge/index.js';
 import { RXNORM, resourceKey } from '../fhir-read/datatypes.js';
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
-import { applyConfidence, lowerIndicator, md, OVERRIDES, patientViewOverrides, shorten, summary, TOPICS } from './cards.js';
+import {
+  applyConfidence,
+  lowerIndicator,
+  md,
+  OVERRIDES,
+  patientViewOverrides,
+  shorten,
+  summary,
+  TOPICS,
+} from './cards.js';
 import { type CapCheck, aboveSummary, capLine, checkCap } from './statin-dose-cap.js';
 
 type Side = 'a' | 'b';
@@ -141,7 +150,13 @@ function trace(h: Hit): { resources?: string[]; codes?: string[] } {
   const meds = [...h.ordered, ...h.partners];
   const names = [h.a, h.b].flatMap((n) => n.split('/'));
   const resources = [...new Set(meds.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined))];
-  const codes = [...new Set(meds.flatMap((m) => m.ingredients.filter((i) => names.includes(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const codes = [
+    ...new Set(
+      meds.flatMap((m) =>
+        m.ingredients.filter((i) => names.includes(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
+    ),
+  ];
   return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
 }
 
@@ -152,7 +167,10 @@ function alternativeOrder(alt: NonNullable<LabelInteraction['alternative']>, pat
     status: 'draft',
     intent: 'order',
     subject: { reference: `Patient/${patientId}` },
-    medicationCodeableConcept: { coding: [{ system: RXNORM, code: alt.rxcui, display: alt.display }], text: alt.display },
+    medicationCodeableConcept: {
+      coding: [{ system: RXNORM, code: alt.rxcui, display: alt.display }],
+      text: alt.display,
+    },
     dosageInstruction: [{ text: alt.dosage }],
   };
 }
@@ -171,9 +189,15 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge, check?: CapChe
   const list = (meds: Set<ResolvedMedication>) => [...meds].map((m) => md(medicationLabel(m))).join('; ');
   const partnersOnly = new Set([...h.partners].filter((m) => !h.ordered.has(m)));
   const lines = [
-    hook === 'patient-view' ? `- **Taking:** ${list(new Set([...h.ordered, ...h.partners]))}` : `- **Ordered:** ${list(h.ordered)}`,
+    hook === 'patient-view'
+      ? `- **Taking:** ${list(new Set([...h.ordered, ...h.partners]))}`
+      : `- **Ordered:** ${list(h.ordered)}`,
     ...(hook === 'patient-view' || partnersOnly.size === 0 ? [] : [`- **With:** ${list(partnersOnly)}`]),
-    ...(check && h.row.doseCap ? [`- ${md(capLine(check, h.row.doseCap, h.b, hook !== 'patient-view' && check.med && h.ordered.has(check.med) ? 'Ordered' : 'Taking'))}`] : []),
+    ...(check && h.row.doseCap
+      ? [
+          `- ${md(capLine(check, h.row.doseCap, h.b, hook !== 'patient-view' && check.med && h.ordered.has(check.med) ? 'Ordered' : 'Taking'))}`,
+        ]
+      : []),
     '',
     md(fill(h.row.management, h)),
     '',
@@ -182,11 +206,20 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge, check?: CapChe
     '',
     `Source: [${md(h.row.source)}](${h.row.url}). hookwise knowledge ${k.version}.`,
   ];
-  const drafts = hook === 'patient-view' ? [] : [...h.ordered].map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined);
+  const drafts =
+    hook === 'patient-view'
+      ? []
+      : [...h.ordered].map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined);
   const t = trace(h);
   const result: Card = {
-    finding: { key: `label-ddi:${h.row.id}:${h.a}+${h.b}`, ...(drafts.length ? { drafts } : {}), ...(t.resources || t.codes ? { trace: t } : {}) },
-    summary: summary(check?.verdict === 'above' && h.row.doseCap ? aboveSummary(check, h.row.doseCap, h.b) : fill(h.row.summary, h)),
+    finding: {
+      key: `label-ddi:${h.row.id}:${h.a}+${h.b}`,
+      ...(drafts.length ? { drafts } : {}),
+      ...(t.resources || t.codes ? { trace: t } : {}),
+    },
+    summary: summary(
+      check?.verdict === 'above' && h.row.doseCap ? aboveSummary(check, h.row.doseCap, h.b) : fill(h.row.summary, h),
+    ),
     detail: lines.join('\n'),
     indicator,
     source: { label: `hookwise: ${shorten(h.row.source, 80)}`, url: h.row.url, topic: { ...TOPICS.ddi } },
@@ -195,7 +228,11 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge, check?: CapChe
   };
   if (drafts.length) {
     const drug = shorten(orderedSide(h), 50);
-    const removals = drafts.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${drug} order`, resourceId }));
+    const removals = drafts.map((resourceId) => ({
+      type: 'delete' as const,
+      description: `Remove the ${drug} order`,
+      resourceId,
+    }));
     const suggestions: Suggestion[] = [];
     const alt = h.row.alternative;
     // The alternative replaces the draft only when the draft is the drug the label offers an alternative to.
@@ -204,7 +241,10 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge, check?: CapChe
       suggestions.push({
         label: `Order ${name} instead of ${drug}`,
         isRecommended: true,
-        actions: [...removals, { type: 'create', description: `Order ${name}`, resource: alternativeOrder(alt, input.patientId) as never }],
+        actions: [
+          ...removals,
+          { type: 'create', description: `Order ${name}`, resource: alternativeOrder(alt, input.patientId) as never },
+        ],
       });
     }
     suggestions.push({ label: `Remove the ${drug} order`, actions: removals });

@@ -6,7 +6,19 @@ import { isObject, objects, str } from '../fhir-read/datatypes.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 
 /** Doses a day of the HL7 timing abbreviations (v3 GTSAbbreviation). */
-const TIMING_CODES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, AM: 1, PM: 1, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2, QOD: 0.5 };
+const TIMING_CODES: Record<string, number> = {
+  QD: 1,
+  BID: 2,
+  TID: 3,
+  QID: 4,
+  AM: 1,
+  PM: 1,
+  Q4H: 6,
+  Q6H: 4,
+  Q8H: 3,
+  Q12H: 2,
+  QOD: 0.5,
+};
 /** Hours in one UCUM time unit of Timing.repeat.periodUnit. */
 export const HOURS: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 720, a: 8760 };
 
@@ -22,16 +34,27 @@ export function quantity(q: unknown): { value: number; unit: string } | undefine
  */
 export function dosesPerDay(timing: unknown): number | undefined {
   if (!isObject(timing)) return undefined;
-  const code = str(isObject(timing.code) ? (objects(timing.code.coding)[0]?.code ?? timing.code.text) : undefined)?.toUpperCase();
+  const code = str(
+    isObject(timing.code) ? (objects(timing.code.coding)[0]?.code ?? timing.code.text) : undefined,
+  )?.toUpperCase();
   const repeat = isObject(timing.repeat) ? timing.repeat : undefined;
   if (repeat) {
-    const frequency = typeof repeat.frequencyMax === 'number' ? repeat.frequencyMax : typeof repeat.frequency === 'number' ? repeat.frequency : 1;
-    const times = Math.max(Array.isArray(repeat.timeOfDay) ? repeat.timeOfDay.length : 0, Array.isArray(repeat.when) ? repeat.when.length : 0);
+    const frequency =
+      typeof repeat.frequencyMax === 'number'
+        ? repeat.frequencyMax
+        : typeof repeat.frequency === 'number'
+          ? repeat.frequency
+          : 1;
+    const times = Math.max(
+      Array.isArray(repeat.timeOfDay) ? repeat.timeOfDay.length : 0,
+      Array.isArray(repeat.when) ? repeat.when.length : 0,
+    );
     const period = typeof repeat.period === 'number' ? repeat.period : undefined;
     const hours = HOURS[str(repeat.periodUnit) ?? ''];
     if (period && period > 0 && hours) {
       // Times of day name doses within each day; a longer period (weekly) keeps its own frequency.
-      const perPeriod = times > 0 && period * hours <= 24 ? Math.max(frequency, times * ((period * hours) / 24)) : frequency;
+      const perPeriod =
+        times > 0 && period * hours <= 24 ? Math.max(frequency, times * ((period * hours) / 24)) : frequency;
       return (perPeriod * 24) / (period * hours);
     }
     if (times > 0) return Math.max(times, code ? (TIMING_CODES[code] ?? 0) : 0);
@@ -48,7 +71,7 @@ export interface Strength {
   unit: boolean;
 }
 
-const MG_PER: Record<string, number> = { mg: 1, mcg: 0.001, ug: 0.001, 'µg': 0.001, g: 1000 };
+const MG_PER: Record<string, number> = { mg: 1, mcg: 0.001, ug: 0.001, µg: 0.001, g: 1000 };
 const AMOUNT = String.raw`(\d+(?:\.\d+)?)\s*(MG|MCG|UG|µG|G)\b(?:\s*/\s*(\d*\.?\d*)\s*ML\b)?`;
 
 /**
@@ -58,7 +81,9 @@ const AMOUNT = String.raw`(\d+(?:\.\d+)?)\s*(MG|MCG|UG|µG|G)\b(?:\s*/\s*(\d*\.?
  */
 export function strengthIn(label: string, ingredient: string, singleIngredient: boolean): Strength | undefined {
   const escaped = ingredient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`${escaped}\\b[^/\\d]*?${AMOUNT}`, 'i').exec(label) ?? (singleIngredient ? new RegExp(AMOUNT, 'i').exec(label) : null);
+  const m =
+    new RegExp(`${escaped}\\b[^/\\d]*?${AMOUNT}`, 'i').exec(label) ??
+    (singleIngredient ? new RegExp(AMOUNT, 'i').exec(label) : null);
   if (!m) return undefined;
   const perUnit = MG_PER[m[2]!.toLowerCase()];
   const amount = Number(m[1]);

@@ -77,7 +77,9 @@ export interface PairRule<E> {
   /** What comparing `draft` with `other` contributes; null or an empty list when nothing. */
   effect(draft: ResolvedMedication, other: ResolvedMedication): E | null;
   /** Resources the literal loop would skip for this draft: in the active list, and among the drafts (rare). */
-  excluded?(draft: ResolvedMedication): { active?: ReadonlySet<ResolvedMedication>; drafts?: ReadonlySet<ResolvedMedication> } | undefined;
+  excluded?(
+    draft: ResolvedMedication,
+  ): { active?: ReadonlySet<ResolvedMedication>; drafts?: ReadonlySet<ResolvedMedication> } | undefined;
 }
 
 export interface Group {
@@ -152,8 +154,20 @@ function literalSweep<E>(
         if (skip?.active?.has(m)) continue;
         const effect = rule.effect(d, m);
         if (effect === null || (Array.isArray(effect) && effect.length === 0)) continue;
-        const base = (i * 2 * width) * 2;
-        onVisit(effect, { draft: d, other: m, isDraft: false, single: d, singleTime: base + k * 2, group: otherGroups[k]!, from: 0, excluded: undefined, base, memberSub: 1, complete: true });
+        const base = i * 2 * width * 2;
+        onVisit(effect, {
+          draft: d,
+          other: m,
+          isDraft: false,
+          single: d,
+          singleTime: base + k * 2,
+          group: otherGroups[k]!,
+          from: 0,
+          excluded: undefined,
+          base,
+          memberSub: 1,
+          complete: true,
+        });
       }
     }
     for (let j = i + 1; j < drafts.length; j++) {
@@ -163,7 +177,7 @@ function literalSweep<E>(
       if (skip?.drafts?.has(d2)) continue;
       const effect = dFocus ? rule.effect(d, d2) : rule.effect(d2, d);
       if (effect === null || (Array.isArray(effect) && effect.length === 0)) continue;
-      const base = ((i * 2 + 1) * width) * 2;
+      const base = (i * 2 + 1) * width * 2;
       onVisit(effect, {
         draft: dFocus ? d : d2,
         other: dFocus ? d2 : d,
@@ -255,7 +269,15 @@ export function sweepPairs<E>(
     const key = `${sig}|${inFocus(d) ? 1 : 0}|${sharedId === undefined ? '' : `=${sharedId}`}`;
     let g = draftGroups.get(key);
     if (!g) {
-      g = { id: nextGroup++, sig, rep: d, members: [], index: [], focus: inFocus(d), ...(sharedId !== undefined ? { sharedId } : {}) };
+      g = {
+        id: nextGroup++,
+        sig,
+        rep: d,
+        members: [],
+        index: [],
+        focus: inFocus(d),
+        ...(sharedId !== undefined ? { sharedId } : {}),
+      };
       draftGroups.set(key, g);
     }
     g.members.push(d);

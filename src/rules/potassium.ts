@@ -11,13 +11,29 @@ import { LOINC } from '../fhir-read/datatypes.js';
 import { calendarDate, dateText, valueText } from './card-text.js';
 import { TOPIC_SYSTEM, md, summary, patientViewOverrides } from './cards.js';
 
-export const POTASSIUM_TOPIC = { system: TOPIC_SYSTEM, code: 'critical-lab-value', display: 'Critical or abnormal lab value' } as const;
+export const POTASSIUM_TOPIC = {
+  system: TOPIC_SYSTEM,
+  code: 'critical-lab-value',
+  display: 'Critical or abnormal lab value',
+} as const;
 
 /** Where the thresholds come from, as links (the critical-limit survey is cited by its CAP Q-Probes companion). */
 const LINKS: Record<'critical' | 'high' | 'low', Link> = {
-  critical: { label: 'Critical values: CAP Q-Probes study (Wagar et al., 2007)', url: 'https://pubmed.ncbi.nlm.nih.gov/?term=Wagar+critical+values+Q-Probes+2007', type: 'absolute' },
-  high: { label: 'European Resuscitation Council Guidelines 2021: special circumstances (hyperkalaemia)', url: 'https://doi.org/10.1016/j.resuscitation.2021.02.011', type: 'absolute' },
-  low: { label: 'AHA/ACCF statement on torsade de pointes (Drew et al., 2010)', url: 'https://doi.org/10.1161/CIRCULATIONAHA.109.192704', type: 'absolute' },
+  critical: {
+    label: 'Critical values: CAP Q-Probes study (Wagar et al., 2007)',
+    url: 'https://pubmed.ncbi.nlm.nih.gov/?term=Wagar+critical+values+Q-Probes+2007',
+    type: 'absolute',
+  },
+  high: {
+    label: 'European Resuscitation Council Guidelines 2021: special circumstances (hyperkalaemia)',
+    url: 'https://doi.org/10.1016/j.resuscitation.2021.02.011',
+    type: 'absolute',
+  },
+  low: {
+    label: 'AHA/ACCF statement on torsade de pointes (Drew et al., 2010)',
+    url: 'https://doi.org/10.1161/CIRCULATIONAHA.109.192704',
+    type: 'absolute',
+  },
 };
 
 /** True only when the result proves the value is above `t` ("<7" cannot; ">6.2" can for t = 6.2). */
@@ -44,11 +60,16 @@ export interface DrugHit {
 }
 
 /** Active medications containing one of `drugs` (by ingredient name or verified RxCUI), one hit per med and drug. */
-export function drugHits(meds: ResolvedMedication[], drugs: ReadonlyArray<{ ingredient: string; rxcui?: string; class?: string }>): DrugHit[] {
+export function drugHits(
+  meds: ResolvedMedication[],
+  drugs: ReadonlyArray<{ ingredient: string; rxcui?: string; class?: string }>,
+): DrugHit[] {
   const hits: DrugHit[] = [];
   for (const med of meds) {
     for (const d of drugs) {
-      const found = med.ingredients.find((i) => i.name === d.ingredient || (d.rxcui !== undefined && i.rxcui === d.rxcui));
+      const found = med.ingredients.find(
+        (i) => i.name === d.ingredient || (d.rxcui !== undefined && i.rxcui === d.rxcui),
+      );
       if (!found || hits.some((h) => h.med === med && h.ingredient === d.ingredient)) continue;
       hits.push({ med, ingredient: d.ingredient, label: d.class ?? d.ingredient, confidence: found.confidence });
     }
@@ -75,11 +96,18 @@ type Kind = 'critical-low' | 'critical-high' | 'high' | 'above-range' | 'low';
  * The drugs that make a low potassium matter: digoxin (toxicity) and the QT-prolonging drugs of the ONC
  * high-priority list (torsade de pointes).
  */
-function lowPotassiumDrugs(rule: PotassiumRule, k: Knowledge): Array<{ ingredient: string; rxcui?: string; class: string }> {
+function lowPotassiumDrugs(
+  rule: PotassiumRule,
+  k: Knowledge,
+): Array<{ ingredient: string; rxcui?: string; class: string }> {
   const qt = k.ddi.pairs.find((p) => p.id === rule.lowDrugsQtPair);
   const members = new Map<string, { ingredient: string; rxcui?: string; class: string }>();
   for (const m of [...(qt?.object ?? []), ...(qt?.precipitant ?? [])]) {
-    members.set(m.ingredient, { ingredient: m.ingredient, ...(m.rxcui ? { rxcui: m.rxcui } : {}), class: 'QT-prolonging drug' });
+    members.set(m.ingredient, {
+      ingredient: m.ingredient,
+      ...(m.rxcui ? { rxcui: m.rxcui } : {}),
+      class: 'QT-prolonging drug',
+    });
   }
   return [...rule.lowDrugs, ...members.values()];
 }
@@ -130,10 +158,18 @@ export function potassiumCards(meds: ResolvedMedication[], potassiumData: unknow
   const blocks: string[] = [];
   blocks.push(`**Latest potassium (last ${rule.lookbackDays} days):** ${md(value)} on ${dateText(lab.effective, now)}`);
   if (named.length > 0) {
-    const heading = named === lowering ? 'Active medications a low potassium makes riskier' : 'Active medications that can raise potassium';
+    const heading =
+      named === lowering
+        ? 'Active medications a low potassium makes riskier'
+        : 'Active medications that can raise potassium';
     blocks.push(
       `**${heading}:**\n` +
-        named.map((h) => `- ${md(medicationLabel(h.med))} (${md(h.label)}${h.confidence === 'text' ? ', matched by name' : ''})`).join('\n'),
+        named
+          .map(
+            (h) =>
+              `- ${md(medicationLabel(h.med))} (${md(h.label)}${h.confidence === 'text' ? ', matched by name' : ''})`,
+          )
+          .join('\n'),
     );
   }
   if (kind === 'high' || kind === 'above-range') {
@@ -142,34 +178,64 @@ export function potassiumCards(meds: ResolvedMedication[], potassiumData: unknow
         ? `Potassium is ${rule.warningHigh.toFixed(1)} mmol/L or above, below the critical limit of ${rule.criticalHigh.toFixed(1)}. Confirm the result and review the cause.`
         : `Potassium is above the ${rule.high.toFixed(1)} mmol/L reference limit while a drug that raises it is active.`,
     );
-    if (named.length > 0) blocks.push('ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.');
+    if (named.length > 0)
+      blocks.push(
+        'ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.',
+      );
   } else if (kind === 'low') {
-    blocks.push(`Potassium is below ${rule.low.toFixed(1)} mmol/L: low potassium raises the risk of digoxin toxicity and of torsade de pointes with QT-prolonging drugs. Replace it and recheck.`);
+    blocks.push(
+      `Potassium is below ${rule.low.toFixed(1)} mmol/L: low potassium raises the risk of digoxin toxicity and of torsade de pointes with QT-prolonging drugs. Replace it and recheck.`,
+    );
   } else {
     blocks.push(
       `Potassium is ${kind === 'critical-low' ? `below ${rule.criticalLow}` : `above ${rule.criticalHigh}`} mmol/L, a critical value: ` +
         'confirm the result and act per your critical-result protocol. Your laboratory’s own critical limits take precedence.',
     );
-    if (kind === 'critical-high' && named.length > 0) blocks.push('ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.');
-    if (kind === 'critical-low' && named.length > 0) blocks.push('Digoxin and QT-prolonging drugs are more dangerous at this potassium.');
+    if (kind === 'critical-high' && named.length > 0)
+      blocks.push(
+        'ACE inhibitors, ARBs, spironolactone and trimethoprim raise potassium: review whether they should continue.',
+      );
+    if (kind === 'critical-low' && named.length > 0)
+      blocks.push('Digoxin and QT-prolonging drugs are more dangerous at this potassium.');
   }
-  const sources = [`- Critical limits ${rule.criticalLow.toFixed(1)} and ${rule.criticalHigh.toFixed(1)} mmol/L: ${md(rule.criticalSource)}`];
-  if (kind === 'high') sources.push(`- ${rule.warningHigh.toFixed(1)} mmol/L: ${md(rule.warningHighSource.replace(/;\s*recalled, not re-read\)?/i, ')'))}`);
-  if (kind === 'above-range') sources.push(`- ${rule.high.toFixed(1)} mmol/L: ${md(rule.highSource)}; ${md(rule.highRule)}`);
-  if (kind === 'low' || kind === 'critical-low') sources.push(`- ${rule.low.toFixed(1)} mmol/L: ${md(rule.lowSource.replace(/;\s*recalled, not re-read/i, ''))}`);
+  const sources = [
+    `- Critical limits ${rule.criticalLow.toFixed(1)} and ${rule.criticalHigh.toFixed(1)} mmol/L: ${md(rule.criticalSource)}`,
+  ];
+  if (kind === 'high')
+    sources.push(
+      `- ${rule.warningHigh.toFixed(1)} mmol/L: ${md(rule.warningHighSource.replace(/;\s*recalled, not re-read\)?/i, ')'))}`,
+    );
+  if (kind === 'above-range')
+    sources.push(`- ${rule.high.toFixed(1)} mmol/L: ${md(rule.highSource)}; ${md(rule.highRule)}`);
+  if (kind === 'low' || kind === 'critical-low')
+    sources.push(`- ${rule.low.toFixed(1)} mmol/L: ${md(rule.lowSource.replace(/;\s*recalled, not re-read/i, ''))}`);
   blocks.push(`**Source:**\n${sources.join('\n')}`);
   blocks.push(`mEq/L is read as mmol/L; other units are not converted. hookwise knowledge ${k.version}.`);
-  const links = [LINKS.critical, ...(kind === 'high' || kind === 'critical-high' ? [LINKS.high] : []), ...(kind === 'low' || kind === 'critical-low' ? [LINKS.low] : [])];
-  const resources = [...(lab.id ? [`Observation/${lab.id}`] : []), ...named.map((h) => h.med.key).filter((x): x is string => x !== undefined)];
+  const links = [
+    LINKS.critical,
+    ...(kind === 'high' || kind === 'critical-high' ? [LINKS.high] : []),
+    ...(kind === 'low' || kind === 'critical-low' ? [LINKS.low] : []),
+  ];
+  const resources = [
+    ...(lab.id ? [`Observation/${lab.id}`] : []),
+    ...named.map((h) => h.med.key).filter((x): x is string => x !== undefined),
+  ];
 
   return [
     {
       // A new result is a new finding: an override of this one does not silence the next.
-      finding: { key: `potassium:${kind}:${lab.effective.toISOString()}`, trace: { ...(resources.length ? { resources } : {}), codes: [`${LOINC}|${lab.code}`] } },
+      finding: {
+        key: `potassium:${kind}:${lab.effective.toISOString()}`,
+        trace: { ...(resources.length ? { resources } : {}), codes: [`${LOINC}|${lab.code}`] },
+      },
       summary: summary(text),
       detail: blocks.join('\n\n'),
       indicator,
-      source: { label: 'hookwise: critical potassium (US hospital critical-limit survey)', url: LINKS.critical.url, topic: { ...POTASSIUM_TOPIC } },
+      source: {
+        label: 'hookwise: critical potassium (US hospital critical-limit survey)',
+        url: LINKS.critical.url,
+        topic: { ...POTASSIUM_TOPIC },
+      },
       links: links.map((l) => ({ ...l })),
       overrideReasons: patientViewOverrides(),
     },

@@ -44,13 +44,39 @@ import type { LabResult } from '../fhir-read/observations.js';
 import { calendarDate, dateText, valueText } from './card-text.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, lowerIndicator, md, shorten, summary } from './cards.js';
 import { INDICATION_TEXT, type Indication, orderIndication } from './indication.js';
-import { type Criterion, type DoseComparison, apixabanCriteria, compareWithLabel, orderedText } from './renal-labelled-dose.js';
+import {
+  type Criterion,
+  type DoseComparison,
+  apixabanCriteria,
+  compareWithLabel,
+  orderedText,
+} from './renal-labelled-dose.js';
 import { orderedDose, unitDoseMg } from './ordered-dose.js';
 
 /** Rule ids this module applies; every other rule in renal-rules.json is ignored here. */
 export const RENAL_DOSING_RULE_IDS = [
-  'R01', 'R02', 'R06', 'R07', 'R08', 'R09', 'R10', 'R12', 'R13', 'R14', 'R15', 'R16', 'R17', 'R18', 'R19',
-  'R20', 'R21', 'R22', 'R23', 'R24', 'R25', 'R26',
+  'R01',
+  'R02',
+  'R06',
+  'R07',
+  'R08',
+  'R09',
+  'R10',
+  'R12',
+  'R13',
+  'R14',
+  'R15',
+  'R16',
+  'R17',
+  'R18',
+  'R19',
+  'R20',
+  'R21',
+  'R22',
+  'R23',
+  'R24',
+  'R25',
+  'R26',
 ] as const;
 
 const NSAID_CLASS_RULE = 'R23';
@@ -109,7 +135,12 @@ function measurementFor(r: RenalRule, kidney: KidneyFunction): Measurement | und
   }
   const lab = kidney.egfr;
   if (measure === 'egfr' && lab && !lab.comparator?.startsWith('>')) {
-    return { basis: 'egfr', value: lab.value, short: `eGFR ${lab.comparator ?? ''}${valueText(lab.value, lab.unit ?? 'mL/min/{1.73_m2}')}`, lab };
+    return {
+      basis: 'egfr',
+      value: lab.value,
+      short: `eGFR ${lab.comparator ?? ''}${valueText(lab.value, lab.unit ?? 'mL/min/{1.73_m2}')}`,
+      lab,
+    };
   }
   return undefined;
 }
@@ -139,13 +170,20 @@ function thresholdText(r: RenalRule): string {
 
 /** The table's shorthand as a reader writes it: "NVAF" spelt out, ">=" and "<=" as symbols. */
 function plain(text: string): string {
-  return text.replace(/\bNVAF\b/g, 'nonvalvular atrial fibrillation').replace(/>=\s*/g, '≥ ').replace(/<=\s*/g, '≤ ');
+  return text
+    .replace(/\bNVAF\b/g, 'nonvalvular atrial fibrillation')
+    .replace(/>=\s*/g, '≥ ')
+    .replace(/<=\s*/g, '≤ ');
 }
 
 /** The rules of the table that concern one ingredient: its own rows, else the NSAID class row. */
 function rulesFor(ing: IngredientMatch, k: Knowledge): RenalRule[] {
   const applied = k.renal.rules.filter((r) => (RENAL_DOSING_RULE_IDS as readonly string[]).includes(r.id));
-  const own = applied.filter((r) => r.id !== NSAID_CLASS_RULE && (r.drug.toLowerCase() === ing.name || (r.rxcui !== undefined && r.rxcui === ing.rxcui)));
+  const own = applied.filter(
+    (r) =>
+      r.id !== NSAID_CLASS_RULE &&
+      (r.drug.toLowerCase() === ing.name || (r.rxcui !== undefined && r.rxcui === ing.rxcui)),
+  );
   if (own.length > 0) return own;
   if (nsaidClassMembers(k).has(ing.name)) return applied.filter((r) => r.id === NSAID_CLASS_RULE);
   return [];
@@ -178,7 +216,14 @@ function severity(f: Fired): [number, number] {
   return [indicatorRank(ruleIndicator(f)), f.rule.thresholdLow ?? -1];
 }
 
-function ruleApplies(rule: RenalRule, kidney: KidneyFunction, options: RenalDosingOptions, ing: IngredientMatch, label: string, indication: Indication | undefined): boolean {
+function ruleApplies(
+  rule: RenalRule,
+  kidney: KidneyFunction,
+  options: RenalDosingOptions,
+  ing: IngredientMatch,
+  label: string,
+  indication: Indication | undefined,
+): boolean {
   if (needs65(rule) && (kidney.ageYears === undefined || kidney.ageYears < 65)) return false;
   if (NEW_ORDER_ONLY.has(rule.id) && takes(options.activeMedications, ing)) return false;
   if (NSAID_RULES.has(rule.id) && NOT_SYSTEMIC.test(label)) return false;
@@ -191,7 +236,9 @@ function ruleApplies(rule: RenalRule, kidney: KidneyFunction, options: RenalDosi
  * daily, R17): the lower band is not compared at all, so an order at the right band's dose gets no card.
  */
 function withoutOverlappedBands(rules: RenalRule[], kidney: KidneyFunction): RenalRule[] {
-  const bands = rules.filter((r) => r.action === 'reduce-dose' && r.comparator === 'range' && r.thresholdLow !== undefined);
+  const bands = rules.filter(
+    (r) => r.action === 'reduce-dose' && r.comparator === 'range' && r.thresholdLow !== undefined,
+  );
   const matched = bands.filter((r) => {
     const m = measurementFor(r, kidney);
     return m !== undefined && matches(r, m.value);
@@ -199,12 +246,25 @@ function withoutOverlappedBands(rules: RenalRule[], kidney: KidneyFunction): Ren
   return rules.filter(
     (r) =>
       !matched.includes(r) ||
-      !matched.some((o) => o !== r && o.indicator === r.indicator && o.measure === r.measure && (o.indication ?? '') === (r.indication ?? '') && o.thresholdLow! > r.thresholdLow!),
+      !matched.some(
+        (o) =>
+          o !== r &&
+          o.indicator === r.indicator &&
+          o.measure === r.measure &&
+          (o.indication ?? '') === (r.indication ?? '') &&
+          o.thresholdLow! > r.thresholdLow!,
+      ),
   );
 }
 
 /** Apixaban (R14): fires with 2 or more criteria on a dose above 2.5 mg; info for 2.5 mg in AF with fewer. */
-function apixabanFired(rule: RenalRule, order: ResolvedMedication, ing: IngredientMatch, kidney: KidneyFunction, indication: Indication | undefined): Fired | undefined {
+function apixabanFired(
+  rule: RenalRule,
+  order: ResolvedMedication,
+  ing: IngredientMatch,
+  kidney: KidneyFunction,
+  indication: Indication | undefined,
+): Fired | undefined {
   const criteria = apixabanCriteria(kidney);
   const met = criteria.filter((c) => c.met === true).length;
   const unknown = criteria.filter((c) => c.met === undefined).length;
@@ -214,7 +274,13 @@ function apixabanFired(rule: RenalRule, order: ResolvedMedication, ing: Ingredie
   const labelled = rule.labelDoses?.[0]?.mg;
   const o = orderedDose(order, ing.name);
   const perDose = unitDoseMg(o);
-  if (indication === 'af' && unknown === 0 && labelled !== undefined && perDose !== undefined && perDose <= labelled + 1e-9) {
+  if (
+    indication === 'af' &&
+    unknown === 0 &&
+    labelled !== undefined &&
+    perDose !== undefined &&
+    perDose <= labelled + 1e-9
+  ) {
     return { rule, criteria, dose, underdose: true };
   }
   return undefined;
@@ -247,7 +313,9 @@ export function renalDosingCards(
         if (!m || !matches(rule, m.value)) continue;
         const dose = rule.action === 'reduce-dose' ? compareWithLabel(order, ing.name, rule, kidney) : undefined;
         if (dose?.verdict === 'at-or-below') {
-          notes.push(`${dose.orderedText ? `The ordered ${dose.orderedText} is` : 'The order is'} at or below the labelled dose${rule.indication ? ` for ${INDICATION_TEXT[rule.indication]}` : ''} (${dose.labelText}).`);
+          notes.push(
+            `${dose.orderedText ? `The ordered ${dose.orderedText} is` : 'The order is'} at or below the labelled dose${rule.indication ? ` for ${INDICATION_TEXT[rule.indication]}` : ''} (${dose.labelText}).`,
+          );
           continue;
         }
         fired.push({ rule, m, ...(dose ? { dose } : {}) });
@@ -264,11 +332,28 @@ export function renalDosingCards(
         if (mg !== undefined && mg < ASPIRIN_NSAID_DOSE_MG) continue;
         if (mg === undefined) {
           lowerBy++;
-          notes.push('The aspirin strength could not be read from the order: this applies to NSAID (analgesic) doses, not low-dose aspirin (shown one tier lower).');
+          notes.push(
+            'The aspirin strength could not be read from the order: this applies to NSAID (analgesic) doses, not low-dose aspirin (shown one tier lower).',
+          );
         }
       }
       if (primary.dose?.verdict === 'frequency-not-stated') lowerBy += 2;
-      cards.push(renalCard({ order, ing, primary, others: fired.slice(1), candidates, indication, kidney, k, now, options, notes, lowerBy }));
+      cards.push(
+        renalCard({
+          order,
+          ing,
+          primary,
+          others: fired.slice(1),
+          candidates,
+          indication,
+          kidney,
+          k,
+          now,
+          options,
+          notes,
+          lowerBy,
+        }),
+      );
     }
   }
   return cards;
@@ -293,7 +378,10 @@ interface CardInput {
 function actionPhrase(f: Fired, drug: string): string {
   const r = f.rule;
   if (r.action === 'reduce-dose') return f.dose ? `reduce ${drug} to ${f.dose.labelText}` : `reduce the ${drug} dose`;
-  if (r.action === 'contraindicated') return r.indicator === 'critical' ? `do not give ${drug}: contraindicated` : `avoid ${drug}: contraindicated in its label at ${thresholdText(r)}`;
+  if (r.action === 'contraindicated')
+    return r.indicator === 'critical'
+      ? `do not give ${drug}: contraindicated`
+      : `avoid ${drug}: contraindicated in its label at ${thresholdText(r)}`;
   if (r.action === 'do-not-initiate') return `do not start ${drug}`;
   return `avoid ${drug}`;
 }
@@ -305,7 +393,11 @@ function actionPhrase(f: Fired, drug: string): string {
 export function citation(source: string): string {
   return source
     .replace(/\s*->.*$/, '')
-    .replace(/\s+(\d{4})-(\d{2})-(\d{2})\b/g, (_m, y: string, mo: string, d: string) => `, ${calendarDate(new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))))}`);
+    .replace(
+      /\s+(\d{4})-(\d{2})-(\d{2})\b/g,
+      (_m, y: string, mo: string, d: string) =>
+        `, ${calendarDate(new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))))}`,
+    );
 }
 
 /** A rule's action detail; "As R21" (the research table pointing at another row) becomes that row's detail. */
@@ -325,7 +417,9 @@ function measuredLine(name: string, input: MeasuredInput, shown: string, now: Da
 function kidneyLines(f: Fired, kidney: KidneyFunction, now: Date): string[] {
   if (f.m?.basis === 'crcl' && kidney.crcl) {
     const { ageYears, sex, weight, creatinine } = kidney.crcl.inputs;
-    const reported = /mg\/dl/i.test(creatinine.reported) ? '' : ` (reported ${md(creatinine.reported.replace(/umol/i, 'µmol'))})`;
+    const reported = /mg\/dl/i.test(creatinine.reported)
+      ? ''
+      : ` (reported ${md(creatinine.reported.replace(/umol/i, 'µmol'))})`;
     return [
       `**Kidney function:** CrCl ${Math.floor(kidney.crcl.value)} mL/min (Cockcroft-Gault, actual body weight)`,
       `- Age ${ageYears}, ${sex}`,
@@ -339,7 +433,9 @@ function kidneyLines(f: Fired, kidney: KidneyFunction, now: Date): string[] {
       `**Dose-reduction criteria** (2.5 mg twice daily needs at least 2 of 3):`,
       ...f.criteria.map((c) => {
         const state = c.met === undefined ? 'not recorded' : c.met ? 'met' : 'not met';
-        const value = c.value ? `${capitalise(c.value)}${c.date ? ` on ${dateText(c.date, now)}` : ''}` : capitalise(c.name);
+        const value = c.value
+          ? `${capitalise(c.value)}${c.date ? ` on ${dateText(c.date, now)}` : ''}`
+          : capitalise(c.name);
         return `- ${value} (${c.bound}): ${state}`;
       }),
     ];
@@ -366,19 +462,26 @@ function renalCard(input: CardInput): Card {
   const Drug = capitalise(drug);
 
   // An indication-specific rule on an order that states none: what applies for each indication.
-  const ruleIndications = [...new Set(candidates.map((r) => r.indication).filter((i): i is Indication => i !== undefined))];
+  const ruleIndications = [
+    ...new Set(candidates.map((r) => r.indication).filter((i): i is Indication => i !== undefined)),
+  ];
   const unknownIndication = indication === undefined && rule.indication !== undefined;
   const all = [primary, ...others];
   let indicator: Indicator = applyConfidence(ruleIndicator(primary), ing.confidence as MatchConfidence);
   for (let i = 0; i < input.lowerBy; i++) indicator = lowerIndicator(indicator);
   if (unknownIndication && indicator === 'critical') {
-    const everyCritical = ruleIndications.every((ind) => all.some((f) => f.rule.indication === ind && ruleIndicator(f) === 'critical'));
+    const everyCritical = ruleIndications.every((ind) =>
+      all.some((f) => f.rule.indication === ind && ruleIndicator(f) === 'critical'),
+    );
     if (!everyCritical) indicator = 'warning';
   }
 
   const why = primary.m
     ? `${primary.m.short}${needs65(rule) && kidney.ageYears !== undefined ? `, age ${kidney.ageYears}` : ''}`
-    : (primary.criteria ?? []).filter((c) => c.met).map((c) => c.value).join(', ');
+    : (primary.criteria ?? [])
+        .filter((c) => c.met)
+        .map((c) => c.value)
+        .join(', ');
   let text: string;
   if (primary.underdose) {
     const met = primary.criteria?.filter((c) => c.met).length ?? 0;
@@ -390,7 +493,10 @@ function renalCard(input: CardInput): Card {
         return f ? `${actionPhrase(f, drug).replace(` ${drug}`, '')} if for ${INDICATION_TEXT[ind]}` : undefined;
       })
       .filter((s): s is string => s !== undefined);
-    text = byIndication.length > 1 ? `${Drug} at ${why}: ${byIndication.join('; ')}` : `${capitalise(actionPhrase(primary, drug))} if for ${INDICATION_TEXT[rule.indication!]} (${why})`;
+    text =
+      byIndication.length > 1
+        ? `${Drug} at ${why}: ${byIndication.join('; ')}`
+        : `${capitalise(actionPhrase(primary, drug))} if for ${INDICATION_TEXT[rule.indication!]} (${why})`;
   } else {
     text = `${capitalise(actionPhrase(primary, drug))}${unknownIndication ? ` if for ${INDICATION_TEXT[rule.indication!]}` : ''} (${why})`;
   }
@@ -402,10 +508,14 @@ function renalCard(input: CardInput): Card {
   if (dose) {
     const at = primary.m ? ` at ${md(primary.m.short)}` : '';
     const forWhat = rule.indication ? ` (${INDICATION_TEXT[rule.indication]})` : '';
-    orderLine.push(`**Labelled dose${at}${forWhat}:** ${md(dose.labelText)}${dose.useNote ? ` (${md(dose.useNote)})` : ''}`);
+    orderLine.push(
+      `**Labelled dose${at}${forWhat}:** ${md(dose.labelText)}${dose.useNote ? ` (${md(dose.useNote)})` : ''}`,
+    );
     if (dose.verdict === 'above') orderLine.push(`The ordered dose is above the labelled dose.`);
-    if (dose.verdict === 'not-stated') orderLine.push('The ordered dose could not be read from the order: check it against the labelled dose.');
-    if (dose.verdict === 'frequency-not-stated') orderLine.push('The frequency is not stated yet: check it against the labelled dose (shown at info tier).');
+    if (dose.verdict === 'not-stated')
+      orderLine.push('The ordered dose could not be read from the order: check it against the labelled dose.');
+    if (dose.verdict === 'frequency-not-stated')
+      orderLine.push('The frequency is not stated yet: check it against the labelled dose (shown at info tier).');
   }
   blocks.push(orderLine.join('\n\n'));
   const kidneyBlock = kidneyLines(primary, kidney, now);
@@ -418,11 +528,18 @@ function renalCard(input: CardInput): Card {
         'weight 60 kg or less, creatinine 1.5 mg/dL or more. Fewer are met: 2.5 mg may be below the labelled dose.',
     );
   } else {
-    what.push(`**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(plain(rule.population))}; ${md(thresholdText(rule))}): ${md(plain(actionDetail(rule, k)))}.`);
+    what.push(
+      `**${isBeers(rule) ? 'AGS Beers Criteria (65 and over)' : 'Label'}** (${md(plain(rule.population))}; ${md(thresholdText(rule))}): ${md(plain(actionDetail(rule, k)))}.`,
+    );
   }
-  if (rule.id === NSAID_CLASS_RULE) what.push(`${md(Drug)} is taken as a member of this class by hookwise (class membership is hookwise's, not the source's list).`);
+  if (rule.id === NSAID_CLASS_RULE)
+    what.push(
+      `${md(Drug)} is taken as a member of this class by hookwise (class membership is hookwise's, not the source's list).`,
+    );
   if (rule.id === 'R02' && options.activeMedications === undefined) {
-    what.push('If this order continues metformin the patient already takes, assess the benefit and risk of continuing instead.');
+    what.push(
+      'If this order continues metformin the patient already takes, assess the benefit and risk of continuing instead.',
+    );
   }
   blocks.push(what.join('\n\n'));
 
@@ -430,7 +547,9 @@ function renalCard(input: CardInput): Card {
     const lines = [`**Indication:** not stated on the order. The label's numbers differ by indication:`];
     for (const ind of ruleIndications) {
       const f = all.find((x) => x.rule.indication === ind);
-      lines.push(`- If for ${INDICATION_TEXT[ind]}: ${f ? md(actionPhrase(f, drug)) : 'no renal change applies at this kidney function'}`);
+      lines.push(
+        `- If for ${INDICATION_TEXT[ind]}: ${f ? md(actionPhrase(f, drug)) : 'no renal change applies at this kidney function'}`,
+      );
     }
     blocks.push(lines.join('\n'));
   } else if (indication && rule.indication) {
@@ -438,10 +557,14 @@ function renalCard(input: CardInput): Card {
   }
   const alsoLines = others
     .filter((o) => !(unknownIndication && o.rule.indication && o.rule.indication !== rule.indication))
-    .map((o) => `- Also: ${md(plain(o.rule.population))}, ${md(thresholdText(o.rule))}: ${md(plain(actionDetail(o.rule, k)))}.`);
+    .map(
+      (o) =>
+        `- Also: ${md(plain(o.rule.population))}, ${md(thresholdText(o.rule))}: ${md(plain(actionDetail(o.rule, k)))}.`,
+    );
   if (alsoLines.length > 0) blocks.push(alsoLines.join('\n'));
   if (notes.length > 0) blocks.push(notes.map(md).join('\n\n'));
-  if (ing.confidence === 'text') blocks.push(`${md(Drug)} was matched by name, not by code: confirm before acting (shown one tier lower).`);
+  if (ing.confidence === 'text')
+    blocks.push(`${md(Drug)} was matched by name, not by code: confirm before acting (shown one tier lower).`);
   const sourceRules = [rule, ...others.map((o) => o.rule)];
   const sources = [...new Set(sourceRules.map((r) => r.source))];
   blocks.push(`Source: ${sources.map((x) => md(citation(x))).join('; ')}. hookwise knowledge ${k.version}.`);
@@ -455,8 +578,17 @@ function renalCard(input: CardInput): Card {
     if (kidney.creatinine) labs.push(kidney.creatinine);
   }
   const resources = [...new Set(labs.filter((l) => l.id).map((l) => `Observation/${l.id}`))];
-  const codes = [...new Set([...(ing.rxcui ? [`${RXNORM}|${ing.rxcui}`] : []), ...labs.map((l) => `${LOINC}|${l.code}`)])];
-  const links = [...new Map(sourceRules.map(sourceLink).filter((l): l is Link => l !== undefined).map((l) => [l.url, l])).values()];
+  const codes = [
+    ...new Set([...(ing.rxcui ? [`${RXNORM}|${ing.rxcui}`] : []), ...labs.map((l) => `${LOINC}|${l.code}`)]),
+  ];
+  const links = [
+    ...new Map(
+      sourceRules
+        .map(sourceLink)
+        .filter((l): l is Link => l !== undefined)
+        .map((l) => [l.url, l]),
+    ).values(),
+  ];
 
   const doseChange = rule.action === 'reduce-dose';
   const overrides: Coding[] = doseChange

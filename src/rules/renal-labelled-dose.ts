@@ -38,12 +38,17 @@ function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 
-function pickLabelDose(doses: LabelDose[], order: ResolvedMedication, perDose: number | undefined): { dose: LabelDose; useNote?: string } | undefined {
+function pickLabelDose(
+  doses: LabelDose[],
+  order: ResolvedMedication,
+  perDose: number | undefined,
+): { dose: LabelDose; useNote?: string } | undefined {
   if (doses.length === 1) return { dose: doses[0]! };
   const prophylaxis = doses.find((d) => d.use === 'prophylaxis');
   const treatment = doses.find((d) => d.use === 'treatment');
   if (!prophylaxis || !treatment) return { dose: doses[0]! };
-  if (statesProphylaxis(order.resource)) return { dose: prophylaxis, useNote: 'prophylaxis, as the order’s reason says' };
+  if (statesProphylaxis(order.resource))
+    return { dose: prophylaxis, useNote: 'prophylaxis, as the order’s reason says' };
   if (perDose === undefined) return undefined;
   return perDose <= PROPHYLAXIS_MAX_MG
     ? { dose: prophylaxis, useNote: `read as prophylaxis: a dose of ${PROPHYLAXIS_MAX_MG} mg or less` }
@@ -51,13 +56,22 @@ function pickLabelDose(doses: LabelDose[], order: ResolvedMedication, perDose: n
 }
 
 export function orderedText(o: OrderedDose): string | undefined {
-  if (o.perDoseMg !== undefined) return `${mgText(o.perDoseMg)} ${o.perDay !== undefined ? frequencyText(o.perDay) : 'a dose, frequency not stated'}`;
-  if (o.strength) return o.strength.unit ? `${mgText(o.strength.mg)} per unit, dose and frequency not stated` : `${mgText(o.strength.mg)} per mL, dose not stated`;
+  if (o.perDoseMg !== undefined)
+    return `${mgText(o.perDoseMg)} ${o.perDay !== undefined ? frequencyText(o.perDay) : 'a dose, frequency not stated'}`;
+  if (o.strength)
+    return o.strength.unit
+      ? `${mgText(o.strength.mg)} per unit, dose and frequency not stated`
+      : `${mgText(o.strength.mg)} per mL, dose not stated`;
   return undefined;
 }
 
 /** The ordered dose of `ingredient` against the rule's labelled dose; undefined when the rule has none. */
-export function compareWithLabel(order: ResolvedMedication, ingredient: string, rule: RenalRule, kidney: KidneyFunction): DoseComparison | undefined {
+export function compareWithLabel(
+  order: ResolvedMedication,
+  ingredient: string,
+  rule: RenalRule,
+  kidney: KidneyFunction,
+): DoseComparison | undefined {
   const doses = rule.labelDoses;
   if (!doses || doses.length === 0) return undefined;
   const o = orderedDose(order, ingredient);
@@ -65,16 +79,25 @@ export function compareWithLabel(order: ResolvedMedication, ingredient: string, 
   const ordered = orderedText(o);
   const picked = pickLabelDose(doses, order, perDose);
   if (!picked) {
-    return { verdict: 'not-stated', labelText: doses.map((d) => `${d.text}${d.use ? ` (${d.use})` : ''}`).join(' or '), ...(ordered ? { orderedText: ordered } : {}) };
+    return {
+      verdict: 'not-stated',
+      labelText: doses.map((d) => `${d.text}${d.use ? ` (${d.use})` : ''}`).join(' or '),
+      ...(ordered ? { orderedText: ordered } : {}),
+    };
   }
   const { dose, useNote } = picked;
   const weight = kidney.weight?.value;
-  const labelledMg = dose.mg ?? (dose.mgPerKg !== undefined && weight !== undefined ? dose.mgPerKg * weight : undefined);
-  const labelText = dose.mgPerKg !== undefined && labelledMg !== undefined ? `${dose.text} (${mgText(round(labelledMg, 0))} for ${round(weight!)} kg)` : dose.text;
+  const labelledMg =
+    dose.mg ?? (dose.mgPerKg !== undefined && weight !== undefined ? dose.mgPerKg * weight : undefined);
+  const labelText =
+    dose.mgPerKg !== undefined && labelledMg !== undefined
+      ? `${dose.text} (${mgText(round(labelledMg, 0))} for ${round(weight!)} kg)`
+      : dose.text;
   const allowed = dose.mg ?? (labelledMg !== undefined ? Math.ceil(labelledMg / 10 - 1e-9) * 10 : undefined);
   let verdict: DoseVerdict;
   if (perDose === undefined || allowed === undefined) verdict = 'not-stated';
-  else if (perDose > allowed + 1e-9 || (o.perDay !== undefined && o.perDay > dose.dosesPerDay + 1e-9)) verdict = 'above';
+  else if (perDose > allowed + 1e-9 || (o.perDay !== undefined && o.perDay > dose.dosesPerDay + 1e-9))
+    verdict = 'above';
   else if (o.perDay === undefined) verdict = 'frequency-not-stated';
   else verdict = 'at-or-below';
   return { verdict, labelText, ...(ordered ? { orderedText: ordered } : {}), ...(useNote ? { useNote } : {}) };
@@ -99,10 +122,21 @@ export const APIXABAN_SCR_MG_DL = 1.5;
 
 export function apixabanCriteria(kidney: KidneyFunction): Criterion[] {
   const age: Criterion = { name: 'age', bound: `${APIXABAN_AGE} or over` };
-  if (kidney.ageYears !== undefined) Object.assign(age, { met: kidney.ageYears >= APIXABAN_AGE, value: `age ${kidney.ageYears}` });
+  if (kidney.ageYears !== undefined)
+    Object.assign(age, { met: kidney.ageYears >= APIXABAN_AGE, value: `age ${kidney.ageYears}` });
   const weight: Criterion = { name: 'weight', bound: `${APIXABAN_WEIGHT_KG} kg or less` };
-  if (kidney.weight) Object.assign(weight, { met: kidney.weight.value <= APIXABAN_WEIGHT_KG, value: `weight ${round(kidney.weight.value)} kg`, date: kidney.weight.date });
+  if (kidney.weight)
+    Object.assign(weight, {
+      met: kidney.weight.value <= APIXABAN_WEIGHT_KG,
+      value: `weight ${round(kidney.weight.value)} kg`,
+      date: kidney.weight.date,
+    });
   const scr: Criterion = { name: 'creatinine', bound: `${APIXABAN_SCR_MG_DL} mg/dL or more` };
-  if (kidney.creatinine) Object.assign(scr, { met: kidney.creatinine.value >= APIXABAN_SCR_MG_DL - 1e-9, value: `creatinine ${round(kidney.creatinine.value, 2)} mg/dL`, date: kidney.creatinine.date });
+  if (kidney.creatinine)
+    Object.assign(scr, {
+      met: kidney.creatinine.value >= APIXABAN_SCR_MG_DL - 1e-9,
+      value: `creatinine ${round(kidney.creatinine.value, 2)} mg/dL`,
+      date: kidney.creatinine.date,
+    });
   return [age, weight, scr];
 }

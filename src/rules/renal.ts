@@ -28,7 +28,9 @@ export function metforminRenalCards(meds: ResolvedMedication[], egfrData: unknow
   if (!contraindicated || !reassess) return [];
   const drug = contraindicated.drug;
   const rxcui = contraindicated.rxcui;
-  const onMetformin = meds.filter((m) => m.ingredients.some((i) => i.name === drug || (rxcui !== undefined && i.rxcui === rxcui)));
+  const onMetformin = meds.filter((m) =>
+    m.ingredients.some((i) => i.name === drug || (rxcui !== undefined && i.rxcui === rxcui)),
+  );
   if (onMetformin.length === 0) return [];
   const lab = latestObservation(egfrData, { codes: labCodes(k, 'egfr'), now, lookbackDays: EGFR_LOOKBACK_DAYS });
   if (!lab) return [];
@@ -57,12 +59,18 @@ export function metforminRenalCards(meds: ResolvedMedication[], egfrData: unknow
   if (fired.id === 'R01') {
     blocks.push(`Metformin is contraindicated at an eGFR below ${fired.thresholdHigh}: discontinue it.`);
   } else {
-    blocks.push(`eGFR has fallen below ${fired.thresholdHigh} on metformin: assess the benefit and risk of continuing it; starting metformin at eGFR 30–45 is not recommended.`);
+    blocks.push(
+      `eGFR has fallen below ${fired.thresholdHigh} on metformin: assess the benefit and risk of continuing it; starting metformin at eGFR 30–45 is not recommended.`,
+    );
   }
   blocks.push('Check eGFR at least yearly on metformin, more often when it is falling.');
-  if (confidence === 'text') blocks.push('Metformin was matched by name, not by code: confirm before acting (shown one tier lower).');
+  if (confidence === 'text')
+    blocks.push('Metformin was matched by name, not by code: confirm before acting (shown one tier lower).');
   blocks.push(`Source: ${md(citation(fired.source))}. hookwise knowledge ${k.version}.`);
-  const resources = [...onMetformin.map((m) => m.key).filter((x): x is string => x !== undefined), ...(lab.id ? [`Observation/${lab.id}`] : [])];
+  const resources = [
+    ...onMetformin.map((m) => m.key).filter((x): x is string => x !== undefined),
+    ...(lab.id ? [`Observation/${lab.id}`] : []),
+  ];
   const codes = [...(rxcui ? [`${RXNORM}|${rxcui}`] : []), `${LOINC}|${lab.code}`];
 
   return [
@@ -71,8 +79,22 @@ export function metforminRenalCards(meds: ResolvedMedication[], egfrData: unknow
       summary: summary(text),
       detail: blocks.join('\n\n'),
       indicator,
-      source: { label: 'hookwise: renal dosing (FDA metformin safety communication, 2016)', ...(fired.url ? { url: fired.url } : {}), topic: { ...TOPICS.renal } },
-      ...(fired.url ? { links: [{ label: 'FDA Drug Safety Communication: metformin and kidney function (2016)', url: fired.url, type: 'absolute' as const }] } : {}),
+      source: {
+        label: 'hookwise: renal dosing (FDA metformin safety communication, 2016)',
+        ...(fired.url ? { url: fired.url } : {}),
+        topic: { ...TOPICS.renal },
+      },
+      ...(fired.url
+        ? {
+            links: [
+              {
+                label: 'FDA Drug Safety Communication: metformin and kidney function (2016)',
+                url: fired.url,
+                type: 'absolute' as const,
+              },
+            ],
+          }
+        : {}),
       overrideReasons: patientViewOverrides(),
     },
   ];

@@ -45,7 +45,8 @@ const WASHOUT: Record<string, { days: number; label: string; query: string }> = 
   duloxetine: { days: 5, label: 'Cymbalta (duloxetine)', query: 'CYMBALTA' },
 };
 
-const dailyMed = (query: string) => `https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=${encodeURIComponent(query)}`;
+const dailyMed = (query: string) =>
+  `https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=${encodeURIComponent(query)}`;
 export const MAOI_DSC_URL =
   'https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-updated-information-about-drug-interaction-between-methylene-blue-methylthioninium';
 
@@ -83,7 +84,9 @@ export function serotoninWashoutCards(input: SerotoninWashoutInput): Card[] {
   const { now } = input;
   // Still taken: a record that is not a statement whose period has ended (the medication list counts those for 100
   // days, as the PDDI-CDS guide does; here they are what "stopped" means).
-  const takenNames = new Set(input.taking.filter((m) => !stoppedOn(m, now)).flatMap((m) => m.ingredients.map((i) => i.name)));
+  const takenNames = new Set(
+    input.taking.filter((m) => !stoppedOn(m, now)).flatMap((m) => m.ingredients.map((i) => i.name)),
+  );
   // The latest stop of each antidepressant inside its washout (a later statement of the same drug wins).
   const stopped = new Map<string, Stopped>();
   for (const m of input.statements) {
@@ -134,15 +137,27 @@ function card(maoi: string, drafts: ResolvedMedication[], s: Stopped, input: Ser
       : `${maoi[0]!.toUpperCase()}${maoi.slice(1)} inhibits monoamine oxidase. Within ${weeks} of stopping ${s.ingredient}, use another ` +
         `treatment where one exists; if ${maoi} is urgent, watch for serotonin syndrome (agitation, hyperthermia, clonus) for 2 weeks ` +
         `or until 24 hours after the last ${maoi} dose, whichever comes first.`,
-    ...(s.ingredient === 'fluoxetine' ? ['Fluoxetine and its metabolite norfluoxetine stay in the body for weeks after the last dose.'] : []),
+    ...(s.ingredient === 'fluoxetine'
+      ? ['Fluoxetine and its metabolite norfluoxetine stay in the body for weeks after the last dose.']
+      : []),
     ...(textOnly ? ['', 'Matched by name, not by code: confirm before acting (shown one tier lower).'] : []),
     '',
     `Source: [${w.label} label: contraindications](${url})` +
-      (psychiatric ? '' : `; [FDA Drug Safety Communication (2011): linezolid and methylene blue with serotonergic drugs](${MAOI_DSC_URL})`) +
+      (psychiatric
+        ? ''
+        : `; [FDA Drug Safety Communication (2011): linezolid and methylene blue with serotonergic drugs](${MAOI_DSC_URL})`) +
       `. hookwise knowledge ${k.version}.`,
   ];
   const keys = drafts.map((d) => resourceKey(d.resource)).filter((x): x is string => x !== undefined);
-  const codes = [...new Set([...drafts, s.med].flatMap((m) => m.ingredients.filter((i) => i.rxcui && (i.name === maoi || i.name === s.ingredient)).map((i) => `${RXNORM}|${i.rxcui}`)))];
+  const codes = [
+    ...new Set(
+      [...drafts, s.med].flatMap((m) =>
+        m.ingredients
+          .filter((i) => i.rxcui && (i.name === maoi || i.name === s.ingredient))
+          .map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
+    ),
+  ];
   const stoppedKey = resourceKey(s.med.resource);
   const overrides: Coding[] = [{ ...OVERRIDES.alreadyAddressed }, { ...OVERRIDES.benefitOutweighsRisk }];
   const result: Card = {
@@ -157,12 +172,29 @@ function card(maoi: string, drafts: ResolvedMedication[], s: Stopped, input: Ser
     source: { label: `hookwise: ${w.label} label`, url, topic: { ...TOPICS.ddi } },
     links: [
       { label: `${w.label} label on DailyMed`, url, type: 'absolute' },
-      ...(psychiatric ? [] : [{ label: 'FDA Drug Safety Communication (2011): MAO-inhibiting drugs with serotonergic drugs', url: MAOI_DSC_URL, type: 'absolute' as const }]),
+      ...(psychiatric
+        ? []
+        : [
+            {
+              label: 'FDA Drug Safety Communication (2011): MAO-inhibiting drugs with serotonergic drugs',
+              url: MAOI_DSC_URL,
+              type: 'absolute' as const,
+            },
+          ]),
     ],
     overrideReasons: overrides,
   };
   if (keys.length) {
-    result.suggestions = [{ label: `Remove the ${maoi} order`, actions: keys.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${maoi} order`, resourceId })) }];
+    result.suggestions = [
+      {
+        label: `Remove the ${maoi} order`,
+        actions: keys.map((resourceId) => ({
+          type: 'delete' as const,
+          description: `Remove the ${maoi} order`,
+          resourceId,
+        })),
+      },
+    ];
     result.selectionBehavior = 'at-most-one';
   }
   return result;

@@ -38,12 +38,17 @@ export function checkOne(med: ResolvedMedication, cap: DoseCap): CapCheck {
   const o = orderedDose(med, cap.ingredient);
   if (o.perDoseMg !== undefined && o.perDay !== undefined) {
     const daily = o.perDoseMg * o.perDay;
-    const doseText = o.perDay === 1 ? `${mgText(daily)} daily` : `${mgText(o.perDoseMg)} ${frequencyText(o.perDay)} (${mgText(daily)} a day)`;
+    const doseText =
+      o.perDay === 1
+        ? `${mgText(daily)} daily`
+        : `${mgText(o.perDoseMg)} ${frequencyText(o.perDay)} (${mgText(daily)} a day)`;
     return { verdict: daily > cap.mgPerDay + EPS ? 'above' : 'within', doseText, dailyMg: daily, med };
   }
   if (o.perDoseMg !== undefined) {
     const doseText = `${mgText(o.perDoseMg)} a dose, frequency not stated`;
-    return o.perDoseMg > cap.mgPerDay + EPS ? { verdict: 'above', doseText, dailyMg: o.perDoseMg, med } : { verdict: 'unknown', doseText, med };
+    return o.perDoseMg > cap.mgPerDay + EPS
+      ? { verdict: 'above', doseText, dailyMg: o.perDoseMg, med }
+      : { verdict: 'unknown', doseText, med };
   }
   if (o.strength) return { verdict: 'unknown', doseText: `${mgText(o.strength.mg)} per unit, dose not stated`, med };
   return { verdict: 'unknown', med };
@@ -54,7 +59,8 @@ export function checkCap(meds: ResolvedMedication[], cap: DoseCap): CapCheck {
   const checks = meds.filter((m) => m.ingredients.some((i) => i.name === cap.ingredient)).map((m) => checkOne(m, cap));
   const above = checks.filter((c) => c.verdict === 'above').sort((a, b) => (b.dailyMg ?? 0) - (a.dailyMg ?? 0));
   if (above[0]) return above[0];
-  if (checks.length > 0 && checks.every((c) => c.verdict === 'within')) return checks.sort((a, b) => (b.dailyMg ?? 0) - (a.dailyMg ?? 0))[0]!;
+  if (checks.length > 0 && checks.every((c) => c.verdict === 'within'))
+    return checks.sort((a, b) => (b.dailyMg ?? 0) - (a.dailyMg ?? 0))[0]!;
   return checks.find((c) => c.doseText !== undefined) ?? { verdict: 'unknown' };
 }
 

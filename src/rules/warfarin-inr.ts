@@ -15,7 +15,11 @@ import { TOPIC_SYSTEM, lowerIndicator, md, summary, patientViewOverrides } from 
 import { drugHits, provesBelow } from './potassium.js';
 import { DAY_MS } from '../util/time.js';
 
-export const ANTICOAGULATION_TOPIC = { system: TOPIC_SYSTEM, code: 'anticoagulation-monitoring', display: 'Anticoagulation monitoring' } as const;
+export const ANTICOAGULATION_TOPIC = {
+  system: TOPIC_SYSTEM,
+  code: 'anticoagulation-monitoring',
+  display: 'Anticoagulation monitoring',
+} as const;
 
 /** Holbrook A et al., Evidence-based management of anticoagulant therapy, CHEST 2012;141(2 Suppl):e152S-e184S. */
 const CHEST_2012_URL = 'https://doi.org/10.1378/chest.11-2295';
@@ -44,7 +48,9 @@ function containsPhrase(text: string[], phrase: string[]): boolean {
 
 /** The name of an Observation's code that identifies it as an INR, or undefined. */
 export function inrName(code: unknown, rule: WarfarinInrRule): string | undefined {
-  const names = [conceptText(code), ...codings(code).map((c) => c.display)].filter((s): s is string => typeof s === 'string');
+  const names = [conceptText(code), ...codings(code).map((c) => c.display)].filter(
+    (s): s is string => typeof s === 'string',
+  );
   const phrases = rule.textNames.map(tokens);
   const exclude = new Set(rule.excludeWords.map((w) => w.toLowerCase()));
   for (const n of names) {
@@ -65,7 +71,12 @@ function unitAccepted(unit: string | undefined, rule: WarfarinInrRule): boolean 
  * numeric valueQuantity whose unit is a ratio's (none, {INR}, 1, ...). A result named INR but in seconds or % is a
  * prothrombin time or activity, not an INR, and is not a candidate. entered-in-error and cancelled are skipped.
  */
-export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date, inrCodes: ReadonlySet<string> = new Set()): InrResult | undefined {
+export function latestInr(
+  value: unknown,
+  rule: WarfarinInrRule,
+  now: Date,
+  inrCodes: ReadonlySet<string> = new Set(),
+): InrResult | undefined {
   const earliest = now.getTime() - rule.lookbackDays * DAY_MS;
   const latest = now.getTime() + DAY_MS;
   let best: InrResult | undefined;
@@ -73,8 +84,11 @@ export function latestInr(value: unknown, rule: WarfarinInrRule, now: Date, inrC
     if (o.resourceType !== 'Observation') continue;
     const status = str(o.status)?.toLowerCase();
     if (status && SKIP_STATUSES.has(status)) continue;
-    const matchedCode = codings(o.code).find((c) => (c.system === undefined || c.system === LOINC) && c.code && inrCodes.has(c.code))?.code;
-    const matchedName = inrName(o.code, rule) ?? (matchedCode ? (conceptText(o.code) ?? `LOINC ${matchedCode}`) : undefined);
+    const matchedCode = codings(o.code).find(
+      (c) => (c.system === undefined || c.system === LOINC) && c.code && inrCodes.has(c.code),
+    )?.code;
+    const matchedName =
+      inrName(o.code, rule) ?? (matchedCode ? (conceptText(o.code) ?? `LOINC ${matchedCode}`) : undefined);
     if (!matchedName) continue;
     const q = o.valueQuantity;
     if (!isObject(q) || typeof q.value !== 'number' || !Number.isFinite(q.value)) continue;
@@ -148,35 +162,61 @@ export function warfarinInrCards(meds: ResolvedMedication[], inrData: unknown, n
         : `Review warfarin: INR ${value} on ${date}, below the ${target} target`;
 
   const blocks: string[] = [];
-  blocks.push(`**Active warfarin:** ${hits.map((h) => md(medicationLabel(h.med))).join('; ')}${drugConfidence === 'text' ? ' (matched by name)' : ''}`);
+  blocks.push(
+    `**Active warfarin:** ${hits.map((h) => md(medicationLabel(h.med))).join('; ')}${drugConfidence === 'text' ? ' (matched by name)' : ''}`,
+  );
   blocks.push(`**Latest INR (last ${rule.lookbackDays} days):** ${md(value)} on ${dateText(inr.effective, now)}`);
   if (!inr.matchedCode) {
-    blocks.push(`**Lab matched by name** ("${md(inr.matchedName)}"), not by a standard INR code, so this card is shown one tier lower.`);
+    blocks.push(
+      `**Lab matched by name** ("${md(inr.matchedName)}"), not by a standard INR code, so this card is shown one tier lower.`,
+    );
   }
   if (kind === 'critical') {
-    blocks.push(`INR at or above ${rule.critical} is a common laboratory critical limit: check for bleeding and review the warfarin dose now.`);
+    blocks.push(
+      `INR at or above ${rule.critical} is a common laboratory critical limit: check for bleeding and review the warfarin dose now.`,
+    );
     blocks.push(md(rule.vitaminKNote.replace(/\s*\(PARTIAL[^)]*\)/i, '')));
   } else if (kind === 'above') {
-    blocks.push(`INR is above the usual ${target} target for most indications: review the warfarin dose and what changed (interacting drugs, diet, illness).`);
+    blocks.push(
+      `INR is above the usual ${target} target for most indications: review the warfarin dose and what changed (interacting drugs, diet, illness).`,
+    );
   } else {
-    blocks.push(`INR is below the usual ${target} target for most indications: review adherence, interacting drugs and the dose.`);
+    blocks.push(
+      `INR is below the usual ${target} target for most indications: review adherence, interacting drugs and the dose.`,
+    );
   }
   const sources = [`- Target ${target}: ${md(rule.targetSource)}`];
   if (kind === 'critical') sources.push(`- Critical limit ${rule.critical}: ${md(rule.criticalSource)}`);
   blocks.push(`**Source:**\n${sources.join('\n')}`);
   blocks.push(`hookwise knowledge ${k.version}.`);
-  const resources = [...hits.map((h) => h.med.key).filter((x): x is string => x !== undefined), ...(inr.id ? [`Observation/${inr.id}`] : [])];
+  const resources = [
+    ...hits.map((h) => h.med.key).filter((x): x is string => x !== undefined),
+    ...(inr.id ? [`Observation/${inr.id}`] : []),
+  ];
   const codes = inr.reportedCodes;
 
   return [
     {
       // A new INR is a new finding: an override of this one does not silence the next.
-      finding: { key: `warfarin-inr:${kind}:${inr.effective.toISOString()}`, trace: { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) } },
+      finding: {
+        key: `warfarin-inr:${kind}:${inr.effective.toISOString()}`,
+        trace: { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) },
+      },
       summary: summary(text),
       detail: blocks.join('\n\n'),
       indicator,
-      source: { label: 'hookwise: warfarin and INR (CHEST 2012 target range)', url: CHEST_2012_URL, topic: { ...ANTICOAGULATION_TOPIC } },
-      links: [{ label: 'CHEST 2012: evidence-based management of anticoagulant therapy', url: CHEST_2012_URL, type: 'absolute' }],
+      source: {
+        label: 'hookwise: warfarin and INR (CHEST 2012 target range)',
+        url: CHEST_2012_URL,
+        topic: { ...ANTICOAGULATION_TOPIC },
+      },
+      links: [
+        {
+          label: 'CHEST 2012: evidence-based management of anticoagulant therapy',
+          url: CHEST_2012_URL,
+          type: 'absolute',
+        },
+      ],
       overrideReasons: patientViewOverrides(),
     },
   ];

@@ -10,7 +10,16 @@
 import type { Card, CardTrace, Indicator, JsonObject, Suggestion } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
-import { RXNORM, bundleResources, codings, conceptLabel, isObject, parseDate, resourceKey, str } from '../fhir-read/datatypes.js';
+import {
+  RXNORM,
+  bundleResources,
+  codings,
+  conceptLabel,
+  isObject,
+  parseDate,
+  resourceKey,
+  str,
+} from '../fhir-read/datatypes.js';
 import { applyConfidence, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
 import { dateText } from './card-text.js';
 
@@ -53,23 +62,37 @@ function namesIn(meds: ResolvedMedication[], cls: string, k: Knowledge): string[
 
 /** The guide's topical diclofenac: a product of its set, or diclofenac applied to the skin. */
 function isTopicalDiclofenac(m: ResolvedMedication, k: Knowledge): boolean {
-  const coded = codings(isObject(m.resource.medicationCodeableConcept) ? m.resource.medicationCodeableConcept : undefined).some(
-    (c) => c.code !== undefined && k.products.topicalDiclofenac.has(c.code),
-  );
+  const coded = codings(
+    isObject(m.resource.medicationCodeableConcept) ? m.resource.medicationCodeableConcept : undefined,
+  ).some((c) => c.code !== undefined && k.products.topicalDiclofenac.has(c.code));
   return coded || (m.site === 'local' && m.form === 'topical' && m.ingredients.some((i) => i.name === 'diclofenac'));
 }
 
 /** A recorded history of upper GI bleeding or peptic ulcer (the guide applies no look-back and no status filter). */
-function ugibHistory(value: unknown, k: Knowledge): { label: string; date?: Date; key?: string; code?: string } | undefined {
+function ugibHistory(
+  value: unknown,
+  k: Knowledge,
+): { label: string; date?: Date; key?: string; code?: string } | undefined {
   for (const c of bundleResources(value)) {
-    if (c.resourceType !== 'Condition' || str((c.verificationStatus as JsonObject | undefined)?.text) === 'entered-in-error') continue;
+    if (
+      c.resourceType !== 'Condition' ||
+      str((c.verificationStatus as JsonObject | undefined)?.text) === 'entered-in-error'
+    )
+      continue;
     const verification = codings(c.verificationStatus).map((x) => x.code);
     if (verification.includes('entered-in-error') || verification.includes('refuted')) continue;
-    const coded = codings(c.code).find((x) => (x.system === undefined || x.system === SNOMED) && x.code && k.products.ugibSnomed.has(x.code));
+    const coded = codings(c.code).find(
+      (x) => (x.system === undefined || x.system === SNOMED) && x.code && k.products.ugibSnomed.has(x.code),
+    );
     if (!coded) continue;
     const date = parseDate(c.recordedDate) ?? parseDate(c.onsetDateTime) ?? parseDate(c.assertedDate);
     const key = resourceKey(c);
-    return { label: conceptLabel(c.code) ?? 'upper GI bleeding', ...(date ? { date } : {}), ...(key ? { key } : {}), ...(coded.code ? { code: coded.code } : {}) };
+    return {
+      label: conceptLabel(c.code) ?? 'upper GI bleeding',
+      ...(date ? { date } : {}),
+      ...(key ? { key } : {}),
+      ...(coded.code ? { code: coded.code } : {}),
+    };
   }
   return undefined;
 }
@@ -86,10 +109,24 @@ function pantoprazoleOrder(patientId: string): JsonObject {
 }
 
 /** The records and codes a card rests on, for integrators. */
-function traceOf(meds: ResolvedMedication[], names: Set<string>, extra: { resources?: string[]; codes?: string[] } = {}): CardTrace {
-  const resources = [...new Set([...meds.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined), ...(extra.resources ?? [])])];
+function traceOf(
+  meds: ResolvedMedication[],
+  names: Set<string>,
+  extra: { resources?: string[]; codes?: string[] } = {},
+): CardTrace {
+  const resources = [
+    ...new Set([
+      ...meds.map((m) => resourceKey(m.resource)).filter((x): x is string => x !== undefined),
+      ...(extra.resources ?? []),
+    ]),
+  ];
   const codes = [
-    ...new Set([...meds.flatMap((m) => m.ingredients.filter((i) => names.has(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`)), ...(extra.codes ?? [])]),
+    ...new Set([
+      ...meds.flatMap((m) =>
+        m.ingredients.filter((i) => names.has(i.name) && i.rxcui).map((i) => `${RXNORM}|${i.rxcui}`),
+      ),
+      ...(extra.codes ?? []),
+    ]),
   ];
   return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
 }
@@ -101,7 +138,9 @@ function acetaminophenOrder(patientId: string): JsonObject {
     intent: 'order',
     subject: { reference: `Patient/${patientId}` },
     medicationCodeableConcept: { coding: [{ system: RXNORM, ...ACETAMINOPHEN_500 }], text: ACETAMINOPHEN_500.display },
-    dosageInstruction: [{ text: '500 mg by mouth every 4 to 6 hours as needed; no more than 2 g a day while on warfarin' }],
+    dosageInstruction: [
+      { text: '500 mg by mouth every 4 to 6 hours as needed; no more than 2 g a day while on warfarin' },
+    ],
   };
 }
 
@@ -118,7 +157,9 @@ export function warfarinNsaidCards(input: WarfarinNsaidInput): Card[] {
     const key = topical ? 'topical-diclofenac' : (namesIn([draft], 'NSAIDS', k)[0] ?? 'nsaid');
     groups.set(key, [...(groups.get(key) ?? []), draft]);
   }
-  return [...groups.entries()].map(([key, drafts]) => (key === 'topical-diclofenac' ? topicalCard(drafts, warfarin, k) : systemicCard(key, drafts, warfarin, input)));
+  return [...groups.entries()].map(([key, drafts]) =>
+    key === 'topical-diclofenac' ? topicalCard(drafts, warfarin, k) : systemicCard(key, drafts, warfarin, input),
+  );
 }
 
 function warfarinLine(warfarin: ResolvedMedication[]): string {
@@ -140,7 +181,11 @@ function base(drafts: ResolvedMedication[], key: string): Pick<Card, 'finding' |
     source: { label: 'HL7 PDDI-CDS guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, topic: { ...TOPICS.ddi } },
     links: [
       { label: 'HL7 PDDI-CDS implementation guide: warfarin + NSAIDs', url: PDDI_GUIDE_URL, type: 'absolute' },
-      { label: 'Coumadin (warfarin) FDA label on DailyMed: NSAIDs raise the bleeding risk', url: COUMADIN_LABEL_URL, type: 'absolute' },
+      {
+        label: 'Coumadin (warfarin) FDA label on DailyMed: NSAIDs raise the bleeding risk',
+        url: COUMADIN_LABEL_URL,
+        type: 'absolute',
+      },
     ],
   };
 }
@@ -166,7 +211,12 @@ function topicalCard(drafts: ResolvedMedication[], warfarin: ResolvedMedication[
   };
 }
 
-function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: ResolvedMedication[], input: WarfarinNsaidInput): Card {
+function systemicCard(
+  nsaid: string,
+  drafts: ResolvedMedication[],
+  warfarin: ResolvedMedication[],
+  input: WarfarinNsaidInput,
+): Card {
   const k = input.knowledge;
   const protective = [...namesIn(input.taking, 'PPIS', k), ...namesIn(input.taking, 'misoprostol', k)];
   const bleed = ugibHistory(input.conditions, k);
@@ -191,7 +241,8 @@ function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: Res
 
   const risk: string[] = [];
   if (older) risk.push(`age ${input.age} (over ${AGE_OVER})`);
-  if (bleed) risk.push(`history of ${md(bleed.label)}${bleed.date ? `, recorded ${dateText(bleed.date, input.now)}` : ''}`);
+  if (bleed)
+    risk.push(`history of ${md(bleed.label)}${bleed.date ? `, recorded ${dateText(bleed.date, input.now)}` : ''}`);
   const coMeds = [
     ...steroids.map((s) => `${s} (systemic corticosteroid)`),
     ...aldosterone.map((s) => `${s} (aldosterone antagonist)`),
@@ -217,17 +268,34 @@ function systemicCard(nsaid: string, drafts: ResolvedMedication[], warfarin: Res
   const suggestions: Suggestion[] = [];
   const keys = draftKeys(drafts);
   if (keys.length) {
-    const removals = keys.map((resourceId) => ({ type: 'delete' as const, description: `Remove the ${drug} order`, resourceId }));
+    const removals = keys.map((resourceId) => ({
+      type: 'delete' as const,
+      description: `Remove the ${drug} order`,
+      resourceId,
+    }));
     suggestions.push({
       label: `Replace ${drug} with acetaminophen 500 mg as needed`,
       isRecommended: true,
-      actions: [...removals, { type: 'create', description: 'Order acetaminophen 500 mg, at most 2 g a day', resource: acetaminophenOrder(input.patientId) as never }],
+      actions: [
+        ...removals,
+        {
+          type: 'create',
+          description: 'Order acetaminophen 500 mg, at most 2 g a day',
+          resource: acetaminophenOrder(input.patientId) as never,
+        },
+      ],
     });
     // The guide's narrative also offers "add a PPI" when none is taken: the NSAID stays, with GI protection.
     if (protective.length === 0) {
       suggestions.push({
         label: `Keep ${drug} and add pantoprazole 40 mg a day`,
-        actions: [{ type: 'create', description: 'Order pantoprazole 40 mg once a day', resource: pantoprazoleOrder(input.patientId) as never }],
+        actions: [
+          {
+            type: 'create',
+            description: 'Order pantoprazole 40 mg once a day',
+            resource: pantoprazoleOrder(input.patientId) as never,
+          },
+        ],
       });
     }
     suggestions.push({ label: `Remove the ${drug} order`, actions: removals });

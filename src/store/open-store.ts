@@ -7,7 +7,15 @@ import { SqliteDb } from './sqlite-db.js';
 import { SqlStore } from './sql-store.js';
 
 export async function openStore(
-  config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'ledgerPath' | 'ledgerRetentionDays' | 'overrideSuppressHours' | 'cardMemoryHours'>,
+  config: Pick<
+    Config,
+    | 'databaseUrl'
+    | 'databaseSchema'
+    | 'ledgerPath'
+    | 'ledgerRetentionDays'
+    | 'overrideSuppressHours'
+    | 'cardMemoryHours'
+  >,
   options: { now?: () => number; onPoolError?: (error: Error) => void } = {},
 ): Promise<SqlStore> {
   const db = config.databaseUrl

@@ -35,7 +35,10 @@ export class PostgresDb implements SqlDb {
       query_timeout: 10_000,
       idleTimeoutMillis: 30_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-      types: { getTypeParser: ((oid: number, format?: string) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => options.onError?.(error));
@@ -75,7 +78,8 @@ export class PostgresDb implements SqlDb {
       // Not durable: commit without waiting for the WAL flush (a server crash may lose the last moments).
       if (!durable) await client.query('SET LOCAL synchronous_commit TO OFF');
       const result = await work({
-        query: async <R>(sql: string, params: readonly unknown[] = []) => (await client.query(numberPlaceholders(sql), [...params])).rows as R[],
+        query: async <R>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query(numberPlaceholders(sql), [...params])).rows as R[],
       });
       await client.query('COMMIT');
       return result;

@@ -71,7 +71,13 @@ function seenRows(cards: IssuedCard[], selectWindowMs: number): SeenRow[] {
       for (const draftKey of c.drafts) {
         const drug = c.remember.drugs[draftKey];
         if (drug === undefined) continue;
-        const row = { patient: c.remember.session, finding: f.key, draft: clean(drug), tier: INDICATOR_RANK[f.indicator], validUntil: c.issuedAt + selectWindowMs };
+        const row = {
+          patient: c.remember.session,
+          finding: f.key,
+          draft: clean(drug),
+          tier: INDICATOR_RANK[f.indicator],
+          validUntil: c.issuedAt + selectWindowMs,
+        };
         const key = [row.patient, row.finding, row.draft, row.tier].join('\u0000');
         const prev = rows.get(key);
         if (!prev || prev.validUntil < row.validUntil) rows.set(key, row);
@@ -184,8 +190,21 @@ export class SqlStore implements Store {
          (uuid, client, service, hook, hook_instance, rule, knowledge_version, indicator, patient, findings, drafts, issued_at, shadow)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (uuid) DO NOTHING`,
-      [c.uuid, clean(c.client), c.service, c.hook, clean(c.hookInstance), c.rule, c.knowledgeVersion, c.indicator, c.patient,
-        JSON.stringify(c.findings), JSON.stringify(c.drafts.map(clean)), c.issuedAt, c.shadow ? 1 : 0],
+      [
+        c.uuid,
+        clean(c.client),
+        c.service,
+        c.hook,
+        clean(c.hookInstance),
+        c.rule,
+        c.knowledgeVersion,
+        c.indicator,
+        c.patient,
+        JSON.stringify(c.findings),
+        JSON.stringify(c.drafts.map(clean)),
+        c.issuedAt,
+        c.shadow ? 1 : 0,
+      ],
     );
   }
 
@@ -193,9 +212,17 @@ export class SqlStore implements Store {
 
   async recordFeedback(f: FeedbackRecord, client: string, service: string): Promise<FeedbackResult> {
     // Identity of a feedback item: who reported what about which card, when. A retried POST has the same one.
-    const id = createHash('sha256').update([client, service, f.card, f.outcome, f.outcomeTimestamp].join('\n')).digest('base64url');
+    const id = createHash('sha256')
+      .update([client, service, f.card, f.outcome, f.outcomeTimestamp].join('\n'))
+      .digest('base64url');
     return this.db.transaction(async (tx) => {
-      const [card] = await tx.query<{ rule: string; indicator: Indicator; patient: string; findings: string; shadow: number }>(
+      const [card] = await tx.query<{
+        rule: string;
+        indicator: Indicator;
+        patient: string;
+        findings: string;
+        shadow: number;
+      }>(
         `SELECT rule, indicator, patient, findings, shadow FROM hookwise_issued_card WHERE uuid = ? AND client = ? AND service = ?`,
         [f.card, client, service],
       );
@@ -206,13 +233,26 @@ export class SqlStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
-        [id, f.card, clean(client), service, f.outcome, JSON.stringify(f.acceptedSuggestions), f.overrideReason?.system ?? null,
-          f.overrideReason?.code ?? null, f.hasComment ? 1 : 0, f.outcomeTimestamp, f.receivedAt],
+        [
+          id,
+          f.card,
+          clean(client),
+          service,
+          f.outcome,
+          JSON.stringify(f.acceptedSuggestions),
+          f.overrideReason?.system ?? null,
+          f.overrideReason?.code ?? null,
+          f.hasComment ? 1 : 0,
+          f.outcomeTimestamp,
+          f.receivedAt,
+        ],
       );
       if (inserted.length === 0) return { status: 'duplicate', rule: card.rule, indicator: card.indicator } as const;
       if (f.outcome === 'overridden' && !card.shadow) {
         // In key order, so that two instances' overrides of the same findings lock rows in the same order.
-        const findings = (JSON.parse(card.findings) as IssuedCard['findings']).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        const findings = (JSON.parse(card.findings) as IssuedCard['findings']).sort((a, b) =>
+          a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+        );
         for (const finding of findings) {
           const windowMs = this.overrideWindow(finding.indicator, f);
           if (windowMs <= 0) continue;
@@ -239,10 +279,19 @@ export class SqlStore implements Store {
   }
 
   /** The feedback stored for one card, oldest first (for audits and tests). */
-  async feedbackOf(cardUuid: string): Promise<Array<Omit<FeedbackRecord, 'card'> & { client: string; service: string }>> {
+  async feedbackOf(
+    cardUuid: string,
+  ): Promise<Array<Omit<FeedbackRecord, 'card'> & { client: string; service: string }>> {
     const rows = await this.db.query<{
-      client: string; service: string; outcome: FeedbackRecord['outcome']; accepted_suggestions: string; reason_system: string | null;
-      reason_code: string | null; has_comment: number; outcome_timestamp: string; received_at: number;
+      client: string;
+      service: string;
+      outcome: FeedbackRecord['outcome'];
+      accepted_suggestions: string;
+      reason_system: string | null;
+      reason_code: string | null;
+      has_comment: number;
+      outcome_timestamp: string;
+      received_at: number;
     }>(
       `SELECT client, service, outcome, accepted_suggestions, reason_system, reason_code, has_comment, outcome_timestamp, received_at
        FROM hookwise_feedback WHERE card_uuid = ? ORDER BY received_at, id`,
@@ -253,7 +302,9 @@ export class SqlStore implements Store {
       service: r.service,
       outcome: r.outcome,
       acceptedSuggestions: JSON.parse(r.accepted_suggestions) as string[],
-      ...(r.reason_system !== null && r.reason_code !== null ? { overrideReason: { system: r.reason_system, code: r.reason_code } } : {}),
+      ...(r.reason_system !== null && r.reason_code !== null
+        ? { overrideReason: { system: r.reason_system, code: r.reason_code } }
+        : {}),
       hasComment: r.has_comment === 1,
       outcomeTimestamp: r.outcome_timestamp,
       receivedAt: Number(r.received_at),
@@ -270,7 +321,9 @@ export class SqlStore implements Store {
     const repeat = q.repeatOf && q.repeatOf.drugs.length > 0 ? q.repeatOf : undefined;
     const rows = await this.db.query<{ kind: string; draft: string; tier: number; valid_until: number }>(
       `SELECT 'o' AS kind, '' AS draft, tier, valid_until FROM hookwise_finding_override WHERE patient = ? AND finding = ?` +
-        (repeat ? ` UNION ALL SELECT 's' AS kind, draft, tier, valid_until FROM hookwise_seen_finding WHERE patient = ? AND finding = ?` : ''),
+        (repeat
+          ? ` UNION ALL SELECT 's' AS kind, draft, tier, valid_until FROM hookwise_seen_finding WHERE patient = ? AND finding = ?`
+          : ''),
       repeat ? [q.patient, q.finding, repeat.session, q.finding] : [q.patient, q.finding],
     );
     const rank = INDICATOR_RANK[q.indicator];
@@ -320,8 +373,22 @@ export class SqlStore implements Store {
               findings_kept, dropped, confidences)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO NOTHING`,
-          [r.id, r.service, clean(r.hookInstance), r.patient, clean(r.model), r.promptVersion, r.startedAt, Math.round(r.latencyMs),
-            r.outcome, r.late ? 1 : 0, r.shadow ? 1 : 0, r.findingsKept, JSON.stringify(r.dropped), JSON.stringify(r.confidences)],
+          [
+            r.id,
+            r.service,
+            clean(r.hookInstance),
+            r.patient,
+            clean(r.model),
+            r.promptVersion,
+            r.startedAt,
+            Math.round(r.latencyMs),
+            r.outcome,
+            r.late ? 1 : 0,
+            r.shadow ? 1 : 0,
+            r.findingsKept,
+            JSON.stringify(r.dropped),
+            JSON.stringify(r.confidences),
+          ],
         )
         .then(() => undefined),
       'record an AI call',
@@ -330,13 +397,26 @@ export class SqlStore implements Store {
 
   aiCacheGet(patient: string, inputHash: string, now: number): Promise<AiCacheEntry | undefined> {
     const read = async () => {
-      const [row] = await this.db.query<{ model: string; prompt_version: string; findings: string; stored_at: number; expires_at: number }>(
+      const [row] = await this.db.query<{
+        model: string;
+        prompt_version: string;
+        findings: string;
+        stored_at: number;
+        expires_at: number;
+      }>(
         `SELECT model, prompt_version, findings, stored_at, expires_at FROM hookwise_ai_cache WHERE patient = ? AND input_hash = ? AND expires_at > ?`,
         [patient, inputHash, now],
       );
       if (!row) return undefined;
-      return { patient, inputHash, model: row.model, promptVersion: row.prompt_version, findings: row.findings,
-        storedAt: Number(row.stored_at), expiresAt: Number(row.expires_at) };
+      return {
+        patient,
+        inputHash,
+        model: row.model,
+        promptVersion: row.prompt_version,
+        findings: row.findings,
+        storedAt: Number(row.stored_at),
+        expiresAt: Number(row.expires_at),
+      };
     };
     return this.bounded(read(), 'read the AI answer cache');
   }
@@ -352,11 +432,27 @@ export class SqlStore implements Store {
   }
 
   async aiReport(since: number, service: string): Promise<AiReport> {
-    const calls = await this.db.query<{ outcome: string; late: number; latency_ms: number; findings_kept: number; dropped: string; confidences: string }>(
+    const calls = await this.db.query<{
+      outcome: string;
+      late: number;
+      latency_ms: number;
+      findings_kept: number;
+      dropped: string;
+      confidences: string;
+    }>(
       `SELECT outcome, late, latency_ms, findings_kept, dropped, confidences FROM hookwise_ai_call WHERE service = ? AND started_at >= ?`,
       [service, since],
     );
-    const report: AiReport = { since, calls: {}, lateAnswers: 0, meanLatencyMs: 0, findingsKept: 0, dropped: {}, meanConfidence: undefined, categories: [] };
+    const report: AiReport = {
+      since,
+      calls: {},
+      lateAnswers: 0,
+      meanLatencyMs: 0,
+      findingsKept: 0,
+      dropped: {},
+      meanConfidence: undefined,
+      categories: [],
+    };
     let latency = 0;
     let answered = 0;
     const confidences: number[] = [];
@@ -369,11 +465,13 @@ export class SqlStore implements Store {
       latency += Number(c.latency_ms);
       answered += 1;
       report.findingsKept += Number(c.findings_kept);
-      for (const [why, n] of Object.entries(JSON.parse(c.dropped) as Record<string, number>)) report.dropped[why] = (report.dropped[why] ?? 0) + n;
+      for (const [why, n] of Object.entries(JSON.parse(c.dropped) as Record<string, number>))
+        report.dropped[why] = (report.dropped[why] ?? 0) + n;
       confidences.push(...(JSON.parse(c.confidences) as number[]));
     }
     report.meanLatencyMs = answered ? Math.round(latency / answered) : 0;
-    if (confidences.length) report.meanConfidence = Math.round((confidences.reduce((a, b) => a + b, 0) / confidences.length) * 100) / 100;
+    if (confidences.length)
+      report.meanConfidence = Math.round((confidences.reduce((a, b) => a + b, 0) / confidences.length) * 100) / 100;
     const rows = await this.db.query<{ rule: string; shown: number; accepted: number; overridden: number }>(
       `SELECT c.rule AS rule, COUNT(DISTINCT c.uuid) AS shown,
               COUNT(DISTINCT CASE WHEN f.outcome = 'accepted' THEN c.uuid END) AS accepted,
@@ -383,7 +481,12 @@ export class SqlStore implements Store {
        GROUP BY c.rule ORDER BY c.rule`,
       [service, since],
     );
-    report.categories = rows.map((r) => ({ category: r.rule.replace(/^ai-/, ''), shown: Number(r.shown), accepted: Number(r.accepted), overridden: Number(r.overridden) }));
+    report.categories = rows.map((r) => ({
+      category: r.rule.replace(/^ai-/, ''),
+      shown: Number(r.shown),
+      accepted: Number(r.accepted),
+      overridden: Number(r.overridden),
+    }));
     return report;
   }
 

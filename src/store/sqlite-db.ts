@@ -108,7 +108,9 @@ export class SqliteDb implements SqlDb {
     const c = this.open();
     return c.serial(async () => {
       c.setDurable(options.durable ?? true);
-      return c.inTransaction(() => work({ query: async <R>(sql: string, params: readonly unknown[] = []) => c.run<R>(sql, params) }));
+      return c.inTransaction(() =>
+        work({ query: async <R>(sql: string, params: readonly unknown[] = []) => c.run<R>(sql, params) }),
+      );
     });
   }
 

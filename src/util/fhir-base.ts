@@ -21,7 +21,8 @@ export function canonicalBase(fhirServer: string): string | undefined {
     return undefined;
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-  if (u.username || u.password || u.search || u.hash || fhirServer.includes('#') || fhirServer.includes('?')) return undefined;
+  if (u.username || u.password || u.search || u.hash || fhirServer.includes('#') || fhirServer.includes('?'))
+    return undefined;
   const path = u.pathname.replace(/\/+$/, '');
   if (path.includes('//') || ENCODED_DOT_OR_SLASH.test(path)) return undefined;
   return `${u.origin}${path}/`;

@@ -69,7 +69,14 @@ describe('ai-medication-review: registration', () => {
     const res = await request(app).get('/cds-services').expect(200);
     const svc = res.body.services.find((s: { id: string }) => s.id === ID);
     expect(svc.hook).toBe('patient-view');
-    expect(Object.keys(svc.prefetch)).toEqual(['medications', 'medicationRefs', 'conditions', 'labs', 'allergies', 'patient']);
+    expect(Object.keys(svc.prefetch)).toEqual([
+      'medications',
+      'medicationRefs',
+      'conditions',
+      'labs',
+      'allergies',
+      'patient',
+    ]);
     expect(svc.usageRequirements).toContain('Condition.read');
     expect(res.body.services.map((s: { id: string }) => s.id)).toEqual([...hookModules.map((m) => m.id), ID]);
   });
@@ -88,28 +95,49 @@ describe('ai-medication-review: a valid, grounded answer', () => {
     expect(card.detail).toContain('AI-generated: verify before acting');
     expect(card.detail).toContain('amlodipine 10 MG Oral Tablet (10 mg, 1 times per 1 d)');
     expect(card.detail).toContain('furosemide 20 MG Oral Tablet');
-    expect(card.extension[AI_EXTENSION_URL]).toMatchObject({ model: 'test-model-7b', confidence: 0.86, category: 'prescribing-cascade' });
+    expect(card.extension[AI_EXTENSION_URL]).toMatchObject({
+      model: 'test-model-7b',
+      confidence: 0.86,
+      category: 'prescribing-cascade',
+    });
     expect(card.extension[AI_EXTENSION_URL].promptVersion).toMatch(/^medication-review@v1\+[0-9a-f]{12}$/);
-    expect(card.overrideReasons.map((r: { code: string }) => r.code)).toEqual(['ai-incorrect', 'ai-not-relevant', 'ai-already-addressed']);
+    expect(card.overrideReasons.map((r: { code: string }) => r.code)).toEqual([
+      'ai-incorrect',
+      'ai-not-relevant',
+      'ai-already-addressed',
+    ]);
     expect(card.selectionBehavior).toBe('at-most-one');
     const action = card.suggestions[0].actions[0];
     expect(card.suggestions[0].label).toBe('Save as draft note');
     expect(action.type).toBe('create');
     expect(action.resource).toMatchObject({
-      resourceType: 'DocumentReference', status: 'current', docStatus: 'preliminary', type: { coding: [NOTE_TYPE] },
-      subject: { reference: `Patient/${PHI.patientId}` }, extension: [{ url: AI_GENERATED_EXTENSION_URL, valueBoolean: true }],
+      resourceType: 'DocumentReference',
+      status: 'current',
+      docStatus: 'preliminary',
+      type: { coding: [NOTE_TYPE] },
+      subject: { reference: `Patient/${PHI.patientId}` },
+      extension: [{ url: AI_GENERATED_EXTENSION_URL, valueBoolean: true }],
     });
     const note = Buffer.from(action.resource.content[0].attachment.data, 'base64').toString('utf8');
     expect(note).toContain('AI-generated medication review finding');
     expect(note).toContain('Evidence: amlodipine 10 MG Oral Tablet');
     await until(() => rows.length === 1);
-    expect(rows[0]).toMatchObject({ outcome: 'ok', late: false, findingsKept: 1, confidences: [0.86], model: 'test-model-7b' });
+    expect(rows[0]).toMatchObject({
+      outcome: 'ok',
+      late: false,
+      findingsKept: 1,
+      confidences: [0.86],
+      model: 'test-model-7b',
+    });
     // The log says what happened, never what the model wrote or whom it was about.
     const logged = logs.lines.join('\n');
     expect(logs.records().some((r) => r.message === 'ai review' && r.outcome === 'ok' && r.cards === 1)).toBe(true);
-    for (const text of ['Furosemide', 'furosemide', 'amlodipine', 'oedema', PHI.family, PHI.patientId]) expect(logged).not.toContain(text);
+    for (const text of ['Furosemide', 'furosemide', 'amlodipine', 'oedema', PHI.family, PHI.patientId])
+      expect(logged).not.toContain(text);
     expect(await metric(app, 'hookwise_ai_calls_total', { outcome: 'ok' })).toBe(1);
-    expect(await metric(app, 'hookwise_cards_total', { service: ID, rule: 'ai-prescribing-cascade', indicator: 'info' })).toBe(1);
+    expect(
+      await metric(app, 'hookwise_cards_total', { service: ID, rule: 'ai-prescribing-cascade', indicator: 'info' }),
+    ).toBe(1);
   });
 
   it('sends temperature 0, a max_tokens cap, a json_schema response format and the versioned prompt', async () => {
@@ -127,7 +155,11 @@ describe('ai-medication-review: a valid, grounded answer', () => {
 
   it('a server that refuses json_schema: that call falls back, the next ones use JSON mode', async () => {
     const { app } = await aiApp();
-    model.queue.push({ kind: 'status', status: 400, body: { error: { message: "response_format 'json_schema' is not supported", type: 'invalid_request_error' } } });
+    model.queue.push({
+      kind: 'status',
+      status: 400,
+      body: { error: { message: "response_format 'json_schema' is not supported", type: 'invalid_request_error' } },
+    });
     await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
     expect(await metric(app, 'hookwise_ai_fallbacks_total', { reason: 'service_error' })).toBe(1);
     model.queue.push(findingsAnswer([CASCADE]));
@@ -141,14 +173,33 @@ describe('ai-medication-review: a valid, grounded answer', () => {
     const before = model.bodies.length;
     await postHook(app, ID, aiRequest()).expect(200);
     const sent = model.bodies[before]!;
-    for (const secret of [PHI.patientId, PHI.family, PHI.given, PHI.mrn, PHI.birthDate, PHI.address, '1947', 'Springfield', ...PHI.ids]) {
+    for (const secret of [
+      PHI.patientId,
+      PHI.family,
+      PHI.given,
+      PHI.mrn,
+      PHI.birthDate,
+      PHI.address,
+      '1947',
+      'Springfield',
+      ...PHI.ids,
+    ]) {
       expect(sent).not.toContain(secret);
     }
     const facts = JSON.parse(JSON.parse(sent).messages[1].content).facts;
     expect(facts.patient).toEqual({ ageYears: 79, sex: 'female' });
     expect(facts.medications.map((m: { handle: string }) => m.handle)).toEqual(['M1', 'M2', 'M3']);
-    expect(facts.conditions).toEqual([{ handle: 'C1', condition: 'Hypertensive disorder', system: 'SNOMED CT', code: '38341003' }]);
-    expect(facts.labs[0]).toEqual({ handle: 'L1', test: 'Potassium [Moles/volume] in Serum or Plasma', loinc: '2823-3', value: 5.4, unit: 'mmol/L', daysAgo: 2 });
+    expect(facts.conditions).toEqual([
+      { handle: 'C1', condition: 'Hypertensive disorder', system: 'SNOMED CT', code: '38341003' },
+    ]);
+    expect(facts.labs[0]).toEqual({
+      handle: 'L1',
+      test: 'Potassium [Moles/volume] in Serum or Plasma',
+      loinc: '2823-3',
+      value: 5.4,
+      unit: 'mmol/L',
+      daysAgo: 2,
+    });
     expect(facts.allergies[0].handle).toBe('A1');
   });
 });
@@ -162,7 +213,12 @@ describe('ai-medication-review: what the answer must pass', () => {
         { ...CASCADE, evidence: [] }, // no evidence
         { ...CASCADE, summary: 'Warfarin should be stopped.', evidence: ['M1'] }, // a drug not in the input
         { ...CASCADE, confidence: 0.4 }, // below AI_MIN_CONFIDENCE
-        { ...CASCADE, category: 'reconsider-given-lab', summary: 'Lisinopril with a potassium of 5.4.', evidence: ['M3', 'L1'] }, // the potassium rule's
+        {
+          ...CASCADE,
+          category: 'reconsider-given-lab',
+          summary: 'Lisinopril with a potassium of 5.4.',
+          evidence: ['M3', 'L1'],
+        }, // the potassium rule's
         { ...CASCADE, category: 'critical-alert' }, // not in the schema
       ]),
     );
@@ -170,8 +226,22 @@ describe('ai-medication-review: what the answer must pass', () => {
     expect(res.body.cards).toEqual([]);
     await until(() => rows.length === 1);
     expect(rows[0]!.outcome).toBe('ok');
-    expect(rows[0]!.dropped).toEqual({ schema: 1, 'unknown-handle': 1, 'no-evidence': 1, 'unknown-drug': 1, 'low-confidence': 1, 'covered-by-rule': 1 });
-    for (const reason of ['schema', 'unknown-handle', 'no-evidence', 'unknown-drug', 'low-confidence', 'covered-by-rule']) {
+    expect(rows[0]!.dropped).toEqual({
+      schema: 1,
+      'unknown-handle': 1,
+      'no-evidence': 1,
+      'unknown-drug': 1,
+      'low-confidence': 1,
+      'covered-by-rule': 1,
+    });
+    for (const reason of [
+      'schema',
+      'unknown-handle',
+      'no-evidence',
+      'unknown-drug',
+      'low-confidence',
+      'covered-by-rule',
+    ]) {
       expect(await metric(app, 'hookwise_ai_findings_dropped_total', { reason })).toBe(1);
     }
   });
@@ -179,14 +249,29 @@ describe('ai-medication-review: what the answer must pass', () => {
   it('the rule services answer as before: patient-view still gives its potassium card', async () => {
     const { app } = await aiApp();
     model.fallback = { kind: 'status', status: 500 };
-    const res = await postHook(app, 'patient-view', { ...aiRequest(), prefetch: { ...aiRequest().prefetch, potassium: aiRequest().prefetch.labs } }).expect(200);
+    const res = await postHook(app, 'patient-view', {
+      ...aiRequest(),
+      prefetch: { ...aiRequest().prefetch, potassium: aiRequest().prefetch.labs },
+    }).expect(200);
     expect(res.body.cards.map((c: { summary: string }) => c.summary).join(' ')).toMatch(/potassium/i);
   });
 
   it('at most 3 cards, never critical', async () => {
     const { app } = await aiApp();
-    const lab = { ...CASCADE, category: 'reconsider-given-lab', summary: 'Amlodipine and furosemide review.', confidence: 0.95 };
-    model.queue.push(findingsAnswer([CASCADE, lab, { ...CASCADE, category: 'duplicate-therapy' }, { ...CASCADE, category: 'drug-without-indication' }]));
+    const lab = {
+      ...CASCADE,
+      category: 'reconsider-given-lab',
+      summary: 'Amlodipine and furosemide review.',
+      confidence: 0.95,
+    };
+    model.queue.push(
+      findingsAnswer([
+        CASCADE,
+        lab,
+        { ...CASCADE, category: 'duplicate-therapy' },
+        { ...CASCADE, category: 'drug-without-indication' },
+      ]),
+    );
     const res = await postHook(app, ID, aiRequest()).expect(200);
     expect(res.body.cards).toHaveLength(3);
     expect(res.body.cards.map((c: { indicator: string }) => c.indicator)).toEqual(['warning', 'info', 'info']);
@@ -195,8 +280,16 @@ describe('ai-medication-review: what the answer must pass', () => {
 
 describe('ai-medication-review: failures answer 200 {"cards": []} with a reason', () => {
   const cases: Array<[string, () => void, string]> = [
-    ['invalid JSON', () => model.queue.push({ kind: 'answer', content: 'The patient looks fine to me.' }), 'invalid_output'],
-    ['the wrong schema', () => model.queue.push({ kind: 'answer', content: JSON.stringify({ issues: [CASCADE] }) }), 'invalid_output'],
+    [
+      'invalid JSON',
+      () => model.queue.push({ kind: 'answer', content: 'The patient looks fine to me.' }),
+      'invalid_output',
+    ],
+    [
+      'the wrong schema',
+      () => model.queue.push({ kind: 'answer', content: JSON.stringify({ issues: [CASCADE] }) }),
+      'invalid_output',
+    ],
     ['a 500', () => model.queue.push({ kind: 'status', status: 500 }), 'service_error'],
     ['a connection reset', () => model.queue.push({ kind: 'reset' }), 'service_error'],
     ['an answer past the deadline', () => model.queue.push(findingsAnswer([CASCADE], 1500)), 'timeout'],
@@ -218,7 +311,12 @@ describe('ai-medication-review: failures answer 200 {"cards": []} with a reason'
 
   it('a 429 with Retry-After opens the breaker for that long: the next call answers circuit_open without the model', async () => {
     const { app, rows } = await aiApp();
-    model.queue.push({ kind: 'status', status: 429, headers: { 'retry-after': '30' }, body: { error: { message: 'slow down', type: 'rate_limit' } } });
+    model.queue.push({
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: { error: { message: 'slow down', type: 'rate_limit' } },
+    });
     await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
     expect(await metric(app, 'hookwise_ai_fallbacks_total', { reason: 'rate_limited' })).toBe(1);
     expect(await metric(app, 'hookwise_ai_breaker_state', { state: 'isolated' })).toBe(1);
@@ -296,7 +394,12 @@ describe('ai-medication-review: late answers', () => {
     expect(changed.body.cards).toEqual([]);
     expect(model.bodies.length).toBe(calls + 1);
     await until(() => rows.length === 4);
-    expect(rows.map((r) => [r.outcome, r.late])).toEqual([['timeout', false], ['ok', true], ['cache', false], ['ok', false]]);
+    expect(rows.map((r) => [r.outcome, r.late])).toEqual([
+      ['timeout', false],
+      ['ok', true],
+      ['cache', false],
+      ['ok', false],
+    ]);
   });
   it('a hung call in the background is aborted at AI_TIMEOUT_MS, freeing its slot, and audited as a late timeout', async () => {
     const { app, rows } = await aiApp({ AI_TIMEOUT_MS: '1500', AI_MAX_CONCURRENT: '1' });
@@ -306,7 +409,10 @@ describe('ai-medication-review: late answers', () => {
     await until(async () => (await metric(app, 'hookwise_ai_late_answers_total', { result: 'failed' })) === 1, 4000);
     expect(await metric(app, 'hookwise_ai_calls_in_flight')).toBe(0);
     await until(() => rows.length === 2);
-    expect(rows.map((r) => [r.outcome, r.late])).toEqual([['timeout', false], ['timeout', true]]);
+    expect(rows.map((r) => [r.outcome, r.late])).toEqual([
+      ['timeout', false],
+      ['timeout', true],
+    ]);
     model.queue.push(findingsAnswer([CASCADE]));
     expect((await postHook(app, ID, aiRequest()).expect(200)).body.cards).toHaveLength(1);
   });
@@ -358,7 +464,13 @@ describe('ai-medication-review: kill switch and shadow', () => {
     await postHook(app, ID, aiRequest()).expect(200, { cards: [] });
     await until(() => rows.length === 1);
     expect(rows[0]).toMatchObject({ outcome: 'ok', shadow: true, findingsKept: 1 });
-    expect(await metric(app, 'hookwise_shadow_cards_total', { service: ID, rule: 'ai-prescribing-cascade', indicator: 'info' })).toBe(1);
+    expect(
+      await metric(app, 'hookwise_shadow_cards_total', {
+        service: ID,
+        rule: 'ai-prescribing-cascade',
+        indicator: 'info',
+      }),
+    ).toBe(1);
   });
 });
 
@@ -371,7 +483,18 @@ describe('ai-medication-review: audit report', () => {
     await request(app)
       .post(`/cds-services/${ID}/feedback`)
       .set('content-type', 'application/json')
-      .send(JSON.stringify({ feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: card.suggestions[0].uuid }], outcomeTimestamp: new Date().toISOString() }] }))
+      .send(
+        JSON.stringify({
+          feedback: [
+            {
+              card: card.uuid,
+              outcome: 'accepted',
+              acceptedSuggestions: [{ id: card.suggestions[0].uuid }],
+              outcomeTimestamp: new Date().toISOString(),
+            },
+          ],
+        }),
+      )
       .expect(200);
     await until(() => rows.length === 1);
     const report = await ledger.aiReport(0, ID);

@@ -22,16 +22,32 @@ describe('AI settings', () => {
 
   it('with AI_BASE_URL: validated, with the documented defaults', () => {
     const c = loadConfig({ AI_BASE_URL: 'http://127.0.0.1:11434/v1/', AI_MODEL: 'llama3.1:8b' });
-    expect(c.ai).toMatchObject({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b', apiKey: '', minConfidence: 0.7, cacheMinutes: 60, maxConcurrent: 4 });
+    expect(c.ai).toMatchObject({
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      model: 'llama3.1:8b',
+      apiKey: '',
+      minConfidence: 0.7,
+      cacheMinutes: 60,
+      maxConcurrent: 4,
+    });
   });
 
   it.each([
     [{ AI_BASE_URL: 'ftp://model' }, /^AI_BASE_URL="ftp:\/\/model" must be an http\(s\) base URL/],
     [{ AI_BASE_URL: 'http://u:p@model/v1', AI_MODEL: 'm' }, /^AI_BASE_URL=/],
     [{ AI_BASE_URL: 'http://model/v1' }, /^AI_MODEL="" is required with AI_BASE_URL/],
-    [{ AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_MIN_CONFIDENCE: '1.5' }, /^AI_MIN_CONFIDENCE="1.5" must be between 0 and 1$/],
-    [{ AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_API_KEY: 'k', AI_API_KEY_FILE: '/x' }, /^AI_API_KEY_FILE=.* cannot be set together with AI_API_KEY/],
-    [{ AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_API_KEY_FILE: '/no/such/key' }, /^AI_API_KEY_FILE="\/no\/such\/key" cannot be read$/],
+    [
+      { AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_MIN_CONFIDENCE: '1.5' },
+      /^AI_MIN_CONFIDENCE="1.5" must be between 0 and 1$/,
+    ],
+    [
+      { AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_API_KEY: 'k', AI_API_KEY_FILE: '/x' },
+      /^AI_API_KEY_FILE=.* cannot be set together with AI_API_KEY/,
+    ],
+    [
+      { AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_API_KEY_FILE: '/no/such/key' },
+      /^AI_API_KEY_FILE="\/no\/such\/key" cannot be read$/,
+    ],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -40,7 +56,9 @@ describe('AI settings', () => {
   it('reads the key from AI_API_KEY_FILE', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'hookwise-ai-')), 'key');
     writeFileSync(file, 'sk-local-123\n');
-    expect(loadConfig({ AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_API_KEY_FILE: file }).ai?.apiKey).toBe('sk-local-123');
+    expect(loadConfig({ AI_BASE_URL: 'http://model/v1', AI_MODEL: 'm', AI_API_KEY_FILE: file }).ai?.apiKey).toBe(
+      'sk-local-123',
+    );
   });
 });
 
@@ -54,7 +72,16 @@ describe('the prompt', () => {
 
 describe('parseAnswer', () => {
   it('keeps the findings of the schema and counts the rest', () => {
-    const r = parseAnswer(JSON.stringify({ findings: [CASCADE, { ...CASCADE, confidence: 2 }, { ...CASCADE, extra: 1 }, { ...CASCADE, summary: 'x'.repeat(140) }] }));
+    const r = parseAnswer(
+      JSON.stringify({
+        findings: [
+          CASCADE,
+          { ...CASCADE, confidence: 2 },
+          { ...CASCADE, extra: 1 },
+          { ...CASCADE, summary: 'x'.repeat(140) },
+        ],
+      }),
+    );
     expect(r).toEqual({ ok: true, findings: [CASCADE], dropped: { schema: 3, excess: 0 } });
   });
   it('a fenced JSON answer is read; prose or another shape is not', () => {
@@ -75,26 +102,50 @@ describe('Retry-After', () => {
 
 describe('de-identification and grounding', () => {
   const k = testKnowledge();
-  const deid = deidentify({ data: aiRequest().prefetch as HookData, patientId: 'pt-ai-4471', knowledge: k, now: new Date(TEST_NOW) });
+  const deid = deidentify({
+    data: aiRequest().prefetch as HookData,
+    patientId: 'pt-ai-4471',
+    knowledge: k,
+    now: new Date(TEST_NOW),
+  });
 
   it('an age over 89 is sent as 90+ (HIPAA Safe Harbor), never exactly', () => {
-    const data = structuredClone(aiRequest().prefetch) as Record<string, { entry?: Array<{ resource: Record<string, unknown> }> } & Record<string, unknown>>;
-    const patient = (data.patient as Record<string, unknown>).resourceType === 'Patient' ? (data.patient as Record<string, unknown>) : undefined;
+    const data = structuredClone(aiRequest().prefetch) as Record<
+      string,
+      { entry?: Array<{ resource: Record<string, unknown> }> } & Record<string, unknown>
+    >;
+    const patient =
+      (data.patient as Record<string, unknown>).resourceType === 'Patient'
+        ? (data.patient as Record<string, unknown>)
+        : undefined;
     expect(patient).toBeDefined();
     patient!.birthDate = `${new Date(TEST_NOW).getUTCFullYear() - 97}-01-02`;
-    const old = deidentify({ data: data as unknown as HookData, patientId: 'pt-ai-4471', knowledge: k, now: new Date(TEST_NOW) });
+    const old = deidentify({
+      data: data as unknown as HookData,
+      patientId: 'pt-ai-4471',
+      knowledge: k,
+      now: new Date(TEST_NOW),
+    });
     expect(old.facts.patient).toMatchObject({ ageYears: 90, ageBand: '90+' });
     expect(JSON.stringify(old.facts)).not.toContain('97');
   });
 
   it('production refuses a plain-http model server off this machine, allows localhost', () => {
     const prod = { HOOKWISE_PROFILE: 'production', PUBLIC_BASE_URLS: 'https://cds.example.org', AI_MODEL: 'm' };
-    expect(() => loadConfig({ ...prod, AI_BASE_URL: 'http://models.example.org/v1' })).toThrow(/AI_BASE_URL.*must be https in production/);
+    expect(() => loadConfig({ ...prod, AI_BASE_URL: 'http://models.example.org/v1' })).toThrow(
+      /AI_BASE_URL.*must be https in production/,
+    );
     expect(() => loadConfig({ ...prod, AI_BASE_URL: 'http://127.0.0.1:11434/v1' })).not.toThrow(/AI_BASE_URL/);
   });
 
   it('keeps coded drugs with structured dose, coded conditions, labs as days ago, coded allergies; no free text', () => {
-    expect(deid.facts.medications[0]).toEqual({ handle: 'M1', drug: 'amlodipine 10 MG Oral Tablet', ingredients: ['amlodipine'], rxnorm: '308135', dose: '10 mg, 1 times per 1 d' });
+    expect(deid.facts.medications[0]).toEqual({
+      handle: 'M1',
+      drug: 'amlodipine 10 MG Oral Tablet',
+      ingredients: ['amlodipine'],
+      rxnorm: '308135',
+      dose: '10 mg, 1 times per 1 d',
+    });
     expect(deid.facts.conditions[0]!.condition).toBe('Hypertensive disorder');
     expect(deid.facts.labs.map((l) => l.daysAgo)).toEqual([2, 10]);
     expect(deid.facts.allergies[0]!.ingredients).toEqual(['penicillin g']);
@@ -117,7 +168,9 @@ describe('de-identification and grounding', () => {
   });
 
   it('the rule cards name their drugs', () => {
-    expect(ruleDrugSets([{ summary: 'Potassium 5.4 with lisinopril' }, { summary: 'no drug here' }], deid.handles, k)).toEqual([new Set(['lisinopril'])]);
+    expect(
+      ruleDrugSets([{ summary: 'Potassium 5.4 with lisinopril' }, { summary: 'no drug here' }], deid.handles, k),
+    ).toEqual([new Set(['lisinopril'])]);
   });
 });
 
@@ -138,8 +191,16 @@ describe('admin', () => {
 
   it('the report prints acceptance and override rates per category', () => {
     const text = formatAiReport(
-      { since: 0, calls: { ok: 3, timeout: 1 }, lateAnswers: 1, meanLatencyMs: 800, findingsKept: 4, dropped: { 'low-confidence': 2 }, meanConfidence: 0.8,
-        categories: [{ category: 'prescribing-cascade', shown: 4, accepted: 1, overridden: 2 }] },
+      {
+        since: 0,
+        calls: { ok: 3, timeout: 1 },
+        lateAnswers: 1,
+        meanLatencyMs: 800,
+        findingsKept: 4,
+        dropped: { 'low-confidence': 2 },
+        meanConfidence: 0.8,
+        categories: [{ category: 'prescribing-cascade', shown: 4, accepted: 1, overridden: 2 }],
+      },
       'ai-medication-review',
     );
     expect(text).toContain('calls: 4, mean latency 800 ms');

@@ -48,12 +48,18 @@ describe('adding a service', () => {
   it('the registered module is offered in discovery, with its prefetch and the scopes its templates need', async () => {
     const { app } = await buildApp({}, registry());
     const res = await request(app).get('/cds-services').expect(200);
-    expect(res.body.services.map((s: { id: string }) => s.id)).toEqual([...hookModules.map((m) => m.id), PROBLEM_LIST_ID]);
+    expect(res.body.services.map((s: { id: string }) => s.id)).toEqual([
+      ...hookModules.map((m) => m.id),
+      PROBLEM_LIST_ID,
+    ]);
     const svc = res.body.services.find((s: { id: string }) => s.id === PROBLEM_LIST_ID);
     expect(svc).toMatchObject({
       hook: 'patient-view',
       title: 'Test: active problem count',
-      prefetch: { patient: 'Patient/{{context.patientId}}', problems: 'Condition?patient={{context.patientId}}&clinical-status=active' },
+      prefetch: {
+        patient: 'Patient/{{context.patientId}}',
+        problems: 'Condition?patient={{context.patientId}}&clinical-status=active',
+      },
     });
     expect(svc.usageRequirements).toContain('Condition.read');
     expect(svc.usageRequirements).toContain('Patient.read');
@@ -62,7 +68,9 @@ describe('adding a service', () => {
   it('gets its prefetch, received and read from the FHIR server, and answers its card', async () => {
     const { app, logs } = await buildApp({}, registry());
     fake = await startFakeFhir((url) =>
-      url.pathname === '/fhir/Condition' ? { body: searchset([condition('c1', 'Asthma'), condition('c2', 'Gout')]) } : undefined,
+      url.pathname === '/fhir/Condition'
+        ? { body: searchset([condition('c1', 'Asthma'), condition('c2', 'Gout')]) }
+        : undefined,
     );
     const res = await postHook(app, PROBLEM_LIST_ID, chartOpen(fake.base)).expect(200);
     expect(fake.seen).toEqual([
@@ -73,9 +81,17 @@ describe('adding a service', () => {
       },
     ]);
     expect(res.body.cards).toEqual([
-      expect.objectContaining({ summary: '2 active problems on file', detail: 'female: Asthma, Gout.', indicator: 'info', uuid: expect.any(String) }),
+      expect.objectContaining({
+        summary: '2 active problems on file',
+        detail: 'female: Asthma, Gout.',
+        indicator: 'info',
+        uuid: expect.any(String),
+      }),
     ]);
-    const line = logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
+    const line = logs
+      .records()
+      .filter((r) => r.message === 'hook invocation')
+      .at(-1)!;
     expect(line).toMatchObject({ service: PROBLEM_LIST_ID, hook: 'patient-view', status: 200, outcome: 'ok' });
     expect(line.prefetch).toEqual({ received: ['patient'], fetched: ['problems'] });
   });

@@ -66,9 +66,15 @@ describe('SMART Backend Services through the app', () => {
       'system/AllergyIntolerance.read system/Condition.read system/Medication.read system/MedicationAdministration.read system/MedicationDispense.read system/MedicationRequest.read ' +
         'system/MedicationStatement.read system/Observation.read system/Patient.read',
     );
-    const verified = await jwtVerify(t.assertion, await importJWK(key.publicJwk, 'RS384'), { audience: auth!.tokenEndpoint, issuer: 'hookwise-test', subject: 'hookwise-test' });
+    const verified = await jwtVerify(t.assertion, await importJWK(key.publicJwk, 'RS384'), {
+      audience: auth!.tokenEndpoint,
+      issuer: 'hookwise-test',
+      subject: 'hookwise-test',
+    });
     expect(verified.protectedHeader).toMatchObject({ alg: 'RS384', kid: 'hookwise-test-1', typ: 'JWT' });
-    expect(fhir!.seen.filter((s) => s.url.includes('MedicationRequest')).map((s) => s.authorization)).toEqual(['Bearer access-1-s3cr3t-token-value']);
+    expect(fhir!.seen.filter((s) => s.url.includes('MedicationRequest')).map((s) => s.authorization)).toEqual([
+      'Bearer access-1-s3cr3t-token-value',
+    ]);
 
     await postHook(app, 'order-sign', { ...body, hookInstance: 'b6a3e1c0-0000-4000-8000-000000000002' }).expect(200);
     expect(auth!.tokenRequests).toHaveLength(1);
@@ -86,9 +92,19 @@ describe('SMART Backend Services through the app', () => {
 
   it('many concurrent hook calls share one token request', async () => {
     const { body, provider } = await setup();
-    auth!.setToken((req, index) => ({ delayMs: 100, body: { access_token: `access-${index}-s3cr3t-token-value`, token_type: 'bearer', expires_in: 300, scope: req.form.get('scope') } }));
+    auth!.setToken((req, index) => ({
+      delayMs: 100,
+      body: {
+        access_token: `access-${index}-s3cr3t-token-value`,
+        token_type: 'bearer',
+        expires_in: 300,
+        scope: req.form.get('scope'),
+      },
+    }));
     const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
-    const calls = Array.from({ length: 10 }, (_, i) => postHook(app, 'order-sign', { ...body, hookInstance: `c0ffee00-0000-4000-8000-00000000000${i}` }));
+    const calls = Array.from({ length: 10 }, (_, i) =>
+      postHook(app, 'order-sign', { ...body, hookInstance: `c0ffee00-0000-4000-8000-00000000000${i}` }),
+    );
     const results = await Promise.all(calls);
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(auth!.tokenRequests).toHaveLength(1);
@@ -96,7 +112,14 @@ describe('SMART Backend Services through the app', () => {
 
   it('honours a grant narrower than requested: what the token does not allow is not read', async () => {
     const { body, provider } = await setup();
-    auth!.setToken((_req, index) => ({ body: { access_token: `access-${index}-s3cr3t-token-value`, token_type: 'Bearer', expires_in: 300, scope: 'system/Medication.read' } }));
+    auth!.setToken((_req, index) => ({
+      body: {
+        access_token: `access-${index}-s3cr3t-token-value`,
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'system/Medication.read',
+      },
+    }));
     const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
     expect(res.status).toBe(412);
@@ -105,9 +128,13 @@ describe('SMART Backend Services through the app', () => {
   });
 
   it('on a 401 from the FHIR server: drops the token, gets a new one once, and reads again', async () => {
-    const meds = fixture('requests/order-sign-simvastatin-clarithromycin.json').prefetch.medications.entry.map((e: { resource: unknown }) => e.resource);
+    const meds = fixture('requests/order-sign-simvastatin-clarithromycin.json').prefetch.medications.entry.map(
+      (e: { resource: unknown }) => e.resource,
+    );
     const { body, provider } = await setup((_url, req) =>
-      req.headers.authorization === 'Bearer access-1-s3cr3t-token-value' ? { status: 401, body: { resourceType: 'OperationOutcome', issue: [] } } : { body: searchset(meds) },
+      req.headers.authorization === 'Bearer access-1-s3cr3t-token-value'
+        ? { status: 401, body: { resourceType: 'OperationOutcome', issue: [] } }
+        : { body: searchset(meds) },
     );
     const { app } = await buildApp({}, hookModules, TEST_NOW, { backend: provider });
     const res = await postHook(app, 'order-sign', body);
@@ -128,7 +155,10 @@ describe('SMART Backend Services through the app', () => {
     expect(res.status).toBe(412);
     expect(res.body.issue[0].diagnostics).toContain('could not get its SMART backend token (token-endpoint)');
     expect(fhir!.seen.filter((s) => s.url.includes('MedicationRequest'))).toHaveLength(0);
-    expect(logs.records().find((r) => r.message === 'hook invocation')).toMatchObject({ fhirAuth: 'blocked', status: 412 });
+    expect(logs.records().find((r) => r.message === 'hook invocation')).toMatchObject({
+      fhirAuth: 'blocked',
+      status: 412,
+    });
   });
 
   it('a token endpoint that hangs: the deadline still answers with empty cards, and the token request is abandoned', async () => {
@@ -150,7 +180,11 @@ describe('SMART Backend Services through the app', () => {
     const res = await postHook(app, 'order-sign', body);
     const ehr = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     const res2 = await postHook(app, 'order-sign', { ...ehr, fhirServer: 'http://127.0.0.1:9/fhir', prefetch: {} });
-    const secrets = ['access-1-s3cr3t-token-value', auth!.tokenRequests[0]!.assertion, ehr.fhirAuthorization.access_token];
+    const secrets = [
+      'access-1-s3cr3t-token-value',
+      auth!.tokenRequests[0]!.assertion,
+      ehr.fhirAuthorization.access_token,
+    ];
     const everything = [logs.lines.join('\n'), res.text, res2.text].join('\n');
     for (const s of secrets) expect(everything).not.toContain(s);
   });

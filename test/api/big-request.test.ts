@@ -15,7 +15,12 @@ interface Card {
 
 function body(n: number) {
   const { context, prefetch } = bigOrderSign(n);
-  return { hook: 'order-sign', hookInstance: `b1c2d3e4-0000-4000-8000-${String(n).padStart(12, '0')}`, context, prefetch };
+  return {
+    hook: 'order-sign',
+    hookInstance: `b1c2d3e4-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    context,
+    prefetch,
+  };
 }
 
 describe('a big call', () => {
@@ -34,15 +39,22 @@ describe('a big call', () => {
     const simva = (i: number): string => `MedicationRequest/draft-${i * 20 + 18}`;
     const fifty = Array.from({ length: 50 }, (_, i) => i);
     const drafts = [clari(0), ...fifty.map(simva), ...fifty.slice(1).map(clari)];
-    const line = (id: string): string => `- Order being signed: ${id.endsWith('8') ? 'Simvastatin 40 MG' : 'Clarithromycin 500 MG'} Oral Tablet`;
-    const involved = card!.detail.split('\n').filter((l) => l.startsWith('- Order being signed') || l.startsWith('- Taking'));
+    const line = (id: string): string =>
+      `- Order being signed: ${id.endsWith('8') ? 'Simvastatin 40 MG' : 'Clarithromycin 500 MG'} Oral Tablet`;
+    const involved = card!.detail
+      .split('\n')
+      .filter((l) => l.startsWith('- Order being signed') || l.startsWith('- Taking'));
     expect(involved).toEqual([...drafts.map(line), ...fifty.map(() => '- Taking: Simvastatin 20 MG Oral Tablet')]);
-    const trace = (card as unknown as { extension: Record<string, { resources: string[] }> }).extension['https://hookwise.dev/cds/extension/trace']!;
+    const trace = (card as unknown as { extension: Record<string, { resources: string[] }> }).extension[
+      'https://hookwise.dev/cds/extension/trace'
+    ]!;
     expect(trace.resources).toEqual([...drafts, ...fifty.map((i) => `MedicationRequest/active-${i * 20}`)]);
     expect(card!.suggestions!.map((s) => s.actions[0]!.resourceId)).toEqual(drafts);
     // The same rules fire at 1 000 as at 100 (the mix repeats every 20 orders): the same findings, only longer lists.
     const small = await postHook(app, 'order-sign', body(100));
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual((small.body.cards as Card[]).map((c) => [c.indicator, c.summary]));
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual(
+      (small.body.cards as Card[]).map((c) => [c.indicator, c.summary]),
+    );
     expect(cards.filter((c) => c.indicator === 'critical').length).toBeGreaterThanOrEqual(5);
   });
 
@@ -59,7 +71,12 @@ describe('a big call', () => {
         expression: ['context.draftOrders'],
       }),
     ]);
-    expect(logs.records().filter((l) => l.message === 'hook invocation').at(-1)).toMatchObject({ status: 400, outcome: 'invalid' });
+    expect(
+      logs
+        .records()
+        .filter((l) => l.message === 'hook invocation')
+        .at(-1),
+    ).toMatchObject({ status: 400, outcome: 'invalid' });
   });
 
   it('more entries in a prefetch Bundle than MAX_PREFETCH_ENTRIES: 400 naming the key and the limit', async () => {
@@ -67,7 +84,10 @@ describe('a big call', () => {
     const b = body(50);
     expect((await postHook(app, 'order-sign', b)).status).toBe(200);
     const { prefetch } = bigOrderSign(51);
-    const res = await postHook(app, 'order-sign', { ...b, prefetch: { ...b.prefetch, medications: prefetch.medications } });
+    const res = await postHook(app, 'order-sign', {
+      ...b,
+      prefetch: { ...b.prefetch, medications: prefetch.medications },
+    });
     expect(res.status).toBe(400);
     expect(res.body.issue.map((i: { diagnostics: string }) => i.diagnostics)).toEqual([
       'prefetch.medications has 51 entries; this service takes at most 50 entries per prefetch key',
@@ -77,7 +97,11 @@ describe('a big call', () => {
   it('the limits are validated settings', () => {
     expect(loadConfig({}).maxDraftOrders).toBe(1000);
     expect(loadConfig({}).maxPrefetchEntries).toBe(10000);
-    expect(() => loadConfig({ MAX_DRAFT_ORDERS: '0' })).toThrow(new ConfigError(['MAX_DRAFT_ORDERS="0" must be between 1 and 100000']));
-    expect(() => loadConfig({ MAX_PREFETCH_ENTRIES: 'lots' })).toThrow(new ConfigError(['MAX_PREFETCH_ENTRIES="lots" must be a whole number']));
+    expect(() => loadConfig({ MAX_DRAFT_ORDERS: '0' })).toThrow(
+      new ConfigError(['MAX_DRAFT_ORDERS="0" must be between 1 and 100000']),
+    );
+    expect(() => loadConfig({ MAX_PREFETCH_ENTRIES: 'lots' })).toThrow(
+      new ConfigError(['MAX_PREFETCH_ENTRIES="lots" must be a whole number']),
+    );
   });
 });

@@ -9,11 +9,14 @@ type CardJson = Record<string, any>;
 
 function expectActionable(card: CardJson, deleteId: string) {
   expect(card.selectionBehavior).toBeDefined();
-  const deletes = card.suggestions.flatMap((s: CardJson) => s.actions ?? []).filter((a: CardJson) => a.type === 'delete');
+  const deletes = card.suggestions
+    .flatMap((s: CardJson) => s.actions ?? [])
+    .filter((a: CardJson) => a.type === 'delete');
   expect(deletes).toEqual([expect.objectContaining({ resourceId: deleteId })]);
   expect(deletes[0].resource).toBeUndefined();
   expect(card.overrideReasons.length).toBeGreaterThan(0);
-  for (const r of card.overrideReasons) expect(r).toEqual({ system: expect.any(String), code: expect.any(String), display: expect.any(String) });
+  for (const r of card.overrideReasons)
+    expect(r).toEqual({ system: expect.any(String), code: expect.any(String), display: expect.any(String) });
 }
 
 describe('order-sign: ONC high-priority drug–drug interactions', () => {
@@ -23,7 +26,9 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   });
 
   it('a draft clarithromycin with active simvastatin: one critical card that can remove the draft', async () => {
-    const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200);
+    const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(
+      200,
+    );
     expect(res.body.cards).toHaveLength(1);
     const card = res.body.cards[0];
     expect(card.indicator).toBe('critical');
@@ -36,7 +41,9 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   });
 
   it('the card carries its trace for integrators in an extension: rule, findings, draft and knowledge version', async () => {
-    const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200);
+    const res = await post(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(
+      200,
+    );
     const trace = res.body.cards[0].extension['https://hookwise.dev/cds/extension/trace'];
     expect(trace).toEqual(expect.objectContaining({ rule: 'ddi', knowledgeVersion: testKnowledge().version }));
     expect(trace.findings[0]).toMatch(/^ddi:/);
@@ -53,7 +60,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
 
   it('RxNorm named by its OID (DSTU2, C-CDA-derived data) is still RxNorm: the card stays critical', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
-    for (const c of [body.prefetch.medications.entry[0].resource.medicationCodeableConcept, body.context.draftOrders.entry[0].resource.medicationCodeableConcept]) {
+    for (const c of [
+      body.prefetch.medications.entry[0].resource.medicationCodeableConcept,
+      body.context.draftOrders.entry[0].resource.medicationCodeableConcept,
+    ]) {
       c.coding[0].system = 'urn:oid:2.16.840.1.113883.6.88';
       delete c.text;
     }
@@ -87,13 +97,26 @@ describe('ONC high-priority pairs in depth, through the app', () => {
   /** The Epic order-sign request, with the draft and the active drug replaced (codes without display). */
   const qtRequest = (potassium?: number) => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
-    body.context.draftOrders.entry[0].resource.medicationCodeableConcept = { coding: [{ system: RX, display: 'ondansetron 4 MG Oral Tablet [Zofran]' }] };
+    body.context.draftOrders.entry[0].resource.medicationCodeableConcept = {
+      coding: [{ system: RX, display: 'ondansetron 4 MG Oral Tablet [Zofran]' }],
+    };
     body.prefetch.medications.entry[0].resource.medicationCodeableConcept = { coding: [{ system: RX, code: '2556' }] };
     if (potassium !== undefined) {
       body.prefetch.orderLabs = {
         resourceType: 'Bundle',
         type: 'searchset',
-        entry: [{ resource: { resourceType: 'Observation', id: 'eK1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '6298-4' }] }, effectiveDateTime: new Date(Date.parse(TEST_NOW) - 86_400_000).toISOString(), valueQuantity: { value: potassium, unit: 'mmol/L' } } }],
+        entry: [
+          {
+            resource: {
+              resourceType: 'Observation',
+              id: 'eK1',
+              status: 'final',
+              code: { coding: [{ system: 'http://loinc.org', code: '6298-4' }] },
+              effectiveDateTime: new Date(Date.parse(TEST_NOW) - 86_400_000).toISOString(),
+              valueQuantity: { value: potassium, unit: 'mmol/L' },
+            },
+          },
+        ],
       };
     }
     return body;
@@ -111,20 +134,47 @@ describe('ONC high-priority pairs in depth, through the app', () => {
 
   it('near miss: the same pair with a potassium of 4.2 is a warning', async () => {
     const res = await post(app, 'order-sign', qtRequest(4.2)).expect(200);
-    expect(res.body.cards.filter((c: CardJson) => /prolong QT/.test(c.summary)).map((c: CardJson) => c.indicator)).toEqual(['warning']);
+    expect(
+      res.body.cards.filter((c: CardJson) => /prolong QT/.test(c.summary)).map((c: CardJson) => c.indicator),
+    ).toEqual(['warning']);
   });
 
   it('patient-view: simvastatin and clarithromycin both taken: one warning (one tier lower), no suggestion', async () => {
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     body.prefetch.medications.entry = [
-      { resource: { resourceType: 'MedicationRequest', id: 'pvSimva', status: 'active', intent: 'order', subject: { reference: 'Patient/x' }, medicationCodeableConcept: { coding: [{ system: RX, display: 'simvastatin 40 MG Oral Tablet [Zocor]' }] } } },
-      { resource: { resourceType: 'MedicationRequest', id: 'pvClari', status: 'active', intent: 'order', subject: { reference: 'Patient/x' }, medicationCodeableConcept: { coding: [{ system: RX, code: '21212' }] } } },
+      {
+        resource: {
+          resourceType: 'MedicationRequest',
+          id: 'pvSimva',
+          status: 'active',
+          intent: 'order',
+          subject: { reference: 'Patient/x' },
+          medicationCodeableConcept: { coding: [{ system: RX, display: 'simvastatin 40 MG Oral Tablet [Zocor]' }] },
+        },
+      },
+      {
+        resource: {
+          resourceType: 'MedicationRequest',
+          id: 'pvClari',
+          status: 'active',
+          intent: 'order',
+          subject: { reference: 'Patient/x' },
+          medicationCodeableConcept: { coding: [{ system: RX, code: '21212' }] },
+        },
+      },
     ];
     const res = await post(app, 'patient-view', body).expect(200);
-    const ddi = res.body.cards.filter((c: CardJson) => c.extension['https://hookwise.dev/cds/extension/trace'].rule === 'ddi');
-    expect(ddi.map((c: CardJson) => [c.indicator, c.summary])).toEqual([['warning', 'Hold simvastatin during clarithromycin, or choose azithromycin']]);
+    const ddi = res.body.cards.filter(
+      (c: CardJson) => c.extension['https://hookwise.dev/cds/extension/trace'].rule === 'ddi',
+    );
+    expect(ddi.map((c: CardJson) => [c.indicator, c.summary])).toEqual([
+      ['warning', 'Hold simvastatin during clarithromycin, or choose azithromycin'],
+    ]);
     expect(ddi[0].suggestions).toBeUndefined();
-    expect(ddi[0].extension['https://hookwise.dev/cds/extension/trace'].resources.sort()).toEqual(['MedicationRequest/pvClari', 'MedicationRequest/pvSimva']);
+    expect(ddi[0].extension['https://hookwise.dev/cds/extension/trace'].resources.sort()).toEqual([
+      'MedicationRequest/pvClari',
+      'MedicationRequest/pvSimva',
+    ]);
   });
 });
 
@@ -135,7 +185,11 @@ describe('order-select: drug–allergy', () => {
   });
 
   it('amoxicillin/clavulanate selected with a penicillin allergy: a critical card focused on the selection', async () => {
-    const res = await post(app, 'order-select', fixture('requests/order-select-amoxicillin-penicillin-allergy.json')).expect(200);
+    const res = await post(
+      app,
+      'order-select',
+      fixture('requests/order-select-amoxicillin-penicillin-allergy.json'),
+    ).expect(200);
     expect(res.body.cards).toHaveLength(1);
     const card = res.body.cards[0];
     expect(card.indicator).toBe('critical');
@@ -199,7 +253,10 @@ describe('patient-view: metformin and eGFR', () => {
   });
 
   it('two eGFRs from one draw (race-specific codes, same time): the lower one decides, whatever the order', async () => {
-    for (const order of [[33, 28], [28, 33]]) {
+    for (const order of [
+      [33, 28],
+      [28, 33],
+    ]) {
       const body = withEgfr(order[0]!);
       const first = body.prefetch.egfr.entry[0];
       const second = JSON.parse(JSON.stringify(first));

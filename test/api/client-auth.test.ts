@@ -57,10 +57,17 @@ const token = (claims: Record<string, unknown> = {}, header: Record<string, unkn
   mint(key, { iss: EHR, aud: `${BASE}/cds-services`, ...claims }, header, NOW_S);
 
 function lastFailure(logs: { records(): Array<Record<string, any>> }) {
-  return logs.records().filter((r) => r.message === 'client authentication failed').at(-1);
+  return logs
+    .records()
+    .filter((r) => r.message === 'client authentication failed')
+    .at(-1);
 }
 
-async function expect401(app: Parameters<typeof request>[0], authorization: string | undefined, path = '/cds-services') {
+async function expect401(
+  app: Parameters<typeof request>[0],
+  authorization: string | undefined,
+  path = '/cds-services',
+) {
   const req = request(app).get(path);
   if (authorization !== undefined) req.set('Authorization', authorization);
   const res = await req;
@@ -75,15 +82,24 @@ async function expect401(app: Parameters<typeof request>[0], authorization: stri
 describe('the EHR JWT', () => {
   it('accepts a valid RS384 token for discovery, under either configured base URL', async () => {
     const { app } = await buildApp(env);
-    await request(app).get('/cds-services').set('Authorization', `Bearer ${await token()}`).expect(200);
-    await request(app).get('/cds-services').set('Authorization', `bearer ${await token()}`).expect(200);
+    await request(app)
+      .get('/cds-services')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
+    await request(app)
+      .get('/cds-services')
+      .set('Authorization', `bearer ${await token()}`)
+      .expect(200);
     const other = await token({ aud: 'https://cds.internal.example.org/cds-services' });
     await request(app).get('/cds-services').set('Authorization', `Bearer ${other}`).expect(200);
   });
 
   it('answers /cds-services/ with a trailing slash, and accepts an aud that names the endpoint with one', async () => {
     const { app } = await buildApp(env);
-    await request(app).get('/cds-services/').set('Authorization', `Bearer ${await token()}`).expect(200);
+    await request(app)
+      .get('/cds-services/')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     const slashed = await token({ aud: `${BASE}/cds-services/` });
     const res = await request(app).get('/cds-services/').set('Authorization', `Bearer ${slashed}`).expect(200);
     expect(res.body.services.length).toBeGreaterThan(0);
@@ -97,7 +113,12 @@ describe('the EHR JWT', () => {
     const t = await token({ aud: ['https://other.example/x', `${BASE}/cds-services`] });
     await request(app).get('/cds-services').set('Authorization', `Bearer ${t}`).expect(200);
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
-    const epic = await mint(ec, { iss: EPIC, aud: `${BASE}/cds-services/order-sign`, tenant: 'hospital-a' }, { jku: `${jkuServer.base}/tenants/a/jwks.json` }, NOW_S);
+    const epic = await mint(
+      ec,
+      { iss: EPIC, aud: `${BASE}/cds-services/order-sign`, tenant: 'hospital-a' },
+      { jku: `${jkuServer.base}/tenants/a/jwks.json` },
+      NOW_S,
+    );
     const res = await postHook(app, 'order-sign', body).set('Authorization', `Bearer ${epic}`);
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
@@ -106,7 +127,11 @@ describe('the EHR JWT', () => {
   it('refuses alg none before any key lookup', async () => {
     const { app, logs } = await buildApp(env);
     const before = jwks.seen.length;
-    const none = handMade({ alg: 'none', typ: 'JWT', kid: 'ehr-rs-1' }, { iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 60, iat: NOW_S, jti: 'n1' }, 'x');
+    const none = handMade(
+      { alg: 'none', typ: 'JWT', kid: 'ehr-rs-1' },
+      { iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 60, iat: NOW_S, jti: 'n1' },
+      'x',
+    );
     await expect401(app, `Bearer ${none}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'alg-not-allowed', iss: EHR, kid: 'ehr-rs-1', jti: 'n1' });
     await expect401(app, `Bearer ${none.slice(0, -1)}`);
@@ -130,7 +155,10 @@ describe('the EHR JWT', () => {
     await expect401(app, `Bearer ${await token({ aud: 'https://attacker.example/cds-services' })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'aud' });
     const forSelect = await token({ aud: `${BASE}/cds-services/order-select` });
-    const res = await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).set('Authorization', `Bearer ${forSelect}`);
+    const res = await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).set(
+      'Authorization',
+      `Bearer ${forSelect}`,
+    );
     expect(res.status).toBe(401);
     expect(lastFailure(logs)).toMatchObject({ reason: 'aud' });
     // The log line names what was received against what is accepted; the 401 body says nothing of it.
@@ -145,14 +173,19 @@ describe('the EHR JWT', () => {
     const { app, logs } = await buildApp(env);
     await expect401(app, `Bearer ${await token({ iss: 'https://unknown.example.org' })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'untrusted-issuer' });
-    expect(String(lastFailure(logs)!.detail)).toMatch(/^iss "https:\/\/unknown\.example\.org" is not a trusted issuer \(trusted: /);
+    expect(String(lastFailure(logs)!.detail)).toMatch(
+      /^iss "https:\/\/unknown\.example\.org" is not a trusted issuer \(trusted: /,
+    );
   });
 
   it('never derives aud from the Host header', async () => {
     const { app } = await buildApp(env);
     const hostAud = await token({ aud: 'http://evil.example/cds-services' });
     await expect401(app, `Bearer ${hostAud}`).then(() => undefined);
-    const res = await request(app).get('/cds-services').set('Host', 'evil.example').set('Authorization', `Bearer ${await token({ aud: 'http://evil.example/cds-services' })}`);
+    const res = await request(app)
+      .get('/cds-services')
+      .set('Host', 'evil.example')
+      .set('Authorization', `Bearer ${await token({ aud: 'http://evil.example/cds-services' })}`);
     expect(res.status).toBe(401);
   });
 
@@ -163,7 +196,10 @@ describe('the EHR JWT', () => {
     await expect401(app, `Bearer ${await token({ iat: NOW_S + 120, exp: NOW_S + 400 })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'iat-future' });
     // within the 30 s skew both pass
-    await request(app).get('/cds-services').set('Authorization', `Bearer ${await token({ iat: NOW_S + 20, exp: NOW_S - 20 })}`).expect(200);
+    await request(app)
+      .get('/cds-services')
+      .set('Authorization', `Bearer ${await token({ iat: NOW_S + 20, exp: NOW_S - 20 })}`)
+      .expect(200);
   });
 
   it('refuses a replayed jti', async () => {
@@ -176,7 +212,10 @@ describe('the EHR JWT', () => {
 
   it('refuses an unknown kid after one refresh of the JWKS, and does not refetch again within the cooldown', async () => {
     const { app, logs } = await buildApp(env);
-    await request(app).get('/cds-services').set('Authorization', `Bearer ${await token()}`).expect(200);
+    await request(app)
+      .get('/cds-services')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     const before = jwks.seen.length;
     await expect401(app, `Bearer ${await token({}, { kid: 'rotated-away' })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'unknown-kid', kid: 'rotated-away' });
@@ -187,7 +226,9 @@ describe('the EHR JWT', () => {
   it('refuses a tampered payload and a token signed by another key with the same kid', async () => {
     const { app, logs } = await buildApp(env);
     const [h, , s] = (await token()).split('.');
-    const forged = Buffer.from(JSON.stringify({ iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 3600, iat: NOW_S, jti: 't1', admin: true })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ iss: EHR, aud: `${BASE}/cds-services`, exp: NOW_S + 3600, iat: NOW_S, jti: 't1', admin: true }),
+    ).toString('base64url');
     await expect401(app, `Bearer ${h}.${forged}.${s}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'signature' });
     await expect401(app, `Bearer ${await token({}, {}, stranger)}`);
@@ -198,14 +239,24 @@ describe('the EHR JWT', () => {
     const { app, logs } = await buildApp(env);
     await expect401(app, `Bearer ${await token({ iss: 'https://unknown.example' })}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'untrusted-issuer', iss: 'https://unknown.example' });
-    const wrongTenant = await mint(ec, { iss: EPIC, aud: `${BASE}/cds-services`, tenant: 'hospital-b' }, { jku: `${jkuServer.base}/tenants/b/jwks.json` }, NOW_S);
+    const wrongTenant = await mint(
+      ec,
+      { iss: EPIC, aud: `${BASE}/cds-services`, tenant: 'hospital-b' },
+      { jku: `${jkuServer.base}/tenants/b/jwks.json` },
+      NOW_S,
+    );
     await expect401(app, `Bearer ${wrongTenant}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'tenant' });
   });
 
   it('never fetches a jku that is not allow-listed for the issuer', async () => {
     const { app, logs } = await buildApp(env);
-    const t = await mint(ec, { iss: EPIC, aud: `${BASE}/cds-services`, tenant: 'hospital-a' }, { jku: `${evil.base}/jwks.json` }, NOW_S);
+    const t = await mint(
+      ec,
+      { iss: EPIC, aud: `${BASE}/cds-services`, tenant: 'hospital-a' },
+      { jku: `${evil.base}/jwks.json` },
+      NOW_S,
+    );
     await expect401(app, `Bearer ${t}`);
     expect(lastFailure(logs)).toMatchObject({ reason: 'jku-not-allowed' });
     const t2 = await token({}, { jku: `${evil.base}/jwks.json` }); // EHR has a jwksUrl: the jku is ignored, not fetched
@@ -230,17 +281,36 @@ describe('the EHR JWT', () => {
 
   it('guards the hook and feedback endpoints too, but not the CORS preflight', async () => {
     const { app } = await buildApp(env);
-    expect((await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json'))).status).toBe(401);
-    const fb = await request(app).post('/cds-services/order-sign/feedback').set('content-type', 'application/json').send('{}');
+    expect(
+      (await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json'))).status,
+    ).toBe(401);
+    const fb = await request(app)
+      .post('/cds-services/order-sign/feedback')
+      .set('content-type', 'application/json')
+      .send('{}');
     expect(fb.status).toBe(401);
-    const pre = await request(app).options('/cds-services/order-sign').set('Origin', 'https://x.example').set('Access-Control-Request-Method', 'POST');
+    const pre = await request(app)
+      .options('/cds-services/order-sign')
+      .set('Origin', 'https://x.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(pre.status).toBe(204);
     const feedbackToken = await token({ aud: `${BASE}/cds-services/order-sign/feedback` });
     const ok = await request(app)
       .post('/cds-services/order-sign/feedback')
       .set('Authorization', `Bearer ${feedbackToken}`)
       .set('content-type', 'application/json')
-      .send(JSON.stringify({ feedback: [{ card: '4e0a3a1e-3283-4575-ab82-028d55fe2719', outcome: 'overridden', overrideReason: { reason: { code: 'x', system: 'https://example.com' } }, outcomeTimestamp: '2026-11-23T12:00:00Z' }] }));
+      .send(
+        JSON.stringify({
+          feedback: [
+            {
+              card: '4e0a3a1e-3283-4575-ab82-028d55fe2719',
+              outcome: 'overridden',
+              overrideReason: { reason: { code: 'x', system: 'https://example.com' } },
+              outcomeTimestamp: '2026-11-23T12:00:00Z',
+            },
+          ],
+        }),
+      );
     expect(ok.status).toBe(200);
   });
 
@@ -259,13 +329,24 @@ describe('profiles', () => {
   it('development: a call without a token is accepted with a warning; a bad token is still refused', async () => {
     const { app, logs } = await buildApp({});
     await request(app).get('/cds-services').expect(200);
-    expect(logs.records().some((r) => r.level === 'warn' && r.message === 'call without a JWT accepted (development profile)')).toBe(true);
+    expect(
+      logs
+        .records()
+        .some((r) => r.level === 'warn' && r.message === 'call without a JWT accepted (development profile)'),
+    ).toBe(true);
     await expect401(app, 'Bearer a.b.c');
   });
 
   it('development trusts the CDS Hooks Sandbox with its shipped key: a real sandbox-signed token verifies', async () => {
-    const sandboxToken = readFileSync(new URL('../../fixtures/tokens/sandbox-2020.jwt', import.meta.url), 'utf8').trim();
-    const { app, auth } = await buildApp({ PUBLIC_BASE_URLS: 'http://127.0.0.1:8000' }, undefined, '2020-07-08T17:51:40Z');
+    const sandboxToken = readFileSync(
+      new URL('../../fixtures/tokens/sandbox-2020.jwt', import.meta.url),
+      'utf8',
+    ).trim();
+    const { app, auth } = await buildApp(
+      { PUBLIC_BASE_URLS: 'http://127.0.0.1:8000' },
+      undefined,
+      '2020-07-08T17:51:40Z',
+    );
     expect(auth.issuers.has(SANDBOX_ISSUER)).toBe(true);
     await request(app).get('/cds-services').set('Authorization', `Bearer ${sandboxToken}`).expect(200);
     const wrongBase = await buildApp({ PUBLIC_BASE_URLS: 'http://127.0.0.1:9000' }, undefined, '2020-07-08T17:51:40Z');
@@ -275,18 +356,28 @@ describe('profiles', () => {
   it('production does not trust the sandbox and refuses to start without a trusted issuer', async () => {
     const { auth } = await buildApp(env);
     expect(auth.issuers.has(SANDBOX_ISSUER)).toBe(false);
-    expect(() => loadConfig({ ...env, TRUST_SANDBOX: 'true' })).toThrow(/^TRUST_SANDBOX="true" cannot be true in production/);
+    expect(() => loadConfig({ ...env, TRUST_SANDBOX: 'true' })).toThrow(
+      /^TRUST_SANDBOX="true" cannot be true in production/,
+    );
     expect(() => loadConfig({ ...env, TRUSTED_ISSUERS_FILE: '' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...env, PUBLIC_BASE_URLS: '' })).toThrow(/^PUBLIC_BASE_URLS="" is required in production/);
-    expect(() => loadConfig({ ...env, FHIR_SERVER_ALLOWLIST: '' })).toThrow(/^FHIR_SERVER_ALLOWLIST="" is required in production/);
+    expect(() => loadConfig({ ...env, PUBLIC_BASE_URLS: '' })).toThrow(
+      /^PUBLIC_BASE_URLS="" is required in production/,
+    );
+    expect(() => loadConfig({ ...env, FHIR_SERVER_ALLOWLIST: '' })).toThrow(
+      /^FHIR_SERVER_ALLOWLIST="" is required in production/,
+    );
   });
 
   it('a trust file that is not valid stops the start with a line naming the setting', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookwise-trust-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ iss: 'https://x.example' }]));
-    await expect(buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).rejects.toThrow(/^TRUSTED_ISSUERS_FILE=.*needs a key source/);
+    await expect(buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).rejects.toThrow(
+      /^TRUSTED_ISSUERS_FILE=.*needs a key source/,
+    );
     writeFileSync(bad, '{nope');
-    await expect(buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).rejects.toThrow(/^TRUSTED_ISSUERS_FILE=.*cannot be read as JSON/);
+    await expect(buildApp({ ...env, TRUSTED_ISSUERS_FILE: bad })).rejects.toThrow(
+      /^TRUSTED_ISSUERS_FILE=.*cannot be read as JSON/,
+    );
   });
 });

@@ -74,9 +74,16 @@ describe('the deadline', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ cards: [] });
     const error = logs.records().find((r) => r.level === 'error');
-    expect(error).toMatchObject({ message: 'hook failed; answering empty cards', errorType: 'TypeError', service: 'order-sign' });
+    expect(error).toMatchObject({
+      message: 'hook failed; answering empty cards',
+      errorType: 'TypeError',
+      service: 'order-sign',
+    });
     expect(logs.lines.join('\n')).not.toContain('Marguerite');
-    expect(logs.records().find((r) => r.message === 'hook invocation')).toMatchObject({ outcome: 'error', status: 200 });
+    expect(logs.records().find((r) => r.message === 'hook invocation')).toMatchObject({
+      outcome: 'error',
+      status: 200,
+    });
   });
 
   it('a card that breaks the spec is dropped and logged in production, and fails loudly in tests', async () => {

@@ -33,7 +33,8 @@ export class Scrape {
   value(name: string, labels: Record<string, string> = {}): number | undefined {
     const want = Object.entries(labels);
     return this.samples.find(
-      (s) => s.name === name && Object.keys(s.labels).length === want.length && want.every(([k, v]) => s.labels[k] === v),
+      (s) =>
+        s.name === name && Object.keys(s.labels).length === want.length && want.every(([k, v]) => s.labels[k] === v),
     )?.value;
   }
 

@@ -54,7 +54,13 @@ describe('FHIR server allow-list', () => {
     const { body } = signWithoutPrefetch(fake.base);
     await postHook(app, 'order-sign', body).expect(200);
     expect(fake.seen).toHaveLength(1);
-    expect(logs.records().some((r) => r.level === 'warn' && r.message === 'fhirServer accepted without an allow-list (development profile)')).toBe(true);
+    expect(
+      logs
+        .records()
+        .some(
+          (r) => r.level === 'warn' && r.message === 'fhirServer accepted without an allow-list (development profile)',
+        ),
+    ).toBe(true);
   });
 });
 
@@ -90,6 +96,8 @@ describe('scope-aware reads with the EHR grant', () => {
     expect(res.status).toBe(412);
     expect(res.body.issue[0].diagnostics).toContain(`the granted scopes do not allow ${reason}`);
     // MedicationRequest is never read; an Observation grant still lets the optional lab search run.
-    expect(fake.seen.map((s) => s.url.split('?')[0])).toEqual(scope === 'user/Observation.read' ? ['/fhir/Observation'] : []);
+    expect(fake.seen.map((s) => s.url.split('?')[0])).toEqual(
+      scope === 'user/Observation.read' ? ['/fhir/Observation'] : [],
+    );
   });
 });

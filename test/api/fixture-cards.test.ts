@@ -13,7 +13,9 @@ import { fixture } from '../support/fixtures.js';
 import { expectPlainText } from '../rules/plain-text.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/requests/', import.meta.url));
-const requests = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const requests = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 /** The cards, or the status when the call cannot be decided (the spec's example names a FHIR server tests can't reach). */
 async function cardsAt(name: string, now: Date): Promise<{ status: number; cards: Card[] }> {
@@ -35,17 +37,20 @@ describe('every request fixture', () => {
     expect(requests.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(requests)('%s: the same cards on its own day, today and next month, each in plain text with its trace', async (name) => {
-    const anchor = await cardsAt(name, new Date(FIXTURE_ANCHOR));
-    const today = await cardsAt(name, new Date());
-    const nextMonth = await cardsAt(name, new Date(Date.now() + 31 * 86_400_000));
-    // The spec's own example carries too little to decide on; every other fixture exists to show its cards.
-    if (!name.startsWith('spec-')) expect(anchor.cards.length).toBeGreaterThan(0);
-    expect(gist(today)).toEqual(gist(anchor));
-    expect(gist(nextMonth)).toEqual(gist(anchor));
-    for (const card of today.cards) {
-      expectPlainText(card);
-      expect(card.extension?.[TRACE_EXTENSION_URL]).toEqual(expect.objectContaining({ rule: expect.any(String) }));
-    }
-  });
+  it.each(requests)(
+    '%s: the same cards on its own day, today and next month, each in plain text with its trace',
+    async (name) => {
+      const anchor = await cardsAt(name, new Date(FIXTURE_ANCHOR));
+      const today = await cardsAt(name, new Date());
+      const nextMonth = await cardsAt(name, new Date(Date.now() + 31 * 86_400_000));
+      // The spec's own example carries too little to decide on; every other fixture exists to show its cards.
+      if (!name.startsWith('spec-')) expect(anchor.cards.length).toBeGreaterThan(0);
+      expect(gist(today)).toEqual(gist(anchor));
+      expect(gist(nextMonth)).toEqual(gist(anchor));
+      for (const card of today.cards) {
+        expectPlainText(card);
+        expect(card.extension?.[TRACE_EXTENSION_URL]).toEqual(expect.objectContaining({ rule: expect.any(String) }));
+      }
+    },
+  );
 });

@@ -13,7 +13,12 @@ import { createLogger } from '../../src/log.js';
 
 function isOperationOutcome(body: unknown): boolean {
   const b = body as { resourceType?: unknown; issue?: Array<{ severity?: unknown; code?: unknown }> };
-  return b?.resourceType === 'OperationOutcome' && Array.isArray(b.issue) && b.issue.length > 0 && b.issue.every((i) => typeof i.code === 'string');
+  return (
+    b?.resourceType === 'OperationOutcome' &&
+    Array.isArray(b.issue) &&
+    b.issue.length > 0 &&
+    b.issue.every((i) => typeof i.code === 'string')
+  );
 }
 
 const json = Buffer.from(JSON.stringify({ hook: 'order-sign', hookInstance: 'x', context: {} }));
@@ -33,7 +38,11 @@ describe('compressed bodies that cannot be decompressed', () => {
   ])('%s: 400 with an OperationOutcome, not an internal error', async (_what, encoding, body) => {
     const { app, logs } = await buildApp();
     for (const path of ['/cds-services/order-sign', '/cds-services/order-sign/feedback']) {
-      const res = await request(app).post(path).set('content-type', 'application/json').set('content-encoding', encoding).send(body);
+      const res = await request(app)
+        .post(path)
+        .set('content-type', 'application/json')
+        .set('content-encoding', encoding)
+        .send(body);
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
       expect(isOperationOutcome(JSON.parse(res.text))).toBe(true);
@@ -44,19 +53,25 @@ describe('compressed bodies that cannot be decompressed', () => {
 });
 
 describe('malformed percent-encoding in a path', () => {
-  it.each(['/cds-services/%E0%A4%A', '/cds-services/%', '/cds-services/order-sign%', '/cds-services/%zz/feedback', '/cds-services/%C0%AF'])(
-    '%s: 400 with an OperationOutcome for GET and POST',
-    async (path) => {
-      const { app, logs } = await buildApp();
-      for (const res of [await request(app).post(path).set('content-type', 'application/json').send('{}'), await request(app).get(path)]) {
-        expect(res.status).toBe(400);
-        expect(isOperationOutcome(JSON.parse(res.text))).toBe(true);
-        expect(res.text).toContain('percent-encoding');
-        expect(res.text).not.toContain(path.slice('/cds-services/'.length));
-      }
-      expect(logs.records().filter((r) => r.level === 'error')).toEqual([]);
-    },
-  );
+  it.each([
+    '/cds-services/%E0%A4%A',
+    '/cds-services/%',
+    '/cds-services/order-sign%',
+    '/cds-services/%zz/feedback',
+    '/cds-services/%C0%AF',
+  ])('%s: 400 with an OperationOutcome for GET and POST', async (path) => {
+    const { app, logs } = await buildApp();
+    for (const res of [
+      await request(app).post(path).set('content-type', 'application/json').send('{}'),
+      await request(app).get(path),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(isOperationOutcome(JSON.parse(res.text))).toBe(true);
+      expect(res.text).toContain('percent-encoding');
+      expect(res.text).not.toContain(path.slice('/cds-services/'.length));
+    }
+    expect(logs.records().filter((r) => r.level === 'error')).toEqual([]);
+  });
 });
 
 /** Sends raw bytes on a fresh connection and returns everything the server wrote before closing. */
@@ -65,11 +80,13 @@ const raw = rawExchange;
 function parse(response: string): { status: number; headers: Record<string, string>; body: string } {
   const [head = '', ...rest] = response.split('\r\n\r\n');
   const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
 }
 
-describe('what Node rejects before express sees it (the server\'s clientError handler)', () => {
+describe("what Node rejects before express sees it (the server's clientError handler)", () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
@@ -93,7 +110,11 @@ describe('what Node rejects before express sees it (the server\'s clientError ha
     expect(res.headers.connection).toBe('close');
     expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
     expect(isOperationOutcome(JSON.parse(res.body))).toBe(true);
-    expect(logs.records().find((r) => r.message === 'request refused before parsing')).toMatchObject({ level: 'warn', status: 431, reason: 'HPE_HEADER_OVERFLOW' });
+    expect(logs.records().find((r) => r.message === 'request refused before parsing')).toMatchObject({
+      level: 'warn',
+      status: 431,
+      reason: 'HPE_HEADER_OVERFLOW',
+    });
   });
 
   it('a request line over the limit: 431 with an OperationOutcome body', async () => {
@@ -126,11 +147,18 @@ describe('every non-2xx answer is an OperationOutcome', () => {
       await request(app).get('/nope'),
       await request(app).put('/cds-services'),
       await request(app).post('/cds-services/order-sign').set('content-type', 'text/plain').send('x'),
-      await request(app).post('/cds-services/order-sign').set('content-type', 'application/json').send(JSON.stringify({ pad: 'x'.repeat(4000) })),
+      await request(app)
+        .post('/cds-services/order-sign')
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ pad: 'x'.repeat(4000) })),
       await request(app).post('/cds-services/order-sign').set('content-type', 'application/json').send('{'),
       await request(app).post('/cds-services/order-sign').set('content-type', 'application/json').send('{}'),
       await request(app).get('/cds-services/%'),
-      await request(app).post('/cds-services/order-sign').set('content-type', 'application/json').set('content-encoding', 'gzip').send(Buffer.from('x')),
+      await request(app)
+        .post('/cds-services/order-sign')
+        .set('content-type', 'application/json')
+        .set('content-encoding', 'gzip')
+        .send(Buffer.from('x')),
     ];
     for (const res of answers) {
       expect(res.status).toBeGreaterThanOrEqual(400);

@@ -19,13 +19,27 @@ afterEach(async () => {
 
 let n = 0;
 const instance = () => `7c1d9e2a-4b3f-4a6e-9c8d-${String(++n).padStart(12, '0')}`;
-const sign = (): Record<string, any> => ({ ...fixture('requests/order-sign-simvastatin-clarithromycin.json'), hookInstance: instance() });
+const sign = (): Record<string, any> => ({
+  ...fixture('requests/order-sign-simvastatin-clarithromycin.json'),
+  hookInstance: instance(),
+});
 
-function feedback(app: Parameters<typeof request>[0], card: string, outcome: 'overridden' | 'accepted', suggestion?: string) {
+function feedback(
+  app: Parameters<typeof request>[0],
+  card: string,
+  outcome: 'overridden' | 'accepted',
+  suggestion?: string,
+) {
   const item: Record<string, unknown> = { card, outcome, outcomeTimestamp: '2026-11-23T12:01:00Z' };
-  if (outcome === 'overridden') item.overrideReason = { reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' } };
+  if (outcome === 'overridden')
+    item.overrideReason = {
+      reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' },
+    };
   else item.acceptedSuggestions = [{ id: suggestion }];
-  return request(app).post('/cds-services/order-sign/feedback').set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] }));
+  return request(app)
+    .post('/cds-services/order-sign/feedback')
+    .set('content-type', 'application/json')
+    .send(JSON.stringify({ feedback: [item] }));
 }
 
 async function until(check: () => Promise<boolean>, ms = 2000): Promise<void> {
@@ -41,17 +55,31 @@ describe('GET /metrics', () => {
 
     const metrics = await request(app).get('/metrics').expect(200);
     expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-    expect(metrics.text.split('\n')).toContain('hookwise_cards_total{service="order-sign",rule="ddi",indicator="critical"} 1');
+    expect(metrics.text.split('\n')).toContain(
+      'hookwise_cards_total{service="order-sign",rule="ddi",indicator="critical"} 1',
+    );
     expect(metrics.text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(metrics.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
 
     const s = await scrape(app);
     expect(s.value('hookwise_hook_duration_seconds_count', { service: 'order-sign', outcome: 'ok' })).toBe(1);
-    expect(s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'ok', le: '4.5' })).toBe(1);
-    expect(s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'ok', le: '+Inf' })).toBe(1);
+    expect(s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'ok', le: '4.5' })).toBe(
+      1,
+    );
+    expect(s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'ok', le: '+Inf' })).toBe(
+      1,
+    );
     // every key the fixture sends was received; nothing was read
-    expect(s.value('hookwise_prefetch_keys_total', { service: 'order-sign', key: 'medications', outcome: 'received' })).toBe(1);
-    expect(s.value('hookwise_prefetch_keys_total', { service: 'order-sign', key: 'draftMedications', outcome: 'not-applicable' })).toBe(1);
+    expect(
+      s.value('hookwise_prefetch_keys_total', { service: 'order-sign', key: 'medications', outcome: 'received' }),
+    ).toBe(1);
+    expect(
+      s.value('hookwise_prefetch_keys_total', {
+        service: 'order-sign',
+        key: 'draftMedications',
+        outcome: 'not-applicable',
+      }),
+    ).toBe(1);
     expect(s.sum('hookwise_prefetch_keys_total', { outcome: 'fetched' })).toBe(0);
     expect(s.sum('hookwise_fhir_read_duration_seconds_count')).toBe(0);
     expect(s.sum('hookwise_deadline_expired_total')).toBe(0);
@@ -79,7 +107,9 @@ describe('GET /metrics', () => {
     expect(s.value('hookwise_precondition_failed_total', { service: 'order-sign', key: 'medications' })).toBe(1);
     expect(s.value('hookwise_hook_duration_seconds_count', { service: 'order-sign', outcome: '412' })).toBe(1);
     expect(s.value('hookwise_hook_duration_seconds_count', { service: 'order-sign', outcome: 'ok' })).toBeUndefined();
-    expect(s.value('hookwise_prefetch_keys_total', { service: 'order-sign', key: 'medications', outcome: 'unavailable' })).toBe(1);
+    expect(
+      s.value('hookwise_prefetch_keys_total', { service: 'order-sign', key: 'medications', outcome: 'unavailable' }),
+    ).toBe(1);
     expect(s.sum('hookwise_cards_total')).toBe(0);
   });
 
@@ -95,29 +125,53 @@ describe('GET /metrics', () => {
     expect(s.value('hookwise_deadline_expired_total', { service: 'order-sign' })).toBe(1);
     expect(s.value('hookwise_hook_duration_seconds_count', { service: 'order-sign', outcome: 'timeout' })).toBe(1);
     // answered at the deadline: above 0.25 s, within the 0.5 s bucket
-    expect(s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'timeout', le: '0.25' })).toBe(0);
-    expect(s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'timeout', le: '1' })).toBe(1);
-    expect(s.value('hookwise_fhir_read_errors_total', { service: 'order-sign', key: 'medications', reason: 'aborted' })).toBe(1);
+    expect(
+      s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'timeout', le: '0.25' }),
+    ).toBe(0);
+    expect(
+      s.value('hookwise_hook_duration_seconds_bucket', { service: 'order-sign', outcome: 'timeout', le: '1' }),
+    ).toBe(1);
+    expect(
+      s.value('hookwise_fhir_read_errors_total', { service: 'order-sign', key: 'medications', reason: 'aborted' }),
+    ).toBe(1);
     expect(s.value('hookwise_fhir_read_duration_seconds_count', { service: 'order-sign', key: 'medications' })).toBe(1);
   });
 
   it('FHIR reads: latency per key, fetched keys, and errors by status class', async () => {
     const { app } = await buildApp();
     const meds = sign().prefetch.medications.entry.map((e: { resource: unknown }) => e.resource);
-    fake = await startFakeFhir((url) => (url.pathname.endsWith('/MedicationRequest') ? { body: searchset(meds), delayMs: 30 } : { status: 503, body: {} }));
+    fake = await startFakeFhir((url) =>
+      url.pathname.endsWith('/MedicationRequest') ? { body: searchset(meds), delayMs: 30 } : { status: 503, body: {} },
+    );
     const body = fixture('requests/patient-view-metformin-low-egfr.json');
     body.fhirServer = fake.base;
     delete body.prefetch.medications; // read: 200
     delete body.prefetch.egfr; // read: 503 (optional key)
     await postHook(app, 'patient-view', body).expect(200);
     const s = await scrape(app);
-    expect(s.value('hookwise_prefetch_keys_total', { service: 'patient-view', key: 'medications', outcome: 'fetched' })).toBe(1);
-    expect(s.value('hookwise_prefetch_keys_total', { service: 'patient-view', key: 'egfr', outcome: 'failed' })).toBe(1);
-    expect(s.value('hookwise_fhir_read_duration_seconds_count', { service: 'patient-view', key: 'medications' })).toBe(1);
+    expect(
+      s.value('hookwise_prefetch_keys_total', { service: 'patient-view', key: 'medications', outcome: 'fetched' }),
+    ).toBe(1);
+    expect(s.value('hookwise_prefetch_keys_total', { service: 'patient-view', key: 'egfr', outcome: 'failed' })).toBe(
+      1,
+    );
+    expect(s.value('hookwise_fhir_read_duration_seconds_count', { service: 'patient-view', key: 'medications' })).toBe(
+      1,
+    );
     // 30 ms at the server: not in the 5 ms bucket
-    expect(s.value('hookwise_fhir_read_duration_seconds_bucket', { service: 'patient-view', key: 'medications', le: '0.005' })).toBe(0);
-    expect(s.value('hookwise_fhir_read_errors_total', { service: 'patient-view', key: 'egfr', reason: 'http_5xx' })).toBe(1);
-    expect(s.value('hookwise_fhir_read_errors_total', { service: 'patient-view', key: 'medications', reason: 'http_5xx' })).toBeUndefined();
+    expect(
+      s.value('hookwise_fhir_read_duration_seconds_bucket', {
+        service: 'patient-view',
+        key: 'medications',
+        le: '0.005',
+      }),
+    ).toBe(0);
+    expect(
+      s.value('hookwise_fhir_read_errors_total', { service: 'patient-view', key: 'egfr', reason: 'http_5xx' }),
+    ).toBe(1);
+    expect(
+      s.value('hookwise_fhir_read_errors_total', { service: 'patient-view', key: 'medications', reason: 'http_5xx' }),
+    ).toBeUndefined();
   });
 
   it('feedback counts once when the same POST is retried; an unknown card is counted apart', async () => {
@@ -130,7 +184,9 @@ describe('GET /metrics', () => {
     expect(s.value('hookwise_feedback_total', { service: 'order-sign', rule: 'ddi', outcome: 'overridden' })).toBe(1);
     expect(s.value('hookwise_feedback_duplicate_total', { service: 'order-sign' })).toBe(1);
     expect(s.value('hookwise_feedback_unknown_card_total', { service: 'order-sign' })).toBe(1);
-    expect(s.value('hookwise_feedback_total', { service: 'order-sign', rule: 'ddi', outcome: 'accepted' })).toBeUndefined();
+    expect(
+      s.value('hookwise_feedback_total', { service: 'order-sign', rule: 'ddi', outcome: 'accepted' }),
+    ).toBeUndefined();
 
     // the override now silences the finding: counted by reason, not as a card sent
     expect((await postHook(app, 'order-sign', sign()).expect(200)).body).toEqual({ cards: [] });
@@ -164,7 +220,10 @@ describe('GET /metrics', () => {
   it('is served without a JWT in production, while /cds-services requires one (and counts the refusal)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookwise-trust-'));
     const trustFile = join(dir, 'issuers.json');
-    writeFileSync(trustFile, JSON.stringify([{ iss: 'https://ehr.example.org', jwksUrl: 'https://ehr.example.org/jwks.json' }]));
+    writeFileSync(
+      trustFile,
+      JSON.stringify([{ iss: 'https://ehr.example.org', jwksUrl: 'https://ehr.example.org/jwks.json' }]),
+    );
     const { app } = await buildApp({
       HOOKWISE_PROFILE: 'production',
       PUBLIC_BASE_URLS: 'https://cds.example.org',
@@ -182,13 +241,24 @@ describe('GET /metrics', () => {
     const { app } = await buildApp();
     fake = await startFakeFhir(() => ({ status: 500, body: {} }));
     const probes = new Set<string>();
-    const files = ['order-sign-simvastatin-clarithromycin.json', 'order-select-clarithromycin-simvastatin.json', 'patient-view-metformin-low-egfr.json', 'patient-view-beers-older-adult.json', 'order-sign-duplicate-therapy.json', 'spec-patient-view.json'];
+    const files = [
+      'order-sign-simvastatin-clarithromycin.json',
+      'order-select-clarithromycin-simvastatin.json',
+      'patient-view-metformin-low-egfr.json',
+      'patient-view-beers-older-adult.json',
+      'order-sign-duplicate-therapy.json',
+      'spec-patient-view.json',
+    ];
     for (const file of files) {
       const body = fixture(`requests/${file}`);
       body.fhirServer = fake.base;
       probes.add(body.context.patientId);
       probes.add(body.hookInstance);
-      const res = await request(app).post(`/cds-services/${body.hook}`).set('content-type', 'application/json').set('x-request-id', `req-${file}`).send(JSON.stringify(body));
+      const res = await request(app)
+        .post(`/cds-services/${body.hook}`)
+        .set('content-type', 'application/json')
+        .set('x-request-id', `req-${file}`)
+        .send(JSON.stringify(body));
       expect([200, 412]).toContain(res.status);
       probes.add(`req-${file}`);
     }

@@ -13,7 +13,18 @@ async function appWith(ping: () => Promise<void>, extra: Partial<AppDeps> = {}) 
 
 /** Nothing of the configuration or the environment in a probe's answer. */
 function expectNoConfig(text: string) {
-  for (const secret of [testKnowledge().version, 'sqlite', 'memory', 'hookwise_secret_schema', 'postgres', 'node', 'version', 'http', 'Error', 'boom']) {
+  for (const secret of [
+    testKnowledge().version,
+    'sqlite',
+    'memory',
+    'hookwise_secret_schema',
+    'postgres',
+    'node',
+    'version',
+    'http',
+    'Error',
+    'boom',
+  ]) {
     expect(text.toLowerCase()).not.toContain(secret.toLowerCase());
   }
 }
@@ -38,7 +49,10 @@ describe('GET /health', () => {
       const res = await request(app).post(path).set('content-type', 'application/json').send('{}').expect(405);
       expect(res.headers.allow).toBe('GET, OPTIONS');
       expect(res.body.resourceType).toBe('OperationOutcome');
-      const pre = await request(app).options(path).set('Origin', 'https://sandbox.cds-hooks.org').set('Access-Control-Request-Method', 'GET');
+      const pre = await request(app)
+        .options(path)
+        .set('Origin', 'https://sandbox.cds-hooks.org')
+        .set('Access-Control-Request-Method', 'GET');
       expect(pre.status).toBe(204);
     }
   });
@@ -59,7 +73,10 @@ describe('GET /ready', () => {
     const res = await request(app).get('/ready').expect(503);
     expect(res.body).toEqual({ status: 'not-ready', checks: { process: 'ok', store: 'fail', knowledge: 'ok' } });
     expectNoConfig(res.text);
-    expect(logs.records().find((r) => r.message === 'not ready')).toMatchObject({ level: 'warn', checks: { store: 'fail' } });
+    expect(logs.records().find((r) => r.message === 'not ready')).toMatchObject({
+      level: 'warn',
+      checks: { store: 'fail' },
+    });
     expect(logs.lines.join('\n')).not.toContain('ECONNREFUSED');
   });
 
@@ -94,7 +111,11 @@ describe('GET /ready', () => {
 
   it('answers 503 when the knowledge is not loaded', async () => {
     const { app } = rebuildApp(await buildApp(), { knowledge: { ...testKnowledge(), version: '' } });
-    expect((await request(app).get('/ready').expect(503)).body.checks).toEqual({ process: 'ok', store: 'ok', knowledge: 'fail' });
+    expect((await request(app).get('/ready').expect(503)).body.checks).toEqual({
+      process: 'ok',
+      store: 'ok',
+      knowledge: 'fail',
+    });
   });
 
   it('probes and scrapes are not logged line by line', async () => {

@@ -2,7 +2,7 @@
 // blockade, ONC high-priority interactions at selection, and the near misses.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { buildApp, postHook, testKnowledge , type TestApp } from '../support/app.js';
+import { buildApp, postHook, testKnowledge, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
 type CardJson = Record<string, any>;
@@ -42,12 +42,20 @@ describe('order-sign: duplicate therapy and dual RAAS blockade', () => {
     const body = fixture('requests/order-sign-duplicate-therapy.json');
     delete body.context.draftOrders.entry[2].resource.priorPrescription;
     const res = await postHook(app, 'order-sign', body).expect(200);
-    expect(summaries(res.body.cards)).toContainEqual(['info', 'Simvastatin re-ordered while active: if this renews it, stop the old order']);
+    expect(summaries(res.body.cards)).toContainEqual([
+      'info',
+      'Simvastatin re-ordered while active: if this renews it, stop the old order',
+    ]);
     const stronger = fixture('requests/order-sign-duplicate-therapy.json');
     delete stronger.context.draftOrders.entry[2].resource.priorPrescription;
-    stronger.context.draftOrders.entry[2].resource.medicationCodeableConcept = { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'Simvastatin 40 MG Oral Tablet' }] };
+    stronger.context.draftOrders.entry[2].resource.medicationCodeableConcept = {
+      coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'Simvastatin 40 MG Oral Tablet' }],
+    };
     const res2 = await postHook(app, 'order-sign', stronger).expect(200);
-    expect(summaries(res2.body.cards)).toContainEqual(['warning', 'Duplicate simvastatin: already taken. Keep one order']);
+    expect(summaries(res2.body.cards)).toContainEqual([
+      'warning',
+      'Duplicate simvastatin: already taken. Keep one order',
+    ]);
   });
 });
 
@@ -58,14 +66,22 @@ describe('order-select: interactions and duplicates for the selected draft', () 
   });
 
   it('selected clarithromycin with active simvastatin (and the simvastatin draft): one critical card; no duplicate card for the unselected draft', async () => {
-    const res = await postHook(app, 'order-select', fixture('requests/order-select-clarithromycin-simvastatin.json')).expect(200);
+    const res = await postHook(
+      app,
+      'order-select',
+      fixture('requests/order-select-clarithromycin-simvastatin.json'),
+    ).expect(200);
     expect(res.body.cards).toHaveLength(1);
     const card = res.body.cards[0];
     expect(card.indicator).toBe('critical');
     expect(card.summary).toBe('Hold simvastatin during clarithromycin, or choose azithromycin');
     expect(card.detail).toContain('Selected order');
     expect(card.suggestions.flatMap((s: CardJson) => s.actions)).toEqual([
-      { type: 'delete', description: 'Remove the clarithromycin order', resourceId: 'MedicationRequest/draft-clari-7302' },
+      {
+        type: 'delete',
+        description: 'Remove the clarithromycin order',
+        resourceId: 'MedicationRequest/draft-clari-7302',
+      },
     ]);
   });
 

@@ -34,7 +34,9 @@ describe('patient-view: critical potassium', () => {
     const [card, ...rest] = await cards(fx());
     expect(rest).toEqual([]);
     expect(card!.indicator).toBe('critical');
-    expect(card!.summary).toBe('Critical potassium 6.8 mmol/L on 21 Nov 2026: above 6.2. Confirm and treat; review lisinopril');
+    expect(card!.summary).toBe(
+      'Critical potassium 6.8 mmol/L on 21 Nov 2026: above 6.2. Confirm and treat; review lisinopril',
+    );
     expect(card!.detail).not.toContain('LOINC');
     expect(card!.detail).toContain('on 21 Nov 2026 (2 days ago)');
     expectInformational(card!);
@@ -68,7 +70,9 @@ describe('patient-view: warfarin and INR', () => {
     const got = await cards(fx());
     expect(got).toHaveLength(1); // the patient is 64: no Beers card for warfarin
     expect(got[0]!.indicator).toBe('critical');
-    expect(got[0]!.summary).toBe('Check for bleeding and review warfarin: INR 5.6 on 20 Nov 2026, 5 or above (critical range)');
+    expect(got[0]!.summary).toBe(
+      'Check for bleeding and review warfarin: INR 5.6 on 20 Nov 2026, 5 or above (critical range)',
+    );
     expect(got[0]!.detail).not.toContain('matched by name');
     expectInformational(got[0]!);
   });
@@ -102,7 +106,17 @@ describe('patient-view: warfarin and INR', () => {
     body.prefetch.medicationDispenses = {
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: [{ resource: { resourceType: 'MedicationDispense', id: 'old', status: 'completed', medicationCodeableConcept: { text: 'warfarin 5 mg' }, whenHandedOver: '2026-08-20' } }],
+      entry: [
+        {
+          resource: {
+            resourceType: 'MedicationDispense',
+            id: 'old',
+            status: 'completed',
+            medicationCodeableConcept: { text: 'warfarin 5 mg' },
+            whenHandedOver: '2026-08-20',
+          },
+        },
+      ],
     };
     expect((await cards(body)).map((c) => c.indicator)).toEqual(['critical']);
   });
@@ -115,7 +129,9 @@ describe('patient-view: AGS Beers 2023', () => {
     const got = await cards(fx());
     expect(got).toHaveLength(1);
     expect(got[0]!.indicator).toBe('info');
-    expect(got[0]!.summary).toBe('Review diphenhydramine, glipizide at age 78: potentially inappropriate (AGS Beers 2023)');
+    expect(got[0]!.summary).toBe(
+      'Review diphenhydramine, glipizide at age 78: potentially inappropriate (AGS Beers 2023)',
+    );
     expect(got[0]!.detail).toContain('doi:10.1111/jgs.18372');
     expect(got[0]!.links).toEqual([expect.objectContaining({ url: 'https://doi.org/10.1111/jgs.18372' })]);
     expectInformational(got[0]!);
@@ -176,8 +192,10 @@ describe('patient-view: the new prefetch keys', () => {
     delete body.prefetch.inr;
     fake = await startFakeFhir((url) => {
       if (url.pathname.endsWith('/Patient/pv-k-4410')) return { body: patient };
-      if (url.pathname.endsWith('/Observation') && url.searchParams.get('code')?.includes('6301-6')) return { body: inr };
-      if (url.pathname.endsWith('/Observation')) return { body: searchset(potassium.entry.map((e: CardJson) => e.resource)) };
+      if (url.pathname.endsWith('/Observation') && url.searchParams.get('code')?.includes('6301-6'))
+        return { body: inr };
+      if (url.pathname.endsWith('/Observation'))
+        return { body: searchset(potassium.entry.map((e: CardJson) => e.resource)) };
       return undefined;
     });
     body.fhirServer = fake.base;

@@ -20,7 +20,10 @@ async function cardsAt(name: string, now: Date): Promise<string[]> {
   const daysBefore = (iso: string) => `${daysSince(iso, now)} days ago`;
   const written = (d: string) => daysBefore(new Date(Date.parse(`${d} UTC`)).toISOString());
   return (res.body.cards as Array<{ indicator: string; summary: string }>)
-    .map((c) => `${c.indicator}: ${c.summary.replace(/\d{4}-\d{2}-\d{2}/g, daysBefore).replace(/\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b/g, written)}`)
+    .map(
+      (c) =>
+        `${c.indicator}: ${c.summary.replace(/\d{4}-\d{2}-\d{2}/g, daysBefore).replace(/\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b/g, written)}`,
+    )
     .sort();
 }
 
@@ -41,10 +44,24 @@ describe('the fixtures the README names', () => {
 describe('moving a fixture to another day', () => {
   it('moves dates and dateTimes by whole days, and leaves codes, partial dates and other text alone', () => {
     const moved = shiftDates(
-      { birthDate: '1948-06-30', effectiveDateTime: '2026-11-21T08:30:00Z', issued: '2026-11-20T10:15:00.123+01:00', code: '7980', year: '2025', text: 'on 2026-11-21' },
+      {
+        birthDate: '1948-06-30',
+        effectiveDateTime: '2026-11-21T08:30:00Z',
+        issued: '2026-11-20T10:15:00.123+01:00',
+        code: '7980',
+        year: '2025',
+        text: 'on 2026-11-21',
+      },
       10,
     );
-    expect(moved).toEqual({ birthDate: '1948-07-10', effectiveDateTime: '2026-12-01T08:30:00Z', issued: '2026-11-30T10:15:00.123+01:00', code: '7980', year: '2025', text: 'on 2026-11-21' });
+    expect(moved).toEqual({
+      birthDate: '1948-07-10',
+      effectiveDateTime: '2026-12-01T08:30:00Z',
+      issued: '2026-11-30T10:15:00.123+01:00',
+      code: '7980',
+      year: '2025',
+      text: 'on 2026-11-21',
+    });
     expect(daysSince(FIXTURE_ANCHOR, new Date('2027-11-23T23:59:00Z'))).toBe(365);
   });
 });

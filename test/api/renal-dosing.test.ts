@@ -4,7 +4,11 @@ import { describe, expect, it } from '@jest/globals';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
-const bundle = (...resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+const bundle = (...resources: unknown[]) => ({
+  resourceType: 'Bundle',
+  type: 'searchset',
+  entry: resources.map((resource) => ({ resource })),
+});
 
 function signDofetilide() {
   const patient = fixture('fhir/renal-patient-female-82.json');
@@ -14,7 +18,11 @@ function signDofetilide() {
     context: {
       userId: 'Practitioner/example',
       patientId: patient.id,
-      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: fixture('fhir/renal-draft-dofetilide.json') }] },
+      draftOrders: {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [{ resource: fixture('fhir/renal-draft-dofetilide.json') }],
+      },
     },
     prefetch: {
       medications: bundle(),
@@ -50,12 +58,33 @@ describe('renal dosing at order-sign', () => {
   it('order-select without a medication list: metformin R02 says it may be continued therapy, not "not on metformin"', async () => {
     const { app } = await buildApp();
     const patient = fixture('fhir/renal-patient-female-82.json');
-    const metformin = { resourceType: 'MedicationRequest', id: 'draft-met', status: 'draft', intent: 'order', subject: { reference: `Patient/${patient.id}` }, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '6809', display: 'metformin' }] } };
-    const egfr = { resourceType: 'Observation', id: 'eg-1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '33914-3' }] }, effectiveDateTime: '2026-11-10T08:00:00Z', valueQuantity: { value: 40, unit: 'mL/min/{1.73_m2}' } };
+    const metformin = {
+      resourceType: 'MedicationRequest',
+      id: 'draft-met',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: `Patient/${patient.id}` },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '6809', display: 'metformin' }],
+      },
+    };
+    const egfr = {
+      resourceType: 'Observation',
+      id: 'eg-1',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '33914-3' }] },
+      effectiveDateTime: '2026-11-10T08:00:00Z',
+      valueQuantity: { value: 40, unit: 'mL/min/{1.73_m2}' },
+    };
     const body = {
       hook: 'order-select',
       hookInstance: 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d',
-      context: { userId: 'Practitioner/example', patientId: patient.id, selections: ['MedicationRequest/draft-met'], draftOrders: { resourceType: 'Bundle', entry: [{ resource: metformin }] } },
+      context: {
+        userId: 'Practitioner/example',
+        patientId: patient.id,
+        selections: ['MedicationRequest/draft-met'],
+        draftOrders: { resourceType: 'Bundle', entry: [{ resource: metformin }] },
+      },
       prefetch: { allergies: bundle(), patient, egfr: bundle(egfr), creatinine: null, weight: null },
     };
     const res = await postHook(app, 'order-select', body).expect(200);
@@ -67,19 +96,51 @@ describe('renal dosing at order-sign', () => {
   it('an Eliquis 5 mg order (Epic medicationReference) for an 84-year-old, 58 kg: reduce to 2.5 mg, trace in the extension', async () => {
     const { app } = await buildApp();
     const patient = { resourceType: 'Patient', id: 'pat-apx', gender: 'female', birthDate: '1942-03-01' };
-    const med = { resourceType: 'Medication', id: 'eliquis-5', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'apixaban 5 MG Oral Tablet [Eliquis]' }], text: 'ELIQUIS 5 MG TABS' } };
+    const med = {
+      resourceType: 'Medication',
+      id: 'eliquis-5',
+      code: {
+        coding: [
+          { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'apixaban 5 MG Oral Tablet [Eliquis]' },
+        ],
+        text: 'ELIQUIS 5 MG TABS',
+      },
+    };
     const order = {
-      resourceType: 'MedicationRequest', id: 'draft-apx', status: 'draft', intent: 'order', subject: { reference: 'Patient/pat-apx' },
+      resourceType: 'MedicationRequest',
+      id: 'draft-apx',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: 'Patient/pat-apx' },
       medicationReference: { reference: 'Medication/eliquis-5', display: 'ELIQUIS 5 MG TABS' },
       reasonCode: [{ text: 'Paroxysmal atrial fibrillation' }],
-      dosageInstruction: [{ timing: { code: { coding: [{ code: 'BID' }] } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+      dosageInstruction: [
+        {
+          timing: { code: { coding: [{ code: 'BID' }] } },
+          doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }],
+        },
+      ],
     };
-    const weight = { ...fixture('fhir/renal-weight-kg.json'), valueQuantity: { value: 58, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
+    const weight = {
+      ...fixture('fhir/renal-weight-kg.json'),
+      valueQuantity: { value: 58, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    };
     const body = {
       hook: 'order-sign',
       hookInstance: 'c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e0f',
-      context: { userId: 'Practitioner/example', patientId: 'pat-apx', draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] } },
-      prefetch: { medications: bundle(), draftMedications: bundle(med), patient, creatinine: bundle(fixture('fhir/renal-creatinine-mgdl.json')), weight: bundle(weight), egfr: null },
+      context: {
+        userId: 'Practitioner/example',
+        patientId: 'pat-apx',
+        draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
+      },
+      prefetch: {
+        medications: bundle(),
+        draftMedications: bundle(med),
+        patient,
+        creatinine: bundle(fixture('fhir/renal-creatinine-mgdl.json')),
+        weight: bundle(weight),
+        egfr: null,
+      },
     };
     const res = await postHook(app, 'order-sign', body).expect(200);
     const card = res.body.cards.find((c: { summary: string }) => /apixaban/i.test(c.summary));
@@ -89,7 +150,9 @@ describe('renal dosing at order-sign', () => {
     expect(card.detail).not.toMatch(/Observation\/|LOINC|\d{4}-\d{2}-\d{2}/);
     expect(card.source.url).toBe('https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=Eliquis');
     const trace = card.extension['https://hookwise.dev/cds/extension/trace'];
-    expect(trace.resources).toEqual(expect.arrayContaining(['MedicationRequest/draft-apx', 'Observation/obs-weight-1', 'Observation/obs-scr-1']));
+    expect(trace.resources).toEqual(
+      expect.arrayContaining(['MedicationRequest/draft-apx', 'Observation/obs-weight-1', 'Observation/obs-scr-1']),
+    );
     expect(trace.codes).toContain('http://www.nlm.nih.gov/research/umls/rxnorm|1364430');
   });
 
@@ -97,16 +160,38 @@ describe('renal dosing at order-sign', () => {
     const { app } = await buildApp();
     const patient = { resourceType: 'Patient', id: 'pat-apx', gender: 'female', birthDate: '1942-03-01' };
     const order = {
-      resourceType: 'MedicationRequest', id: 'draft-apx', status: 'draft', intent: 'order', subject: { reference: 'Patient/pat-apx' },
-      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1364430' }], text: 'Eliquis 5 mg tablet' },
-      dosageInstruction: [{ timing: { code: { coding: [{ code: 'BID' }] } }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg' } }] }],
+      resourceType: 'MedicationRequest',
+      id: 'draft-apx',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: 'Patient/pat-apx' },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1364430' }],
+        text: 'Eliquis 5 mg tablet',
+      },
+      dosageInstruction: [
+        { timing: { code: { coding: [{ code: 'BID' }] } }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg' } }] },
+      ],
     };
-    const weight = { ...fixture('fhir/renal-weight-kg.json'), valueQuantity: { value: 65, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
+    const weight = {
+      ...fixture('fhir/renal-weight-kg.json'),
+      valueQuantity: { value: 65, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    };
     const body = {
       hook: 'order-sign',
       hookInstance: 'd4e3f2a1-b0c9-4d8e-9f7a-6b5c4d3e2f10',
-      context: { userId: 'Practitioner/example', patientId: 'pat-apx', draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] } },
-      prefetch: { medications: bundle(), patient, creatinine: bundle(fixture('fhir/renal-creatinine-mgdl.json')), weight: bundle(weight), egfr: null },
+      context: {
+        userId: 'Practitioner/example',
+        patientId: 'pat-apx',
+        draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
+      },
+      prefetch: {
+        medications: bundle(),
+        patient,
+        creatinine: bundle(fixture('fhir/renal-creatinine-mgdl.json')),
+        weight: bundle(weight),
+        egfr: null,
+      },
     };
     const res = await postHook(app, 'order-sign', body).expect(200);
     expect(res.body.cards.filter((c: { summary: string }) => /apixaban/i.test(c.summary))).toEqual([]);

@@ -24,35 +24,51 @@ afterEach(async () => {
 const module = (id: string) => hookModules.find((m) => m.id === id)!;
 
 function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
-  return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
+  return logs
+    .records()
+    .filter((r) => r.message === 'hook invocation')
+    .at(-1)!;
 }
 
 describe('a call whose time is already spent', () => {
-  it.each([0, 50])('answers {"cards": []} as a timeout without starting its work (%i ms past the due time)', async (late) => {
-    const built = await buildApp();
-    let decided = 0;
-    const spy: HookModule = { ...module('order-sign'), decide: (input) => (decided++, module('order-sign').decide(input as never)) };
-    const service = registerServices([spy], built.config.serviceModes).get('order-sign')!;
-    fake = await startFakeFhir(() => ({ body: searchset([]) }));
-    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
-    body.fhirServer = fake.base;
-    delete body.prefetch.medications;
-    // The body finished arriving at the deadline: the time left for the work (deadline − margin) is 0 or less.
-    const margin = Math.min(100, Math.round(built.config.hookDeadlineMs * 0.05));
-    const arrival = Date.now() - (built.config.hookDeadlineMs - margin) - late;
-    const { config, clock, ledger } = built;
-    const logger = createLogger({ level: 'error', stream: built.logs });
-    const deps = { config, logger, clock, ledger, knowledge: testKnowledge(), metrics: createMetrics({ defaultMetrics: false }) };
-    const result = await invoke(service, validateHookRequest(body, 'order-sign'), arrival, deps, {});
-    expect(result).toMatchObject({ status: 200, body: { cards: [] }, outcome: 'timeout' });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(decided).toBe(0);
-    expect(fake.seen).toHaveLength(0);
-    expect(built.logs.records().filter((r) => r.level === 'error')).toEqual([]);
-  });
+  it.each([0, 50])(
+    'answers {"cards": []} as a timeout without starting its work (%i ms past the due time)',
+    async (late) => {
+      const built = await buildApp();
+      let decided = 0;
+      const spy: HookModule = {
+        ...module('order-sign'),
+        decide: (input) => (decided++, module('order-sign').decide(input as never)),
+      };
+      const service = registerServices([spy], built.config.serviceModes).get('order-sign')!;
+      fake = await startFakeFhir(() => ({ body: searchset([]) }));
+      const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+      body.fhirServer = fake.base;
+      delete body.prefetch.medications;
+      // The body finished arriving at the deadline: the time left for the work (deadline − margin) is 0 or less.
+      const margin = Math.min(100, Math.round(built.config.hookDeadlineMs * 0.05));
+      const arrival = Date.now() - (built.config.hookDeadlineMs - margin) - late;
+      const { config, clock, ledger } = built;
+      const logger = createLogger({ level: 'error', stream: built.logs });
+      const deps = {
+        config,
+        logger,
+        clock,
+        ledger,
+        knowledge: testKnowledge(),
+        metrics: createMetrics({ defaultMetrics: false }),
+      };
+      const result = await invoke(service, validateHookRequest(body, 'order-sign'), arrival, deps, {});
+      expect(result).toMatchObject({ status: 200, body: { cards: [] }, outcome: 'timeout' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(decided).toBe(0);
+      expect(fake.seen).toHaveLength(0);
+      expect(built.logs.records().filter((r) => r.level === 'error')).toEqual([]);
+    },
+  );
 });
 
-describe('a malformed prefetch value is that key\'s problem only', () => {
+describe("a malformed prefetch value is that key's problem only", () => {
   const malformed: Array<[string, unknown]> = [
     ['a Bundle with a null entry', { resourceType: 'Bundle', type: 'searchset', entry: [null] }],
     ['an empty object', {}],
@@ -60,25 +76,39 @@ describe('a malformed prefetch value is that key\'s problem only', () => {
     ['true', true],
     ['a number', 7],
     ['an array', [{ resourceType: 'Observation' }]],
-    ['an entry without resource', { resourceType: 'Bundle', type: 'searchset', entry: [{ search: { mode: 'match' } }] }],
-    ['an entry whose resource is not a resource', { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: 'x' }] }],
+    [
+      'an entry without resource',
+      { resourceType: 'Bundle', type: 'searchset', entry: [{ search: { mode: 'match' } }] },
+    ],
+    [
+      'an entry whose resource is not a resource',
+      { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: 'x' }] },
+    ],
     ['entry that is not an array', { resourceType: 'Bundle', type: 'searchset', entry: 'x' }],
     ['link that is not an array', { resourceType: 'Bundle', type: 'searchset', link: 'x' }],
     ['a resource of another type (Patient for a search)', { resourceType: 'Patient', id: 'p1' }],
   ];
 
-  it.each(malformed)('optional key as %s: decided without it, the critical potassium card still fires', async (_what, value) => {
-    const { app, logs } = await buildApp();
-    const body = fixture('requests/patient-view-critical-potassium-lisinopril.json');
-    delete body.fhirServer;
-    body.prefetch.inr = value;
-    const res = await postHook(app, 'patient-view', body);
-    expect(res.status).toBe(200);
-    expect(res.body.cards.map((c: Card) => c.indicator)).toContain('critical');
-    // inr is the malformed key; the recent-record keys are simply not sent and there is no fhirServer to read them
-    expect(lastInvocation(logs).prefetch.unavailable).toEqual(['medicationStatements', 'medicationDispenses', 'medicationAdministrations', 'inr']);
-    expect(logs.records().filter((r) => r.level === 'error')).toEqual([]);
-  });
+  it.each(malformed)(
+    'optional key as %s: decided without it, the critical potassium card still fires',
+    async (_what, value) => {
+      const { app, logs } = await buildApp();
+      const body = fixture('requests/patient-view-critical-potassium-lisinopril.json');
+      delete body.fhirServer;
+      body.prefetch.inr = value;
+      const res = await postHook(app, 'patient-view', body);
+      expect(res.status).toBe(200);
+      expect(res.body.cards.map((c: Card) => c.indicator)).toContain('critical');
+      // inr is the malformed key; the recent-record keys are simply not sent and there is no fhirServer to read them
+      expect(lastInvocation(logs).prefetch.unavailable).toEqual([
+        'medicationStatements',
+        'medicationDispenses',
+        'medicationAdministrations',
+        'inr',
+      ]);
+      expect(logs.records().filter((r) => r.level === 'error')).toEqual([]);
+    },
+  );
 
   it('optional key as a Bundle with a null entry, with a fhirServer: re-read, and the other cards still fire', async () => {
     const { app, logs } = await buildApp();
@@ -197,8 +227,13 @@ describe('a suggestion that breaks the contract', () => {
     const res = await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json'));
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
-    expect(logs.records().find((r) => r.message === 'critical card dropped: response contract')).toMatchObject({ level: 'error', dropped: 1 });
+    expect(logs.records().find((r) => r.message === 'critical card dropped: response contract')).toMatchObject({
+      level: 'error',
+      dropped: 1,
+    });
     const metrics = await request(app).get('/metrics');
-    expect(metrics.text).toMatch(/hookwise_contract_dropped_total\{service="order-sign",part="card",indicator="critical"\} 1/);
+    expect(metrics.text).toMatch(
+      /hookwise_contract_dropped_total\{service="order-sign",part="card",indicator="critical"\} 1/,
+    );
   });
 });

@@ -11,14 +11,29 @@ const start = (env: Record<string, string>) => startServer({ PORT: '0', HOST: '1
 const listening = (p: ServerProcess) => listeningPort(p, 15000);
 
 /** POSTs a body whose second half is sent `pauseMs` after the headers and first half. */
-function slowPost(port: number, path: string, body: string, pauseMs: number): Promise<{ status: number; text: string }> {
+function slowPost(
+  port: number,
+  path: string,
+  body: string,
+  pauseMs: number,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     const half = Math.floor(body.length / 2);
     req.write(body.slice(0, half));
@@ -49,7 +64,11 @@ describe('the service process under faults', () => {
       expect(second.status).toBe(200);
       expect(JSON.parse(second.text).cards).toHaveLength(1);
 
-      const lines = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = p
+        .out()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.filter((l) => l.message === 'hook invocation').map((l) => l.outcome)).toEqual(['timeout', 'ok']);
       expect(p.out() + p.err()).not.toContain('Marguerite');
     } finally {
@@ -62,9 +81,14 @@ describe('the service process under faults', () => {
     const p = start({});
     try {
       const port = await listening(p);
-      const answer = await rawExchange(port, `GET /cds-services HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+      const answer = await rawExchange(
+        port,
+        `GET /cds-services HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`,
+      );
       expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
-      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ resourceType: 'OperationOutcome' });
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        resourceType: 'OperationOutcome',
+      });
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     } finally {
       p.child.kill('SIGKILL');

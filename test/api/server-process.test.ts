@@ -20,23 +20,33 @@ async function listening(p: ServerProcess): Promise<string> {
 }
 
 function logLines(p: ReturnType<typeof start>): Array<Record<string, unknown>> {
-  return p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return p
+    .out()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** A request on a connection of its own (no keep-alive pool), to see whether a new connection is accepted. */
 function freshConnection(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
 }
 
 const ledgerFile = () => join(mkdtempSync(join(tmpdir(), 'hookwise-process-')), 'ledger.sqlite');
 
 function postJson(base: string, path: string, body: unknown) {
-  return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 // Each test starts real processes (tsx compiles on start) on a machine whose cores the whole suite shares.
@@ -53,10 +63,26 @@ describe('the service process', () => {
     const p = start({ PORT: '0', LEDGER_PATH: ledgerFile() });
     const deadline = Date.now() + 30000;
     while (!p.err().includes('hookwise is ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const line = JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!);
-    expect(line).toMatchObject({ level: 'info', profile: 'development', host: '127.0.0.1', services: hookModules.map((m) => m.id).join(',') });
+    const line = JSON.parse(
+      p
+        .out()
+        .split('\n')
+        .find((l) => l.includes('hookwise listening'))!,
+    );
+    expect(line).toMatchObject({
+      level: 'info',
+      profile: 'development',
+      host: '127.0.0.1',
+      services: hookModules.map((m) => m.id).join(','),
+    });
     // stdout stays JSON lines; the one human line goes to stderr, after the start line.
-    expect(p.out().split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true);
+    expect(
+      p
+        .out()
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('{')),
+    ).toBe(true);
     expect(p.err().trim()).toBe(
       `hookwise is ready: register http://localhost:${line.port}/cds-services in the CDS Hooks Sandbox or an EHR ` +
         '(development accepts calls without a token). ' +
@@ -75,7 +101,12 @@ describe('the service process', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = String((busy.address() as { port: number }).port);
     try {
-      const p = start({ HOOKWISE_PROFILE: 'production', PORT: port, HOST: '127.0.0.1', TRUSTED_ISSUERS_FILE: '/nonexistent/issuers.json' });
+      const p = start({
+        HOOKWISE_PROFILE: 'production',
+        PORT: port,
+        HOST: '127.0.0.1',
+        TRUSTED_ISSUERS_FILE: '/nonexistent/issuers.json',
+      });
       expect(await p.exited).toBe(1);
       expect(p.err().trim().split('\n')).toEqual([
         'hookwise: cannot start, 4 problems:',
@@ -87,7 +118,9 @@ describe('the service process', () => {
       expect(p.out()).not.toContain('listening');
       const alone = start({ PORT: port, HOST: '127.0.0.1' });
       expect(await alone.exited).toBe(1);
-      expect(alone.err().trim()).toBe(`hookwise: cannot start: PORT=${port}: 127.0.0.1:${port} is already in use (another hookwise?); stop it or choose another PORT`);
+      expect(alone.err().trim()).toBe(
+        `hookwise: cannot start: PORT=${port}: 127.0.0.1:${port} is already in use (another hookwise?); stop it or choose another PORT`,
+      );
       expect(alone.out()).toBe('');
     } finally {
       busy.close();
@@ -100,20 +133,33 @@ describe('the service process', () => {
     expect(selected.err()).toMatch(/PUBLIC_BASE_URLS="" is required in production/);
     const open = start({ NODE_ENV: 'production', HOOKWISE_PROFILE: 'development', PORT: '0' });
     expect(await open.exited).toBe(1);
-    expect(open.err().trim()).toBe('hookwise: invalid setting: HOOKWISE_PROFILE="development" cannot run with NODE_ENV=production (it accepts calls without a token)');
+    expect(open.err().trim()).toBe(
+      'hookwise: invalid setting: HOOKWISE_PROFILE="development" cannot run with NODE_ENV=production (it accepts calls without a token)',
+    );
   });
 
   it('a trust file naming an issuer without a key source stops the start with one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookwise-trust-'));
     const file = join(dir, 'issuers.json');
     writeFileSync(file, JSON.stringify([{ iss: 'https://ehr.example.org' }]));
-    const p = start({ HOOKWISE_PROFILE: 'production', PORT: '0', PUBLIC_BASE_URLS: 'https://cds.example.org', FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir', TRUSTED_ISSUERS_FILE: file });
+    const p = start({
+      HOOKWISE_PROFILE: 'production',
+      PORT: '0',
+      PUBLIC_BASE_URLS: 'https://cds.example.org',
+      FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir',
+      TRUSTED_ISSUERS_FILE: file,
+    });
     expect(await p.exited).toBe(1);
-    expect(p.err().trim()).toMatch(/^hookwise: cannot start: TRUSTED_ISSUERS_FILE=".*issuers.json": \[0\] needs a key source: jwksUrl, jku or jwksFile$/);
+    expect(p.err().trim()).toMatch(
+      /^hookwise: cannot start: TRUSTED_ISSUERS_FILE=".*issuers.json": \[0\] needs a key source: jwksUrl, jku or jwksFile$/,
+    );
   });
 
   it('on SIGTERM refuses new connections, answers every call in flight, closes the ledger and exits 0', async () => {
-    const fhir = await startFakeFhir(() => ({ delayMs: 1500, body: { resourceType: 'Bundle', type: 'searchset', entry: [] } }));
+    const fhir = await startFakeFhir(() => ({
+      delayMs: 1500,
+      body: { resourceType: 'Bundle', type: 'searchset', entry: [] },
+    }));
     const p = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: ledgerFile() });
     try {
       const base = await listening(p);
@@ -126,7 +172,8 @@ describe('the service process', () => {
         }).then(async (r) => ({ status: r.status, body: (await r.json()) as { cards?: unknown[] } })),
       );
       // Every call is in flight: its FHIR reads have arrived and will take 1.5 s.
-      while (new Set(fhir.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('patient'))).size < 8) await new Promise((r) => setTimeout(r, 20));
+      while (new Set(fhir.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('patient'))).size < 8)
+        await new Promise((r) => setTimeout(r, 20));
       p.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 100));
       await expect(freshConnection(`${base}/health`)).rejects.toThrow(/ECONNREFUSED/);
@@ -174,7 +221,8 @@ describe('the service process', () => {
       };
       const keepAlive = [await connect(), await connect()];
       for (const c of keepAlive) c.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      for (const c of keepAlive) while (!c.text().includes('"status":"ok"')) await new Promise((r) => setTimeout(r, 10));
+      for (const c of keepAlive)
+        while (!c.text().includes('"status":"ok"')) await new Promise((r) => setTimeout(r, 10));
 
       p.child.kill('SIGSTOP');
       const fresh = [await connect(), await connect(), await connect()];
@@ -208,10 +256,19 @@ describe('the service process', () => {
     delete body.fhirAuthorization;
     const first = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: file });
     let base = await listening(first);
-    const shown = (await (await postJson(base, '/cds-services/order-sign', body)).json()) as { cards: Array<{ uuid: string }> };
+    const shown = (await (await postJson(base, '/cds-services/order-sign', body)).json()) as {
+      cards: Array<{ uuid: string }>;
+    };
     expect(shown.cards).toHaveLength(1);
     const ack = await postJson(base, '/cds-services/order-sign/feedback', {
-      feedback: [{ card: shown.cards[0]!.uuid, outcome: 'overridden', overrideReason: { userComment: 'discussed with pharmacy' }, outcomeTimestamp: '2026-11-23T12:01:00Z' }],
+      feedback: [
+        {
+          card: shown.cards[0]!.uuid,
+          outcome: 'overridden',
+          overrideReason: { userComment: 'discussed with pharmacy' },
+          outcomeTimestamp: '2026-11-23T12:01:00Z',
+        },
+      ],
     });
     expect(ack.status).toBe(200);
     first.child.kill('SIGKILL');
@@ -220,7 +277,12 @@ describe('the service process', () => {
     const second = start({ PORT: '0', HOST: '127.0.0.1', LEDGER_PATH: file });
     try {
       base = await listening(second);
-      const again = (await (await postJson(base, '/cds-services/order-sign', { ...body, hookInstance: '6c1f3d5b-2a4e-4d6f-9b8c-000000000001' })).json()) as { cards: unknown[] };
+      const again = (await (
+        await postJson(base, '/cds-services/order-sign', {
+          ...body,
+          hookInstance: '6c1f3d5b-2a4e-4d6f-9b8c-000000000001',
+        })
+      ).json()) as { cards: unknown[] };
       expect(again.cards).toEqual([]);
     } finally {
       second.child.kill('SIGTERM');

@@ -43,7 +43,9 @@ describe('Server-Timing', () => {
     const { app } = await buildApp();
     const body = sign();
     const meds = body.prefetch.medications;
-    fake = await startFakeFhir((url) => (url.pathname.endsWith('/MedicationRequest') ? { body: meds, delayMs: 120 } : undefined));
+    fake = await startFakeFhir((url) =>
+      url.pathname.endsWith('/MedicationRequest') ? { body: meds, delayMs: 120 } : undefined,
+    );
     body.fhirServer = fake.base;
     delete body.prefetch.medications;
     const res = await postHook(app, 'order-sign', body).expect(200);

@@ -36,22 +36,45 @@ describe('SERVICE_MODES', () => {
     const discovery = await request(app).get('/cds-services').expect(200);
     expect(discovery.body.services.map((s: { id: string }) => s.id)).toEqual(['order-select', 'order-sign']);
 
-    const off = await postHook(app, 'patient-view', fixture('requests/patient-view-metformin-low-egfr.json')).expect(404);
-    const unknown = await postHook(app, 'no-such-service', fixture('requests/patient-view-metformin-low-egfr.json')).expect(404);
+    const off = await postHook(app, 'patient-view', fixture('requests/patient-view-metformin-low-egfr.json')).expect(
+      404,
+    );
+    const unknown = await postHook(
+      app,
+      'no-such-service',
+      fixture('requests/patient-view-metformin-low-egfr.json'),
+    ).expect(404);
     expect(off.body.issue[0].code).toBe(unknown.body.issue[0].code);
     expect(off.body.issue[0].diagnostics).toBe("no CDS service with id 'patient-view'");
     await request(app)
       .post('/cds-services/patient-view/feedback')
       .set('content-type', 'application/json')
-      .send(JSON.stringify({ feedback: [{ card: '9368d37b-283f-44a0-93ea-547cebab93ed', outcome: 'overridden', outcomeTimestamp: '2026-11-23T12:01:00Z', overrideReason: { userComment: 'x' } }] }))
+      .send(
+        JSON.stringify({
+          feedback: [
+            {
+              card: '9368d37b-283f-44a0-93ea-547cebab93ed',
+              outcome: 'overridden',
+              outcomeTimestamp: '2026-11-23T12:01:00Z',
+              overrideReason: { userComment: 'x' },
+            },
+          ],
+        }),
+      )
       .expect(404);
 
-    expect((await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200)).body.cards).toHaveLength(1);
+    expect(
+      (await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200))
+        .body.cards,
+    ).toHaveLength(1);
   });
 
   it('on is the default, and naming it changes nothing', async () => {
     const { app } = await buildApp({ SERVICE_MODES: 'order-sign=on' });
-    expect((await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200)).body.cards).toHaveLength(1);
+    expect(
+      (await postHook(app, 'order-sign', fixture('requests/order-sign-simvastatin-clarithromycin.json')).expect(200))
+        .body.cards,
+    ).toHaveLength(1);
   });
 
   it('shadow: listed in discovery, answers no cards, records them in the ledger as shadow, logs and counts them apart', async () => {
@@ -64,20 +87,39 @@ describe('SERVICE_MODES', () => {
     expect(res.body).toEqual({ cards: [] });
 
     expect(issued).toHaveLength(1);
-    expect(issued[0]).toMatchObject({ service: 'order-sign', rule: 'ddi', indicator: 'critical', shadow: true, hookInstance: body.hookInstance });
+    expect(issued[0]).toMatchObject({
+      service: 'order-sign',
+      rule: 'ddi',
+      indicator: 'critical',
+      shadow: true,
+      hookInstance: body.hookInstance,
+    });
 
-    const line = logs.records().filter((r) => r.message === 'hook invocation').at(-1);
-    expect(line).toMatchObject({ outcome: 'ok', status: 200, cards: { critical: 0, warning: 0, info: 0 }, shadowCards: { critical: 1, warning: 0, info: 0 } });
+    const line = logs
+      .records()
+      .filter((r) => r.message === 'hook invocation')
+      .at(-1);
+    expect(line).toMatchObject({
+      outcome: 'ok',
+      status: 200,
+      cards: { critical: 0, warning: 0, info: 0 },
+      shadowCards: { critical: 1, warning: 0, info: 0 },
+    });
 
     const s = await scrape(app);
-    expect(s.value('hookwise_shadow_cards_total', { service: 'order-sign', rule: 'ddi', indicator: 'critical' })).toBe(1);
+    expect(s.value('hookwise_shadow_cards_total', { service: 'order-sign', rule: 'ddi', indicator: 'critical' })).toBe(
+      1,
+    );
     expect(s.sum('hookwise_cards_total', { service: 'order-sign' })).toBe(0);
     expect(s.value('hookwise_hook_duration_seconds_count', { service: 'order-sign', outcome: 'ok' })).toBe(1);
   });
 
   it('a service that is on records its cards as not shadow', async () => {
     const { app, issued } = await recordingApp('');
-    await postHook(app, 'order-sign', { ...fixture<Record<string, any>>('requests/order-sign-simvastatin-clarithromycin.json'), hookInstance: instance() }).expect(200);
+    await postHook(app, 'order-sign', {
+      ...fixture<Record<string, any>>('requests/order-sign-simvastatin-clarithromycin.json'),
+      hookInstance: instance(),
+    }).expect(200);
     expect(issued.map((c) => c.shadow)).toEqual([false]);
   });
 
@@ -91,10 +133,16 @@ describe('SERVICE_MODES', () => {
     delete signBody.context.selections;
     signBody.context.draftOrders = {
       ...select.context.draftOrders,
-      entry: select.context.draftOrders.entry.filter((e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302'),
+      entry: select.context.draftOrders.entry.filter(
+        (e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302',
+      ),
     };
     const signed = await postHook(app, 'order-sign', signBody).expect(200);
-    expect(signed.body.cards.filter((c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary))).toHaveLength(1);
+    expect(
+      signed.body.cards.filter(
+        (c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary),
+      ),
+    ).toHaveLength(1);
   });
 
   it('the setting itself is parsed by config: a malformed list is refused there', () => {

@@ -14,9 +14,15 @@ const instance = () => `0b0e2c4a-1f3d-4c5e-8a7b-${String(++n).padStart(12, '0')}
 
 function feedback(app: App, id: string, card: string, outcome: 'overridden' | 'accepted', suggestion?: string) {
   const item: Record<string, unknown> = { card, outcome, outcomeTimestamp: '2026-11-23T12:01:00Z' };
-  if (outcome === 'overridden') item.overrideReason = { reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' } };
+  if (outcome === 'overridden')
+    item.overrideReason = {
+      reason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' },
+    };
   else item.acceptedSuggestions = [{ id: suggestion }];
-  return request(app).post(`/cds-services/${id}/feedback`).set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] }));
+  return request(app)
+    .post(`/cds-services/${id}/feedback`)
+    .set('content-type', 'application/json')
+    .send(JSON.stringify({ feedback: [item] }));
 }
 
 /** A store that remembers nothing, for tests that replace one method. */
@@ -32,12 +38,24 @@ const inert: Store = {
   recordAiCall: async () => undefined,
   aiCacheGet: async () => undefined,
   aiCachePut: async () => undefined,
-  aiReport: async (since) => ({ since, calls: {}, lateAnswers: 0, meanLatencyMs: 0, findingsKept: 0, dropped: {}, meanConfidence: undefined, categories: [] }),
+  aiReport: async (since) => ({
+    since,
+    calls: {},
+    lateAnswers: 0,
+    meanLatencyMs: 0,
+    findingsKept: 0,
+    dropped: {},
+    meanConfidence: undefined,
+    categories: [],
+  }),
   ping: async () => undefined,
   close: async () => undefined,
 };
 
-const sign = (): Record<string, any> => ({ ...fixture('requests/order-sign-simvastatin-clarithromycin.json'), hookInstance: instance() });
+const sign = (): Record<string, any> => ({
+  ...fixture('requests/order-sign-simvastatin-clarithromycin.json'),
+  hookInstance: instance(),
+});
 
 describe('suppression after an override', () => {
   it('an overridden interaction is not shown again for the same patient, but still is for another patient', async () => {
@@ -49,7 +67,12 @@ describe('suppression after an override', () => {
 
     const again = await postHook(app, 'order-sign', sign()).expect(200);
     expect(again.body).toEqual({ cards: [] });
-    expect(logs.records().filter((r) => r.message === 'hook invocation').at(-1)).toMatchObject({ suppressed: { overridden: 1 } });
+    expect(
+      logs
+        .records()
+        .filter((r) => r.message === 'hook invocation')
+        .at(-1),
+    ).toMatchObject({ suppressed: { overridden: 1 } });
 
     const other = sign();
     other.context.patientId = 'another-patient-77';
@@ -84,7 +107,11 @@ describe('suppression after an override', () => {
     const quiet = await postHook(app, 'patient-view', pv(37)).expect(200);
     expect(quiet.body.cards.filter((c: { summary: string }) => /metformin/i.test(c.summary))).toHaveLength(0);
     const worse = await postHook(app, 'patient-view', pv(24)).expect(200);
-    expect(worse.body.cards.filter((c: { summary: string; indicator: string }) => /metformin/i.test(c.summary)).map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
+    expect(
+      worse.body.cards
+        .filter((c: { summary: string; indicator: string }) => /metformin/i.test(c.summary))
+        .map((c: { indicator: string }) => c.indicator),
+    ).toEqual(['critical']);
   });
 
   it('OVERRIDE_SUPPRESS_HOURS=0 turns suppression off', async () => {
@@ -97,7 +124,9 @@ describe('suppression after an override', () => {
   it('feedback for a card hookwise does not know is answered 200, counted and not stored', async () => {
     const { app, logs } = await buildApp();
     await feedback(app, 'order-sign', '9368d37b-283f-44a0-93ea-547cebab93ed', 'overridden').expect(200);
-    expect(logs.records().find((r) => r.message === 'feedback')).toMatchObject({ feedback: { overridden: 0, accepted: 0, duplicate: 0, unknownCard: 1 } });
+    expect(logs.records().find((r) => r.message === 'feedback')).toMatchObject({
+      feedback: { overridden: 0, accepted: 0, duplicate: 0, unknownCard: 1 },
+    });
   });
 
   it('malformed feedback answers 400 naming the problem (cds-fb-2)', async () => {
@@ -105,7 +134,9 @@ describe('suppression after an override', () => {
     const res = await request(app)
       .post('/cds-services/order-sign/feedback')
       .set('content-type', 'application/json')
-      .send(JSON.stringify({ feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-23T12:00:00Z' }] }));
+      .send(
+        JSON.stringify({ feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-23T12:00:00Z' }] }),
+      );
     expect(res.status).toBe(400);
     expect(res.body.issue[0].diagnostics).toContain('acceptedSuggestions is required when outcome is accepted');
   });
@@ -125,10 +156,12 @@ describe('suppression after an override', () => {
     const { app, logs } = rebuildApp(base, { ledger: broken });
     const res = await postHook(app, 'order-sign', sign()).expect(200);
     expect(res.body.cards).toHaveLength(1);
-    expect(logs.records().filter((r) => r.level === 'error').map((r) => r.message)).toEqual([
-      'card ledger failed; showing every card',
-      'card ledger failed to record issued cards',
-    ]);
+    expect(
+      logs
+        .records()
+        .filter((r) => r.level === 'error')
+        .map((r) => r.message),
+    ).toEqual(['card ledger failed; showing every card', 'card ledger failed to record issued cards']);
   });
 
   it('findings about one draft come as one card; overriding it silences each of them', async () => {
@@ -137,7 +170,12 @@ describe('suppression after an override', () => {
     const simva = body.prefetch.medications.entry[0];
     const ergot = JSON.parse(JSON.stringify(simva));
     ergot.resource.id = 'eErgot02';
-    ergot.resource.medicationCodeableConcept = { text: 'ergotamine tartrate 1 MG Oral Tablet', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'ergotamine tartrate 1 MG Oral Tablet' }] };
+    ergot.resource.medicationCodeableConcept = {
+      text: 'ergotamine tartrate 1 MG Oral Tablet',
+      coding: [
+        { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', display: 'ergotamine tartrate 1 MG Oral Tablet' },
+      ],
+    };
     body.prefetch.medications.entry.push(ergot);
     const res = await postHook(app, 'order-sign', body).expect(200);
     expect(res.body.cards).toHaveLength(1);
@@ -156,20 +194,34 @@ describe('suppression after an override', () => {
   const PDDI = 'pddi-configuration-items';
   const isPair = (c: { summary: string }) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary);
   function selectThenSign(selectItems?: Record<string, boolean>, signItems?: Record<string, boolean>) {
-    const select: Record<string, any> = { ...fixture('requests/order-select-clarithromycin-simvastatin.json'), hookInstance: instance() };
+    const select: Record<string, any> = {
+      ...fixture('requests/order-select-clarithromycin-simvastatin.json'),
+      hookInstance: instance(),
+    };
     if (selectItems) select.extension = { [PDDI]: selectItems };
-    const signBody: Record<string, any> = { ...select, hook: 'order-sign', hookInstance: instance(), context: { ...select.context } };
+    const signBody: Record<string, any> = {
+      ...select,
+      hook: 'order-sign',
+      hookInstance: instance(),
+      context: { ...select.context },
+    };
     delete signBody.extension;
     if (signItems) signBody.extension = { [PDDI]: signItems };
     delete signBody.context.selections;
     // The draft is signed under another id (EHRs may re-key a draft): matched by drug code, not by id.
-    const clari = JSON.parse(JSON.stringify(select.context.draftOrders.entry.find((e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302')));
+    const clari = JSON.parse(
+      JSON.stringify(
+        select.context.draftOrders.entry.find(
+          (e: { resource: { id: string } }) => e.resource.id === 'draft-clari-7302',
+        ),
+      ),
+    );
     clari.resource.id = 'signed-clari-1';
     signBody.context.draftOrders = { ...select.context.draftOrders, entry: [clari] };
     return { select, signBody };
   }
 
-  it('by default (no extension) order-sign repeats what order-select showed: the guide\'s default', async () => {
+  it("by default (no extension) order-sign repeats what order-select showed: the guide's default", async () => {
     const { app } = await buildApp();
     const { select, signBody } = selectThenSign();
     expect((await postHook(app, 'order-select', select).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
@@ -178,13 +230,25 @@ describe('suppression after an override', () => {
 
   it('with cache-for-order-sign-filtering and filter-out-repeated-alerts, order-sign leaves out the repeat', async () => {
     const { app, logs } = await buildApp();
-    const { select, signBody } = selectThenSign({ 'cache-for-order-sign-filtering': true }, { 'filter-out-repeated-alerts': true });
+    const { select, signBody } = selectThenSign(
+      { 'cache-for-order-sign-filtering': true },
+      { 'filter-out-repeated-alerts': true },
+    );
     expect((await postHook(app, 'order-select', select).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
     expect((await postHook(app, 'order-sign', signBody).expect(200)).body.cards.filter(isPair)).toEqual([]);
-    expect(logs.records().filter((r) => r.message === 'hook invocation').at(-1)).toMatchObject({ suppressed: { 'seen-at-order-select': 1 } });
+    expect(
+      logs
+        .records()
+        .filter((r) => r.message === 'hook invocation')
+        .at(-1),
+    ).toMatchObject({ suppressed: { 'seen-at-order-select': 1 } });
 
     // another patient, another clinician, another encounter: each is another ordering session, so it is shown
-    for (const change of [{ patientId: 'someone-else-1' }, { userId: 'Practitioner/attending-2' }, { encounterId: 'another-encounter' }]) {
+    for (const change of [
+      { patientId: 'someone-else-1' },
+      { userId: 'Practitioner/attending-2' },
+      { encounterId: 'another-encounter' },
+    ]) {
       const other = { ...signBody, hookInstance: instance(), context: { ...signBody.context, ...change } };
       expect((await postHook(app, 'order-sign', other).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
     }
@@ -200,10 +264,14 @@ describe('suppression after an override', () => {
     const { app } = await buildApp();
     const onlySign = selectThenSign(undefined, { 'filter-out-repeated-alerts': true });
     await postHook(app, 'order-select', onlySign.select).expect(200);
-    expect((await postHook(app, 'order-sign', onlySign.signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    expect((await postHook(app, 'order-sign', onlySign.signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(
+      1,
+    );
     const onlySelect = selectThenSign({ 'cache-for-order-sign-filtering': true });
     await postHook(app, 'order-select', onlySelect.select).expect(200);
-    expect((await postHook(app, 'order-sign', onlySelect.signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
+    expect((await postHook(app, 'order-sign', onlySelect.signBody).expect(200)).body.cards.filter(isPair)).toHaveLength(
+      1,
+    );
   });
 
   it('ORDER_SIGN_FILTER_CLIENTS turns filtering on for a client that cannot send the extension', async () => {
@@ -215,7 +283,10 @@ describe('suppression after an override', () => {
 
   it('patient-view cards offer coded override reasons, and an override with one silences the finding', async () => {
     const { app } = await buildApp();
-    const pv = () => ({ ...fixture('requests/patient-view-critical-potassium-lisinopril.json'), hookInstance: instance() });
+    const pv = () => ({
+      ...fixture('requests/patient-view-critical-potassium-lisinopril.json'),
+      hookInstance: instance(),
+    });
     const first = await postHook(app, 'patient-view', pv()).expect(200);
     expect(first.body.cards.length).toBeGreaterThan(0);
     for (const c of first.body.cards) expect(c.overrideReasons?.length).toBeGreaterThan(0);
@@ -231,13 +302,26 @@ describe('suppression after an override', () => {
     const first = await postHook(app, 'order-sign', sign()).expect(200);
     const card = first.body.cards[0];
     expect(card.indicator).toBe('critical');
-    const item = { card: card.uuid, outcome: 'overridden', overrideReason: { userComment: 'discussed with pharmacy' }, outcomeTimestamp: '2026-11-23T12:01:00Z' };
-    await request(app).post('/cds-services/order-sign/feedback').set('content-type', 'application/json').send(JSON.stringify({ feedback: [item] })).expect(200);
+    const item = {
+      card: card.uuid,
+      outcome: 'overridden',
+      overrideReason: { userComment: 'discussed with pharmacy' },
+      outcomeTimestamp: '2026-11-23T12:01:00Z',
+    };
+    await request(app)
+      .post('/cds-services/order-sign/feedback')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ feedback: [item] }))
+      .expect(200);
     expect((await postHook(app, 'order-sign', sign()).expect(200)).body).toEqual({ cards: [] });
     // The same app an hour later: still quiet; three hours later (past CARD_MEMORY_HOURS): shown again.
     const later = (iso: string) => rebuildApp(base, { clock: fixedClock(iso) }).app;
-    expect((await postHook(later('2026-11-23T13:00:00Z'), 'order-sign', sign()).expect(200)).body).toEqual({ cards: [] });
-    expect((await postHook(later('2026-11-23T15:00:00Z'), 'order-sign', sign()).expect(200)).body.cards).toHaveLength(1);
+    expect((await postHook(later('2026-11-23T13:00:00Z'), 'order-sign', sign()).expect(200)).body).toEqual({
+      cards: [],
+    });
+    expect((await postHook(later('2026-11-23T15:00:00Z'), 'order-sign', sign()).expect(200)).body.cards).toHaveLength(
+      1,
+    );
   });
 
   it('a call answered empty at the deadline records nothing as shown', async () => {
@@ -260,7 +344,11 @@ describe('suppression after an override', () => {
 
   it('a hung ledger costs one bound, not one per card: every card is still shown before the deadline', async () => {
     const base = await buildApp({ HOOK_DEADLINE_MS: '2500' });
-    const hung: Store = { ...inert, suppression: () => new Promise(() => undefined), recordIssued: () => new Promise(() => undefined) };
+    const hung: Store = {
+      ...inert,
+      suppression: () => new Promise(() => undefined),
+      recordIssued: () => new Promise(() => undefined),
+    };
     const { app, logs } = rebuildApp(base, { ledger: hung });
     const body = fixture('requests/order-sign-duplicate-therapy.json');
     const res = await postHook(app, 'order-sign', body).expect(200);
@@ -275,7 +363,13 @@ describe('suppression after an override', () => {
     const recorded: IssuedCard[] = [];
     const slowRecord: Store = {
       ...inert,
-      recordIssued: (cards) => new Promise((resolve) => setTimeout(() => { recorded.push(...cards); resolve(); }, 400)),
+      recordIssued: (cards) =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            recorded.push(...cards);
+            resolve();
+          }, 400),
+        ),
     };
     const { app } = rebuildApp(base, { ledger: slowRecord });
     const res = await postHook(app, 'order-sign', sign()).expect(200);

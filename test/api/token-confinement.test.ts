@@ -36,28 +36,39 @@ function signBody(server: string) {
 }
 
 function lastInvocation(logs: { records(): Array<Record<string, any>> }) {
-  return logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
+  return logs
+    .records()
+    .filter((r) => r.message === 'hook invocation')
+    .at(-1)!;
 }
 
 describe('FHIR reads never follow a redirect', () => {
-  it.each([302, 307, 308])('%i to another server: the token does not follow, the required key answers 412', async (status) => {
-    const { meds } = signBody('x');
-    const elsewhere = await fhir(() => ({ body: searchset(meds) }));
-    const ehr = await fhir((url) => ({ status, headers: { location: `${elsewhere.base}${url.pathname.slice('/fhir'.length)}${url.search}` } }));
-    const { app } = await buildApp({ FHIR_SERVER_ALLOWLIST: ehr.base });
-    const { body } = signBody(ehr.base);
-    const res = await postHook(app, 'order-sign', body);
-    expect(res.status).toBe(412);
-    expect(res.body.resourceType).toBe('OperationOutcome');
-    expect(res.body.issue[0].diagnostics).toContain(`answered ${status}`);
-    expect(elsewhere.seen).toHaveLength(0);
-    expect(ehr.seen).toHaveLength(1);
-  });
+  it.each([302, 307, 308])(
+    '%i to another server: the token does not follow, the required key answers 412',
+    async (status) => {
+      const { meds } = signBody('x');
+      const elsewhere = await fhir(() => ({ body: searchset(meds) }));
+      const ehr = await fhir((url) => ({
+        status,
+        headers: { location: `${elsewhere.base}${url.pathname.slice('/fhir'.length)}${url.search}` },
+      }));
+      const { app } = await buildApp({ FHIR_SERVER_ALLOWLIST: ehr.base });
+      const { body } = signBody(ehr.base);
+      const res = await postHook(app, 'order-sign', body);
+      expect(res.status).toBe(412);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(res.body.issue[0].diagnostics).toContain(`answered ${status}`);
+      expect(elsewhere.seen).toHaveLength(0);
+      expect(ehr.seen).toHaveLength(1);
+    },
+  );
 
   it('a redirect to a path outside the allow-listed base on the same server: not followed', async () => {
     const { meds } = signBody('x');
     const ehr = await fhir((url) =>
-      url.pathname.startsWith('/private') ? { body: searchset(meds) } : { status: 307, headers: { location: `/private${url.pathname}${url.search}` } },
+      url.pathname.startsWith('/private')
+        ? { body: searchset(meds) }
+        : { status: 307, headers: { location: `/private${url.pathname}${url.search}` } },
     );
     const { app } = await buildApp({ FHIR_SERVER_ALLOWLIST: ehr.base });
     const { body } = signBody(ehr.base);
@@ -69,7 +80,9 @@ describe('FHIR reads never follow a redirect', () => {
     const { meds } = signBody('x');
     const elsewhere = await fhir(() => ({ body: searchset([]) }));
     const ehr = await fhir((url) =>
-      url.pathname.endsWith('/MedicationRequest') ? { body: searchset(meds) } : { status: 302, headers: { location: `${elsewhere.base}/Observation` } },
+      url.pathname.endsWith('/MedicationRequest')
+        ? { body: searchset(meds) }
+        : { status: 302, headers: { location: `${elsewhere.base}/Observation` } },
     );
     const { app, logs } = await buildApp({ FHIR_SERVER_ALLOWLIST: ehr.base });
     const { body } = signBody(ehr.base);
@@ -102,7 +115,7 @@ describe('FHIR reads never follow a redirect', () => {
   });
 });
 
-describe('hookwise\'s own backend token never follows a redirect either', () => {
+describe("hookwise's own backend token never follows a redirect either", () => {
   it('a redirected read with the SMART backend token: 412, the other server sees no request', async () => {
     const auth = await startAuthServer();
     servers.push(auth);
@@ -123,7 +136,9 @@ describe('hookwise\'s own backend token never follows a redirect either', () => 
     expect(res.status).toBe(412);
     expect(auth.tokenRequests).toHaveLength(1);
     // The redirected medications read, plus the optional recent-record reads that are answered without a redirect
-    expect(ehr.seen.filter((s) => s.url.includes('/MedicationRequest?') && s.authorization?.startsWith('Bearer access-'))).toHaveLength(1);
+    expect(
+      ehr.seen.filter((s) => s.url.includes('/MedicationRequest?') && s.authorization?.startsWith('Bearer access-')),
+    ).toHaveLength(1);
     expect(elsewhere.seen).toHaveLength(0);
   });
 });
@@ -132,14 +147,19 @@ describe('SMART configuration and token requests never follow a redirect', () =>
   async function provider(fhirBase: string, tokenEndpoint?: string) {
     const { privateKey } = await generateKeyPair('RS384');
     const key = { alg: 'RS384', kid: 'k1', privateKey } as unknown as SigningKey;
-    return new BackendTokenProvider([{ fhirServer: fhirBase, clientId: 'hookwise', key, ...(tokenEndpoint ? { tokenEndpoint } : {}) }]);
+    return new BackendTokenProvider([
+      { fhirServer: fhirBase, clientId: 'hookwise', key, ...(tokenEndpoint ? { tokenEndpoint } : {}) },
+    ]);
   }
   const scopes = { v1: ['system/MedicationRequest.read'], v2: ['system/MedicationRequest.rs'] };
 
   it('a smart-configuration answered with a redirect is a discovery failure; the target is never asked', async () => {
     const auth = await startAuthServer();
     servers.push(auth);
-    const ehr = await fhir(() => ({ status: 302, headers: { location: `${auth.base}/.well-known/smart-configuration` } }));
+    const ehr = await fhir(() => ({
+      status: 302,
+      headers: { location: `${auth.base}/.well-known/smart-configuration` },
+    }));
     const p = await provider(ehr.base);
     const error = await p.getToken(ehr.base, scopes, new AbortController().signal).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendTokenError);
@@ -200,8 +220,12 @@ describe('fhirServer is normalised before the allow-list check', () => {
     expect(reader.canonicalBase?.('HTTPS://EHR.example.org:443/fhir/R4/')).toBe('https://ehr.example.org/fhir/R4/');
     expect(reader.canonicalBase?.('https://ehr.example.org/fhir/R4/..')).toBe('https://ehr.example.org/fhir/');
     expect(reader.canonicalBase?.('https://ehr.example.org/fhir?x=1')).toBeUndefined();
-    expect(reader.isUnderBase('https://ehr.example.org/fhir/../private/x', 'https://ehr.example.org/fhir/')).toBe(false);
-    expect(reader.isUnderBase('https://ehr.example.org/fhir/%2e%2e/private/x', 'https://ehr.example.org/fhir/')).toBe(false);
+    expect(reader.isUnderBase('https://ehr.example.org/fhir/../private/x', 'https://ehr.example.org/fhir/')).toBe(
+      false,
+    );
+    expect(reader.isUnderBase('https://ehr.example.org/fhir/%2e%2e/private/x', 'https://ehr.example.org/fhir/')).toBe(
+      false,
+    );
     expect(reader.isUnderBase('https://ehr.example.org/fhir/Patient/1', 'https://ehr.example.org/fhir/')).toBe(true);
   });
 
@@ -224,13 +248,18 @@ describe('fhirServer is normalised before the allow-list check', () => {
 describe('allow-list entries', () => {
   // Entries that could never match, and dot segments that WHATWG parsing would resolve silently into a wider base
   // (https://ehr/fhir/.. would allow the whole origin).
-  it.each(['https://ehr.example.org/fhir//R4', 'https://ehr.example.org/fhir/..', 'https://ehr.example.org/fhir/%2e%2e', 'https://ehr.example.org/fhir/./R4', 'https://ehr.example.org/fhir%2fR4', 'https://u:p@ehr.example.org/fhir', 'https://ehr.example.org/fhir?'])(
-    '%s stops the start naming the setting',
-    (entry) => {
-      expect(() => loadConfig({ FHIR_SERVER_ALLOWLIST: entry })).toThrow(ConfigError);
-      expect(() => loadConfig({ FHIR_SERVER_ALLOWLIST: entry })).toThrow(/FHIR_SERVER_ALLOWLIST/);
-    },
-  );
+  it.each([
+    'https://ehr.example.org/fhir//R4',
+    'https://ehr.example.org/fhir/..',
+    'https://ehr.example.org/fhir/%2e%2e',
+    'https://ehr.example.org/fhir/./R4',
+    'https://ehr.example.org/fhir%2fR4',
+    'https://u:p@ehr.example.org/fhir',
+    'https://ehr.example.org/fhir?',
+  ])('%s stops the start naming the setting', (entry) => {
+    expect(() => loadConfig({ FHIR_SERVER_ALLOWLIST: entry })).toThrow(ConfigError);
+    expect(() => loadConfig({ FHIR_SERVER_ALLOWLIST: entry })).toThrow(/FHIR_SERVER_ALLOWLIST/);
+  });
 
   it('a plain base is accepted, and compared in its canonical form', () => {
     const config = loadConfig({ FHIR_SERVER_ALLOWLIST: 'https://EHR.example.org:443/fhir/' });

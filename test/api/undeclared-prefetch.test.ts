@@ -23,14 +23,18 @@ const warfarin = {
   id: 'r101',
   status: 'active',
   intent: 'order',
-  medicationCodeableConcept: { coding: [{ system: RXNORM, code: '855350', display: 'Warfarin Sodium 0.5 MG Oral Tablet' }] },
+  medicationCodeableConcept: {
+    coding: [{ system: RXNORM, code: '855350', display: 'Warfarin Sodium 0.5 MG Oral Tablet' }],
+  },
   subject: { reference: 'Patient/f101' },
   authoredOn: '2026-10-01',
 };
 const ulcer = {
   resourceType: 'Condition',
   id: 'c101',
-  code: { coding: [{ system: 'http://snomed.info/sct', code: '12847006', display: 'Acute duodenal ulcer with hemorrhage' }] },
+  code: {
+    coding: [{ system: 'http://snomed.info/sct', code: '12847006', display: 'Acute duodenal ulcer with hemorrhage' }],
+  },
   subject: { reference: 'Patient/f101' },
 };
 
@@ -54,7 +58,10 @@ async function pddiStyleRequest(): Promise<Record<string, any>> {
               id: 'ketorolac-draft',
               status: 'draft',
               subject: { reference: 'Patient/f101' },
-              medicationCodeableConcept: { text: 'Ketorolac Tromethamine 10 MG Oral Tablet', coding: [{ system: RXNORM, code: '834022', display: 'Ketorolac Tromethamine 10 MG Oral Tablet' }] },
+              medicationCodeableConcept: {
+                text: 'Ketorolac Tromethamine 10 MG Oral Tablet',
+                coding: [{ system: RXNORM, code: '834022', display: 'Ketorolac Tromethamine 10 MG Oral Tablet' }],
+              },
             },
           },
         ],
@@ -74,9 +81,16 @@ describe('prefetch under keys hookwise does not declare', () => {
     const card = (res.body.cards as CardJson[]).find((c) => /acetaminophen to ketorolac with warfarin/.test(c.summary));
     expect(card?.indicator).toBe('critical');
     expect(card?.detail).toContain('history of Acute duodenal ulcer with hemorrhage');
-    const line = logs.records().filter((r) => r.message === 'hook invocation').at(-1)!;
-    expect((line.prefetch as { received: string[] }).received).toEqual(expect.arrayContaining(['medications', 'giBleedHistory']));
-    expect((line.prefetch as { adopted: string[] }).adopted).toEqual(expect.arrayContaining(['medications', 'giBleedHistory']));
+    const line = logs
+      .records()
+      .filter((r) => r.message === 'hook invocation')
+      .at(-1)!;
+    expect((line.prefetch as { received: string[] }).received).toEqual(
+      expect.arrayContaining(['medications', 'giBleedHistory']),
+    );
+    expect((line.prefetch as { adopted: string[] }).adopted).toEqual(
+      expect.arrayContaining(['medications', 'giBleedHistory']),
+    );
   });
 
   it('data about another patient is never adopted', async () => {
@@ -90,14 +104,30 @@ describe('prefetch under keys hookwise does not declare', () => {
   it('reads the legacy shapes (entries as bare resources, {response, resource}) and merges several values of one type', () => {
     const ppi = { resourceType: 'MedicationRequest', id: 'p', subject: { reference: 'Patient/f101' } };
     const adopted = adoptUndeclared(
-      { item1: { response: { status: '200 OK' }, resource: { resourceType: 'Bundle', entry: [warfarin] } } as never, item2: { resourceType: 'Bundle', entry: [{ resource: ppi }] } as never, medications: null },
+      {
+        item1: { response: { status: '200 OK' }, resource: { resourceType: 'Bundle', entry: [warfarin] } } as never,
+        item2: { resourceType: 'Bundle', entry: [{ resource: ppi }] } as never,
+        medications: null,
+      },
       new Set(['medications']),
       { resourceType: 'MedicationRequest', interaction: 'search', patientId: 'f101' },
     );
     expect(adopted?.from).toEqual(['item1', 'item2']);
     expect((adopted?.value as { entry: unknown[] }).entry).toHaveLength(2);
     // A declared key is never a source, and a value of another type is not taken.
-    expect(adoptUndeclared({ medications: { resourceType: 'Bundle', entry: [{ resource: warfarin }] } as never }, new Set(['medications']), { resourceType: 'MedicationRequest', interaction: 'search', patientId: 'f101' })).toBeUndefined();
-    expect(adoptUndeclared({ item6: { resourceType: 'Bundle', entry: [{ resource: ulcer }] } as never }, new Set(), { resourceType: 'MedicationRequest', interaction: 'search', patientId: 'f101' })).toBeUndefined();
+    expect(
+      adoptUndeclared(
+        { medications: { resourceType: 'Bundle', entry: [{ resource: warfarin }] } as never },
+        new Set(['medications']),
+        { resourceType: 'MedicationRequest', interaction: 'search', patientId: 'f101' },
+      ),
+    ).toBeUndefined();
+    expect(
+      adoptUndeclared({ item6: { resourceType: 'Bundle', entry: [{ resource: ulcer }] } as never }, new Set(), {
+        resourceType: 'MedicationRequest',
+        interaction: 'search',
+        patientId: 'f101',
+      }),
+    ).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { buildApp, postHook , type TestApp } from '../support/app.js';
+import { buildApp, postHook, type TestApp } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
 
 const post = postHook;
@@ -16,7 +16,10 @@ describe('POST /cds-services/{id}: bad input', () => {
   });
 
   it('400 for malformed JSON, as an OperationOutcome without internals', async () => {
-    const res = await request(app).post('/cds-services/order-sign').set('content-type', 'application/json').send('{"hook": "order-sign",');
+    const res = await request(app)
+      .post('/cds-services/order-sign')
+      .set('content-type', 'application/json')
+      .send('{"hook": "order-sign",');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/application\/fhir\+json/);
     expect(res.body.resourceType).toBe('OperationOutcome');
@@ -94,7 +97,7 @@ describe('POST /cds-services/{id}: bad input', () => {
     expect(diagnostics(res.body)).toContain('fhirServer must be an absolute http(s) URL');
   });
 
-  it('a prefetch value that is neither a resource nor null is that key\'s problem, not a 400 (issue 9)', async () => {
+  it("a prefetch value that is neither a resource nor null is that key's problem, not a 400 (issue 9)", async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     delete body.fhirServer;
     delete body.fhirAuthorization;
@@ -122,7 +125,10 @@ describe('POST /cds-services/{id}: bad input', () => {
   });
 
   it('415 for a body that is not JSON', async () => {
-    const res = await request(app).post('/cds-services/order-sign').set('content-type', 'text/plain').send('hook=order-sign');
+    const res = await request(app)
+      .post('/cds-services/order-sign')
+      .set('content-type', 'text/plain')
+      .send('hook=order-sign');
     expect(res.status).toBe(415);
     expect(res.body.resourceType).toBe('OperationOutcome');
     const none = await request(app).post('/cds-services/order-sign');
@@ -139,7 +145,10 @@ describe('POST /cds-services/{id}: bad input', () => {
 
     const big = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     const med = big.prefetch.medications.entry[0];
-    big.prefetch.medications.entry = Array.from({ length: 6000 }, (_, i) => ({ ...med, resource: { ...med.resource, id: `m${i}`, note: [{ text: 'y'.repeat(400) }] } }));
+    big.prefetch.medications.entry = Array.from({ length: 6000 }, (_, i) => ({
+      ...med,
+      resource: { ...med.resource, id: `m${i}`, note: [{ text: 'y'.repeat(400) }] },
+    }));
     const size = JSON.stringify(big).length;
     expect(size).toBeGreaterThan(3_000_000);
     const ok = await post(app, 'order-sign', big);
@@ -180,14 +189,24 @@ describe('POST /cds-services/{id}: what real clients send', () => {
   it('accepts application/fhir+json and a token_type in any case', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.fhirAuthorization.token_type = 'bearer';
-    const res = await request(app).post('/cds-services/order-sign').set('content-type', 'application/fhir+json; charset=utf-8').send(JSON.stringify(body));
+    const res = await request(app)
+      .post('/cds-services/order-sign')
+      .set('content-type', 'application/fhir+json; charset=utf-8')
+      .send(JSON.stringify(body));
     expect(res.status).toBe(200);
   });
 
   it('reads draft resources that are not strictly valid FHIR without failing the call', async () => {
     const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
     body.context.draftOrders.entry.push(
-      { resource: { resourceType: 'MedicationRequest', id: 'odd1', status: 'draft', medicationCodeableConcept: { coding: { system: 'x', code: 1 } } } },
+      {
+        resource: {
+          resourceType: 'MedicationRequest',
+          id: 'odd1',
+          status: 'draft',
+          medicationCodeableConcept: { coding: { system: 'x', code: 1 } },
+        },
+      },
       { resource: { resourceType: 'MedicationRequest', id: 'odd2', medicationCodeableConcept: 'aspirin' } },
       { resource: { resourceType: 'ServiceRequest', id: 'sr1', status: 'draft', code: { text: 'CBC' } } },
       { resource: null },

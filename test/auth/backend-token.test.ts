@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import { BackendTokenError, BackendTokenProvider, type BackendCredential } from '../../src/auth/backend-token.js';
 import { loadPrivateKey, type SigningKey } from '../../src/auth/keys.js';
-import { issueToken, startAuthServer, TOKEN_PATH, type FakeAuthOptions, type FakeAuthServer } from '../support/token-endpoint.js';
+import {
+  issueToken,
+  startAuthServer,
+  TOKEN_PATH,
+  type FakeAuthOptions,
+  type FakeAuthServer,
+} from '../support/token-endpoint.js';
 
 const CLIENT_ID = 'hookwise-client';
 const SCOPES = {
@@ -61,10 +67,13 @@ async function setup(
 ): Promise<Setup> {
   auth = await startAuthServer(options);
   const clock = { t: Date.now() };
-  const provider = new BackendTokenProvider([{ fhirServer: auth.base, clientId: CLIENT_ID, key: rsaKey, ...credential }], {
-    now: () => clock.t,
-    ...providerOptions,
-  });
+  const provider = new BackendTokenProvider(
+    [{ fhirServer: auth.base, clientId: CLIENT_ID, key: rsaKey, ...credential }],
+    {
+      now: () => clock.t,
+      ...providerOptions,
+    },
+  );
   return { auth, provider, clock };
 }
 
@@ -106,33 +115,41 @@ describe('the token request', () => {
   it.each([
     ['RS384', () => rsaKey],
     ['ES384', () => ecKey],
-  ])('%s: a signed assertion (kid, typ, iss = sub, aud, exp ≤ 300 s, unique jti) and the form fields', async (alg, key) => {
-    const { auth, provider, clock } = await setup({}, { key: key() });
-    const token = await provider.getToken(auth.base, SCOPES, live());
-    expect(token.accessToken).toBe('access-1-s3cr3t-token-value');
-    expect(token.scope).toBe(V1);
-    expect(token.expiresAt).toBe(clock.t + 300_000);
+  ])(
+    '%s: a signed assertion (kid, typ, iss = sub, aud, exp ≤ 300 s, unique jti) and the form fields',
+    async (alg, key) => {
+      const { auth, provider, clock } = await setup({}, { key: key() });
+      const token = await provider.getToken(auth.base, SCOPES, live());
+      expect(token.accessToken).toBe('access-1-s3cr3t-token-value');
+      expect(token.scope).toBe(V1);
+      expect(token.expiresAt).toBe(clock.t + 300_000);
 
-    expect(auth.discoveryRequests).toBe(1);
-    expect(auth.discoveryAccept[0]).toBe('application/json');
-    expect(auth.tokenRequests).toHaveLength(1);
-    const request = auth.tokenRequests[0]!;
-    expect(request.contentType).toMatch(/^application\/x-www-form-urlencoded/);
-    expect([...request.form.keys()].sort()).toEqual(['client_assertion', 'client_assertion_type', 'grant_type', 'scope']);
-    expect(request.form.get('grant_type')).toBe('client_credentials');
-    expect(request.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-    expect(request.form.get('scope')).toBe(V1);
+      expect(auth.discoveryRequests).toBe(1);
+      expect(auth.discoveryAccept[0]).toBe('application/json');
+      expect(auth.tokenRequests).toHaveLength(1);
+      const request = auth.tokenRequests[0]!;
+      expect(request.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+      expect([...request.form.keys()].sort()).toEqual([
+        'client_assertion',
+        'client_assertion_type',
+        'grant_type',
+        'scope',
+      ]);
+      expect(request.form.get('grant_type')).toBe('client_credentials');
+      expect(request.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      expect(request.form.get('scope')).toBe(V1);
 
-    const { protectedHeader, payload } = await verifyAssertion(request.assertion, key(), auth.tokenEndpoint, clock.t);
-    expect(protectedHeader).toEqual({ alg, kid: key().kid, typ: 'JWT' });
-    expect(payload.iss).toBe(CLIENT_ID);
-    expect(payload.sub).toBe(CLIENT_ID);
-    expect(payload.aud).toBe(auth.tokenEndpoint);
-    expect(payload.iat).toBe(Math.floor(clock.t / 1000));
-    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
-    expect(payload.exp! - payload.iat!).toBeGreaterThan(0);
-    expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
-  });
+      const { protectedHeader, payload } = await verifyAssertion(request.assertion, key(), auth.tokenEndpoint, clock.t);
+      expect(protectedHeader).toEqual({ alg, kid: key().kid, typ: 'JWT' });
+      expect(payload.iss).toBe(CLIENT_ID);
+      expect(payload.sub).toBe(CLIENT_ID);
+      expect(payload.aud).toBe(auth.tokenEndpoint);
+      expect(payload.iat).toBe(Math.floor(clock.t / 1000));
+      expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
+      expect(payload.exp! - payload.iat!).toBeGreaterThan(0);
+      expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
 
   it('a new assertion, with a new jti, for every request', async () => {
     const { auth, provider } = await setup();
@@ -158,7 +175,9 @@ describe('the token request', () => {
 
 describe('scope syntax from discovery', () => {
   it('v2 scopes when capabilities include permission-v2', async () => {
-    const { auth, provider } = await setup({ capabilities: ['client-confidential-asymmetric', 'permission-v1', 'permission-v2'] });
+    const { auth, provider } = await setup({
+      capabilities: ['client-confidential-asymmetric', 'permission-v1', 'permission-v2'],
+    });
     const token = await provider.getToken(auth.base, SCOPES, live());
     expect(auth.tokenRequests[0]!.form.get('scope')).toBe(V2);
     expect(token.scope).toBe(V2);
@@ -200,10 +219,16 @@ describe('scope syntax from discovery', () => {
   });
 
   it('a configured tokenEndpoint overrides discovery but capabilities are still read', async () => {
-    const { auth, provider, clock } = await setup({ capabilities: ['permission-v2'], advertisedTokenEndpoint: 'https://elsewhere.invalid/token' }, {});
-    const overridden = new BackendTokenProvider([{ fhirServer: auth.base, clientId: CLIENT_ID, key: rsaKey, tokenEndpoint: auth.tokenEndpoint }], {
-      now: () => clock.t,
-    });
+    const { auth, provider, clock } = await setup(
+      { capabilities: ['permission-v2'], advertisedTokenEndpoint: 'https://elsewhere.invalid/token' },
+      {},
+    );
+    const overridden = new BackendTokenProvider(
+      [{ fhirServer: auth.base, clientId: CLIENT_ID, key: rsaKey, tokenEndpoint: auth.tokenEndpoint }],
+      {
+        now: () => clock.t,
+      },
+    );
     await overridden.getToken(auth.base, SCOPES, live());
     expect(auth.tokenRequests[0]!.form.get('scope')).toBe(V2);
     expect(auth.tokenRequests[0]!.claims.aud).toBe(auth.tokenEndpoint);
@@ -212,11 +237,16 @@ describe('scope syntax from discovery', () => {
 
   it('a configured tokenEndpoint with discovery failing: v1 scopes at that endpoint', async () => {
     const { auth, provider } = await setup({ discovery: () => ({ status: 500 }) }, {});
-    const withEndpoint = new BackendTokenProvider([{ fhirServer: auth.base, clientId: CLIENT_ID, key: rsaKey, tokenEndpoint: auth.tokenEndpoint }]);
+    const withEndpoint = new BackendTokenProvider([
+      { fhirServer: auth.base, clientId: CLIENT_ID, key: rsaKey, tokenEndpoint: auth.tokenEndpoint },
+    ]);
     const token = await withEndpoint.getToken(auth.base, SCOPES, live());
     expect(token.scope).toBe(V1);
     expect(auth.tokenRequests[0]!.form.get('scope')).toBe(V1);
-    expect(await rejection(provider.getToken(auth.base, SCOPES, live()))).toMatchObject({ reason: 'discovery', status: 500 });
+    expect(await rejection(provider.getToken(auth.base, SCOPES, live()))).toMatchObject({
+      reason: 'discovery',
+      status: 500,
+    });
   });
 });
 
@@ -282,19 +312,26 @@ describe('caching', () => {
 });
 
 describe('failures', () => {
-  it.each([401, 500])('token endpoint %i: BackendTokenError with the status, not cached: the next call tries again', async (status) => {
-    const { auth, provider } = await setup({ token: () => ({ status, body: { error: 'invalid_client', error_description: 'bad' } }) });
-    const errors = await Promise.all(Array.from({ length: 5 }, () => rejection(provider.getToken(auth.base, SCOPES, live()))));
-    expect(auth.tokenRequests).toHaveLength(1);
-    for (const error of errors) {
-      expect(error).toMatchObject({ reason: 'token-endpoint', status });
-      expect(error.message).toContain('invalid_client');
-    }
-    auth.setToken(issueToken());
-    const token = await provider.getToken(auth.base, SCOPES, live());
-    expect(token.accessToken).toBe('access-2-s3cr3t-token-value');
-    expect(auth.tokenRequests).toHaveLength(2);
-  });
+  it.each([401, 500])(
+    'token endpoint %i: BackendTokenError with the status, not cached: the next call tries again',
+    async (status) => {
+      const { auth, provider } = await setup({
+        token: () => ({ status, body: { error: 'invalid_client', error_description: 'bad' } }),
+      });
+      const errors = await Promise.all(
+        Array.from({ length: 5 }, () => rejection(provider.getToken(auth.base, SCOPES, live()))),
+      );
+      expect(auth.tokenRequests).toHaveLength(1);
+      for (const error of errors) {
+        expect(error).toMatchObject({ reason: 'token-endpoint', status });
+        expect(error.message).toContain('invalid_client');
+      }
+      auth.setToken(issueToken());
+      const token = await provider.getToken(auth.base, SCOPES, live());
+      expect(token.accessToken).toBe('access-2-s3cr3t-token-value');
+      expect(auth.tokenRequests).toHaveLength(2);
+    },
+  );
 
   it('a token endpoint that hangs: the caller aborted after 100 ms gets "aborted" promptly, the request is closed, and the next call is not poisoned', async () => {
     const { auth, provider } = await setup({ token: () => ({ hang: true }) });
@@ -333,13 +370,17 @@ describe('failures', () => {
 
   it('no credential for the server: "no-credential"; has() compares normalized base URLs', async () => {
     const { auth, provider } = await setup();
-    expect((await rejection(provider.getToken('https://other.example/fhir', SCOPES, live()))).reason).toBe('no-credential');
+    expect((await rejection(provider.getToken('https://other.example/fhir', SCOPES, live()))).reason).toBe(
+      'no-credential',
+    );
     expect(provider.has(auth.base)).toBe(true);
     expect(provider.has(`${auth.base}//`)).toBe(true);
     expect(provider.has(auth.base.replace('http://', 'HTTP://'))).toBe(true);
     expect(provider.has(auth.base.replace('/fhir', '/FHIR'))).toBe(false);
     expect(provider.has('https://other.example/fhir')).toBe(false);
-    const upper = new BackendTokenProvider([{ fhirServer: 'HTTPS://EHR.Example.org:443/fhir/R4/', clientId: 'c', key: rsaKey }]);
+    const upper = new BackendTokenProvider([
+      { fhirServer: 'HTTPS://EHR.Example.org:443/fhir/R4/', clientId: 'c', key: rsaKey },
+    ]);
     expect(upper.has('https://ehr.example.org/fhir/R4')).toBe(true);
   });
 
@@ -347,7 +388,10 @@ describe('failures', () => {
     ['no access_token', { token_type: 'Bearer', expires_in: 300 }],
     ['token_type not bearer', { access_token: 'leaky-token-value-1234567890', token_type: 'mac', expires_in: 300 }],
     ['no token_type', { access_token: 'leaky-token-value-1234567890', expires_in: 300 }],
-    ['expires_in not a number', { access_token: 'leaky-token-value-1234567890', token_type: 'bearer', expires_in: 'soon' }],
+    [
+      'expires_in not a number',
+      { access_token: 'leaky-token-value-1234567890', token_type: 'bearer', expires_in: 'soon' },
+    ],
     ['scope not a string', { access_token: 'leaky-token-value-1234567890', token_type: 'bearer', scope: ['x'] }],
     ['not JSON', 'access_token=leaky-token-value-1234567890'],
   ])('an invalid success response (%s): "invalid-response"', async (_name, body) => {
@@ -358,7 +402,9 @@ describe('failures', () => {
   });
 
   it('expires_in absent: 300 s; scope absent: the scope requested; token_type compared case-insensitively', async () => {
-    const { auth, provider, clock } = await setup({ token: () => ({ body: { access_token: 'a-token', token_type: 'BEARER' } }) });
+    const { auth, provider, clock } = await setup({
+      token: () => ({ body: { access_token: 'a-token', token_type: 'BEARER' } }),
+    });
     const token = await provider.getToken(auth.base, SCOPES, live());
     expect(token).toEqual({ accessToken: 'a-token', scope: V1, expiresAt: clock.t + 300_000 });
   });

@@ -68,9 +68,13 @@ describe('search-parameter constraints (v2)', () => {
   });
 
   it('a search carrying the parameter with an equal value is allowed; another value is not', () => {
-    expect(allows(g, 'Observation', 'search', undefined, q(`patient=123&category=${encodeURIComponent(lab)}`))).toBe(true);
+    expect(allows(g, 'Observation', 'search', undefined, q(`patient=123&category=${encodeURIComponent(lab)}`))).toBe(
+      true,
+    );
     expect(allows(g, 'Observation', 'search', undefined, q('category=vital-signs'))).toBe(false);
-    expect(allows(g, 'Observation', 'search', undefined, q(`category=${encodeURIComponent(lab)},vital-signs`))).toBe(false);
+    expect(allows(g, 'Observation', 'search', undefined, q(`category=${encodeURIComponent(lab)},vital-signs`))).toBe(
+      false,
+    );
   });
 
   it('a read by id cannot meet a constraint', () => {
@@ -120,7 +124,9 @@ describe('patient/ scopes', () => {
 
 describe('non-resource scopes and junk', () => {
   it('ignores openid, profile, fhirUser, launch*, online/offline_access without counting them', () => {
-    const g = parseScopes('openid profile fhirUser launch launch/patient launch/encounter online_access offline_access user/Patient.read');
+    const g = parseScopes(
+      'openid profile fhirUser launch launch/patient launch/encounter online_access offline_access user/Patient.read',
+    );
     expect(g.rules).toHaveLength(1);
     expect(g.ignoredTokens).toBe(0);
   });

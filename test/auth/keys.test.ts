@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, compactVerify, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  compactVerify,
+  exportJWK,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+} from 'jose';
 import { KeyLoadError, loadPrivateKey, publicJwks } from '../../src/auth/keys.js';
 
 let dir: string;
@@ -98,7 +107,10 @@ describe('loadPrivateKey', () => {
   });
 
   it("takes the JWK's own kid (over options.kid), and accepts its alg and use when they fit", async () => {
-    const path = await write('kid.jwk.json', JSON.stringify({ ...ec.jwkValue, kid: 'from-file', alg: 'ES384', use: 'sig' }));
+    const path = await write(
+      'kid.jwk.json',
+      JSON.stringify({ ...ec.jwkValue, kid: 'from-file', alg: 'ES384', use: 'sig' }),
+    );
     const key = await loadPrivateKey(path, { kid: 'from-options' });
     expect(key.kid).toBe('from-file');
     expect(key.publicJwk.kid).toBe('from-file');
@@ -131,12 +143,25 @@ describe('loadPrivateKey', () => {
     expect(e.message).not.toContain(rsa.jwkValue.d!);
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = rsa.jwkValue;
     expect((await failure(await write('pub.jwk.json', JSON.stringify(pub)))).message).toMatch(/no "d"/);
-    expect((await failure(await write('enc.pem', '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n'))).message).toMatch(/encrypted/);
-    expect((await failure(await write('bad.pem', '-----BEGIN PRIVATE KEY-----\nnotbase64!!\n-----END PRIVATE KEY-----\n'))).message).toMatch(/could not be parsed/);
-    expect((await failure(await write('oct.json', JSON.stringify({ kty: 'oct', k: 'c2VjcmV0' })))).message).toMatch(/oct is not supported/);
+    expect(
+      (
+        await failure(
+          await write('enc.pem', '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n'),
+        )
+      ).message,
+    ).toMatch(/encrypted/);
+    expect(
+      (await failure(await write('bad.pem', '-----BEGIN PRIVATE KEY-----\nnotbase64!!\n-----END PRIVATE KEY-----\n')))
+        .message,
+    ).toMatch(/could not be parsed/);
+    expect((await failure(await write('oct.json', JSON.stringify({ kty: 'oct', k: 'c2VjcmV0' })))).message).toMatch(
+      /oct is not supported/,
+    );
     const ed = await generateKeyPair('EdDSA', { extractable: true });
     expect((await failure(await write('ed.pem', await exportPKCS8(ed.privateKey)))).message).toMatch(/not supported/);
-    expect((await failure(await write('two.json', JSON.stringify({ keys: [ec.jwkValue, ec.jwkValue] })))).message).toMatch(/2 keys/);
+    expect(
+      (await failure(await write('two.json', JSON.stringify({ keys: [ec.jwkValue, ec.jwkValue] })))).message,
+    ).toMatch(/2 keys/);
   });
 });
 

@@ -20,7 +20,12 @@ function obs(code: string, value: number, unit: string, daysAgo: number, extra: 
   };
 }
 
-const patient = (gender: string, birthDate: string): JsonObject => ({ resourceType: 'Patient', id: 'pat-1', gender, birthDate });
+const patient = (gender: string, birthDate: string): JsonObject => ({
+  resourceType: 'Patient',
+  id: 'pat-1',
+  gender,
+  birthDate,
+});
 
 describe('creatinineClearance (Cockcroft-Gault)', () => {
   it('80-year-old female, 60 kg, SCr 1.2 mg/dL: (60×60)/(72×1.2)×0.85 = 35.4', () => {
@@ -85,7 +90,11 @@ describe('kidneyFunction', () => {
 
   it('reads the µmol/L fixture (display unit µmol/L, UCUM code umol/L)', () => {
     const kf = kidneyFunction(
-      { patient: fixture('renal-patient-female-82'), creatinine: bundle(fixture('renal-creatinine-umol')), weight: bundle(fixture('renal-weight-kg')) },
+      {
+        patient: fixture('renal-patient-female-82'),
+        creatinine: bundle(fixture('renal-creatinine-umol')),
+        weight: bundle(fixture('renal-weight-kg')),
+      },
       NOW,
       k,
     );
@@ -107,7 +116,11 @@ describe('kidneyFunction', () => {
 
   it('reads the creatinine Synthea reports (38483-4, VERIFIED since knowledge 2026.12.0)', () => {
     const kf = kidneyFunction(
-      { patient: patient('male', '1956-01-01'), creatinine: bundle(obs('38483-4', 1.1, 'mg/dL', 2)), weight: bundle(obs('29463-7', 70, 'kg', 1)) },
+      {
+        patient: patient('male', '1956-01-01'),
+        creatinine: bundle(obs('38483-4', 1.1, 'mg/dL', 2)),
+        weight: bundle(obs('29463-7', 70, 'kg', 1)),
+      },
       NOW,
       k,
     );
@@ -155,10 +168,14 @@ describe('kidneyFunction', () => {
     const noWeight = kidneyFunction({ ...base, weight: null }, NOW, k);
     expect(noWeight.crcl).toBeUndefined();
     expect(noWeight.crclMissing).toEqual(['no body weight in kg or lb in the last 365 days']);
-    expect(kidneyFunction({ ...base, creatinine: bundle(obs('2160-0', 1.0, 'mg/dL', 91)) }, NOW, k).crcl).toBeUndefined();
+    expect(
+      kidneyFunction({ ...base, creatinine: bundle(obs('2160-0', 1.0, 'mg/dL', 91)) }, NOW, k).crcl,
+    ).toBeUndefined();
     expect(kidneyFunction({ ...base, weight: bundle(obs('29463-7', 70, 'kg', 366)) }, NOW, k).crcl).toBeUndefined();
     expect(kidneyFunction({ ...base, patient: patient('unknown', '1956-01-01') }, NOW, k).crcl).toBeUndefined();
-    expect(kidneyFunction({ ...base, patient: { resourceType: 'Patient', id: 'pat-1', gender: 'male' } }, NOW, k).crcl).toBeUndefined();
+    expect(
+      kidneyFunction({ ...base, patient: { resourceType: 'Patient', id: 'pat-1', gender: 'male' } }, NOW, k).crcl,
+    ).toBeUndefined();
     expect(kidneyFunction({ ...base, patient: undefined }, NOW, k).crcl).toBeUndefined();
     expect(kidneyFunction({ ...base, weight: bundle(obs('29463-7', 70000, 'g', 5)) }, NOW, k).crcl).toBeUndefined();
     // A Patient of another chart is never used.

@@ -4,7 +4,12 @@ import { labCodes } from '../../src/knowledge/index.js';
 import { NOW, bundle, daysBefore, fixture, knowledge } from '../rules/helpers.js';
 
 const egfr = (id: string, value: number, daysAgo: number, extra: Record<string, unknown> = {}) =>
-  fixture('observation-egfr', { id, effectiveDateTime: daysBefore(daysAgo), valueQuantity: { value, unit: 'mL/min/{1.73_m2}' }, ...extra });
+  fixture('observation-egfr', {
+    id,
+    effectiveDateTime: daysBefore(daysAgo),
+    valueQuantity: { value, unit: 'mL/min/{1.73_m2}' },
+    ...extra,
+  });
 
 describe('latestObservation', () => {
   const codes = labCodes(knowledge(), 'egfr');
@@ -35,7 +40,10 @@ describe('latestObservation', () => {
   });
 
   it('uses effectivePeriod when there is no effectiveDateTime', () => {
-    const o = egfr('p', 33, 0, { effectiveDateTime: undefined, effectivePeriod: { start: daysBefore(5), end: daysBefore(4) } });
+    const o = egfr('p', 33, 0, {
+      effectiveDateTime: undefined,
+      effectivePeriod: { start: daysBefore(5), end: daysBefore(4) },
+    });
     expect(latestObservation(o, opts)?.effective.toISOString()).toBe(daysBefore(4));
   });
 

@@ -42,7 +42,9 @@ function allergy(id: string, code: JsonObject, extra: JsonObject = {}): JsonObje
   return {
     resourceType: 'AllergyIntolerance',
     id,
-    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+    clinicalStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }],
+    },
     category: ['medication'],
     code,
     patient: { reference: 'Patient/pat-1' },
@@ -55,18 +57,33 @@ const reaction = (display: string, code?: string): JsonObject => ({
 });
 
 function sign(drafts: JsonObject[], allergies: JsonObject[]): Card[] {
-  const context: OrderSignContext = { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) };
-  return decideOrderSign({ context, data: data({ allergies: bundle(...allergies), medications: bundle() }), knowledge: knowledge(), now: NOW }).filter(
-    (c) => c.source.topic?.code === 'drug-allergy',
-  );
+  const context: OrderSignContext = {
+    userId: 'Practitioner/1',
+    patientId: 'pat-1',
+    draftOrders: draftOrders(...drafts),
+  };
+  return decideOrderSign({
+    context,
+    data: data({ allergies: bundle(...allergies), medications: bundle() }),
+    knowledge: knowledge(),
+    now: NOW,
+  }).filter((c) => c.source.topic?.code === 'drug-allergy');
 }
 
 function select(drafts: JsonObject[], allergies: JsonObject[]): Card[] {
   const selections = drafts.map((d) => `MedicationRequest/${String(d.id)}`);
-  const context: OrderSelectContext = { userId: 'Practitioner/1', patientId: 'pat-1', selections, draftOrders: draftOrders(...drafts) };
-  return decideOrderSelect({ context, data: data({ allergies: bundle(...allergies), medications: bundle() }), knowledge: knowledge(), now: NOW }).filter(
-    (c) => c.source.topic?.code === 'drug-allergy',
-  );
+  const context: OrderSelectContext = {
+    userId: 'Practitioner/1',
+    patientId: 'pat-1',
+    selections,
+    draftOrders: draftOrders(...drafts),
+  };
+  return decideOrderSelect({
+    context,
+    data: data({ allergies: bundle(...allergies), medications: bundle() }),
+    knowledge: knowledge(),
+    now: NOW,
+  }).filter((c) => c.source.topic?.code === 'drug-allergy');
 }
 
 const tiers = (cards: Card[]) => cards.map((c) => [c.indicator, c.summary]);
@@ -74,27 +91,40 @@ const tiers = (cards: Card[]) => cards.map((c) => [c.indicator, c.summary]);
 /** §4: a clinician's text: no FHIR ids, ISO timestamps or rule ids; each fact on its own line. */
 function expectReadable(c: Card): void {
   expect(c.summary.length).toBeLessThan(140);
-  expect(`${c.summary}\n${c.detail ?? ''}`).not.toMatch(/MedicationRequest\/|AllergyIntolerance\/|\d{4}-\d{2}-\d{2}|allergy:[a-z]|VERIFIED|PARTIAL/);
+  expect(`${c.summary}\n${c.detail ?? ''}`).not.toMatch(
+    /MedicationRequest\/|AllergyIntolerance\/|\d{4}-\d{2}-\d{2}|allergy:[a-z]|VERIFIED|PARTIAL/,
+  );
   expect(c.links?.length ?? (c.source.url ? 1 : 0)).toBeGreaterThan(0);
-  for (const line of (c.detail ?? '').split('\n').filter((l) => l && !l.startsWith('Source:'))) expect(line).toMatch(/^- /);
+  for (const line of (c.detail ?? '').split('\n').filter((l) => l && !l.startsWith('Source:')))
+    expect(line).toMatch(/^- /);
 }
 
 describe('NSAID allergy applies across COX-1 inhibiting NSAIDs (practice parameter 2022)', () => {
-  const aspirin = allergy('a-asa', { coding: [{ system: RX, code: '1191' }], text: 'Aspirin' }, reaction('Bronchospasm'));
+  const aspirin = allergy(
+    'a-asa',
+    { coding: [{ system: RX, code: '1191' }], text: 'Aspirin' },
+    reaction('Bronchospasm'),
+  );
 
   it('aspirin (bronchospasm) + a naproxen product code without display: warning, acetaminophen offered in its place', () => {
     const cards = sign([coded('d-nap', '198014')], [aspirin]);
-    expect(tiers(cards)).toEqual([['warning', 'Avoid naproxen: Aspirin allergy (bronchospasm); same class: NSAIDs/aspirin']]);
+    expect(tiers(cards)).toEqual([
+      ['warning', 'Avoid naproxen: Aspirin allergy (bronchospasm); same class: NSAIDs/aspirin'],
+    ]);
     const c = cards[0]!;
     expectReadable(c);
     expect(c.detail).toContain('12 Mar 2024');
     expect(c.detail).toContain('celecoxib (COX-2 selective) is usually tolerated');
-    expect(c.links).toEqual([{ label: 'Drug allergy: a 2022 practice parameter update', url: PARAMETER, type: 'absolute' }]);
+    expect(c.links).toEqual([
+      { label: 'Drug allergy: a 2022 practice parameter update', url: PARAMETER, type: 'absolute' },
+    ]);
     expect(c.finding?.trace?.codes).toEqual([`${RX}|7258`, `${RX}|1191`]);
     const [swap, remove] = c.suggestions ?? [];
     expect(swap?.label).toBe('Replace naproxen with acetaminophen 500 mg as needed');
     expect(swap?.actions?.map((a) => a.type)).toEqual(['delete', 'create']);
-    expect((swap?.actions?.[1]?.resource as unknown as JsonObject).medicationCodeableConcept).toMatchObject({ coding: [{ system: RX, code: '198440' }] });
+    expect((swap?.actions?.[1]?.resource as unknown as JsonObject).medicationCodeableConcept).toMatchObject({
+      coding: [{ system: RX, code: '198440' }],
+    });
     expect(remove?.label).toBe('Remove the naproxen order');
   });
 
@@ -102,56 +132,87 @@ describe('NSAID allergy applies across COX-1 inhibiting NSAIDs (practice paramet
     const motrin = allergy('a-motrin', { text: 'Motrin' }, reaction('Wheal (finding)', '247472004'));
     const cards = sign([coded('d-keto', '860096')], [motrin]);
     // The allergen is known by its brand name only: one tier lower than by code, and the card says so.
-    expect(tiers(cards)).toEqual([['info', 'Check ketorolac: Motrin allergy (wheal); same class: NSAIDs/aspirin (matched by name)']]);
+    expect(tiers(cards)).toEqual([
+      ['info', 'Check ketorolac: Motrin allergy (wheal); same class: NSAIDs/aspirin (matched by name)'],
+    ]);
     expect(cards[0]!.detail).toContain('Matched by name');
   });
 
   it('an Epic medicationReference to meloxicam (Mobic) with an ibuprofen allergy by code: warning', () => {
-    const ibu = allergy('a-ibu', { coding: [{ system: RX, code: '5640', display: 'ibuprofen' }] }, { criticality: 'high' });
+    const ibu = allergy(
+      'a-ibu',
+      { coding: [{ system: RX, code: '5640', display: 'ibuprofen' }] },
+      { criticality: 'high' },
+    );
     const cards = select([epic('d-mobic', '152698')], [ibu]);
-    expect(tiers(cards)).toEqual([['warning', 'Avoid meloxicam: ibuprofen allergy (high criticality); same class: NSAIDs/aspirin']]);
+    expect(tiers(cards)).toEqual([
+      ['warning', 'Avoid meloxicam: ibuprofen allergy (high criticality); same class: NSAIDs/aspirin'],
+    ]);
   });
 
   it('near miss: Celebrex by product code is COX-2 selective: info, "may be given", nothing to remove', () => {
     const cards = sign([coded('d-celebrex', '213469')], [aspirin]);
-    expect(tiers(cards)).toEqual([['info', 'Celecoxib may be given: Aspirin allergy (bronchospasm); COX-2 selective, usually tolerated']]);
+    expect(tiers(cards)).toEqual([
+      ['info', 'Celecoxib may be given: Aspirin allergy (bronchospasm); COX-2 selective, usually tolerated'],
+    ]);
     expect(cards[0]!.suggestions).toBeUndefined();
   });
 
   it('near miss: an NSAID intolerance (dyspepsia) is info; acetaminophen with an NSAID allergy is no card', () => {
     const dyspepsia = allergy('a-nsaid', { text: 'NSAIDs' }, { type: 'intolerance', ...reaction('Dyspepsia') });
-    expect(tiers(sign([coded('d-nap', '198014')], [dyspepsia]))).toEqual([['info', 'NSAIDs intolerance (dyspepsia) recorded: usually no reason to avoid naproxen']]);
+    expect(tiers(sign([coded('d-nap', '198014')], [dyspepsia]))).toEqual([
+      ['info', 'NSAIDs intolerance (dyspepsia) recorded: usually no reason to avoid naproxen'],
+    ]);
     expect(sign([texted('d-apap', 'Acetaminophen 500 MG Oral Tablet')], [aspirin])).toEqual([]);
   });
 });
 
 describe('angioedema on an ACE inhibitor (ACE-inhibitor, Entresto and ARB labels)', () => {
   // Recorded as an intolerance (bradykinin, not IgE), with a coded reaction: still contraindicated.
-  const angioedema = allergy('a-lis', { coding: [{ system: RX, code: '29046' }], text: 'Lisinopril' }, { type: 'intolerance', ...reaction('Allergic angioedema (disorder)', '402387002') });
+  const angioedema = allergy(
+    'a-lis',
+    { coding: [{ system: RX, code: '29046' }], text: 'Lisinopril' },
+    { type: 'intolerance', ...reaction('Allergic angioedema (disorder)', '402387002') },
+  );
 
   it('any ACE inhibitor ordered (Vasotec by brand, enalapril by code): critical, contraindicated, no "tolerated before"', () => {
     const cards = sign([coded('d-enal', '3827')], [angioedema]);
-    expect(tiers(cards)).toEqual([['critical', 'Do not give enalapril: Lisinopril intolerance (allergic angioedema), contraindicated']]);
+    expect(tiers(cards)).toEqual([
+      ['critical', 'Do not give enalapril: Lisinopril intolerance (allergic angioedema), contraindicated'],
+    ]);
     const c = cards[0]!;
     expectReadable(c);
     expect(c.detail).toContain('contraindicated (ACE-inhibitor labels');
     expect(c.links?.[0]?.url).toContain('dailymed.nlm.nih.gov');
     expect(c.overrideReasons?.map((r) => r.code)).toEqual(['allergy-record-inaccurate', 'benefit-outweighs-risk']);
     // By brand name only: one tier lower, still named.
-    expect(sign([texted('d-vasotec', 'Vasotec 10 mg tablet')], [angioedema]).map((x) => x.indicator)).toEqual(['warning']);
+    expect(sign([texted('d-vasotec', 'Vasotec 10 mg tablet')], [angioedema]).map((x) => x.indicator)).toEqual([
+      'warning',
+    ]);
   });
 
   it('sacubitril/valsartan (Entresto) is contraindicated too; an ARB by code is a caution (warning)', () => {
     const entresto = sign([texted('d-entresto', 'Entresto 24-26 MG Oral Tablet')], [angioedema]);
     expect(entresto.map((c) => c.indicator)).toEqual(['warning']); // by brand name: critical one tier lower
-    expect(entresto[0]!.summary).toBe('Do not give sacubitril / valsartan: Lisinopril intolerance (allergic angioedema), contraindicated');
+    expect(entresto[0]!.summary).toBe(
+      'Do not give sacubitril / valsartan: Lisinopril intolerance (allergic angioedema), contraindicated',
+    );
     expect(entresto[0]!.links?.[0]?.url).toContain('ENTRESTO');
     const losartan = sign([coded('d-los', '52175')], [angioedema]);
-    expect(tiers(losartan)).toEqual([['warning', 'Use losartan with caution: Lisinopril intolerance (allergic angioedema); ARBs can cause angioedema too']]);
+    expect(tiers(losartan)).toEqual([
+      [
+        'warning',
+        'Use losartan with caution: Lisinopril intolerance (allergic angioedema); ARBs can cause angioedema too',
+      ],
+    ]);
   });
 
   it('near miss: an ACE-inhibitor cough gives no ARB card, and another ACE inhibitor only an intolerance note', () => {
-    const cough = allergy('a-cough', { coding: [{ system: RX, code: '29046' }] }, { type: 'intolerance', ...reaction('Cough') });
+    const cough = allergy(
+      'a-cough',
+      { coding: [{ system: RX, code: '29046' }] },
+      { type: 'intolerance', ...reaction('Cough') },
+    );
     expect(sign([coded('d-los', '52175')], [cough])).toEqual([]);
     expect(sign([coded('d-enal', '3827')], [cough]).map((c) => c.indicator)).toEqual(['info']);
   });
@@ -159,13 +220,19 @@ describe('angioedema on an ACE inhibitor (ACE-inhibitor, Entresto and ARB labels
   it('near miss: an ACE-inhibitor allergy with no reaction recorded is the class warning, not a contraindication', () => {
     const bare = allergy('a-bare', { coding: [{ system: RX, code: '29046' }] });
     // The allergen is a code without display or text: the card names the ingredient, never the bare code.
-    expect(tiers(sign([coded('d-ram', '35296')], [bare]))).toEqual([['warning', 'Avoid ramipril: lisinopril allergy; same class: ACE inhibitors']]);
+    expect(tiers(sign([coded('d-ram', '35296')], [bare]))).toEqual([
+      ['warning', 'Avoid ramipril: lisinopril allergy; same class: ACE inhibitors'],
+    ]);
     expect(sign([coded('d-los', '52175')], [bare])).toEqual([]);
   });
 });
 
 describe('penicillin ↔ cephalosporin by R1 side chain (practice parameter 2022)', () => {
-  const amoxHives = allergy('a-amox', { coding: [{ system: RX, code: '723' }], text: 'Amoxicillin' }, reaction('Hives'));
+  const amoxHives = allergy(
+    'a-amox',
+    { coding: [{ system: RX, code: '723' }], text: 'Amoxicillin' },
+    reaction('Hives'),
+  );
 
   it('amoxicillin allergy + cephalexin (ingredient code, no display): warning, cefuroxime offered in its place', () => {
     const cards = sign([coded('d-cephalexin', '2231')], [amoxHives]);
@@ -175,12 +242,16 @@ describe('penicillin ↔ cephalosporin by R1 side chain (practice parameter 2022
     expect(c.detail).toContain('dissimilar side chain (e.g. cefazolin');
     const swap = c.suggestions?.[0];
     expect(swap?.label).toBe('Replace cephalexin with cefuroxime (dissimilar side chain)');
-    expect((swap?.actions?.[1]?.resource as unknown as JsonObject).medicationCodeableConcept).toMatchObject({ coding: [{ system: RX, code: '2194' }] });
+    expect((swap?.actions?.[1]?.resource as unknown as JsonObject).medicationCodeableConcept).toMatchObject({
+      coding: [{ system: RX, code: '2194' }],
+    });
   });
 
   it('the reverse: a cephalexin allergy named by brand (Keflex) + amoxicillin by code: similar side chain, one tier lower by name', () => {
     const keflex = allergy('a-keflex', { text: 'Keflex' }, reaction('Hives'));
-    expect(tiers(sign([coded('d-amox', '723')], [keflex]))).toEqual([['info', 'Check amoxicillin: Keflex allergy (hives); similar side chain (matched by name)']]);
+    expect(tiers(sign([coded('d-amox', '723')], [keflex]))).toEqual([
+      ['info', 'Check amoxicillin: Keflex allergy (hives); similar side chain (matched by name)'],
+    ]);
   });
 
   it('near miss: amoxicillin allergy + cefazolin or ceftriaxone (dissimilar side chains): no card', () => {
@@ -190,15 +261,26 @@ describe('penicillin ↔ cephalosporin by R1 side chain (practice parameter 2022
   });
 
   it('near miss: after penicillin anaphylaxis, cefazolin is an info card that says it may be given', () => {
-    const anaphylaxis = allergy('a-pen', { coding: [{ system: RX, code: '7980' }], text: 'Penicillin G' }, reaction('Anaphylaxis', '39579001'));
+    const anaphylaxis = allergy(
+      'a-pen',
+      { coding: [{ system: RX, code: '7980' }], text: 'Penicillin G' },
+      reaction('Anaphylaxis', '39579001'),
+    );
     const cards = select([coded('d-cefazolin', '2180')], [anaphylaxis]);
-    expect(tiers(cards)).toEqual([['info', 'Cefazolin may be given: Penicillin G allergy (anaphylaxis); dissimilar side chain, low cross-reactivity']]);
+    expect(tiers(cards)).toEqual([
+      [
+        'info',
+        'Cefazolin may be given: Penicillin G allergy (anaphylaxis); dissimilar side chain, low cross-reactivity',
+      ],
+    ]);
     expect(cards[0]!.suggestions).toBeUndefined();
   });
 
   it('an Augmentin allergy (brand) is amoxicillin: a penicillin order is the same class', () => {
     const augmentin = allergy('a-aug', { text: 'Augmentin' }, { criticality: 'high' });
-    expect(sign([coded('d-amp', '733')], [augmentin]).map((c) => [c.indicator, c.finding?.key])).toEqual([['warning', 'allergy:penicillins:ampicillin']]);
+    expect(sign([coded('d-amp', '733')], [augmentin]).map((c) => [c.indicator, c.finding?.key])).toEqual([
+      ['warning', 'allergy:penicillins:ampicillin'],
+    ]);
   });
 });
 
@@ -208,7 +290,17 @@ describe('allergy knowledge as shipped', () => {
 
   it('the NSAID class is the COX-1 inhibiting NSAIDs: celecoxib out, older NSAIDs by name only', () => {
     const members = cls('nsaids-aspirin').members;
-    expect(members.map((m) => m.ingredient)).toEqual(expect.arrayContaining(['aspirin', 'ibuprofen', 'naproxen', 'diclofenac', 'ketorolac', 'indomethacin', 'meloxicam']));
+    expect(members.map((m) => m.ingredient)).toEqual(
+      expect.arrayContaining([
+        'aspirin',
+        'ibuprofen',
+        'naproxen',
+        'diclofenac',
+        'ketorolac',
+        'indomethacin',
+        'meloxicam',
+      ]),
+    );
     expect(members.map((m) => m.ingredient)).not.toContain('celecoxib');
     expect(members.find((m) => m.ingredient === 'ketorolac')?.rxcui).toBe('35827');
     expect(members.find((m) => m.ingredient === 'tolmetin')?.rxcui).toBeUndefined();
@@ -218,7 +310,11 @@ describe('allergy knowledge as shipped', () => {
     expect(cls('ace-inhibitors').members.find((m) => m.ingredient === 'fosinopril')?.rxcui).toBe('50166');
     expect(cls('cephalosporins').members.find((m) => m.ingredient === 'cefprozil')?.rxcui).toBeUndefined();
     expect(cls('arbs').sameClassIndicator).toBeUndefined();
-    for (const x of k.allergy.crossSensitivities) expect(x.url).toMatch(/^https:\/\/(doi\.org|dailymed\.nlm\.nih\.gov)\//);
-    expect(k.allergy.crossSensitivities.find((x) => x.id === 'penicillin-cephalosporin')).toMatchObject({ indicator: 'none', highRiskIndicator: 'info' });
+    for (const x of k.allergy.crossSensitivities)
+      expect(x.url).toMatch(/^https:\/\/(doi\.org|dailymed\.nlm\.nih\.gov)\//);
+    expect(k.allergy.crossSensitivities.find((x) => x.id === 'penicillin-cephalosporin')).toMatchObject({
+      indicator: 'none',
+      highRiskIndicator: 'info',
+    });
   });
 });

@@ -18,14 +18,22 @@ const patient = (birthDate: string | undefined, extra: JsonObject = {}) => {
 function view(meds: JsonObject[], pat: JsonObject | null | undefined, patientId = 'pat-1'): Card[] {
   const d: Record<string, unknown> = { medications: bundle(...meds) };
   if (pat !== undefined) d.patient = pat;
-  return decidePatientView({ context: { userId: 'Practitioner/1', patientId }, data: data(d as never), knowledge: knowledge(), now: NOW });
+  return decidePatientView({
+    context: { userId: 'Practitioner/1', patientId },
+    data: data(d as never),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 const DIPHENHYDRAMINE = () => fixture('medication-request-diphenhydramine');
 
 describe('patient-view: AGS Beers Criteria 2023 (65 and over)', () => {
   it('one info card listing every active Beers medication, with recommendation, citation and version', () => {
-    const cards = view([DIPHENHYDRAMINE(), fixture('medication-request-glipizide'), fixture('medication-request-lisinopril')], fixture('patient-older'));
+    const cards = view(
+      [DIPHENHYDRAMINE(), fixture('medication-request-glipizide'), fixture('medication-request-lisinopril')],
+      fixture('patient-older'),
+    );
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('info');
@@ -63,18 +71,28 @@ describe('patient-view: AGS Beers Criteria 2023 (65 and over)', () => {
   });
 
   it('near miss: a stopped Beers medication, or one whose criterion is not VERIFIED (lorazepam, aspirin)', () => {
-    expect(view([fixture('medication-request-diphenhydramine', { status: 'stopped' })], fixture('patient-older'))).toEqual([]);
+    expect(
+      view([fixture('medication-request-diphenhydramine', { status: 'stopped' })], fixture('patient-older')),
+    ).toEqual([]);
     expect(view([medRequest('m-lora', 'lorazepam 1 MG Oral Tablet')], fixture('patient-older'))).toEqual([]);
     expect(view([medRequest('m-asa', 'aspirin 81 MG Oral Tablet')], fixture('patient-older'))).toEqual([]);
   });
 
   it('short-acting dipyridamole only: an extended-release product is not flagged', () => {
     expect(view([medRequest('m-dip', 'dipyridamole 75 MG Oral Tablet')], fixture('patient-older'))).toHaveLength(1);
-    expect(view([medRequest('m-dip', '12 HR aspirin 25 MG / dipyridamole 200 MG Extended Release Oral Capsule')], fixture('patient-older'))).toEqual([]);
+    expect(
+      view(
+        [medRequest('m-dip', '12 HR aspirin 25 MG / dipyridamole 200 MG Extended Release Oral Capsule')],
+        fixture('patient-older'),
+      ),
+    ).toEqual([]);
   });
 
   it('a Beers drug matched by name says so', () => {
-    const cards = view([medRequest('m-h', 'x', 'active', { medicationCodeableConcept: { text: 'hydroxyzine 25 mg at night' } })], fixture('patient-older'));
+    const cards = view(
+      [medRequest('m-h', 'x', 'active', { medicationCodeableConcept: { text: 'hydroxyzine 25 mg at night' } })],
+      fixture('patient-older'),
+    );
     expect(cards[0]!.detail).toContain('Matched by name');
   });
 

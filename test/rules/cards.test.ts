@@ -34,7 +34,12 @@ describe('card helpers', () => {
       selections: ['MedicationRequest/draft-amoxicillin'],
       draftOrders: draftOrders(fixture('draft-amoxicillin')),
     };
-    const cards: Card[] = decideOrderSelect({ context, data: data({ allergies: bundle(allergy as JsonObject) }), knowledge: knowledge(), now: NOW });
+    const cards: Card[] = decideOrderSelect({
+      context,
+      data: data({ allergies: bundle(allergy as JsonObject) }),
+      knowledge: knowledge(),
+      now: NOW,
+    });
     expect(cards).toHaveLength(1);
     expect(cards[0]!.summary.length).toBeLessThan(140);
     expect(cards[0]!.summary).toContain('…');

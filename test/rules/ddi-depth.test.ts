@@ -11,7 +11,12 @@ const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const LOINC = 'http://loinc.org';
 
 /** A MedicationRequest coded by RxNorm: a code without display, or a display (SBD/brand) without code. */
-function order(id: string, status: string, coding: { code?: string; display?: string }, extra: JsonObject = {}): JsonObject {
+function order(
+  id: string,
+  status: string,
+  coding: { code?: string; display?: string },
+  extra: JsonObject = {},
+): JsonObject {
   return {
     resourceType: 'MedicationRequest',
     id,
@@ -37,18 +42,29 @@ function potassium(id: string, value: number, daysAgo: number, code = '2823-3'):
 function sign(drafts: JsonObject[], active: JsonObject[], extra: Record<string, JsonObject[]> = {}): Card[] {
   const d: Record<string, ReturnType<typeof bundle>> = { medications: bundle(...active) };
   for (const [key, resources] of Object.entries(extra)) d[key] = bundle(...resources);
-  return decideOrderSign({ context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) }, data: data(d), knowledge: knowledge(), now: NOW });
+  return decideOrderSign({
+    context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) },
+    data: data(d),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 function view(active: JsonObject[], extra: Record<string, JsonObject[]> = {}): Card[] {
   const d: Record<string, ReturnType<typeof bundle>> = { medications: bundle(...active) };
   for (const [key, resources] of Object.entries(extra)) d[key] = bundle(...resources);
-  return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
+  return decidePatientView({
+    context: { userId: 'Practitioner/1', patientId: 'pat-1' },
+    data: data(d),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 const ddiCards = (cards: Card[]) => cards.filter((c) => c.finding?.key.startsWith('ddi:'));
 
-const ZOFRAN = () => order('draft-zofran', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' });
+const ZOFRAN = () =>
+  order('draft-zofran', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' });
 const CITALOPRAM = () => order('med-citalopram', 'active', { code: '2556' });
 
 /** Every card this rule makes reads as card text: no FHIR ids, no ISO timestamps, no verification words. */
@@ -67,7 +83,9 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
     const [c, ...rest] = ddiCards(sign([ZOFRAN()], [CITALOPRAM()]));
     expect(rest).toEqual([]);
     expect(c!.indicator).toBe('warning');
-    expect(c!.summary).toBe('Check QTc, potassium and magnesium before giving ondansetron with citalopram: both prolong QT');
+    expect(c!.summary).toBe(
+      'Check QTc, potassium and magnesium before giving ondansetron with citalopram: both prolong QT',
+    );
     expect(c!.detail).toContain('- Warning: no label contraindicates this pair and no low potassium was found.');
     expect(c!.detail).toContain('QTc and magnesium are not read by hookwise');
     expect(c!.overrideReasons?.map((r) => r.code)).toEqual(['benefit-outweighs-risk', 'patient-not-taking']);
@@ -76,9 +94,15 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
 
   it('pimozide with citalopram: critical, because the pimozide label contraindicates other QT prolongers (linked)', () => {
     const cards = ddiCards(sign([order('draft-pimozide', 'draft', { code: '8331' })], [CITALOPRAM()]));
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['critical', 'Avoid pimozide with citalopram: both prolong QT (pimozide label)']]);
-    expect(cards[0]!.detail).toContain('- Critical because the Orap (pimozide) label contraindicates other drugs that prolong the QT interval.');
-    expect(cards[0]!.links?.map((l) => l.url)).toContain('https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=pimozide');
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
+      ['critical', 'Avoid pimozide with citalopram: both prolong QT (pimozide label)'],
+    ]);
+    expect(cards[0]!.detail).toContain(
+      '- Critical because the Orap (pimozide) label contraindicates other drugs that prolong the QT interval.',
+    );
+    expect(cards[0]!.links?.map((l) => l.url)).toContain(
+      'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=pimozide',
+    );
   });
 
   it('a potassium of 3.1 mmol/L two days ago makes the pair critical; the card says so and the trace keeps the lab', () => {
@@ -97,13 +121,22 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
     ['3.1 mmol/L ten days ago (outside the 7-day look-back)', potassium('k-old', 3.1, 10)],
     ['3.1 under a code not shipped (no verified LOINC for it)', potassium('k-other', 3.1, 1, '12345-6')],
   ])('near miss: potassium %s leaves the pair a warning', (_name, lab) => {
-    expect(ddiCards(sign([ZOFRAN()], [CITALOPRAM()], { orderLabs: [lab] })).map((c) => c.indicator)).toEqual(['warning']);
+    expect(ddiCards(sign([ZOFRAN()], [CITALOPRAM()], { orderLabs: [lab] })).map((c) => c.indicator)).toEqual([
+      'warning',
+    ]);
   });
 
   it('a one-time ondansetron dose with sevoflurane given during a procedure: info, worded as a one-time dose', () => {
-    const once = order('draft-zofran-once', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' }, {
-      dosageInstruction: [{ timing: { repeat: { count: 1 } }, doseAndRate: [{ doseQuantity: { value: 4, unit: 'mg' } }] }],
-    });
+    const once = order(
+      'draft-zofran-once',
+      'draft',
+      { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' },
+      {
+        dosageInstruction: [
+          { timing: { repeat: { count: 1 } }, doseAndRate: [{ doseQuantity: { value: 4, unit: 'mg' } }] },
+        ],
+      },
+    );
     const sevo = {
       resourceType: 'MedicationAdministration',
       id: 'admin-sevo',
@@ -114,23 +147,39 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
       effectiveDateTime: daysBefore(0),
     };
     const cards = ddiCards(sign([once], [], { medicationAdministrations: [sevo] }));
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['info', 'One-time dose: ondansetron with sevoflurane both prolong QT; monitor the ECG']]);
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
+      ['info', 'One-time dose: ondansetron with sevoflurane both prolong QT; monitor the ECG'],
+    ]);
     expect(cards[0]!.detail).toContain('(one-time dose)');
     expect(cards[0]!.finding?.trace?.resources).toContain('MedicationAdministration/admin-sevo');
   });
 
   it('a one-time dose does not lower a pair a low potassium made critical', () => {
-    const once = order('draft-zofran-once', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' }, {
-      dosageInstruction: [{ timing: { repeat: { count: 1 } }, doseAndRate: [{ doseQuantity: { value: 4, unit: 'mg' } }] }],
-    });
-    expect(ddiCards(sign([once], [CITALOPRAM()], { orderLabs: [potassium('k-low', 3.1, 2)] })).map((c) => c.indicator)).toEqual(['critical']);
+    const once = order(
+      'draft-zofran-once',
+      'draft',
+      { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' },
+      {
+        dosageInstruction: [
+          { timing: { repeat: { count: 1 } }, doseAndRate: [{ doseQuantity: { value: 4, unit: 'mg' } }] },
+        ],
+      },
+    );
+    expect(
+      ddiCards(sign([once], [CITALOPRAM()], { orderLabs: [potassium('k-low', 3.1, 2)] })).map((c) => c.indicator),
+    ).toEqual(['critical']);
     expect(ddiCards(sign([once], [CITALOPRAM()])).map((c) => c.indicator)).toEqual(['info']);
   });
 
   it('near miss: an as-needed ondansetron with count 1 is not a one-time dose: a warning with methadone', () => {
-    const prn = order('draft-zofran-prn', 'draft', { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' }, {
-      dosageInstruction: [{ asNeededBoolean: true, timing: { repeat: { count: 1 } } }],
-    });
+    const prn = order(
+      'draft-zofran-prn',
+      'draft',
+      { display: 'ondansetron 4 MG Disintegrating Oral Tablet [Zofran]' },
+      {
+        dosageInstruction: [{ asNeededBoolean: true, timing: { repeat: { count: 1 } } }],
+      },
+    );
     const cards = ddiCards(sign([prn], [order('med-methadone', 'active', { code: '6813' })]));
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
   });
@@ -140,11 +189,17 @@ describe('strong CYP3A4 inducers with HIV protease inhibitors: rifampin is contr
   const DARUNAVIR = () => order('med-darunavir', 'active', { code: '460132' });
 
   it('rifampin (Rifadin SBD) ordered with darunavir: critical contraindication, linked to the Rifadin label', () => {
-    const cards = ddiCards(sign([order('draft-rifadin', 'draft', { display: 'rifampin 300 MG Oral Capsule [Rifadin]' })], [DARUNAVIR()]));
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['critical', 'Do not give rifampin with darunavir: contraindicated (protease-inhibitor levels fall)']]);
+    const cards = ddiCards(
+      sign([order('draft-rifadin', 'draft', { display: 'rifampin 300 MG Oral Capsule [Rifadin]' })], [DARUNAVIR()]),
+    );
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
+      ['critical', 'Do not give rifampin with darunavir: contraindicated (protease-inhibitor levels fall)'],
+    ]);
     const c = cards[0]!;
     expect(c.detail).toContain('- The label contraindicates this combination.');
-    expect(c.detail).toContain('- Safer alternative: For tuberculosis, rifabutin at the dose the protease-inhibitor label gives');
+    expect(c.detail).toContain(
+      '- Safer alternative: For tuberculosis, rifabutin at the dose the protease-inhibitor label gives',
+    );
     expect(c.links?.[0]?.url).toBe('https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=RIFADIN');
     expect(c.overrideReasons?.map((r) => r.code)).not.toContain('dose-adjusted');
     expectCleanText(c);
@@ -157,7 +212,9 @@ describe('strong CYP3A4 inducers with HIV protease inhibitors: rifampin is contr
     ]);
     expect(cards[0]!.detail).not.toContain('contraindicates');
     expect(cards[0]!.overrideReasons?.map((r) => r.code)).toContain('dose-adjusted');
-    expect(cards[0]!.links?.[0]?.url).toBe('https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=MYCOBUTIN');
+    expect(cards[0]!.links?.[0]?.url).toBe(
+      'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=MYCOBUTIN',
+    );
   });
 });
 
@@ -171,11 +228,17 @@ describe('patient-view: ONC pairs among the drugs the patient already takes, one
     medicationReference: { reference: 'Medication/epic-clari', display: 'CLARITHROMYCIN 500 MG PO TABS' },
     subject: { reference: 'Patient/pat-1' },
   });
-  const CLARI_MED = { resourceType: 'Medication', id: 'epic-clari', code: { coding: [{ system: RX, code: '21212' }], text: 'CLARITHROMYCIN 500 MG PO TABS' } };
+  const CLARI_MED = {
+    resourceType: 'Medication',
+    id: 'epic-clari',
+    code: { coding: [{ system: RX, code: '21212' }], text: 'CLARITHROMYCIN 500 MG PO TABS' },
+  };
 
   it('simvastatin (Zocor) with clarithromycin (Epic medicationReference): a warning, not critical, with no suggestion', () => {
     const cards = ddiCards(view([ZOCOR(), CLARI_REF()], { medicationRefs: [CLARI_MED] }));
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['warning', 'Hold simvastatin during clarithromycin, or choose azithromycin']]);
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
+      ['warning', 'Hold simvastatin during clarithromycin, or choose azithromycin'],
+    ]);
     const c = cards[0]!;
     expect(c.suggestions).toBeUndefined();
     expect(c.finding?.drafts).toBeUndefined();
@@ -187,12 +250,16 @@ describe('patient-view: ONC pairs among the drugs the patient already takes, one
   });
 
   it('atazanavir with a pantoprazole product code (no display): the ONC pair 2 card at warning', () => {
-    const cards = ddiCards(view([order('med-ataz', 'active', { code: '343047' }), order('med-panto', 'active', { code: '251872' })]));
+    const cards = ddiCards(
+      view([order('med-ataz', 'active', { code: '343047' }), order('med-panto', 'active', { code: '251872' })]),
+    );
     expect(cards.map((c) => [c.indicator, c.finding?.key])).toEqual([['warning', 'ddi:atazanavir+pantoprazole']]);
   });
 
   it('near miss: a stopped clarithromycin gives no interaction card', () => {
-    expect(ddiCards(view([ZOCOR(), { ...CLARI_REF(), status: 'stopped' }], { medicationRefs: [CLARI_MED] }))).toEqual([]);
+    expect(ddiCards(view([ZOCOR(), { ...CLARI_REF(), status: 'stopped' }], { medicationRefs: [CLARI_MED] }))).toEqual(
+      [],
+    );
   });
 
   it('methadone with citalopram is on both lists (QT, serotonin): one card, the label finding folded in', () => {
@@ -208,13 +275,21 @@ describe('patient-view: ONC pairs among the drugs the patient already takes, one
 });
 
 describe('combination products count each ingredient once per card', () => {
-  const ADDERALL = () => order('draft-adderall', 'draft', { display: 'amphetamine aspartate 5 MG / amphetamine sulfate 5 MG / dextroamphetamine saccharate 5 MG / dextroamphetamine sulfate 5 MG Oral Tablet [Adderall]' });
+  const ADDERALL = () =>
+    order('draft-adderall', 'draft', {
+      display:
+        'amphetamine aspartate 5 MG / amphetamine sulfate 5 MG / dextroamphetamine saccharate 5 MG / dextroamphetamine sulfate 5 MG Oral Tablet [Adderall]',
+    });
 
   it('Adderall with phenelzine: one card with one section for amphetamine/dextroamphetamine', () => {
     const cards = ddiCards(sign([ADDERALL()], [order('med-phenelzine', 'active', { code: '8123' })]));
-    expect(cards.map((c) => [c.indicator, c.finding?.key])).toEqual([['critical', 'ddi:amphetamine/dextroamphetamine+phenelzine']]);
+    expect(cards.map((c) => [c.indicator, c.finding?.key])).toEqual([
+      ['critical', 'ddi:amphetamine/dextroamphetamine+phenelzine'],
+    ]);
     const c = cards[0]!;
-    expect(c.summary).toBe('Do not give amphetamine/dextroamphetamine with phenelzine, or within 14 days of stopping phenelzine');
+    expect(c.summary).toBe(
+      'Do not give amphetamine/dextroamphetamine with phenelzine, or within 14 days of stopping phenelzine',
+    );
     expect(c.detail!.match(/\*\*Amphetamine\/dextroamphetamine \+ phenelzine\*\*/g)).toHaveLength(1);
     expect(c.detail).not.toContain('Also between these drugs');
     expect(c.suggestions?.map((s) => s.label)).toEqual(['Remove the amphetamine/dextroamphetamine order']);
@@ -222,11 +297,14 @@ describe('combination products count each ingredient once per card', () => {
   });
 
   it('near miss: the same QT combination on both sides (a renewal of it) does not pair with itself', () => {
-    const combo = (id: string, status: string) => order(id, status, { display: 'Citalopram 10 MG / Ondansetron 4 MG Oral Tablet' });
+    const combo = (id: string, status: string) =>
+      order(id, status, { display: 'Citalopram 10 MG / Ondansetron 4 MG Oral Tablet' });
     expect(ddiCards(sign([combo('draft-combo', 'draft')], [combo('med-combo', 'active')]))).toEqual([]);
     // …while the same product with another QT drug still pairs, once.
-    expect(ddiCards(sign([combo('draft-combo', 'draft')], [order('med-methadone', 'active', { code: '6813' })])).map((c) => c.finding?.key)).toEqual([
-      'ddi:citalopram/ondansetron+methadone',
-    ]);
+    expect(
+      ddiCards(sign([combo('draft-combo', 'draft')], [order('med-methadone', 'active', { code: '6813' })])).map(
+        (c) => c.finding?.key,
+      ),
+    ).toEqual(['ddi:citalopram/ondansetron+methadone']);
   });
 });

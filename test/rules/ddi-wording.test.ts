@@ -10,9 +10,12 @@ describe('DDI summary wording', () => {
   it.each([1, 3, 4, 6, 7, 9, 11, 12, 13, 14, 15])('pair %i: critical members are called contraindicated', (seq) => {
     expect(contraindicatedWhenCritical(bySeq(seq).management)).toBe(true);
   });
-  it.each([2, 5, 8, 10])('pair %i: managed by avoidance or dose adjustment, called a high-priority interaction', (seq) => {
-    expect(contraindicatedWhenCritical(bySeq(seq).management)).toBe(false);
-  });
+  it.each([2, 5, 8, 10])(
+    'pair %i: managed by avoidance or dose adjustment, called a high-priority interaction',
+    (seq) => {
+      expect(contraindicatedWhenCritical(bySeq(seq).management)).toBe(false);
+    },
+  );
 });
 
 describe('DDI actions (what the card tells the clinician to do)', () => {

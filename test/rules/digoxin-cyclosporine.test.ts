@@ -50,18 +50,34 @@ const normalLabs = () => ({
 });
 
 describe('digoxin + cyclosporine (HL7 PDDI-CDS)', () => {
-  it('cyclosporine (Neoral, code only) newly ordered, digoxin taken, no digoxin level in 30 days: critical, with the guide\'s lab orders', () => {
-    const cards = sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], { digoxinLevel: [lab('dig-old', '10535-3', 0.7, 'ng/mL', 45)] });
+  it("cyclosporine (Neoral, code only) newly ordered, digoxin taken, no digoxin level in 30 days: critical, with the guide's lab orders", () => {
+    const cards = sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], {
+      digoxinLevel: [lab('dig-old', '10535-3', 0.7, 'ng/mL', 45)],
+    });
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Check a digoxin level before starting cyclosporine (none normal in 30 days), and consider a lower digoxin dose');
+    expect(c.summary).toBe(
+      'Check a digoxin level before starting cyclosporine (none normal in 30 days), and consider a lower digoxin dose',
+    );
     expect(c.detail).toContain('- **Digoxin level:** none in the last 30 days');
     expect(c.detail).toContain('- **Magnesium and calcium:** not read by hookwise: check them');
-    expect(c.suggestions!.map((s) => s.label)).toEqual(['Order a digoxin trough level within 24 hours', 'Order potassium and creatinine', 'Remove the cyclosporine order']);
+    expect(c.suggestions!.map((s) => s.label)).toEqual([
+      'Order a digoxin trough level within 24 hours',
+      'Order potassium and creatinine',
+      'Remove the cyclosporine order',
+    ]);
     const trough = c.suggestions![0]!.actions![0]!.resource as unknown as JsonObject;
-    expect(trough).toMatchObject({ resourceType: 'ServiceRequest', status: 'draft', code: { coding: [{ system: 'http://loinc.org', code: '10535-3' }] }, subject: { reference: 'Patient/pat-1' } });
-    expect(c.links!.map((l) => l.url)).toEqual(['http://hl7.org/fhir/uv/pddi/', expect.stringContaining('dailymed.nlm.nih.gov')]);
+    expect(trough).toMatchObject({
+      resourceType: 'ServiceRequest',
+      status: 'draft',
+      code: { coding: [{ system: 'http://loinc.org', code: '10535-3' }] },
+      subject: { reference: 'Patient/pat-1' },
+    });
+    expect(c.links!.map((l) => l.url)).toEqual([
+      'http://hl7.org/fhir/uv/pddi/',
+      expect.stringContaining('dailymed.nlm.nih.gov'),
+    ]);
     // The old single label row is gone: one card for the pair.
     expect(cards.map((x) => x.finding?.key)).toEqual(['pddi-digoxin-cyclosporine:cyclosporine']);
   });
@@ -74,20 +90,34 @@ describe('digoxin + cyclosporine (HL7 PDDI-CDS)', () => {
     expect(c!.detail).toContain('- **Potassium:** 4.2 mmol/L on 3 Nov 2026 (20 days ago): normal');
     expect(c!.detail).toContain('- **Creatinine:** 1 mg/dL on 3 Nov 2026 (20 days ago): normal');
     expect(c!.detail).not.toMatch(/Observation\/|10535-3|\d{4}-\d{2}-\d{2}T/);
-    expect(c!.finding!.trace!.resources).toEqual(expect.arrayContaining(['MedicationRequest/a1', 'Observation/dig-1', 'Observation/k-1', 'Observation/cr-1']));
-    expect(c!.finding!.trace!.codes).toEqual(expect.arrayContaining(['http://loinc.org|10535-3', 'http://loinc.org|2823-3']));
-    expect(c!.suggestions!.map((s) => s.label)).toEqual(['Order a digoxin trough level within 24 hours', 'Remove the cyclosporine order']);
+    expect(c!.finding!.trace!.resources).toEqual(
+      expect.arrayContaining(['MedicationRequest/a1', 'Observation/dig-1', 'Observation/k-1', 'Observation/cr-1']),
+    );
+    expect(c!.finding!.trace!.codes).toEqual(
+      expect.arrayContaining(['http://loinc.org|10535-3', 'http://loinc.org|2823-3']),
+    );
+    expect(c!.suggestions!.map((s) => s.label)).toEqual([
+      'Order a digoxin trough level within 24 hours',
+      'Remove the cyclosporine order',
+    ]);
   });
 
   it('a digoxin level of 1.4 ng/mL (or 1.5 nmol/L) is not normal: critical', () => {
     const high = { ...normalLabs(), digoxinLevel: [lab('dig-2', '10535-3', 1.4, 'ng/mL', 2)] };
-    expect(sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], high)[0]!.indicator).toBe('critical');
+    expect(sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], high)[0]!.indicator).toBe(
+      'critical',
+    );
     const si = { ...normalLabs(), digoxinLevel: [lab('dig-3', '10535-3', 1.5, 'nmol/L', 2)] };
-    expect(sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], si)[0]!.detail).toContain('0.9 ng/mL or above');
+    expect(sign([coded('d1', NEORAL, 'draft')], [coded('a1', DIGOXIN_250, 'active')], si)[0]!.detail).toContain(
+      '0.9 ng/mL or above',
+    );
   });
 
   it('digoxin 0.25 mg newly ordered for a patient on cyclosporine: warning, a trough within 24 hours and 0.125 mg offered', () => {
-    const [c, ...rest] = sign([coded('d1', DIGOXIN_250, 'draft')], [medRequest('a1', 'cycloSPORINE 100 MG Oral Capsule [Neoral]')]);
+    const [c, ...rest] = sign(
+      [coded('d1', DIGOXIN_250, 'draft')],
+      [medRequest('a1', 'cycloSPORINE 100 MG Oral Capsule [Neoral]')],
+    );
     expect(rest).toEqual([]);
     expect(c!.indicator).toBe('warning');
     expect(c!.summary).toBe('Start digoxin low with cyclosporine, and check a digoxin trough within 24 hours');
@@ -103,7 +133,10 @@ describe('digoxin + cyclosporine (HL7 PDDI-CDS)', () => {
   });
 
   it('a continued cyclosporine order with everything normal stays a warning: magnesium and calcium cannot be read', () => {
-    const taking = [medRequest('a1', 'Digoxin 0.125 MG Oral Tablet'), medRequest('a2', 'Cyclosporine 100 MG Oral Capsule')];
+    const taking = [
+      medRequest('a1', 'Digoxin 0.125 MG Oral Tablet'),
+      medRequest('a2', 'Cyclosporine 100 MG Oral Capsule'),
+    ];
     const [c] = sign([coded('d1', NEORAL, 'draft')], taking, normalLabs());
     expect(c!.indicator).toBe('warning');
     expect(c!.detail).toContain('(already taken)');
@@ -116,7 +149,12 @@ describe('digoxin + cyclosporine (HL7 PDDI-CDS)', () => {
   });
 
   it('near misses: ophthalmic cyclosporine with digoxin, cyclosporine without digoxin, digoxin with tacrolimus', () => {
-    expect(sign([medRequest('d1', 'cycloSPORINE 0.5 MG/ML Ophthalmic Emulsion', 'draft')], [coded('a1', DIGOXIN_250, 'active')])).toEqual([]);
+    expect(
+      sign(
+        [medRequest('d1', 'cycloSPORINE 0.5 MG/ML Ophthalmic Emulsion', 'draft')],
+        [coded('a1', DIGOXIN_250, 'active')],
+      ),
+    ).toEqual([]);
     expect(sign([coded('d1', NEORAL, 'draft')], [medRequest('a1', 'Prednisone 5 MG Oral Tablet')])).toEqual([]);
     expect(sign([coded('d1', DIGOXIN_250, 'draft')], [medRequest('a1', 'Tacrolimus 1 MG Oral Capsule')])).toEqual([]);
   });
@@ -124,7 +162,15 @@ describe('digoxin + cyclosporine (HL7 PDDI-CDS)', () => {
   it('order-select: the selected cyclosporine draft gets the card, an unselected one does not', () => {
     const select = (selections: string[]) =>
       decideOrderSelect({
-        context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(coded('d1', NEORAL, 'draft'), medRequest('d2', 'Prednisone 5 MG Oral Tablet', 'draft')), selections },
+        context: {
+          userId: 'Practitioner/1',
+          patientId: 'pat-1',
+          draftOrders: draftOrders(
+            coded('d1', NEORAL, 'draft'),
+            medRequest('d2', 'Prednisone 5 MG Oral Tablet', 'draft'),
+          ),
+          selections,
+        },
         data: data({ medications: bundle(coded('a1', DIGOXIN_250, 'active')) }),
         knowledge: knowledge(),
         now: NOW,

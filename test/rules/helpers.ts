@@ -15,7 +15,9 @@ export function knowledge(): Knowledge {
 
 /** A fresh copy of fixtures/fhir/<name>.json, optionally patched. */
 export function fixture(name: string, patch: JsonObject = {}): JsonObject {
-  const raw = JSON.parse(readFileSync(join(findPackageRoot(), 'fixtures', 'fhir', `${name}.json`), 'utf8')) as JsonObject;
+  const raw = JSON.parse(
+    readFileSync(join(findPackageRoot(), 'fixtures', 'fhir', `${name}.json`), 'utf8'),
+  ) as JsonObject;
   return { ...raw, ...patch };
 }
 

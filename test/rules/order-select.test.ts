@@ -4,7 +4,12 @@ import { decideOrderSelect } from '../../src/rules/index.js';
 import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
 
 function select(drafts: JsonObject[], selections: string[], allergies: JsonObject[] | null | undefined): Card[] {
-  const context: OrderSelectContext = { userId: 'Practitioner/1', patientId: 'pat-1', selections, draftOrders: draftOrders(...drafts) };
+  const context: OrderSelectContext = {
+    userId: 'Practitioner/1',
+    patientId: 'pat-1',
+    selections,
+    draftOrders: draftOrders(...drafts),
+  };
   const d = allergies === undefined ? {} : data({ allergies: allergies === null ? null : bundle(...allergies) });
   return decideOrderSelect({ context, data: d, knowledge: knowledge(), now: NOW });
 }
@@ -22,12 +27,22 @@ describe('order-select: drug–allergy conflicts', () => {
     expect(c.detail).toContain('Anaphylaxis');
     // §4 card text: no FHIR ids or codes in the text; they are in the trace.
     expect(c.detail).not.toMatch(/AllergyIntolerance\/|MedicationRequest\//);
-    expect(c.finding?.trace).toEqual({ resources: ['AllergyIntolerance/allergy-penicillin'], codes: ['http://www.nlm.nih.gov/research/umls/rxnorm|723', 'http://www.nlm.nih.gov/research/umls/rxnorm|7984'] });
+    expect(c.finding?.trace).toEqual({
+      resources: ['AllergyIntolerance/allergy-penicillin'],
+      codes: ['http://www.nlm.nih.gov/research/umls/rxnorm|723', 'http://www.nlm.nih.gov/research/umls/rxnorm|7984'],
+    });
     expect(c.links?.[0]?.url).toBe('https://doi.org/10.1016/j.jaci.2022.08.028');
     expect(c.detail).toContain('knowledge 2026.12.0');
-    expect(c.source.topic).toEqual({ system: 'https://hookwise.dev/cds/topics', code: 'drug-allergy', display: 'Drug–allergy conflict' });
+    expect(c.source.topic).toEqual({
+      system: 'https://hookwise.dev/cds/topics',
+      code: 'drug-allergy',
+      display: 'Drug–allergy conflict',
+    });
     expect(c.suggestions).toEqual([
-      { label: 'Remove the amoxicillin order', actions: [{ type: 'delete', description: 'Remove the amoxicillin order', resourceId: AMOX }] },
+      {
+        label: 'Remove the amoxicillin order',
+        actions: [{ type: 'delete', description: 'Remove the amoxicillin order', resourceId: AMOX }],
+      },
     ]);
     expect(c.selectionBehavior).toBe('at-most-one');
     for (const r of c.overrideReasons ?? []) expect(r.display).toBeTruthy();
@@ -43,7 +58,11 @@ describe('order-select: drug–allergy conflicts', () => {
   });
 
   it('gives a warning for cephalexin after penicillin anaphylaxis (amoxicillin-like side chain; practice parameter 2022)', () => {
-    const cards = select([fixture('draft-cephalexin')], ['MedicationRequest/draft-cephalexin'], [fixture('allergy-penicillin')]);
+    const cards = select(
+      [fixture('draft-cephalexin')],
+      ['MedicationRequest/draft-cephalexin'],
+      [fixture('allergy-penicillin')],
+    );
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
     expect(cards[0]!.summary).toBe('Avoid cephalexin: Penicillin V allergy (anaphylaxis); amoxicillin-like side chain');
   });
@@ -70,12 +89,16 @@ describe('order-select: drug–allergy conflicts', () => {
     const furo = medRequest('d-furo', 'Furosemide 40 MG Oral Tablet', 'draft');
     const unspecified = fixture('allergy-sulfonamide', { criticality: undefined });
     const cards = select([smx, furo], ['MedicationRequest/d-smx', 'MedicationRequest/d-furo'], [unspecified]);
-    expect(cards.map((c) => [c.indicator, c.suggestions?.[0]?.actions?.[0]?.resourceId])).toEqual([['critical', 'MedicationRequest/d-smx']]);
+    expect(cards.map((c) => [c.indicator, c.suggestions?.[0]?.actions?.[0]?.resourceId])).toEqual([
+      ['critical', 'MedicationRequest/d-smx'],
+    ]);
   });
 
   it('checks only the selected orders, and nothing when selections is empty', () => {
     const drafts = [fixture('draft-amoxicillin'), fixture('draft-cephalexin')];
-    expect(select(drafts, ['MedicationRequest/draft-cephalexin'], [fixture('allergy-penicillin')]).map((c) => c.indicator)).toEqual(['warning']);
+    expect(
+      select(drafts, ['MedicationRequest/draft-cephalexin'], [fixture('allergy-penicillin')]).map((c) => c.indicator),
+    ).toEqual(['warning']);
     expect(select(drafts, [], [fixture('allergy-penicillin')])).toEqual([]);
   });
 
@@ -90,12 +113,17 @@ describe('order-select: drug–allergy conflicts', () => {
   });
 
   it('checks a DSTU2 MedicationOrder selection against a DSTU2 allergy', () => {
-    const order = { ...fixture('medication-order-dstu2-tizanidine'), medicationCodeableConcept: { text: 'Amoxicillin 500 MG Oral Capsule' } };
+    const order = {
+      ...fixture('medication-order-dstu2-tizanidine'),
+      medicationCodeableConcept: { text: 'Amoxicillin 500 MG Oral Capsule' },
+    };
     const dstu2Allergy = {
       resourceType: 'AllergyIntolerance',
       id: 'a-dstu2',
       status: 'confirmed',
-      substance: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '723', display: 'amoxicillin' }] },
+      substance: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '723', display: 'amoxicillin' }],
+      },
       criticality: 'CRITH',
     };
     const cards = select([order], ['MedicationOrder/order-tizanidine-dstu2'], [dstu2Allergy]);
@@ -115,25 +143,38 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
   };
 
   it('an intolerance is at most an info card, worded as an intolerance', () => {
-    const cards = select([penV()], pick, [penicillin({ type: 'intolerance', reaction: [{ manifestation: [{ text: 'Nausea' }], severity: 'mild' }] })]);
+    const cards = select([penV()], pick, [
+      penicillin({ type: 'intolerance', reaction: [{ manifestation: [{ text: 'Nausea' }], severity: 'mild' }] }),
+    ]);
     expect(cards.map((c) => c.indicator)).toEqual(['info']);
-    expect(cards[0]!.summary).toBe('Penicillin V intolerance (nausea) recorded: usually no reason to avoid penicillin v');
+    expect(cards[0]!.summary).toBe(
+      'Penicillin V intolerance (nausea) recorded: usually no reason to avoid penicillin v',
+    );
     expect(cards[0]!.detail).toContain('not immune-mediated');
   });
 
   it('low criticality or only a mild reaction: info', () => {
     expect(select([penV()], pick, [penicillin({ criticality: 'low' })]).map((c) => c.indicator)).toEqual(['info']);
     // An allergy (not an intolerance) to the drug itself is an immune reaction, however mild: "confirm", never "safe".
-    const hives = select([penV()], pick, [penicillin({ type: 'allergy', criticality: 'low', reaction: [{ manifestation: [{ text: 'Hives' }] }] })]);
+    const hives = select([penV()], pick, [
+      penicillin({ type: 'allergy', criticality: 'low', reaction: [{ manifestation: [{ text: 'Hives' }] }] }),
+    ]);
     expect(hives.map((c) => c.indicator)).toEqual(['info']);
     expect(hives[0]!.summary).toContain('recorded (low risk): confirm tolerance before giving penicillin v');
     expect(hives[0]!.summary).not.toContain('no reason to avoid');
     expect(hives[0]!.detail).toContain('confirm the history');
-    expect(select([penV()], pick, [penicillin({ reaction: [{ manifestation: [{ text: 'Rash' }], severity: 'mild' }] })]).map((c) => c.indicator)).toEqual(['info']);
+    expect(
+      select([penV()], pick, [penicillin({ reaction: [{ manifestation: [{ text: 'Rash' }], severity: 'mild' }] })]).map(
+        (c) => c.indicator,
+      ),
+    ).toEqual(['info']);
   });
 
   it('anaphylaxis or angioedema is high risk even when criticality says low or the type says intolerance', () => {
-    const anaphylaxis = penicillin({ criticality: 'low', reaction: [{ manifestation: [{ coding: [{ display: 'Anaphylaxis (disorder)' }] }] }] });
+    const anaphylaxis = penicillin({
+      criticality: 'low',
+      reaction: [{ manifestation: [{ coding: [{ display: 'Anaphylaxis (disorder)' }] }] }],
+    });
     expect(select([penV()], pick, [anaphylaxis]).map((c) => c.indicator)).toEqual(['critical']);
     const angioedema = penicillin({ type: 'intolerance', reaction: [{ manifestation: [{ text: 'Angioedema' }] }] });
     const cards = select([penV()], pick, [angioedema]);
@@ -146,11 +187,19 @@ describe('order-select: an allergy is not an intolerance (Khan 2022)', () => {
   });
 
   it('a coded anaphylaxis without display, an "SJS" note or an R5 intolerance coding are read too', () => {
-    const coded = penicillin({ criticality: 'low', reaction: [{ manifestation: [{ coding: [{ system: 'http://snomed.info/sct', code: '39579001' }] }] }] });
+    const coded = penicillin({
+      criticality: 'low',
+      reaction: [{ manifestation: [{ coding: [{ system: 'http://snomed.info/sct', code: '39579001' }] }] }],
+    });
     expect(select([penV()], pick, [coded]).map((c) => c.indicator)).toEqual(['critical']);
-    const sjs = penicillin({ criticality: 'low', reaction: [{ description: 'SJS in 2019', manifestation: [{ text: 'rash' }] }] });
+    const sjs = penicillin({
+      criticality: 'low',
+      reaction: [{ description: 'SJS in 2019', manifestation: [{ text: 'rash' }] }],
+    });
     expect(select([penV()], pick, [sjs]).map((c) => c.indicator)).toEqual(['critical']);
-    const r5 = penicillin({ type: { coding: [{ system: 'http://hl7.org/fhir/allergy-intolerance-type', code: 'intolerance' }] } });
+    const r5 = penicillin({
+      type: { coding: [{ system: 'http://hl7.org/fhir/allergy-intolerance-type', code: 'intolerance' }] },
+    });
     expect(select([penV()], pick, [r5])[0]!.summary).toMatch(/^Penicillin V intolerance recorded/);
   });
 });

@@ -6,8 +6,17 @@ import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from '
 const DOI = 'https://doi.org/10.1136/amiajnl-2011-000612';
 
 function sign(drafts: ReturnType<typeof fixture>[], meds: ReturnType<typeof bundle> | null | undefined): Card[] {
-  const context: OrderSignContext = { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) };
-  return decideOrderSign({ context, data: meds === undefined ? {} : data({ medications: meds }), knowledge: knowledge(), now: NOW });
+  const context: OrderSignContext = {
+    userId: 'Practitioner/1',
+    patientId: 'pat-1',
+    draftOrders: draftOrders(...drafts),
+  };
+  return decideOrderSign({
+    context,
+    data: meds === undefined ? {} : data({ medications: meds }),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 describe('order-sign: ONC high-priority drug–drug interactions', () => {
@@ -27,17 +36,31 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     expect(c.source).toEqual({
       label: 'hookwise: ONC high-priority drug–drug interactions',
       url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=ZANAFLEX',
-      topic: { system: 'https://hookwise.dev/cds/topics', code: 'drug-drug-interaction', display: 'Drug–drug interaction' },
+      topic: {
+        system: 'https://hookwise.dev/cds/topics',
+        code: 'drug-drug-interaction',
+        display: 'Drug–drug interaction',
+      },
     });
     expect(c.selectionBehavior).toBe('at-most-one');
     expect(c.suggestions).toEqual([
       {
         label: 'Remove the tizanidine order',
-        actions: [{ type: 'delete', description: 'Remove the tizanidine order', resourceId: 'MedicationRequest/draft-tizanidine' }],
+        actions: [
+          {
+            type: 'delete',
+            description: 'Remove the tizanidine order',
+            resourceId: 'MedicationRequest/draft-tizanidine',
+          },
+        ],
       },
     ]);
     expect(c.links).toEqual([
-      { label: 'Zanaflex (tizanidine) label (DailyMed), Contraindications', url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=ZANAFLEX', type: 'absolute' },
+      {
+        label: 'Zanaflex (tizanidine) label (DailyMed), Contraindications',
+        url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=ZANAFLEX',
+        type: 'absolute',
+      },
       { label: 'Phansalkar 2012, high-priority drug–drug interactions (JAMIA)', url: DOI, type: 'absolute' },
     ]);
     expect(c.overrideReasons?.length).toBeGreaterThan(0);
@@ -46,7 +69,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   });
 
   it('gives a warning, not critical, for a dose-cap member (simvastatin + verapamil)', () => {
-    const cards = sign([medRequest('draft-simva', 'Simvastatin 40 MG Oral Tablet', 'draft')], bundle(fixture('medication-request-verapamil')));
+    const cards = sign(
+      [medRequest('draft-simva', 'Simvastatin 40 MG Oral Tablet', 'draft')],
+      bundle(fixture('medication-request-verapamil')),
+    );
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('warning');
     expect(cards[0]!.summary).toBe('Keep simvastatin at 10 mg a day or less with verapamil (label dose cap)');
@@ -61,7 +87,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   });
 
   it('downgrades a text-only match to warning and says it matched by name', () => {
-    const textCipro = { ...medRequest('cip-text', 'x'), medicationCodeableConcept: { text: 'ciprofloxacin 500mg tabs' } };
+    const textCipro = {
+      ...medRequest('cip-text', 'x'),
+      medicationCodeableConcept: { text: 'ciprofloxacin 500mg tabs' },
+    };
     const cards = sign([fixture('draft-tizanidine')], bundle(textCipro));
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('warning');
@@ -83,7 +112,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   });
 
   it('checks a DSTU2 MedicationOrder draft and deletes it by its own type', () => {
-    const cards = sign([fixture('medication-order-dstu2-tizanidine')], bundle(fixture('medication-request-ciprofloxacin')));
+    const cards = sign(
+      [fixture('medication-order-dstu2-tizanidine')],
+      bundle(fixture('medication-request-ciprofloxacin')),
+    );
     expect(cards).toHaveLength(1);
     expect(cards[0]!.suggestions?.[0]?.actions?.[0]?.resourceId).toBe('MedicationOrder/order-tizanidine-dstu2');
   });
@@ -102,7 +134,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
     const cip2 = fixture('medication-request-ciprofloxacin', { id: 'med-cipro-2' });
     const cards = sign([fixture('draft-tizanidine')], bundle(fixture('medication-request-ciprofloxacin'), cip2));
     expect(cards).toHaveLength(1);
-    expect(cards[0]!.finding?.trace?.resources).toEqual(['MedicationRequest/med-ciprofloxacin', 'MedicationRequest/med-cipro-2']);
+    expect(cards[0]!.finding?.trace?.resources).toEqual([
+      'MedicationRequest/med-ciprofloxacin',
+      'MedicationRequest/med-cipro-2',
+    ]);
     expect(cards[0]!.detail!.match(/- Taking: Ciprofloxacin/g)).toHaveLength(2);
   });
 
@@ -112,7 +147,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   });
 
   it('gives one symmetric QT card, not two, at warning (no label or potassium makes it critical)', () => {
-    const cards = sign([medRequest('d-cit', 'Citalopram 20 MG Oral Tablet', 'draft')], bundle(medRequest('m-ond', 'Ondansetron 4 MG Oral Tablet')));
+    const cards = sign(
+      [medRequest('d-cit', 'Citalopram 20 MG Oral Tablet', 'draft')],
+      bundle(medRequest('m-ond', 'Ondansetron 4 MG Oral Tablet')),
+    );
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('warning');
     expect(cards[0]!.detail).not.toMatch(/Membership note|CredibleMeds|pending review/);
@@ -130,8 +168,10 @@ describe('order-sign: ONC high-priority drug–drug interactions', () => {
   it('handles medications null or absent, and skips OperationOutcome entries', () => {
     expect(sign([fixture('draft-tizanidine')], null)).toEqual([]);
     expect(sign([fixture('draft-tizanidine')], undefined)).toEqual([]);
-    const withOo = bundle({ resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'incomplete' }] }, fixture('medication-request-ciprofloxacin'));
+    const withOo = bundle(
+      { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'incomplete' }] },
+      fixture('medication-request-ciprofloxacin'),
+    );
     expect(sign([fixture('draft-tizanidine')], withOo)).toHaveLength(1);
   });
-
 });

@@ -33,7 +33,9 @@ const unique = (xs: string[]): string[] => [...new Set(xs)];
 const NAMES = unique([
   ...k.ddi.pairs.flatMap((p) => [...p.object, ...p.precipitant].map((m) => m.ingredient.toLowerCase())),
   ...k.duplicateTherapy.classes.flatMap((c) => c.members.map((m) => m.ingredient.toLowerCase())),
-  ...k.nonInterruptive.pairs.filter((p) => p.card).flatMap((p) => [...p.object, ...p.precipitant].map((m) => m.ingredient.toLowerCase())),
+  ...k.nonInterruptive.pairs
+    .filter((p) => p.card)
+    .flatMap((p) => [...p.object, ...p.precipitant].map((m) => m.ingredient.toLowerCase())),
 ]).filter((n) => k.ingredients.byName.has(n));
 
 function randomCase(seed: number) {
@@ -52,7 +54,16 @@ function randomCase(seed: number) {
     if (style < 0.35) return { text: `${a} tablets` };
     const rxcui = k.ingredients.byName.get(a)?.rxcui;
     const strength = pick(['10', '20', '40']);
-    return { coding: [{ system: RX, ...(rxcui && rnd() < 0.7 ? { code: rxcui } : {}), display: `${cap(a)} ${strength} MG Oral Tablet` }], ...(rnd() < 0.5 ? { text: `${cap(a)} ${strength} MG Oral Tablet` } : {}) };
+    return {
+      coding: [
+        {
+          system: RX,
+          ...(rxcui && rnd() < 0.7 ? { code: rxcui } : {}),
+          display: `${cap(a)} ${strength} MG Oral Tablet`,
+        },
+      ],
+      ...(rnd() < 0.5 ? { text: `${cap(a)} ${strength} MG Oral Tablet` } : {}),
+    };
   };
   const idPool = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
   const resource = (status: string, prior: string[]): JsonObject => ({
@@ -67,7 +78,8 @@ function randomCase(seed: number) {
   for (let n = Math.floor(rnd() * 9); n > 0; n--) {
     const a = resource('active', []);
     // The same product listed again (another id, the same medication): renewals must skip both.
-    if (active.length && rnd() < 0.3) a.medicationCodeableConcept = pick(active).medicationCodeableConcept as JsonObject;
+    if (active.length && rnd() < 0.3)
+      a.medicationCodeableConcept = pick(active).medicationCodeableConcept as JsonObject;
     active.push(a);
   }
   const activeIds = active.map((a) => String(a.id ?? 'none'));
@@ -77,7 +89,12 @@ function randomCase(seed: number) {
   const a = active.map(resolve).filter((m) => m.ingredients.length > 0);
   const select = rnd() < 0.4;
   const focus = select ? new Set(d.filter(() => rnd() < 0.5)) : undefined;
-  return { drafts: d, active: a, knowledge: k, ...(focus ? { focus, hook: 'order-select' as const } : { hook: 'order-sign' as const }) };
+  return {
+    drafts: d,
+    active: a,
+    knowledge: k,
+    ...(focus ? { focus, hook: 'order-select' as const } : { hook: 'order-sign' as const }),
+  };
 }
 
 describe('the drug-pair rules, swept by group, give the cards of the literal pairwise loops', () => {
@@ -90,10 +107,30 @@ describe('the drug-pair rules, swept by group, give the cards of the literal pai
     // Draft d0 renews active a0 (lisinopril). The grouped sweep meets the lisinopril group (a0, a2) at a0, which
     // the renewal excludes: its first comparison is with a2, after losartan (a1). Dual RAAS comes first.
     SWEEP.literalBelow = 0;
-    const med = (id: string, status: string, code: string, display: string, extra: JsonObject = {}): ResolvedMedication =>
-      resolveMedication({ resourceType: 'MedicationRequest', id, status, intent: 'order', medicationCodeableConcept: { coding: [{ system: RX, code, display }] }, ...extra }, k);
+    const med = (
+      id: string,
+      status: string,
+      code: string,
+      display: string,
+      extra: JsonObject = {},
+    ): ResolvedMedication =>
+      resolveMedication(
+        {
+          resourceType: 'MedicationRequest',
+          id,
+          status,
+          intent: 'order',
+          medicationCodeableConcept: { coding: [{ system: RX, code, display }] },
+          ...extra,
+        },
+        k,
+      );
     const input = {
-      drafts: [med('d0', 'draft', '29046', 'Lisinopril 10 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/a0' } })],
+      drafts: [
+        med('d0', 'draft', '29046', 'Lisinopril 10 MG Oral Tablet', {
+          priorPrescription: { reference: 'MedicationRequest/a0' },
+        }),
+      ],
       active: [
         med('a0', 'active', '29046', 'Lisinopril 10 MG Oral Tablet'),
         med('a1', 'active', '52175', 'Losartan potassium 50 MG Oral Tablet'),
@@ -102,7 +139,10 @@ describe('the drug-pair rules, swept by group, give the cards of the literal pai
       knowledge: k,
     };
     const expected = referenceDuplicates(input);
-    expect(expected.map((c) => c.finding?.key)).toEqual(['dual-raas:lisinopril+losartan', 'duplicate-ingredient:lisinopril']);
+    expect(expected.map((c) => c.finding?.key)).toEqual([
+      'dual-raas:lisinopril+losartan',
+      'duplicate-ingredient:lisinopril',
+    ]);
     expect(findDuplicateTherapy(input)).toEqual(expected);
   });
 
@@ -120,7 +160,12 @@ describe('the drug-pair rules, swept by group, give the cards of the literal pai
         nonInterruptive: reference.findNonInterruptive(input),
         duplicates: referenceDuplicates(input),
       };
-      expect({ seed, ddi: findDdi(input), nonInterruptive: findNonInterruptive(input), duplicates: findDuplicateTherapy(input) }).toEqual(expected);
+      expect({
+        seed,
+        ddi: findDdi(input),
+        nonInterruptive: findNonInterruptive(input),
+        duplicates: findDuplicateTherapy(input),
+      }).toEqual(expected);
       cards += expected.ddi.length + expected.nonInterruptive.length + expected.duplicates.length;
     }
     // The cases do interact: the comparison is not between two empty lists.

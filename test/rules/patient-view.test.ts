@@ -5,13 +5,23 @@ import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from '.
 import { expectPlainText } from './plain-text.js';
 
 const egfr = (value: number, daysAgo: number, extra: JsonObject = {}) =>
-  fixture('observation-egfr', { id: `egfr-${value}-${daysAgo}`, effectiveDateTime: daysBefore(daysAgo), valueQuantity: { value, unit: 'mL/min/{1.73_m2}' }, ...extra });
+  fixture('observation-egfr', {
+    id: `egfr-${value}-${daysAgo}`,
+    effectiveDateTime: daysBefore(daysAgo),
+    valueQuantity: { value, unit: 'mL/min/{1.73_m2}' },
+    ...extra,
+  });
 
 function view(meds: JsonObject[] | null | undefined, labs: JsonObject[] | null | undefined): Card[] {
   const d: Record<string, ReturnType<typeof bundle> | null> = {};
   if (meds !== undefined) d.medications = meds === null ? null : bundle(...meds);
   if (labs !== undefined) d.egfr = labs === null ? null : bundle(...labs);
-  return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
+  return decidePatientView({
+    context: { userId: 'Practitioner/1', patientId: 'pat-1' },
+    data: data(d),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 const METFORMIN = () => fixture('medication-request-metformin-er');
@@ -68,7 +78,9 @@ describe('patient-view: metformin and eGFR', () => {
   });
 
   it('does not trust a censored ">" result to be low', () => {
-    expect(view([METFORMIN()], [egfr(25, 3, { valueQuantity: { value: 25, comparator: '>', unit: 'mL/min/{1.73_m2}' } })])).toEqual([]);
+    expect(
+      view([METFORMIN()], [egfr(25, 3, { valueQuantity: { value: 25, comparator: '>', unit: 'mL/min/{1.73_m2}' } })]),
+    ).toEqual([]);
   });
 
   it('downgrades a metformin matched by text only to warning', () => {
@@ -80,7 +92,9 @@ describe('patient-view: metformin and eGFR', () => {
 
   it('accepts an RxNorm ingredient code for metformin as a code match', () => {
     const coded = medRequest('m-code', 'x', 'active', {
-      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '6809', display: 'metformin' }] },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '6809', display: 'metformin' }],
+      },
     });
     expect(view([coded], [egfr(20, 3)]).map((c) => c.indicator)).toEqual(['critical']);
   });

@@ -16,7 +16,12 @@ const k = (value: number, daysAgo = 2, extra: JsonObject = {}) =>
 function view(labs: JsonObject[] | null | undefined, meds: JsonObject[] = []): Card[] {
   const d: Record<string, ReturnType<typeof bundle> | null> = { medications: bundle(...meds) };
   if (labs !== undefined) d.potassium = labs === null ? null : bundle(...labs);
-  return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
+  return decidePatientView({
+    context: { userId: 'Practitioner/1', patientId: 'pat-1' },
+    data: data(d),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 describe('patient-view: critical and high potassium', () => {
@@ -28,7 +33,10 @@ describe('patient-view: critical and high potassium', () => {
     expect(c.summary).toBe('Critical potassium 6.8 mmol/L on 21 Nov 2026: above 6.2. Confirm and treat');
     expectPlainText(c);
     expect(c.detail).toContain('6.8 mmol/L on 21 Nov 2026 (2 days ago)');
-    expect(c.finding?.trace).toEqual({ resources: ['Observation/obs-potassium-1'], codes: ['http://loinc.org|6298-4'] });
+    expect(c.finding?.trace).toEqual({
+      resources: ['Observation/obs-potassium-1'],
+      codes: ['http://loinc.org|6298-4'],
+    });
     expect(c.detail).toContain('Table of Critical Limits');
     expect(c.links?.map((l) => l.url)).toEqual([
       'https://pubmed.ncbi.nlm.nih.gov/?term=Wagar+critical+values+Q-Probes+2007',
@@ -41,14 +49,23 @@ describe('patient-view: critical and high potassium', () => {
 
   it('two results at the same time (serum and whole blood of one draw): the more abnormal decides, whatever the order', () => {
     const same = daysBefore(1);
-    for (const [a, b] of [[6.6, 4.1], [4.1, 6.6]] as const) {
-      const cards = view([k(a, 1, { id: `a-${a}`, effectiveDateTime: same }), k(b, 1, { id: `b-${b}`, effectiveDateTime: same })]);
+    for (const [a, b] of [
+      [6.6, 4.1],
+      [4.1, 6.6],
+    ] as const) {
+      const cards = view([
+        k(a, 1, { id: `a-${a}`, effectiveDateTime: same }),
+        k(b, 1, { id: `b-${b}`, effectiveDateTime: same }),
+      ]);
       expect(cards.map((c) => [c.indicator, c.summary.includes('6.6')])).toEqual([['critical', true]]);
     }
   });
 
   it('a later result in an unconverted unit does not hide an earlier critical one', () => {
-    const mgdl = k(27, 1, { id: 'k-mgdl', valueQuantity: { value: 27, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' } });
+    const mgdl = k(27, 1, {
+      id: 'k-mgdl',
+      valueQuantity: { value: 27, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+    });
     const cards = view([mgdl, k(6.9, 2)]);
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
     expect(cards[0]!.summary).toContain('6.9');
@@ -69,7 +86,9 @@ describe('patient-view: critical and high potassium', () => {
     ];
     const cards = view([k(5.6)], meds);
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
-    expect(cards[0]!.summary).toBe('High potassium 5.6 mmol/L on 21 Nov 2026: 5.5 or above. Review lisinopril, spironolactone');
+    expect(cards[0]!.summary).toBe(
+      'High potassium 5.6 mmol/L on 21 Nov 2026: 5.5 or above. Review lisinopril, spironolactone',
+    );
     expectPlainText(cards[0]!);
     expect(cards[0]!.detail).toContain('\n- lisinopril 10 MG Oral Tablet (ACE inhibitor)\n- spironolactone');
     expect(cards[0]!.detail).toContain('European Resuscitation Council');
@@ -82,7 +101,9 @@ describe('patient-view: critical and high potassium', () => {
     const smx = medRequest('m-smx', 'x', 'active', {
       medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '10831' }] },
     });
-    const losartan = medRequest('m-los', 'x', 'active', { medicationCodeableConcept: { text: 'losartan 50 mg daily' } });
+    const losartan = medRequest('m-los', 'x', 'active', {
+      medicationCodeableConcept: { text: 'losartan 50 mg daily' },
+    });
     const cards = view([k(6.5)], [smx, losartan]);
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
     expect(cards[0]!.summary).toContain('review trimethoprim, losartan');
@@ -90,7 +111,9 @@ describe('patient-view: critical and high potassium', () => {
   });
 
   it('reads mEq/L as mmol/L', () => {
-    expect(view([k(6.5, 1, { valueQuantity: { value: 6.5, unit: 'mEq/L', code: 'meq/L' } })]).map((c) => c.indicator)).toEqual(['critical']);
+    expect(
+      view([k(6.5, 1, { valueQuantity: { value: 6.5, unit: 'mEq/L', code: 'meq/L' } })]).map((c) => c.indicator),
+    ).toEqual(['critical']);
   });
 
   it('near miss: exactly 5.0, exactly 6.2 (warning only) and exactly 2.8', () => {
@@ -119,7 +142,11 @@ describe('patient-view: critical and high potassium', () => {
     expect(onDigoxin[0]!.links?.map((l) => l.url)).toContain('https://doi.org/10.1161/CIRCULATIONAHA.109.192704');
     expect(onDigoxin[0]!.detail).toContain('digoxin toxicity');
     // A digoxin product sent by code only (PDDI-CDS product table) counts too.
-    const coded = medRequest('m-dig2', 'x', 'active', { medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197604' }] } });
+    const coded = medRequest('m-dig2', 'x', 'active', {
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197604' }],
+      },
+    });
     expect(view([k(3.2)], [coded]).map((c) => c.indicator)).toEqual(['warning']);
     const onQt = view([k(3.0)], [medRequest('m-dof', 'Dofetilide 0.25 MG Oral Capsule')]);
     expect(onQt[0]!.summary).toContain('with dofetilide');
@@ -138,18 +165,30 @@ describe('patient-view: critical and high potassium', () => {
   });
 
   it('near miss: a unit other than mmol/L or mEq/L (or none) is not converted: no card', () => {
-    const massCode = { coding: [{ system: 'http://loinc.org', code: '22760-3', display: 'Potassium [Mass/volume] in Serum or Plasma' }] };
-    expect(view([k(27, 1, { code: massCode, valueQuantity: { value: 27, unit: 'mg/dL', code: 'mg/dL' } })])).toEqual([]);
+    const massCode = {
+      coding: [{ system: 'http://loinc.org', code: '22760-3', display: 'Potassium [Mass/volume] in Serum or Plasma' }],
+    };
+    expect(view([k(27, 1, { code: massCode, valueQuantity: { value: 27, unit: 'mg/dL', code: 'mg/dL' } })])).toEqual(
+      [],
+    );
     expect(view([k(6.9, 1, { valueQuantity: { value: 6.9 } })])).toEqual([]);
   });
 
   it('near miss: a potassium under a code that is not a verified potassium LOINC', () => {
-    expect(view([k(6.9, 1, { code: { coding: [{ system: 'http://loinc.org', code: '2951-2', display: 'Sodium' }], text: 'Potassium' } })])).toEqual([]);
+    expect(
+      view([
+        k(6.9, 1, {
+          code: { coding: [{ system: 'http://loinc.org', code: '2951-2', display: 'Sodium' }], text: 'Potassium' },
+        }),
+      ]),
+    ).toEqual([]);
   });
 
   it('does not trust censored values beyond what they prove', () => {
     expect(view([k(6.0, 1, { valueQuantity: { value: 6.0, comparator: '<', unit: 'mmol/L' } })])).toEqual([]);
-    expect(view([k(7.0, 1, { valueQuantity: { value: 7.0, comparator: '>', unit: 'mmol/L' } })]).map((c) => c.indicator)).toEqual(['critical']);
+    expect(
+      view([k(7.0, 1, { valueQuantity: { value: 7.0, comparator: '>', unit: 'mmol/L' } })]).map((c) => c.indicator),
+    ).toEqual(['critical']);
   });
 
   it('does nothing without potassium data (null, absent or empty)', () => {

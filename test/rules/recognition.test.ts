@@ -37,7 +37,11 @@ function text(id: string, words: string, status = 'active', extra: JsonObject = 
 
 function sign(drafts: JsonObject[], active: JsonObject[], extraData: Record<string, unknown> = {}): Card[] {
   return decideOrderSign({
-    context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts.map((d) => ({ ...d, status: 'draft' }))) },
+    context: {
+      userId: 'Practitioner/1',
+      patientId: 'pat-1',
+      draftOrders: draftOrders(...drafts.map((d) => ({ ...d, status: 'draft' }))),
+    },
     data: data({ medications: bundle(...active), ...(extraData as Record<string, never>) }),
     knowledge: knowledge(),
     now: NOW,
@@ -53,7 +57,9 @@ describe('recognising the drug', () => {
     expect(m.label).toBe('Warfarin Sodium 5 MG Oral Tablet');
     expect(m.site).toBe('systemic');
     // A branded pack (SBD) and a brand-name concept (BN) resolve too.
-    expect(resolve(coded('c', '855333')).ingredients.map((i) => `${i.name}:${i.confidence}`)).toEqual(['warfarin:code']);
+    expect(resolve(coded('c', '855333')).ingredients.map((i) => `${i.name}:${i.confidence}`)).toEqual([
+      'warfarin:code',
+    ]);
     expect(resolve(coded('c2', '202421')).ingredients.map((i) => i.name)).toEqual(['warfarin']);
   });
 
@@ -62,10 +68,20 @@ describe('recognising the drug', () => {
   });
 
   it('resolves brand names in text and in RxNorm displays, one ingredient per component', () => {
-    expect(resolve(text('z', 'Zocor 40 mg tablet')).ingredients.map((i) => `${i.name}:${i.confidence}`)).toEqual(['simvastatin:text']);
+    expect(resolve(text('z', 'Zocor 40 mg tablet')).ingredients.map((i) => `${i.name}:${i.confidence}`)).toEqual([
+      'simvastatin:text',
+    ]);
     expect(resolve(text('b', 'Biaxin XL 500 mg')).ingredients.map((i) => i.name)).toEqual(['clarithromycin']);
-    expect(resolve(text('e', 'ENTRESTO 24-26 MG')).ingredients.map((i) => i.name).sort()).toEqual(['sacubitril', 'valsartan']);
-    expect(resolve(text('a', 'Advil PM caplets')).ingredients.map((i) => i.name).sort()).toEqual(['diphenhydramine', 'ibuprofen']);
+    expect(
+      resolve(text('e', 'ENTRESTO 24-26 MG'))
+        .ingredients.map((i) => i.name)
+        .sort(),
+    ).toEqual(['sacubitril', 'valsartan']);
+    expect(
+      resolve(text('a', 'Advil PM caplets'))
+        .ingredients.map((i) => i.name)
+        .sort(),
+    ).toEqual(['diphenhydramine', 'ibuprofen']);
     const rxDisplay = resolve(medRequest('r', 'Zocor'));
     expect(rxDisplay.ingredients.map((i) => `${i.name}:${i.confidence}`)).toEqual(['simvastatin:rxnorm-name']);
   });
@@ -112,7 +128,9 @@ describe('dose form and route: local forms do not trigger systemic rules', () =>
     const simva = medRequest('s', 'Simvastatin 40 MG Oral Tablet');
     expect(sign([medRequest('e', 'Erythromycin 5 MG/ML Ophthalmic Ointment')], [simva])).toEqual([]);
     const byRoute = medRequest('e2', 'Erythromycin 0.5 %', 'draft', {
-      dosageInstruction: [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '54485002', display: 'Ophthalmic route' }] } }],
+      dosageInstruction: [
+        { route: { coding: [{ system: 'http://snomed.info/sct', code: '54485002', display: 'Ophthalmic route' }] } },
+      ],
     });
     expect(sign([byRoute], [simva])).toEqual([]);
     // The same drug by mouth is the interaction.
@@ -136,19 +154,28 @@ describe('dose form and route: local forms do not trigger systemic rules', () =>
         now: NOW,
       });
     expect(view(medRequest('c', 'Diphenhydramine Hydrochloride 20 MG/ML Topical Cream'))).toEqual([]);
-    expect(view(medRequest('o', 'Diphenhydramine Hydrochloride 25 MG Oral Capsule')).map((c) => c.indicator)).toEqual(['info']);
+    expect(view(medRequest('o', 'Diphenhydramine Hydrochloride 25 MG Oral Capsule')).map((c) => c.indicator)).toEqual([
+      'info',
+    ]);
   });
 
   it('intranasal ketorolac (Sprix) stays systemic; a nasal corticosteroid does not', () => {
     expect(resolve(coded('sprix', '992422')).site).toBe('systemic');
-    expect(resolve(medRequest('n', 'fluticasone propionate 0.05 MG/ACTUAT Metered Dose Nasal Spray')).site).toBe('local');
+    expect(resolve(medRequest('n', 'fluticasone propionate 0.05 MG/ACTUAT Metered Dose Nasal Spray')).site).toBe(
+      'local',
+    );
   });
 
   it('an allergy applies to every form: sulfacetamide eye drops for a sulfonamide-allergic patient give the card', () => {
     const drop = { ...medRequest('eye', 'Sulfacetamide Sodium 100 MG/ML Ophthalmic Solution'), status: 'draft' };
     expect(resolve(drop).site).toBe('local');
     const cards = decideOrderSelect({
-      context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(drop), selections: ['MedicationRequest/eye'] },
+      context: {
+        userId: 'Practitioner/1',
+        patientId: 'pat-1',
+        draftOrders: draftOrders(drop),
+        selections: ['MedicationRequest/eye'],
+      },
       data: data({ allergies: bundle(fixture('allergy-sulfonamide')) }),
       knowledge: knowledge(),
       now: NOW,
@@ -176,8 +203,10 @@ describe('what the patient takes: statements, dispenses and administrations of t
     effectivePeriod: { start: daysBefore(400) },
     ...extra,
   });
-  const signWith = (key: string, records: JsonObject[], active: JsonObject[] = []) => sign([clarithro()], active, { [key]: bundle(...records) });
-  const interaction = (cards: Card[]) => cards.filter((c) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary));
+  const signWith = (key: string, records: JsonObject[], active: JsonObject[] = []) =>
+    sign([clarithro()], active, { [key]: bundle(...records) });
+  const interaction = (cards: Card[]) =>
+    cards.filter((c) => /clarithromycin/i.test(c.summary) && /simvastatin/i.test(c.summary));
 
   it('a drug recorded only as dispensed 30 days ago counts; 120 days ago it does not', () => {
     expect(interaction(signWith('medicationDispenses', [dispense(30)]))).toHaveLength(1);
@@ -194,14 +223,24 @@ describe('what the patient takes: statements, dispenses and administrations of t
   });
 
   it('an administration yesterday counts; a record without a time does not (as in the guide)', () => {
-    const given = { resourceType: 'MedicationAdministration', id: 'adm', status: 'completed', medicationCodeableConcept: simvaConcept, effectiveDateTime: daysBefore(1) };
+    const given = {
+      resourceType: 'MedicationAdministration',
+      id: 'adm',
+      status: 'completed',
+      medicationCodeableConcept: simvaConcept,
+      effectiveDateTime: daysBefore(1),
+    };
     expect(interaction(signWith('medicationAdministrations', [given]))).toHaveLength(1);
     const { effectiveDateTime: _t, ...untimed } = given;
     expect(signWith('medicationAdministrations', [untimed])).toEqual([]);
   });
 
   it('an active order and its dispense are one drug: one card, not two', () => {
-    const cards = signWith('medicationDispenses', [dispense(10), dispense(40)], [medRequest('a-simva', 'Simvastatin 40 MG Oral Tablet')]);
+    const cards = signWith(
+      'medicationDispenses',
+      [dispense(10), dispense(40)],
+      [medRequest('a-simva', 'Simvastatin 40 MG Oral Tablet')],
+    );
     expect(interaction(cards)).toHaveLength(1);
   });
 });
@@ -209,19 +248,25 @@ describe('what the patient takes: statements, dispenses and administrations of t
 describe('order-sign checks allergies too', () => {
   it('a penicillin-allergic patient: the amoxicillin being signed gets the allergy card; no allergy list, no card', () => {
     const amox = fixture('draft-amoxicillin');
-    expect(sign([amox], [], { allergies: bundle(fixture('allergy-penicillin')) }).map((c) => c.indicator)).toEqual(['critical']);
+    expect(sign([amox], [], { allergies: bundle(fixture('allergy-penicillin')) }).map((c) => c.indicator)).toEqual([
+      'critical',
+    ]);
     expect(sign([amox], [])).toEqual([]);
   });
 });
 
 describe('review fixes: the form is never taken from the sig, and ingredient or brand codes defer to the route', () => {
   const simva = () => medRequest('s', 'Simvastatin 40 MG Oral Tablet');
-  const topicalRoute = [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '6064005', display: 'Topical route' }] } }];
+  const topicalRoute = [
+    { route: { coding: [{ system: 'http://snomed.info/sct', code: '6064005', display: 'Topical route' }] } },
+  ];
 
   it('"for ear infection" in the sig does not make an oral antibiotic local', () => {
     const clari = {
       ...medRequest('c', 'Clarithromycin 500 MG Oral Tablet', 'draft'),
-      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '197517', display: 'Clarithromycin 500 MG Oral Tablet' }] },
+      medicationCodeableConcept: {
+        coding: [{ system: RXNORM, code: '197517', display: 'Clarithromycin 500 MG Oral Tablet' }],
+      },
       dosageInstruction: [{ text: 'Take 1 tablet twice daily for 10 days for ear infection' }],
     };
     expect(resolve(clari).site).toBe('systemic');
@@ -229,14 +274,22 @@ describe('review fixes: the form is never taken from the sig, and ingredient or 
   });
 
   it('a patch applied to the skin for a systemic effect stays systemic', () => {
-    const patch = medRequest('f', 'Fentanyl 0.025 MG/HR Transdermal System', 'active', { dosageInstruction: [{ text: 'Apply 1 patch to skin every 72 hours' }] });
+    const patch = medRequest('f', 'Fentanyl 0.025 MG/HR Transdermal System', 'active', {
+      dosageInstruction: [{ text: 'Apply 1 patch to skin every 72 hours' }],
+    });
     expect(resolve(patch).site).toBe('systemic');
     const byRoute = { ...medRequest('f2', 'fentanyl 25 mcg/hr patch'), dosageInstruction: topicalRoute };
     expect(resolve(byRoute).site).toBe('systemic');
   });
 
   it('an ingredient code (diclofenac 3355) with a topical route is local; the same code by mouth is systemic', () => {
-    const coded = { resourceType: 'MedicationRequest', id: 'dcl', status: 'draft', intent: 'order', medicationCodeableConcept: { coding: [{ system: RXNORM, code: '3355' }] } };
+    const coded = {
+      resourceType: 'MedicationRequest',
+      id: 'dcl',
+      status: 'draft',
+      intent: 'order',
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '3355' }] },
+    };
     expect(resolve({ ...coded, dosageInstruction: topicalRoute }).site).toBe('local');
     expect(resolve(coded).site).toBe('systemic');
   });
@@ -245,14 +298,26 @@ describe('review fixes: the form is never taken from the sig, and ingredient or 
     expect(resolve(text('a', 'Acular 0.5% 1 drop QID')).site).toBe('local');
     expect(resolve(text('r', 'Restasis')).site).toBe('local');
     expect(resolve(text('n', 'Nizoral A-D')).site).toBe('local');
-    expect(resolve(text('t', 'Tylenol PM caplet')).ingredients.map((i) => i.name).sort()).toEqual(['acetaminophen', 'diphenhydramine']);
+    expect(
+      resolve(text('t', 'Tylenol PM caplet'))
+        .ingredients.map((i) => i.name)
+        .sort(),
+    ).toEqual(['acetaminophen', 'diphenhydramine']);
     expect(resolve(medRequest('dz', 'diazepam 10 MG/ACTUAT Nasal Spray')).site).toBe('systemic');
   });
 
   it('a dispense that references its Medication, included in the same Bundle, counts', () => {
-    const dispense = { resourceType: 'MedicationDispense', id: 'disp', status: 'completed', medicationReference: { reference: 'Medication/m1' }, whenHandedOver: daysBefore(10) };
+    const dispense = {
+      resourceType: 'MedicationDispense',
+      id: 'disp',
+      status: 'completed',
+      medicationReference: { reference: 'Medication/m1' },
+      whenHandedOver: daysBefore(10),
+    };
     const med = { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: RXNORM, code: '855332' }] } };
-    const cards = sign([medRequest('d-ibu', 'Ibuprofen 400 MG Oral Tablet', 'draft')], [], { medicationDispenses: bundle(dispense, med) });
+    const cards = sign([medRequest('d-ibu', 'Ibuprofen 400 MG Oral Tablet', 'draft')], [], {
+      medicationDispenses: bundle(dispense, med),
+    });
     expect(cards.some((c) => /acetaminophen to ibuprofen with warfarin/i.test(c.summary))).toBe(true);
   });
 });

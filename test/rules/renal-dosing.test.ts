@@ -24,7 +24,12 @@ function obs(code: string, value: number, unit: string, daysAgo: number): JsonOb
 const scr = (mgDl: number, daysAgo = 2): JsonObject => obs('2160-0', mgDl, 'mg/dL', daysAgo);
 const weight = (kg: number, daysAgo = 10): JsonObject => obs('29463-7', kg, 'kg', daysAgo);
 const egfr = (v: number, daysAgo = 5): JsonObject => obs('33914-3', v, 'mL/min/{1.73_m2}', daysAgo);
-const patient = (gender: string, birthDate: string): JsonObject => ({ resourceType: 'Patient', id: 'pat-1', gender, birthDate });
+const patient = (gender: string, birthDate: string): JsonObject => ({
+  resourceType: 'Patient',
+  id: 'pat-1',
+  gender,
+  birthDate,
+});
 
 /** Male, born 1956-01-01 (70 on NOW), 70 kg: CrCl = 4900 / (72 × SCr) = 68.06 / SCr. */
 function male70(scrMgDl: number | null, extra: Partial<Record<keyof KidneyData, JsonObject | null>> = {}): KidneyData {
@@ -37,27 +42,50 @@ function male70(scrMgDl: number | null, extra: Partial<Record<keyof KidneyData, 
 }
 /** Male, born 1976-01-01 (50 on NOW), 72 kg: CrCl = 90 × 72 / (72 × SCr) = 90 / SCr. */
 function male50(scrMgDl: number, extra: Partial<Record<keyof KidneyData, JsonObject | null>> = {}): KidneyData {
-  return { ...male70(scrMgDl, extra), patient: patient('male', '1976-01-01'), weight: bundle(weight(72)), ...Object.fromEntries(Object.entries(extra).map(([key, v]) => [key, v === null ? null : bundle(v)])) };
+  return {
+    ...male70(scrMgDl, extra),
+    patient: patient('male', '1976-01-01'),
+    weight: bundle(weight(72)),
+    ...Object.fromEntries(Object.entries(extra).map(([key, v]) => [key, v === null ? null : bundle(v)])),
+  };
 }
 
-function run(drafts: JsonObject[], d: KidneyData, options: RenalDosingOptions = {}, now: Date = NOW, meds: JsonObject[] = []): Card[] {
+function run(
+  drafts: JsonObject[],
+  d: KidneyData,
+  options: RenalDosingOptions = {},
+  now: Date = NOW,
+  meds: JsonObject[] = [],
+): Card[] {
   const lookup = medicationLookup(bundle(...meds));
   const orders = drafts.map((r) => resolveMedication(r, k, lookup));
   const cards = renalDosingCards(orders, kidneyFunction(d, now, k, 'pat-1'), k, now, options);
   for (const c of cards) {
-    const stamped: Card = { ...c, uuid: randomUUID(), suggestions: c.suggestions?.map((s) => ({ ...s, uuid: randomUUID() })) };
+    const stamped: Card = {
+      ...c,
+      uuid: randomUUID(),
+      suggestions: c.suggestions?.map((s) => ({ ...s, uuid: randomUUID() })),
+    };
     if (!stamped.suggestions) delete stamped.suggestions;
     expect(cardViolations(stamped)).toEqual([]);
     expectPlainText(c);
   }
   return cards;
 }
-const draft = (id: string, display: string, extra: JsonObject = {}): JsonObject => medRequest(id, display, 'draft', extra);
+const draft = (id: string, display: string, extra: JsonObject = {}): JsonObject =>
+  medRequest(id, display, 'draft', extra);
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 /** A structured dose: `mg` per dose, `perDay` times a day (or a timing code such as BID). */
 function sig(mg: number, perDay: number | string, unit = 'mg'): JsonObject {
-  const timing = typeof perDay === 'string' ? { code: { coding: [{ code: perDay }] } } : { repeat: { frequency: perDay, period: 1, periodUnit: 'd' } };
-  return { dosageInstruction: [{ timing, doseAndRate: [{ doseQuantity: { value: mg, unit, system: 'http://unitsofmeasure.org', code: unit } }] }] };
+  const timing =
+    typeof perDay === 'string'
+      ? { code: { coding: [{ code: perDay }] } }
+      : { repeat: { frequency: perDay, period: 1, periodUnit: 'd' } };
+  return {
+    dosageInstruction: [
+      { timing, doseAndRate: [{ doseQuantity: { value: mg, unit, system: 'http://unitsofmeasure.org', code: unit } }] },
+    ],
+  };
 }
 const reason = (text: string): JsonObject => ({ reasonCode: [{ text }] });
 const brief = (cards: Card[]): Array<[string | undefined, string]> => cards.map((c) => [c.finding?.key, c.indicator]);
@@ -115,19 +143,29 @@ describe('renal dosing at order time', () => {
       expect(cards[0]!.suggestions).toEqual([
         {
           label: 'Remove the nitrofurantoin order',
-          actions: [{ type: 'delete', description: 'Remove the nitrofurantoin order', resourceId: 'MedicationRequest/draft-nitrofurantoin' }],
+          actions: [
+            {
+              type: 'delete',
+              description: 'Remove the nitrofurantoin order',
+              resourceId: 'MedicationRequest/draft-nitrofurantoin',
+            },
+          ],
         },
       ]);
       expect(cards[0]!.selectionBehavior).toBe('at-most-one');
     });
 
     it('near miss: CrCl 30.2 is not below 30 (R06 warning only); CrCl 60.5 gives no card', () => {
-      expect(brief(run([fixture('renal-draft-nitrofurantoin')], male70(2.25)))).toEqual([['renal:nitrofurantoin:R06', 'warning']]);
+      expect(brief(run([fixture('renal-draft-nitrofurantoin')], male70(2.25)))).toEqual([
+        ['renal:nitrofurantoin:R06', 'warning'],
+      ]);
       expect(run([fixture('renal-draft-nitrofurantoin')], male70(68.0556 / 60.5))).toEqual([]);
     });
 
     it('R07 needs age 65 or over: a 50-year-old at CrCl 25 gets the R06 warning', () => {
-      expect(brief(run([fixture('renal-draft-nitrofurantoin')], male50(3.6)))).toEqual([['renal:nitrofurantoin:R06', 'warning']]);
+      expect(brief(run([fixture('renal-draft-nitrofurantoin')], male50(3.6)))).toEqual([
+        ['renal:nitrofurantoin:R06', 'warning'],
+      ]);
     });
   });
 
@@ -135,23 +173,49 @@ describe('renal dosing at order time', () => {
     it('CrCl 20, no indication on the order: warning naming both (75 mg twice daily for AF, avoid for DVT/PE)', () => {
       const cards = run([fixture('renal-draft-dabigatran')], male50(4.5)); // 20
       expect(brief(cards)).toEqual([['renal:dabigatran:R10', 'warning']]);
-      expect(cards[0]!.summary).toBe('Dabigatran at CrCl 20 mL/min: reduce to 75 mg twice daily if for atrial fibrillation; avoid if for DVT/PE');
+      expect(cards[0]!.summary).toBe(
+        'Dabigatran at CrCl 20 mL/min: reduce to 75 mg twice daily if for atrial fibrillation; avoid if for DVT/PE',
+      );
       expect(cards[0]!.detail).toContain('**Indication:** not stated on the order');
     });
     it('CrCl 20 for DVT/PE (reason on the order): critical; for atrial fibrillation at 150 mg: warning with ordered vs labelled', () => {
-      expect(brief(run([draft('d-dab', 'Dabigatran etexilate 150 MG Oral Capsule [Pradaxa]', reason('Pulmonary embolism'))], male50(4.5)))).toEqual([['renal:dabigatran:R10', 'critical']]);
-      const af = run([draft('d-dab', 'Dabigatran etexilate 150 MG Oral Capsule [Pradaxa]', { ...reason('Atrial fibrillation'), ...sig(150, 'BID') })], male50(4.5));
+      expect(
+        brief(
+          run(
+            [draft('d-dab', 'Dabigatran etexilate 150 MG Oral Capsule [Pradaxa]', reason('Pulmonary embolism'))],
+            male50(4.5),
+          ),
+        ),
+      ).toEqual([['renal:dabigatran:R10', 'critical']]);
+      const af = run(
+        [
+          draft('d-dab', 'Dabigatran etexilate 150 MG Oral Capsule [Pradaxa]', {
+            ...reason('Atrial fibrillation'),
+            ...sig(150, 'BID'),
+          }),
+        ],
+        male50(4.5),
+      );
       expect(brief(af)).toEqual([['renal:dabigatran:R08', 'warning']]);
       expect(af[0]!.summary).toBe('Reduce dabigatran to 75 mg twice daily (CrCl 20 mL/min)');
-      expect(af[0]!.detail).toContain('**Ordered:** Dabigatran etexilate 150 MG Oral Capsule \\[Pradaxa\\]: 150 mg twice daily');
+      expect(af[0]!.detail).toContain(
+        '**Ordered:** Dabigatran etexilate 150 MG Oral Capsule \\[Pradaxa\\]: 150 mg twice daily',
+      );
       expect(af[0]!.detail).toContain('**Labelled dose at CrCl 20 mL/min (atrial fibrillation):** 75 mg twice daily');
       expect(af[0]!.overrideReasons?.map((r) => r.code)).toContain('dose-adjusted');
     });
     it('near miss: 75 mg twice daily for atrial fibrillation at CrCl 20 is the labelled dose: no card', () => {
-      expect(run([draft('d-dab', 'Dabigatran etexilate 75 MG Oral Capsule', { ...reason('AF'), ...sig(1, 2, 'capsule') })], male50(4.5))).toEqual([]);
+      expect(
+        run(
+          [draft('d-dab', 'Dabigatran etexilate 75 MG Oral Capsule', { ...reason('AF'), ...sig(1, 2, 'capsule') })],
+          male50(4.5),
+        ),
+      ).toEqual([]);
     });
     it('critical below 15 whatever the indication', () => {
-      expect(brief(run([fixture('renal-draft-dabigatran')], male50(7.5)))).toEqual([['renal:dabigatran:R09', 'critical']]); // 12
+      expect(brief(run([fixture('renal-draft-dabigatran')], male50(7.5)))).toEqual([
+        ['renal:dabigatran:R09', 'critical'],
+      ]); // 12
     });
     it('near miss: CrCl 31 gives no card', () => {
       expect(run([fixture('renal-draft-dabigatran')], male50(90 / 31.5))).toEqual([]);
@@ -163,7 +227,10 @@ describe('renal dosing at order time', () => {
     const xareltoMed = (mg: number): JsonObject => ({
       resourceType: 'Medication',
       id: `med-xarelto-${mg}`,
-      code: { coding: [{ system: RXNORM, display: `rivaroxaban ${mg} MG Oral Tablet [Xarelto]` }], text: `XARELTO ${mg} MG TABS` },
+      code: {
+        coding: [{ system: RXNORM, display: `rivaroxaban ${mg} MG Oral Tablet [Xarelto]` }],
+        text: `XARELTO ${mg} MG TABS`,
+      },
     });
     const xarelto = (mg: number, extra: JsonObject): JsonObject => ({
       resourceType: 'MedicationRequest',
@@ -173,20 +240,28 @@ describe('renal dosing at order time', () => {
       medicationReference: { reference: `Medication/med-xarelto-${mg}`, display: `XARELTO ${mg} MG TABS` },
       ...extra,
     });
-    const riva = (mg: number, extra: JsonObject, d: KidneyData): Card[] => run([xarelto(mg, { ...sig(mg, 1), ...extra })], d, {}, NOW, [xareltoMed(mg)]);
+    const riva = (mg: number, extra: JsonObject, d: KidneyData): Card[] =>
+      run([xarelto(mg, { ...sig(mg, 1), ...extra })], d, {}, NOW, [xareltoMed(mg)]);
 
     it('doses the order states another way are counted, never read as within the label', () => {
       const af = reason('Atrial fibrillation');
       const dose15 = { doseAndRate: [{ doseQuantity: { value: 15, unit: 'mg' } }] };
       // Two times of day: 30 mg a day.
-      const twiceByTime = { dosageInstruction: [{ ...dose15, timing: { repeat: { period: 1, periodUnit: 'd', timeOfDay: ['08:00:00', '20:00:00'] } } }] };
+      const twiceByTime = {
+        dosageInstruction: [
+          { ...dose15, timing: { repeat: { period: 1, periodUnit: 'd', timeOfDay: ['08:00:00', '20:00:00'] } } },
+        ],
+      };
       expect(brief(riva(15, { ...af, ...twiceByTime }, male50(2.9)))).toEqual([['renal:rivaroxaban:R12', 'warning']]); // CrCl 31
       // Two dosage entries: not summed, so "dose not stated", and the card stays.
       const once = { ...dose15, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } };
       const split = { dosageInstruction: [once, once] };
       expect(riva(15, { ...af, ...split }, male50(2.9)).length).toBe(1);
       // A suspension's concentration (1 mg/mL) is not a dose.
-      const susp = draft('d-riva-susp', 'rivaroxaban 1 MG/ML Oral Suspension', { ...af, dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } }] });
+      const susp = draft('d-riva-susp', 'rivaroxaban 1 MG/ML Oral Suspension', {
+        ...af,
+        dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } }],
+      });
       const cards = run([susp], male50(2.9));
       expect(brief(cards)).toEqual([['renal:rivaroxaban:R12', 'warning']]);
       expect(cards[0]!.detail).toContain('1 mg per mL, dose not stated');
@@ -199,11 +274,17 @@ describe('renal dosing at order time', () => {
       expect(cards[0]!.detail).toContain('**Ordered:** XARELTO 20 MG TABS: 20 mg once daily');
       expect(cards[0]!.detail).toContain('The ordered dose is above the labelled dose.');
       expect(cards[0]!.detail).toContain('**Indication:** atrial fibrillation');
-      expect(cards[0]!.links?.[0]).toEqual({ label: 'Xarelto (rivaroxaban) label on DailyMed', url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=Xarelto', type: 'absolute' });
+      expect(cards[0]!.links?.[0]).toEqual({
+        label: 'Xarelto (rivaroxaban) label on DailyMed',
+        url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=Xarelto',
+        type: 'absolute',
+      });
     });
     it('no indication on the order: the card says which indication its numbers are for', () => {
       const cards = riva(20, {}, male50(2.8));
-      expect(cards[0]!.summary).toBe('Reduce rivaroxaban to 15 mg once daily with the evening meal if for atrial fibrillation (CrCl 32 mL/min)');
+      expect(cards[0]!.summary).toBe(
+        'Reduce rivaroxaban to 15 mg once daily with the evening meal if for atrial fibrillation (CrCl 32 mL/min)',
+      );
       expect(cards[0]!.detail).toContain('- If for DVT/PE: no renal change applies at this kidney function');
     });
     it('near miss: 15 mg once daily is already the labelled dose (no card); CrCl 51: no card', () => {
@@ -213,23 +294,38 @@ describe('renal dosing at order time', () => {
     });
     it('no "avoid below 15" for atrial fibrillation: 15 mg daily at CrCl 10 gives no card, 20 mg a warning (not critical)', () => {
       expect(riva(15, reason('Atrial fibrillation'), male50(9))).toEqual([]);
-      expect(brief(riva(20, reason('Nonvalvular atrial fibrillation'), male50(9)))).toEqual([['renal:rivaroxaban:R12', 'warning']]);
+      expect(brief(riva(20, reason('Nonvalvular atrial fibrillation'), male50(9)))).toEqual([
+        ['renal:rivaroxaban:R12', 'warning'],
+      ]);
     });
     it('CrCl 10 for DVT/PE: critical, with a suggestion to remove the draft; no indication: warning naming both', () => {
       const dvt = riva(20, reason('Deep vein thrombosis of left leg'), male50(9));
       expect(brief(dvt)).toEqual([['renal:rivaroxaban:R13', 'critical']]);
       expect(dvt[0]!.summary).toBe('Avoid rivaroxaban (CrCl 10 mL/min)');
-      expect(dvt[0]!.suggestions?.[0]?.actions?.[0]).toEqual({ type: 'delete', description: 'Remove the rivaroxaban order', resourceId: 'MedicationRequest/d-riva' });
+      expect(dvt[0]!.suggestions?.[0]?.actions?.[0]).toEqual({
+        type: 'delete',
+        description: 'Remove the rivaroxaban order',
+        resourceId: 'MedicationRequest/d-riva',
+      });
       expect(dvt[0]!.overrideReasons?.map((r) => r.code)).not.toContain('dose-adjusted');
       const unknown = riva(20, {}, male50(9));
       expect(brief(unknown)).toEqual([['renal:rivaroxaban:R13', 'warning']]);
-      expect(unknown[0]!.summary).toBe('Rivaroxaban at CrCl 10 mL/min: reduce to 15 mg once daily with the evening meal if for atrial fibrillation; avoid if for DVT/PE');
+      expect(unknown[0]!.summary).toBe(
+        'Rivaroxaban at CrCl 10 mL/min: reduce to 15 mg once daily with the evening meal if for atrial fibrillation; avoid if for DVT/PE',
+      );
       const atDose = riva(15, {}, male50(9));
       expect(atDose[0]!.summary).toBe('Avoid rivaroxaban if for DVT/PE (CrCl 10 mL/min)');
       expect(atDose[0]!.detail).toContain('at or below the labelled dose for atrial fibrillation');
     });
     it('a dose without a frequency yet (order-select): info at most', () => {
-      const cards = run([draft('d-r', 'rivaroxaban 15 MG Oral Tablet [Xarelto]', { dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 15, unit: 'mg' } }] }] })], male50(2.8));
+      const cards = run(
+        [
+          draft('d-r', 'rivaroxaban 15 MG Oral Tablet [Xarelto]', {
+            dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 15, unit: 'mg' } }] }],
+          }),
+        ],
+        male50(2.8),
+      );
       expect(brief(cards)).toEqual([['renal:rivaroxaban:R12', 'info']]);
       expect(cards[0]!.detail).toContain('The frequency is not stated yet');
     });
@@ -238,17 +334,35 @@ describe('renal dosing at order time', () => {
   describe('apixaban (R14, Eliquis: 2.5 mg twice daily with 2 of age >= 80, weight <= 60 kg, creatinine >= 1.5)', () => {
     // Ingredient code without a display (1364430), brand in the text.
     const eliquis = (mg: number, extra: JsonObject = {}): JsonObject =>
-      draft('d-apix', 'x', { medicationCodeableConcept: { coding: [{ system: RXNORM, code: '1364430' }], text: `Eliquis ${mg} mg tablet` }, ...sig(mg, 'BID'), ...extra });
-    const woman84 = (kg: number, mgDl: number): KidneyData => ({ patient: patient('female', '1942-03-01'), weight: bundle(weight(kg)), creatinine: bundle(scr(mgDl)) });
+      draft('d-apix', 'x', {
+        medicationCodeableConcept: { coding: [{ system: RXNORM, code: '1364430' }], text: `Eliquis ${mg} mg tablet` },
+        ...sig(mg, 'BID'),
+        ...extra,
+      });
+    const woman84 = (kg: number, mgDl: number): KidneyData => ({
+      patient: patient('female', '1942-03-01'),
+      weight: bundle(weight(kg)),
+      creatinine: bundle(scr(mgDl)),
+    });
 
     it('5 mg twice daily at age 84 and 58 kg: reduce to 2.5 mg twice daily, criteria listed', () => {
       const cards = run([eliquis(5)], woman84(58, 1.1));
       expect(brief(cards)).toEqual([['renal:apixaban:R14', 'warning']]);
-      expect(cards[0]!.summary).toBe('Reduce apixaban to 2.5 mg twice daily if for atrial fibrillation (age 84, weight 58 kg)');
+      expect(cards[0]!.summary).toBe(
+        'Reduce apixaban to 2.5 mg twice daily if for atrial fibrillation (age 84, weight 58 kg)',
+      );
       expect(cards[0]!.detail).toContain('**Ordered:** Eliquis 5 mg tablet: 5 mg twice daily');
-      expect(cards[0]!.detail).toContain('- Creatinine 1.1 mg/dL on 21 Nov 2026 (2 days ago) (1.5 mg/dL or more): not met');
-      expect(cards[0]!.detail).toContain('(nonvalvular atrial fibrillation; at least 2 of 3 criteria): 2.5 mg twice daily if ≥ 2 of: age ≥ 80 y');
-      expect(cards[0]!.finding?.trace?.codes).toEqual([`${RXNORM}|1364430`, 'http://loinc.org|29463-7', 'http://loinc.org|2160-0']);
+      expect(cards[0]!.detail).toContain(
+        '- Creatinine 1.1 mg/dL on 21 Nov 2026 (2 days ago) (1.5 mg/dL or more): not met',
+      );
+      expect(cards[0]!.detail).toContain(
+        '(nonvalvular atrial fibrillation; at least 2 of 3 criteria): 2.5 mg twice daily if ≥ 2 of: age ≥ 80 y',
+      );
+      expect(cards[0]!.finding?.trace?.codes).toEqual([
+        `${RXNORM}|1364430`,
+        'http://loinc.org|29463-7',
+        'http://loinc.org|2160-0',
+      ]);
       const af = run([eliquis(5, reason('Atrial fibrillation'))], woman84(58, 1.6));
       expect(af[0]!.summary).toBe('Reduce apixaban to 2.5 mg twice daily (age 84, weight 58 kg, creatinine 1.6 mg/dL)');
     });
@@ -259,7 +373,9 @@ describe('renal dosing at order time', () => {
     it('2.5 mg for atrial fibrillation with one criterion: info (possibly below the labelled dose); no indication or DVT/PE: none', () => {
       const low = run([eliquis(2.5, reason('Atrial fibrillation'))], woman84(65, 1.1));
       expect(brief(low)).toEqual([['renal:apixaban:R14', 'info']]);
-      expect(low[0]!.summary).toBe('Check the apixaban dose: 5 mg twice daily in atrial fibrillation unless 2 of 3 criteria (1 met)');
+      expect(low[0]!.summary).toBe(
+        'Check the apixaban dose: 5 mg twice daily in atrial fibrillation unless 2 of 3 criteria (1 met)',
+      );
       expect(run([eliquis(2.5)], woman84(65, 1.1))).toEqual([]);
       expect(run([eliquis(5, reason('DVT'))], woman84(58, 1.6))).toEqual([]);
     });
@@ -272,7 +388,10 @@ describe('renal dosing at order time', () => {
 
   describe('enoxaparin (R15, Lovenox below CrCl 30: 30 mg once daily prophylaxis, 1 mg/kg once daily treatment)', () => {
     const lovenox = (mg: number, perDay: number, extra: JsonObject = {}): JsonObject =>
-      draft('d-enox', `${mg / 100} ML enoxaparin sodium 100 MG/ML Prefilled Syringe [Lovenox]`, { ...sig(mg, perDay), ...extra });
+      draft('d-enox', `${mg / 100} ML enoxaparin sodium 100 MG/ML Prefilled Syringe [Lovenox]`, {
+        ...sig(mg, perDay),
+        ...extra,
+      });
     it('prophylaxis 40 mg daily at CrCl 25: reduce to 30 mg once daily', () => {
       const cards = run([lovenox(40, 1)], male50(3.6)); // 25, 72 kg
       expect(brief(cards)).toEqual([['renal:enoxaparin:R15', 'warning']]);
@@ -291,10 +410,16 @@ describe('renal dosing at order time', () => {
       expect(run([lovenox(40, 2)], male50(3))).toEqual([]);
     });
     it('"stroke prevention" or a treatment reason that mentions prevention is not prophylaxis: 70 mg daily at CrCl 25 stays quiet', () => {
-      expect(run([lovenox(70, 1, reason('Atrial fibrillation, stroke prevention (bridging)'))], male50(3.6))).toEqual([]);
-      expect(run([lovenox(70, 1, reason('Pulmonary embolism - treatment and prevention of extension'))], male50(3.6))).toEqual([]);
+      expect(run([lovenox(70, 1, reason('Atrial fibrillation, stroke prevention (bridging)'))], male50(3.6))).toEqual(
+        [],
+      );
+      expect(
+        run([lovenox(70, 1, reason('Pulmonary embolism - treatment and prevention of extension'))], male50(3.6)),
+      ).toEqual([]);
       // The prevention of venous thrombosis, named as such, is prophylaxis.
-      expect(run([lovenox(40, 1, reason('Prevention of DVT after hip replacement'))], male50(3.6))[0]!.summary).toBe('Reduce enoxaparin to 30 mg once daily (CrCl 25 mL/min)');
+      expect(run([lovenox(40, 1, reason('Prevention of DVT after hip replacement'))], male50(3.6))[0]!.summary).toBe(
+        'Reduce enoxaparin to 30 mg once daily (CrCl 25 mL/min)',
+      );
     });
     it('a prophylaxis reason decides the use: 40 mg twice daily for "DVT prophylaxis" is compared with 30 mg once daily', () => {
       const cards = run([lovenox(40, 2, reason('DVT prophylaxis'))], male50(3.6));
@@ -308,7 +433,9 @@ describe('renal dosing at order time', () => {
       const cards = run([dof()], male50(1.8));
       expect(cards[0]!.summary).toBe('Reduce dofetilide to 250 mcg twice daily (CrCl 50 mL/min)');
       expect(cards[0]!.detail).toContain('500 mcg per unit, dose and frequency not stated');
-      expect(run([draft('d-dof', 'Dofetilide 0.25 MG Oral Capsule [Tikosyn]', sig(1, 'BID', 'capsule'))], male50(1.8))).toEqual([]);
+      expect(
+        run([draft('d-dof', 'Dofetilide 0.25 MG Oral Capsule [Tikosyn]', sig(1, 'BID', 'capsule'))], male50(1.8)),
+      ).toEqual([]);
     });
     it('at CrCl 40 exactly, 250 mcg twice daily is the label dose: the 20–40 band (125 mcg) does not fire as well', () => {
       const tikosyn250 = draft('d-dof', 'Dofetilide 0.25 MG Oral Capsule [Tikosyn]', sig(1, 'BID', 'capsule'));
@@ -341,7 +468,8 @@ describe('renal dosing at order time', () => {
         draft('d-cim', 'Cimetidine 400 MG Oral Tablet'),
         draft('d-cip', 'Ciprofloxacin 500 MG Oral Tablet'),
       ];
-      expect(brief(run(drafts, male70(2.7)))).toEqual([ // 25
+      expect(brief(run(drafts, male70(2.7)))).toEqual([
+        // 25
         ['renal:amiloride:R20', 'warning'],
         ['renal:celecoxib:R22', 'warning'],
         ['renal:ibuprofen:R23', 'warning'],
@@ -357,7 +485,9 @@ describe('renal dosing at order time', () => {
     });
 
     it('aspirin: 325 mg fires, 81 mg does not, unknown strength one tier lower', () => {
-      expect(brief(run([draft('d-asa', 'Aspirin 325 MG Oral Tablet')], male70(2.7)))).toEqual([['renal:aspirin:R21', 'warning']]);
+      expect(brief(run([draft('d-asa', 'Aspirin 325 MG Oral Tablet')], male70(2.7)))).toEqual([
+        ['renal:aspirin:R21', 'warning'],
+      ]);
       expect(run([draft('d-asa', 'Aspirin 81 MG Delayed Release Oral Tablet')], male70(2.7))).toEqual([]);
       const unknown = run([draft('d-asa', 'Aspirin Oral Tablet')], male70(2.7));
       expect(brief(unknown)).toEqual([['renal:aspirin:R21', 'info']]);
@@ -366,7 +496,9 @@ describe('renal dosing at order time', () => {
 
     it('baclofen uses eGFR (R24): below 60 at 65+', () => {
       const bac = draft('d-bac', 'Baclofen 10 MG Oral Tablet');
-      expect(brief(run([bac], { patient: patient('male', '1956-01-01'), egfr: bundle(egfr(55)) }))).toEqual([['renal:baclofen:R24', 'warning']]);
+      expect(brief(run([bac], { patient: patient('male', '1956-01-01'), egfr: bundle(egfr(55)) }))).toEqual([
+        ['renal:baclofen:R24', 'warning'],
+      ]);
       expect(run([bac], { patient: patient('male', '1956-01-01'), egfr: bundle(egfr(60)) })).toEqual([]);
       expect(run([bac], { patient: patient('male', '1976-01-01'), egfr: bundle(egfr(55)) })).toEqual([]);
     });
@@ -408,15 +540,23 @@ describe('renal dosing at order time', () => {
     });
 
     it('an eGFR older than 90 days does not stand in for CrCl', () => {
-      expect(run([fixture('renal-draft-nitrofurantoin')], male70(2.7, { weight: null, egfr: egfr(25, 120) }))).toEqual([]);
+      expect(run([fixture('renal-draft-nitrofurantoin')], male70(2.7, { weight: null, egfr: egfr(25, 120) }))).toEqual(
+        [],
+      );
     });
   });
 
   it('age is computed from birthDate against now: 64 the day before the 65th birthday, 65 on it', () => {
-    const d: KidneyData = { patient: patient('male', '1961-11-24'), creatinine: bundle(scr(2.7)), weight: bundle(weight(70)) };
+    const d: KidneyData = {
+      patient: patient('male', '1961-11-24'),
+      creatinine: bundle(scr(2.7)),
+      weight: bundle(weight(70)),
+    };
     const nitro = fixture('renal-draft-nitrofurantoin');
     expect(brief(run([nitro], d))).toEqual([['renal:nitrofurantoin:R06', 'warning']]);
-    expect(brief(run([nitro], d, {}, new Date('2026-11-24T12:00:00Z')))).toEqual([['renal:nitrofurantoin:R07', 'critical']]);
+    expect(brief(run([nitro], d, {}, new Date('2026-11-24T12:00:00Z')))).toEqual([
+      ['renal:nitrofurantoin:R07', 'critical'],
+    ]);
   });
 
   it('a drug matched by name only drops one tier', () => {
@@ -434,6 +574,14 @@ describe('renal dosing at order time', () => {
   });
 
   it('drugs without a renal rule, and drafts with no drug, give no card', () => {
-    expect(run([draft('d-amox', 'Amoxicillin 500 MG Oral Capsule'), { resourceType: 'MedicationRequest', id: 'x', status: 'draft' }], male70(5))).toEqual([]);
+    expect(
+      run(
+        [
+          draft('d-amox', 'Amoxicillin 500 MG Oral Capsule'),
+          { resourceType: 'MedicationRequest', id: 'x', status: 'draft' },
+        ],
+        male70(5),
+      ),
+    ).toEqual([]);
   });
 });

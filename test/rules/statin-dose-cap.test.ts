@@ -33,7 +33,9 @@ function epicSimvastatin(id: string, display: string, status: string, tablets: n
     intent: 'order',
     subject: { reference: 'Patient/pat-1' },
     medicationReference: { reference: '#med1', display },
-    contained: [{ resourceType: 'Medication', id: 'med1', code: { coding: [{ system: RXNORM, code: '36567' }], text: display } }],
+    contained: [
+      { resourceType: 'Medication', id: 'med1', code: { coding: [{ system: RXNORM, code: '36567' }], text: display } },
+    ],
     ...dosage(tablets),
   };
 }
@@ -51,52 +53,101 @@ const statinCards = (cards: Card[]) => cards.filter((c) => /statin/.test(c.findi
 
 describe('simvastatin + amlodipine (Zocor label: at most 20 mg a day)', () => {
   it('fires above the cap: a brand order of Zocor 40 MG, 1 tablet daily, states the dose and the cap', () => {
-    const cards = statinCards(sign([statin('d-zocor', 'Zocor 40 MG Oral Tablet', 'draft', 1)], [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')]));
+    const cards = statinCards(
+      sign(
+        [statin('d-zocor', 'Zocor 40 MG Oral Tablet', 'draft', 1)],
+        [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')],
+      ),
+    );
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.finding?.key).toBe('label-ddi:simvastatin-dose-cap-20:simvastatin+amlodipine');
     expect(c.indicator).toBe('warning');
-    expect(c.summary).toBe('Lower simvastatin from 40 mg to 20 mg a day or less with amlodipine (label dose cap), or choose another statin');
+    expect(c.summary).toBe(
+      'Lower simvastatin from 40 mg to 20 mg a day or less with amlodipine (label dose cap), or choose another statin',
+    );
     expect(c.summary.length).toBeLessThan(140);
     expect(c.detail).toContain('- Ordered: simvastatin 40 mg daily; label maximum with amlodipine: 20 mg daily');
     expect(c.detail).not.toMatch(/MedicationRequest\/|label-ddi/);
     expect(c.finding?.trace?.resources).toEqual(['MedicationRequest/d-zocor', 'MedicationRequest/a-amlo']);
     expect(c.overrideReasons?.map((r) => r.code)).toContain('dose-adjusted');
-    expect(c.suggestions?.at(-1)?.actions).toEqual([{ type: 'delete', description: 'Remove the simvastatin order', resourceId: 'MedicationRequest/d-zocor' }]);
+    expect(c.suggestions?.at(-1)?.actions).toEqual([
+      { type: 'delete', description: 'Remove the simvastatin order', resourceId: 'MedicationRequest/d-zocor' },
+    ]);
   });
 
   it('twice daily counts the day: 20 mg twice daily is 40 mg a day, above the cap', () => {
-    const cards = statinCards(sign([statin('d1', 'Simvastatin 20 MG Oral Tablet', 'draft', 1, 2)], [medRequest('a-amlo', 'amlodipine 5 MG Oral Tablet')]));
+    const cards = statinCards(
+      sign(
+        [statin('d1', 'Simvastatin 20 MG Oral Tablet', 'draft', 1, 2)],
+        [medRequest('a-amlo', 'amlodipine 5 MG Oral Tablet')],
+      ),
+    );
     expect(cards).toHaveLength(1);
-    expect(cards[0]!.detail).toContain('- Ordered: simvastatin 20 mg twice daily (40 mg a day); label maximum with amlodipine: 20 mg daily');
+    expect(cards[0]!.detail).toContain(
+      '- Ordered: simvastatin 20 mg twice daily (40 mg a day); label maximum with amlodipine: 20 mg daily',
+    );
   });
 
   it('near miss: 20 mg once daily, at the cap, gives no card (the label instruction is met)', () => {
-    expect(statinCards(sign([statin('d1', 'Simvastatin 20 MG Oral Tablet', 'draft', 1)], [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')]))).toEqual([]);
+    expect(
+      statinCards(
+        sign(
+          [statin('d1', 'Simvastatin 20 MG Oral Tablet', 'draft', 1)],
+          [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')],
+        ),
+      ),
+    ).toEqual([]);
     // Half of a 40 mg tablet is 20 mg: within the cap too.
-    expect(statinCards(sign([statin('d1', 'Zocor 40 MG Oral Tablet', 'draft', 0.5)], [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')]))).toEqual([]);
+    expect(
+      statinCards(
+        sign(
+          [statin('d1', 'Zocor 40 MG Oral Tablet', 'draft', 0.5)],
+          [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')],
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('amlodipine ordered for a patient taking simvastatin: the statin taken is compared, worded "Taking"', () => {
-    const above = statinCards(sign([medRequest('d-amlo', 'amlodipine 5 MG Oral Tablet', 'draft')], [statin('a-simva', 'Simvastatin 40 MG Oral Tablet', 'active', 1)]));
+    const above = statinCards(
+      sign(
+        [medRequest('d-amlo', 'amlodipine 5 MG Oral Tablet', 'draft')],
+        [statin('a-simva', 'Simvastatin 40 MG Oral Tablet', 'active', 1)],
+      ),
+    );
     expect(above.map((c) => c.indicator)).toEqual(['warning']);
     expect(above[0]!.detail).toContain('- Taking: simvastatin 40 mg daily; label maximum with amlodipine: 20 mg daily');
     expect(above[0]!.suggestions?.at(-1)?.label).toBe('Remove the amlodipine order');
-    const within = statinCards(sign([medRequest('d-amlo', 'amlodipine 5 MG Oral Tablet', 'draft')], [statin('a-simva', 'Simvastatin 10 MG Oral Tablet', 'active', 1)]));
+    const within = statinCards(
+      sign(
+        [medRequest('d-amlo', 'amlodipine 5 MG Oral Tablet', 'draft')],
+        [statin('a-simva', 'Simvastatin 10 MG Oral Tablet', 'active', 1)],
+      ),
+    );
     expect(within).toEqual([]);
   });
 
   it('dose not stated: the card keeps the cap as today and names the strength ordered', () => {
-    const cards = statinCards(sign([statin('d1', 'Simvastatin 40 MG Oral Tablet', 'draft')], [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')]));
+    const cards = statinCards(
+      sign(
+        [statin('d1', 'Simvastatin 40 MG Oral Tablet', 'draft')],
+        [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')],
+      ),
+    );
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('warning');
     expect(cards[0]!.summary).toBe('Keep simvastatin at 20 mg a day or less with amlodipine, or choose another statin');
-    expect(cards[0]!.detail).toContain('- Ordered: simvastatin 40 mg per unit, dose not stated; label maximum with amlodipine: 20 mg daily');
+    expect(cards[0]!.detail).toContain(
+      '- Ordered: simvastatin 40 mg per unit, dose not stated; label maximum with amlodipine: 20 mg daily',
+    );
     // A 10 mg tablet without a frequency cannot be judged either: the card stays.
-    const noTiming = medRequest('d2', 'Simvastatin 10 MG Oral Tablet', 'draft', { dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }] });
-    expect(statinCards(sign([noTiming], [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')])).map((c) => c.summary)).toEqual([
-      'Keep simvastatin at 20 mg a day or less with amlodipine, or choose another statin',
-    ]);
+    const noTiming = medRequest('d2', 'Simvastatin 10 MG Oral Tablet', 'draft', {
+      dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+    });
+    expect(
+      statinCards(sign([noTiming], [medRequest('a-amlo', 'amlodipine 10 MG Oral Tablet')])).map((c) => c.summary),
+    ).toEqual(['Keep simvastatin at 20 mg a day or less with amlodipine, or choose another statin']);
   });
 });
 
@@ -109,9 +160,15 @@ describe('simvastatin + verapamil (ONC pair 11, Zocor label: at most 10 mg a day
     const c = cards[0]!;
     expect(c.finding?.key).toBe('ddi:simvastatin+verapamil');
     expect(c.indicator).toBe('warning');
-    expect(c.summary).toBe('Lower simvastatin from 20 mg to 10 mg a day or less with verapamil (label dose cap), or choose another statin');
+    expect(c.summary).toBe(
+      'Lower simvastatin from 20 mg to 10 mg a day or less with verapamil (label dose cap), or choose another statin',
+    );
     expect(c.detail).toContain('- Ordered: simvastatin 20 mg daily; label maximum with verapamil: 10 mg daily');
-    expect(c.suggestions?.[0]?.actions?.[0]).toEqual({ type: 'delete', description: 'Remove the simvastatin order', resourceId: 'MedicationRequest/d-simva' });
+    expect(c.suggestions?.[0]?.actions?.[0]).toEqual({
+      type: 'delete',
+      description: 'Remove the simvastatin order',
+      resourceId: 'MedicationRequest/d-simva',
+    });
   });
 
   it('near miss: 10 mg once daily drops to info, says it is within the cap, and offers nothing to remove', () => {
@@ -126,20 +183,32 @@ describe('simvastatin + verapamil (ONC pair 11, Zocor label: at most 10 mg a day
   });
 
   it('an Epic medicationReference coded by ingredient, SIMVASTATIN 40 MG PO TABS, is read for its strength', () => {
-    const cards = statinCards(sign([epicSimvastatin('d-epic', 'SIMVASTATIN 40 MG PO TABS', 'draft', 1)], [verapamil()]));
+    const cards = statinCards(
+      sign([epicSimvastatin('d-epic', 'SIMVASTATIN 40 MG PO TABS', 'draft', 1)], [verapamil()]),
+    );
     expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
-      ['warning', 'Lower simvastatin from 40 mg to 10 mg a day or less with verapamil (label dose cap), or choose another statin'],
+      [
+        'warning',
+        'Lower simvastatin from 40 mg to 10 mg a day or less with verapamil (label dose cap), or choose another statin',
+      ],
     ]);
     expect(cards[0]!.finding?.trace?.codes).toContain(`${RXNORM}|36567`);
   });
 
   it('dose not stated: warning with the label instruction, as today', () => {
     const cards = statinCards(sign([statin('d-simva', 'Simvastatin 40 MG Oral Tablet', 'draft')], [verapamil()]));
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['warning', 'Keep simvastatin at 10 mg a day or less with verapamil (label dose cap)']]);
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
+      ['warning', 'Keep simvastatin at 10 mg a day or less with verapamil (label dose cap)'],
+    ]);
   });
 
   it('a contraindicated precipitant is not dose-checked: clarithromycin with simvastatin 10 mg daily stays critical', () => {
-    const cards = statinCards(sign([medRequest('d-clari', 'Clarithromycin 500 MG Oral Tablet', 'draft')], [statin('a-simva', 'Simvastatin 10 MG Oral Tablet', 'active', 1)]));
+    const cards = statinCards(
+      sign(
+        [medRequest('d-clari', 'Clarithromycin 500 MG Oral Tablet', 'draft')],
+        [statin('a-simva', 'Simvastatin 10 MG Oral Tablet', 'active', 1)],
+      ),
+    );
     expect(cards.map((c) => c.indicator)).toEqual(['critical']);
   });
 
@@ -148,16 +217,25 @@ describe('simvastatin + verapamil (ONC pair 11, Zocor label: at most 10 mg a day
       statinCards(
         decidePatientView({
           context: { userId: 'Practitioner/1', patientId: 'pat-1' },
-          data: data({ medications: bundle(statin('a-simva', 'Simvastatin 10 MG Oral Tablet', 'active', tablets), verapamil()) }),
+          data: data({
+            medications: bundle(statin('a-simva', 'Simvastatin 10 MG Oral Tablet', 'active', tablets), verapamil()),
+          }),
           knowledge: knowledge(),
           now: NOW,
         }),
       );
-    expect(view(1).map((c) => [c.indicator, c.summary])).toEqual([['info', 'Simvastatin 10 mg a day is within the 10 mg label cap with verapamil']]);
-    expect(view(4).map((c) => [c.indicator, c.summary])).toEqual([
-      ['info', 'Lower simvastatin from 40 mg to 10 mg a day or less with verapamil (label dose cap), or choose another statin'],
+    expect(view(1).map((c) => [c.indicator, c.summary])).toEqual([
+      ['info', 'Simvastatin 10 mg a day is within the 10 mg label cap with verapamil'],
     ]);
-    expect(view(4)[0]!.detail).toContain('- Taking: simvastatin 40 mg daily; label maximum with verapamil: 10 mg daily');
+    expect(view(4).map((c) => [c.indicator, c.summary])).toEqual([
+      [
+        'info',
+        'Lower simvastatin from 40 mg to 10 mg a day or less with verapamil (label dose cap), or choose another statin',
+      ],
+    ]);
+    expect(view(4)[0]!.detail).toContain(
+      '- Taking: simvastatin 40 mg daily; label maximum with verapamil: 10 mg daily',
+    );
   });
 });
 
@@ -166,7 +244,10 @@ describe('simvastatin + amiodarone (ONC pair 11, at most 20 mg a day) and lovast
     const amio = () => medRequest('a-amio', 'Amiodarone Hydrochloride 200 MG Oral Tablet');
     const above = statinCards(sign([statin('d1', 'Simvastatin 40 MG Oral Tablet', 'draft', 1)], [amio()]));
     expect(above.map((c) => [c.indicator, c.summary])).toEqual([
-      ['warning', 'Lower simvastatin from 40 mg to 20 mg a day or less with amiodarone (label dose cap), or choose another statin'],
+      [
+        'warning',
+        'Lower simvastatin from 40 mg to 20 mg a day or less with amiodarone (label dose cap), or choose another statin',
+      ],
     ]);
     const within = statinCards(sign([statin('d1', 'Simvastatin 20 MG Oral Tablet', 'draft', 1)], [amio()]));
     expect(within.map((c) => c.indicator)).toEqual(['info']);
@@ -176,16 +257,23 @@ describe('simvastatin + amiodarone (ONC pair 11, at most 20 mg a day) and lovast
     const dilt = () => medRequest('a-dilt', 'Diltiazem Hydrochloride 120 MG Extended Release Oral Capsule');
     const above = statinCards(sign([statin('d1', 'Lovastatin 40 MG Oral Tablet', 'draft', 1)], [dilt()]));
     expect(above.map((c) => [c.indicator, c.summary])).toEqual([
-      ['warning', 'Lower lovastatin from 40 mg to 20 mg a day or less with diltiazem (label dose cap), or choose another statin'],
+      [
+        'warning',
+        'Lower lovastatin from 40 mg to 20 mg a day or less with diltiazem (label dose cap), or choose another statin',
+      ],
     ]);
-    expect(statinCards(sign([statin('d1', 'Lovastatin 20 MG Oral Tablet', 'draft', 1)], [dilt()])).map((c) => c.indicator)).toEqual(['info']);
+    expect(
+      statinCards(sign([statin('d1', 'Lovastatin 20 MG Oral Tablet', 'draft', 1)], [dilt()])).map((c) => c.indicator),
+    ).toEqual(['info']);
   });
 
   it('lovastatin with dronedarone (label row, 20 mg a day): 40 mg fires, 20 mg is silent', () => {
     const drone = () => medRequest('a-drone', 'dronedarone 400 MG Oral Tablet');
     const above = statinCards(sign([statin('d1', 'Mevacor 40 MG Oral Tablet', 'draft', 1)], [drone()]));
     expect(above.map((c) => c.finding?.key)).toEqual(['label-ddi:lovastatin-dose-cap-20:lovastatin+dronedarone']);
-    expect(above[0]!.detail).toContain('- Ordered: lovastatin 40 mg daily; label maximum with dronedarone: 20 mg daily');
+    expect(above[0]!.detail).toContain(
+      '- Ordered: lovastatin 40 mg daily; label maximum with dronedarone: 20 mg daily',
+    );
     expect(statinCards(sign([statin('d1', 'Lovastatin 20 MG Oral Tablet', 'draft', 1)], [drone()]))).toEqual([]);
   });
 });

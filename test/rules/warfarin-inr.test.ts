@@ -5,14 +5,24 @@ import { NOW, bundle, data, daysBefore, fixture, knowledge, medRequest } from '.
 import { expectPlainText } from './plain-text.js';
 
 const inr = (value: number, daysAgo = 3, extra: JsonObject = {}) =>
-  fixture('observation-inr', { id: `inr-${value}-${daysAgo}`, effectiveDateTime: daysBefore(daysAgo), valueQuantity: { value, unit: '{INR}' }, ...extra });
+  fixture('observation-inr', {
+    id: `inr-${value}-${daysAgo}`,
+    effectiveDateTime: daysBefore(daysAgo),
+    valueQuantity: { value, unit: '{INR}' },
+    ...extra,
+  });
 
 const WARFARIN = () => fixture('medication-request-warfarin');
 
 function view(meds: JsonObject[], labs: JsonObject[] | null | undefined): Card[] {
   const d: Record<string, ReturnType<typeof bundle> | null> = { medications: bundle(...meds) };
   if (labs !== undefined) d.inr = labs === null ? null : bundle(...labs);
-  return decidePatientView({ context: { userId: 'Practitioner/1', patientId: 'pat-1' }, data: data(d), knowledge: knowledge(), now: NOW });
+  return decidePatientView({
+    context: { userId: 'Practitioner/1', patientId: 'pat-1' },
+    data: data(d),
+    knowledge: knowledge(),
+    now: NOW,
+  });
 }
 
 describe('patient-view: warfarin and INR', () => {
@@ -21,7 +31,9 @@ describe('patient-view: warfarin and INR', () => {
     expect(cards).toHaveLength(1);
     const c = cards[0]!;
     expect(c.indicator).toBe('critical');
-    expect(c.summary).toBe('Check for bleeding and review warfarin: INR 5.6 on 20 Nov 2026, 5 or above (critical range)');
+    expect(c.summary).toBe(
+      'Check for bleeding and review warfarin: INR 5.6 on 20 Nov 2026, 5 or above (critical range)',
+    );
     expectPlainText(c);
     expect(c.detail).toContain('Warfarin Sodium 5 MG Oral Tablet');
     expect(c.detail).toContain('**Latest INR (last 30 days):** 5.6 on 20 Nov 2026 (3 days ago)');
@@ -35,7 +47,9 @@ describe('patient-view: warfarin and INR', () => {
   });
 
   it('an INR recognised only by name (no INR LOINC code) is one tier lower and says so', () => {
-    const named = fixture('observation-inr', { code: { coding: [{ system: 'http://example.org/lab', code: 'PT-INR', display: 'INR' }] } });
+    const named = fixture('observation-inr', {
+      code: { coding: [{ system: 'http://example.org/lab', code: 'PT-INR', display: 'INR' }] },
+    });
     const c = view([WARFARIN()], [named])[0]!;
     expect(c.indicator).toBe('warning');
     expect(c.summary).toContain('5 or above (critical range)');
@@ -81,9 +95,18 @@ describe('patient-view: warfarin and INR', () => {
 
   it('near miss: unit or name mismatch (a prothrombin time in seconds, an INR goal, another lab)', () => {
     expect(view([WARFARIN()], [inr(14.2, 1, { valueQuantity: { value: 14.2, unit: 's' } })])).toEqual([]);
-    expect(view([WARFARIN()], [inr(6, 1, { code: { text: 'Prothrombin time (PT)' }, valueQuantity: { value: 6, unit: 's' } })])).toEqual([]);
-    expect(view([WARFARIN()], [inr(3.5, 1, { code: { text: 'INR goal' }, valueQuantity: { value: 3.5 } })])).toEqual([]);
-    expect(view([WARFARIN()], [inr(6, 1, { code: { text: 'Potassium' }, valueQuantity: { value: 6, unit: 'mmol/L' } })])).toEqual([]);
+    expect(
+      view(
+        [WARFARIN()],
+        [inr(6, 1, { code: { text: 'Prothrombin time (PT)' }, valueQuantity: { value: 6, unit: 's' } })],
+      ),
+    ).toEqual([]);
+    expect(view([WARFARIN()], [inr(3.5, 1, { code: { text: 'INR goal' }, valueQuantity: { value: 3.5 } })])).toEqual(
+      [],
+    );
+    expect(
+      view([WARFARIN()], [inr(6, 1, { code: { text: 'Potassium' }, valueQuantity: { value: 6, unit: 'mmol/L' } })]),
+    ).toEqual([]);
     expect(view([WARFARIN()], [inr(6, 1, { code: { text: 'Interleukin' } })])).toEqual([]);
   });
 

@@ -17,7 +17,13 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
   async function store(backend?: Backend, options: Partial<StoreOptions> = {}): Promise<{ s: SqlStore; b: Backend }> {
     const b = backend ?? makeBackend();
     if (!backend) backends.push(b);
-    const s = await SqlStore.open(b.connect(), { overrideWindowMs: 24 * HOUR, selectWindowMs: 6 * HOUR, retentionMs: 90 * 24 * HOUR, now: () => clock, ...options });
+    const s = await SqlStore.open(b.connect(), {
+      overrideWindowMs: 24 * HOUR,
+      selectWindowMs: 6 * HOUR,
+      retentionMs: 90 * 24 * HOUR,
+      now: () => clock,
+      ...options,
+    });
     open.push(s);
     return { s, b };
   }
@@ -76,26 +82,74 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     const { s } = await store();
     const c = card(s);
     await s.recordIssued([c]);
-    expect(await s.recordFeedback(override('9368d37b-283f-44a0-93ea-547cebab93ed'), c.client, 'order-sign')).toEqual({ status: 'unknown-card' });
+    expect(await s.recordFeedback(override('9368d37b-283f-44a0-93ea-547cebab93ed'), c.client, 'order-sign')).toEqual({
+      status: 'unknown-card',
+    });
     expect(await s.recordFeedback(override(c.uuid), 'another|-', 'order-sign')).toEqual({ status: 'unknown-card' });
     expect(await s.recordFeedback(override(c.uuid), c.client, 'order-select')).toEqual({ status: 'unknown-card' });
-    expect(await s.recordFeedback(override(c.uuid), c.client, 'order-sign')).toEqual({ status: 'stored', rule: 'ddi', indicator: 'warning' });
-    expect(await s.recordFeedback(override(c.uuid, { receivedAt: T0 + 120_000 }), c.client, 'order-sign')).toEqual({ status: 'duplicate', rule: 'ddi', indicator: 'warning' });
-    const accepted: FeedbackRecord = { card: c.uuid, outcome: 'accepted', acceptedSuggestions: ['s-1'], hasComment: false, outcomeTimestamp: '2026-11-23T12:02:00Z', receivedAt: T0 + 130_000 };
+    expect(await s.recordFeedback(override(c.uuid), c.client, 'order-sign')).toEqual({
+      status: 'stored',
+      rule: 'ddi',
+      indicator: 'warning',
+    });
+    expect(await s.recordFeedback(override(c.uuid, { receivedAt: T0 + 120_000 }), c.client, 'order-sign')).toEqual({
+      status: 'duplicate',
+      rule: 'ddi',
+      indicator: 'warning',
+    });
+    const accepted: FeedbackRecord = {
+      card: c.uuid,
+      outcome: 'accepted',
+      acceptedSuggestions: ['s-1'],
+      hasComment: false,
+      outcomeTimestamp: '2026-11-23T12:02:00Z',
+      receivedAt: T0 + 130_000,
+    };
     expect((await s.recordFeedback(accepted, c.client, 'order-sign')).status).toBe('stored');
     expect(await s.feedbackOf(c.uuid)).toEqual([
-      { client: c.client, service: 'order-sign', outcome: 'overridden', acceptedSuggestions: [], overrideReason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' }, hasComment: true, outcomeTimestamp: '2026-11-23T12:01:00Z', receivedAt: T0 + 60_000 },
-      { client: c.client, service: 'order-sign', outcome: 'accepted', acceptedSuggestions: ['s-1'], hasComment: false, outcomeTimestamp: '2026-11-23T12:02:00Z', receivedAt: T0 + 130_000 },
+      {
+        client: c.client,
+        service: 'order-sign',
+        outcome: 'overridden',
+        acceptedSuggestions: [],
+        overrideReason: { system: 'https://hookwise.dev/cds/override-reasons', code: 'benefit-outweighs-risk' },
+        hasComment: true,
+        outcomeTimestamp: '2026-11-23T12:01:00Z',
+        receivedAt: T0 + 60_000,
+      },
+      {
+        client: c.client,
+        service: 'order-sign',
+        outcome: 'accepted',
+        acceptedSuggestions: ['s-1'],
+        hasComment: false,
+        outcomeTimestamp: '2026-11-23T12:02:00Z',
+        receivedAt: T0 + 130_000,
+      },
     ]);
   });
 
   it('an override silences the finding for the window, unless it gets worse; accepting silences nothing', async () => {
     const { s } = await store();
     const c = card(s);
-    const kept = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000002', findings: [{ key: 'ddi:c+d', indicator: 'warning' }] });
+    const kept = card(s, {
+      uuid: 'a3c0f1de-0000-4000-8000-000000000002',
+      findings: [{ key: 'ddi:c+d', indicator: 'warning' }],
+    });
     await s.recordIssued([c, kept]);
     await s.recordFeedback(override(c.uuid), c.client, c.service);
-    await s.recordFeedback({ card: kept.uuid, outcome: 'accepted', acceptedSuggestions: ['x'], hasComment: false, outcomeTimestamp: '2026-11-23T12:01:00Z', receivedAt: T0 }, c.client, c.service);
+    await s.recordFeedback(
+      {
+        card: kept.uuid,
+        outcome: 'accepted',
+        acceptedSuggestions: ['x'],
+        hasComment: false,
+        outcomeTimestamp: '2026-11-23T12:01:00Z',
+        receivedAt: T0,
+      },
+      c.client,
+      c.service,
+    );
     const q = { patient: c.patient, finding: 'ddi:a+b', indicator: 'warning' as const };
     expect(await s.suppression({ ...q, now: T0 + 23 * HOUR })).toBe('overridden');
     expect(await s.suppression({ ...q, indicator: 'info', now: T0 + HOUR })).toBe('overridden');
@@ -107,7 +161,11 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
 
   // The PDDI guide's coordination: remembered per ordering session (clinician, patient, encounter), rule and drug code.
   const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-  const remember = (s: SqlStore, session = 'clinician-1|p1|enc-1', drugs: Record<string, string> = { 'MedicationRequest/d1': `${RX}|21212` }) => ({
+  const remember = (
+    s: SqlStore,
+    session = 'clinician-1|p1|enc-1',
+    drugs: Record<string, string> = { 'MedicationRequest/d1': `${RX}|21212` },
+  ) => ({
     remember: { session: s.patientKey(session), drugs },
   });
 
@@ -118,16 +176,32 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     const session = s.patientKey('clinician-1|p1|enc-1');
     const q = { patient: c.patient, finding: 'ddi:a+b', now: T0 + HOUR };
     const drug = [`${RX}|21212`];
-    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: drug } })).toBe('seen-at-order-select');
+    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: drug } })).toBe(
+      'seen-at-order-select',
+    );
     // not asked to filter: the card is shown again (the guide's default)
     expect(await s.suppression({ ...q, indicator: 'warning' })).toBeUndefined();
     expect(await s.suppression({ ...q, indicator: 'critical', repeatOf: { session, drugs: drug } })).toBeUndefined();
-    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: [...drug, `${RX}|999`] } })).toBeUndefined();
-    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: [`${RX}|999`] } })).toBeUndefined();
-    expect(await s.suppression({ ...q, finding: 'ddi:a+c', indicator: 'warning', repeatOf: { session, drugs: drug } })).toBeUndefined();
+    expect(
+      await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: [...drug, `${RX}|999`] } }),
+    ).toBeUndefined();
+    expect(
+      await s.suppression({ ...q, indicator: 'warning', repeatOf: { session, drugs: [`${RX}|999`] } }),
+    ).toBeUndefined();
+    expect(
+      await s.suppression({ ...q, finding: 'ddi:a+c', indicator: 'warning', repeatOf: { session, drugs: drug } }),
+    ).toBeUndefined();
     // another clinician or encounter is another session
-    expect(await s.suppression({ ...q, indicator: 'warning', repeatOf: { session: s.patientKey('clinician-2|p1|enc-1'), drugs: drug } })).toBeUndefined();
-    expect(await s.suppression({ ...q, indicator: 'warning', now: T0 + 7 * HOUR, repeatOf: { session, drugs: drug } })).toBeUndefined();
+    expect(
+      await s.suppression({
+        ...q,
+        indicator: 'warning',
+        repeatOf: { session: s.patientKey('clinician-2|p1|enc-1'), drugs: drug },
+      }),
+    ).toBeUndefined();
+    expect(
+      await s.suppression({ ...q, indicator: 'warning', now: T0 + 7 * HOUR, repeatOf: { session, drugs: drug } }),
+    ).toBeUndefined();
   });
 
   it('a card whose call did not ask to be remembered is never filtered later', async () => {
@@ -135,15 +209,41 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     const c = card(s, { hook: 'order-select', service: 'order-select' });
     await s.recordIssued([c]);
     const q = { patient: c.patient, finding: 'ddi:a+b', indicator: 'warning' as const, now: T0 + HOUR };
-    expect(await s.suppression({ ...q, repeatOf: { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] } })).toBeUndefined();
+    expect(
+      await s.suppression({
+        ...q,
+        repeatOf: { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] },
+      }),
+    ).toBeUndefined();
   });
 
   it('a grouped card records each finding at its own tier; a lower tier seen later does not lower it', async () => {
     const { s } = await store();
-    const grouped = card(s, { hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'critical' }, { key: 'ddi:a+b', indicator: 'warning' }], ...remember(s) });
+    const grouped = card(s, {
+      hook: 'order-select',
+      service: 'order-select',
+      findings: [
+        { key: 'renal:x', indicator: 'critical' },
+        { key: 'ddi:a+b', indicator: 'warning' },
+      ],
+      ...remember(s),
+    });
     await s.recordIssued([grouped]);
-    await s.recordIssued([card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000009', hook: 'order-select', service: 'order-select', findings: [{ key: 'renal:x', indicator: 'info' }], issuedAt: T0 + 60_000, ...remember(s) })]);
-    const q = { patient: grouped.patient, repeatOf: { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] }, now: T0 + HOUR };
+    await s.recordIssued([
+      card(s, {
+        uuid: 'a3c0f1de-0000-4000-8000-000000000009',
+        hook: 'order-select',
+        service: 'order-select',
+        findings: [{ key: 'renal:x', indicator: 'info' }],
+        issuedAt: T0 + 60_000,
+        ...remember(s),
+      }),
+    ]);
+    const q = {
+      patient: grouped.patient,
+      repeatOf: { session: s.patientKey('clinician-1|p1|enc-1'), drugs: [`${RX}|21212`] },
+      now: T0 + HOUR,
+    };
     expect(await s.suppression({ ...q, finding: 'ddi:a+b', indicator: 'critical' })).toBeUndefined();
     expect(await s.suppression({ ...q, finding: 'ddi:a+b', indicator: 'warning' })).toBe('seen-at-order-select');
     expect(await s.suppression({ ...q, finding: 'renal:x', indicator: 'critical' })).toBe('seen-at-order-select');
@@ -152,7 +252,12 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
   it('a critical card dismissed without a coded reason is silent only for the session; with a reason, for the window', async () => {
     const { s } = await store(undefined, { dismissalWindowMs: 2 * HOUR });
     const dismissed = card(s, { indicator: 'critical', findings: [{ key: 'ddi:a+b', indicator: 'critical' }] });
-    const reasoned = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000011', indicator: 'critical', patient: s.patientKey('p2'), findings: [{ key: 'ddi:a+b', indicator: 'critical' }] });
+    const reasoned = card(s, {
+      uuid: 'a3c0f1de-0000-4000-8000-000000000011',
+      indicator: 'critical',
+      patient: s.patientKey('p2'),
+      findings: [{ key: 'ddi:a+b', indicator: 'critical' }],
+    });
     const warning = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000012', patient: s.patientKey('p3') });
     await s.recordIssued([dismissed, reasoned, warning]);
     const { overrideReason: _none, ...noReason } = override(dismissed.uuid, { hasComment: true });
@@ -165,7 +270,9 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     expect(await s.suppression({ ...q, patient: dismissed.patient, now: T0 + 3 * HOUR })).toBeUndefined();
     expect(await s.suppression({ ...q, patient: reasoned.patient, now: T0 + 23 * HOUR })).toBe('overridden');
     // a warning dismissed without a reason: the override window, as before
-    expect(await s.suppression({ ...q, indicator: 'warning', patient: warning.patient, now: T0 + 23 * HOUR })).toBe('overridden');
+    expect(await s.suppression({ ...q, indicator: 'warning', patient: warning.patient, now: T0 + 23 * HOUR })).toBe(
+      'overridden',
+    );
   });
 
   it('shadow cards are recorded but never silence a card the clinician would see', async () => {
@@ -186,14 +293,23 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await s.recordFeedback(override(c.uuid), c.client, c.service);
     await s.close();
     const { s: again } = await store(b);
-    expect(await again.suppression({ patient: again.patientKey('p1'), finding: 'ddi:a+b', indicator: 'warning', now: T0 + HOUR })).toBe('overridden');
+    expect(
+      await again.suppression({
+        patient: again.patientKey('p1'),
+        finding: 'ddi:a+b',
+        indicator: 'warning',
+        now: T0 + HOUR,
+      }),
+    ).toBe('overridden');
     expect(await again.feedbackOf(c.uuid)).toHaveLength(1);
     expect((await again.recordFeedback(override(c.uuid), c.client, c.service)).status).toBe('duplicate');
   });
 
   it('commits the cards of concurrent answers together, each answer waiting for its commit', async () => {
     const { s, b } = await store();
-    const cards = Array.from({ length: 150 }, (_, i) => card(s, { uuid: `a3c0f1de-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    const cards = Array.from({ length: 150 }, (_, i) =>
+      card(s, { uuid: `a3c0f1de-0000-4000-8000-${String(i).padStart(12, '0')}` }),
+    );
     await Promise.all(cards.map((c) => s.recordIssued([c])));
     const reader = b.connect();
     try {
@@ -217,7 +333,11 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
   it('accepts a JWT id once while it lives, from any instance, and again after it expired', async () => {
     const { s, b } = await store();
     const { s: other } = await store(b);
-    const results = await Promise.all([s.firstSeen('iss|jti-1', T0 + 300_000), other.firstSeen('iss|jti-1', T0 + 300_000), s.firstSeen('iss|jti-1', T0 + 300_000)]);
+    const results = await Promise.all([
+      s.firstSeen('iss|jti-1', T0 + 300_000),
+      other.firstSeen('iss|jti-1', T0 + 300_000),
+      s.firstSeen('iss|jti-1', T0 + 300_000),
+    ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await s.firstSeen('iss|jti-2', T0 + 300_000)).toBe(true);
     clock = T0 + 300_001;
@@ -236,7 +356,8 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await s.purge();
     const reader = b.connect();
     try {
-      const count = async (table: string) => Number((await reader.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
+      const count = async (table: string) =>
+        Number((await reader.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
       expect(await count('hookwise_issued_card')).toBe(1);
       expect(await count('hookwise_feedback')).toBe(0);
       expect(await count('hookwise_finding_override')).toBe(0);
@@ -254,7 +375,9 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     expect(new Set(started.map(({ s }) => s.patientKey('p1'))).size).toBe(1);
     const db = b.connect();
     await db.query(`UPDATE hookwise_meta SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION + 1)]);
-    await expect(SqlStore.open(db, { overrideWindowMs: HOUR, selectWindowMs: HOUR, retentionMs: HOUR })).rejects.toThrow(
+    await expect(
+      SqlStore.open(db, { overrideWindowMs: HOUR, selectWindowMs: HOUR, retentionMs: HOUR }),
+    ).rejects.toThrow(
       `the ledger database has schema version ${SCHEMA_VERSION + 1}, newer than this hookwise's ${SCHEMA_VERSION}`,
     );
     await db.close();
@@ -279,7 +402,12 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
       transaction: (work) => (hang ? never : real.transaction(work)),
       close: () => real.close(),
     };
-    const s = await SqlStore.open(stalling, { overrideWindowMs: HOUR, selectWindowMs: HOUR, retentionMs: HOUR, hookPathTimeoutMs: 150 });
+    const s = await SqlStore.open(stalling, {
+      overrideWindowMs: HOUR,
+      selectWindowMs: HOUR,
+      retentionMs: HOUR,
+      hookPathTimeoutMs: 150,
+    });
     hang = true;
     const started = Date.now();
     await expect(s.suppression({ patient: 'p', finding: 'ddi:a+b', indicator: 'warning', now: T0 })).rejects.toThrow(
@@ -290,7 +418,7 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await real.close();
   });
 
-  it('a later override of a lower tier does not extend a higher tier\'s silence', async () => {
+  it("a later override of a lower tier does not extend a higher tier's silence", async () => {
     const { s } = await store();
     const critical = card(s, { indicator: 'critical', findings: [{ key: 'ddi:a+b', indicator: 'critical' }] });
     const warning = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000005', issuedAt: T0 + 20 * HOUR });
@@ -306,7 +434,11 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
   it('one answer with a bad value (a NUL) does not cost the other answers of its group commit', async () => {
     const { s } = await store();
     const good = card(s);
-    const odd = card(s, { uuid: 'a3c0f1de-0000-4000-8000-000000000006', hookInstance: 'x\u0000y', drafts: ['MedicationRequest/d\u00001'] });
+    const odd = card(s, {
+      uuid: 'a3c0f1de-0000-4000-8000-000000000006',
+      hookInstance: 'x\u0000y',
+      drafts: ['MedicationRequest/d\u00001'],
+    });
     await Promise.all([s.recordIssued([good]), s.recordIssued([odd])]);
     expect((await s.recordFeedback(override(good.uuid), good.client, good.service)).status).toBe('stored');
     expect((await s.recordFeedback(override(odd.uuid), odd.client, odd.service)).status).toBe('stored');
@@ -315,17 +447,38 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
   it('two instances writing the same findings in opposite order both commit, every time', async () => {
     const { s, b } = await store();
     const { s: other } = await store(b);
-    const findings = [{ key: 'ddi:a+b', indicator: 'warning' as const }, { key: 'renal:x', indicator: 'warning' as const }];
+    const findings = [
+      { key: 'ddi:a+b', indicator: 'warning' as const },
+      { key: 'renal:x', indicator: 'warning' as const },
+    ];
     const rounds = await Promise.all(
       Array.from({ length: 20 }, (_, i) => [
-        s.recordIssued([card(s, { uuid: `b0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings, ...remember(s) })]),
-        other.recordIssued([card(other, { uuid: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, hook: 'order-select', service: 'order-select', findings: [...findings].reverse(), ...remember(other) })]),
+        s.recordIssued([
+          card(s, {
+            uuid: `b0000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+            hook: 'order-select',
+            service: 'order-select',
+            findings,
+            ...remember(s),
+          }),
+        ]),
+        other.recordIssued([
+          card(other, {
+            uuid: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+            hook: 'order-select',
+            service: 'order-select',
+            findings: [...findings].reverse(),
+            ...remember(other),
+          }),
+        ]),
       ]).flat(),
     );
     expect(rounds).toHaveLength(40);
     const reader = b.connect();
     try {
-      expect(Number((await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_issued_card'))[0]!.n)).toBe(40);
+      expect(
+        Number((await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_issued_card'))[0]!.n),
+      ).toBe(40);
     } finally {
       await reader.close();
     }
@@ -339,7 +492,9 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     await s.purge();
     const reader = b.connect();
     try {
-      expect(Number((await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_jwt_replay'))[0]!.n)).toBe(1);
+      expect(
+        Number((await reader.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM hookwise_jwt_replay'))[0]!.n),
+      ).toBe(1);
     } finally {
       await reader.close();
     }
@@ -376,7 +531,15 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
 
     it('a cached answer is found for the same patient and input until it expires, and replaced by a newer one', async () => {
       const { s } = await store();
-      const entry = { patient: s.patientKey('p1'), inputHash: 'h1', model: 'm', promptVersion: 'p', findings: '{"findings":[]}', storedAt: T0, expiresAt: T0 + HOUR };
+      const entry = {
+        patient: s.patientKey('p1'),
+        inputHash: 'h1',
+        model: 'm',
+        promptVersion: 'p',
+        findings: '{"findings":[]}',
+        storedAt: T0,
+        expiresAt: T0 + HOUR,
+      };
       await s.aiCachePut(entry);
       expect(await s.aiCacheGet(entry.patient, 'h1', T0 + 1)).toEqual(entry);
       expect(await s.aiCacheGet(entry.patient, 'h2', T0 + 1)).toBeUndefined();
@@ -389,10 +552,24 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     it('the report counts calls by outcome, late answers apart, drops by reason, and feedback per category', async () => {
       const { s } = await store();
       await s.recordAiCall(call(s));
-      await s.recordAiCall(call(s, { outcome: 'timeout', findingsKept: 0, dropped: {}, confidences: [], latencyMs: 880 }));
+      await s.recordAiCall(
+        call(s, { outcome: 'timeout', findingsKept: 0, dropped: {}, confidences: [], latencyMs: 880 }),
+      );
       await s.recordAiCall(call(s, { outcome: 'ok', late: true }));
-      await s.recordIssued([card(s, { uuid: 'a3c0f1de-0000-4000-8000-0000000000a1', service: 'ai-medication-review', hook: 'patient-view', rule: 'ai-prescribing-cascade', drafts: [] })]);
-      await s.recordFeedback(override('a3c0f1de-0000-4000-8000-0000000000a1'), 'https://ehr.example.org|-', 'ai-medication-review');
+      await s.recordIssued([
+        card(s, {
+          uuid: 'a3c0f1de-0000-4000-8000-0000000000a1',
+          service: 'ai-medication-review',
+          hook: 'patient-view',
+          rule: 'ai-prescribing-cascade',
+          drafts: [],
+        }),
+      ]);
+      await s.recordFeedback(
+        override('a3c0f1de-0000-4000-8000-0000000000a1'),
+        'https://ehr.example.org|-',
+        'ai-medication-review',
+      );
       const report = await s.aiReport(T0 - 1, 'ai-medication-review');
       expect(report).toMatchObject({
         calls: { ok: 1, timeout: 1 },
@@ -408,7 +585,15 @@ describe.each(BACKENDS)('ledger on %s', (_name, makeBackend) => {
     it('expired cache entries are purged', async () => {
       const { s } = await store();
       const patient = s.patientKey('p1');
-      await s.aiCachePut({ patient, inputHash: 'h', model: 'm', promptVersion: 'p', findings: '{}', storedAt: T0, expiresAt: T0 + 1000 });
+      await s.aiCachePut({
+        patient,
+        inputHash: 'h',
+        model: 'm',
+        promptVersion: 'p',
+        findings: '{}',
+        storedAt: T0,
+        expiresAt: T0 + 1000,
+      });
       clock = T0 + 2000;
       await s.purge();
       clock = T0;

@@ -27,11 +27,27 @@ export async function buildAiApp(modelUrl: string, env: Record<string, string> =
   const logs = new MemoryLogStream();
   const logger = createLogger({ level: 'debug', stream: logs });
   const clock = fixedClock(TEST_NOW);
-  const ledger = store ?? (await openStore({ ...config, ledgerPath: ':memory:' }, { now: () => clock.now().getTime() }));
+  const ledger =
+    store ?? (await openStore({ ...config, ledgerPath: ':memory:' }, { now: () => clock.now().getTime() }));
   const auth = createSecurity(config, ledger);
   const metrics = createMetrics({ defaultMetrics: false });
-  const { modules, ai } = await startHookModules(config, { store: ledger, logger, registry: metrics.registry, knowledge: testKnowledge() });
-  const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth, ledger, metrics, ...(ai ? { ai } : {}) });
+  const { modules, ai } = await startHookModules(config, {
+    store: ledger,
+    logger,
+    registry: metrics.registry,
+    knowledge: testKnowledge(),
+  });
+  const app = createApp({
+    config,
+    logger,
+    knowledge: testKnowledge(),
+    clock,
+    modules,
+    auth,
+    ledger,
+    metrics,
+    ...(ai ? { ai } : {}),
+  });
   return { app, logs, config, ledger, ai, metrics, clock };
 }
 
@@ -56,7 +72,10 @@ const rx = (id: string, code: string, display: string, dose?: number) => ({
     status: 'active',
     intent: 'order',
     subject: { reference: `Patient/${PHI.patientId}`, display: `${PHI.given} ${PHI.family}` },
-    medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code, display }], text: display },
+    medicationCodeableConcept: {
+      coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code, display }],
+      text: display,
+    },
     note: [{ text: `Discussed with ${PHI.given} at ${PHI.address}` }],
     dosageInstruction: [
       {
@@ -73,7 +92,9 @@ const lab = (id: string, loinc: string, display: string, value: number, unit: st
     resourceType: 'Observation',
     id,
     status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    category: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+    ],
     code: { coding: [{ system: 'http://loinc.org', code: loinc, display }] },
     subject: { reference: `Patient/${PHI.patientId}` },
     effectiveDateTime: ago(daysAgo),
@@ -85,9 +106,12 @@ let n = 0;
 /** amlodipine + furosemide (a classic cascade), lisinopril, hypertension, a potassium of 5.4 (the rule's card names lisinopril). */
 export function aiRequest(overrides: { potassium?: number; extraLab?: boolean } = {}): Record<string, any> {
   n += 1;
-  const labs = [lab('obs-k-1207', '2823-3', 'Potassium [Moles/volume] in Serum or Plasma', overrides.potassium ?? 5.4, 'mmol/L', 2)];
+  const labs = [
+    lab('obs-k-1207', '2823-3', 'Potassium [Moles/volume] in Serum or Plasma', overrides.potassium ?? 5.4, 'mmol/L', 2),
+  ];
   labs.push(lab('obs-cr-1208', '2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', 1.1, 'mg/dL', 10));
-  if (overrides.extraLab) labs.push(lab('obs-na-1209', '2951-2', 'Sodium [Moles/volume] in Serum or Plasma', 131, 'mmol/L', 1));
+  if (overrides.extraLab)
+    labs.push(lab('obs-na-1209', '2951-2', 'Sodium [Moles/volume] in Serum or Plasma', 131, 'mmol/L', 1));
   return {
     hook: 'patient-view',
     hookInstance: `5b1f0c2e-8d4a-4c7e-9f3b-${String(n).padStart(12, '0')}`,
@@ -120,8 +144,13 @@ export function aiRequest(overrides: { potassium?: number; extraLab?: boolean } 
             resource: {
               resourceType: 'Condition',
               id: 'cond-htn-88',
-              clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-              code: { coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertensive disorder' }], text: `HTN per ${PHI.given}` },
+              clinicalStatus: {
+                coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+              },
+              code: {
+                coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertensive disorder' }],
+                text: `HTN per ${PHI.given}`,
+              },
               note: [{ text: `${PHI.family} reports headaches` }],
               subject: { reference: `Patient/${PHI.patientId}` },
             },
@@ -137,8 +166,16 @@ export function aiRequest(overrides: { potassium?: number; extraLab?: boolean } 
             resource: {
               resourceType: 'AllergyIntolerance',
               id: 'allergy-pcn-3',
-              clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
-              code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7980', display: 'penicillin G' }] },
+              clinicalStatus: {
+                coding: [
+                  { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' },
+                ],
+              },
+              code: {
+                coding: [
+                  { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7980', display: 'penicillin G' },
+                ],
+              },
               patient: { reference: `Patient/${PHI.patientId}` },
             },
           },
@@ -151,7 +188,8 @@ export function aiRequest(overrides: { potassium?: number; extraLab?: boolean } 
 /** A grounded cascade finding: furosemide (M2) for amlodipine (M1) ankle oedema. */
 export const CASCADE = {
   summary: 'Furosemide may be treating amlodipine-induced ankle oedema (prescribing cascade).',
-  detail: 'Amlodipine commonly causes dose-dependent peripheral oedema, which does not respond well to loop diuretics. Consider reducing amlodipine instead of adding furosemide.',
+  detail:
+    'Amlodipine commonly causes dose-dependent peripheral oedema, which does not respond well to loop diuretics. Consider reducing amlodipine instead of adding furosemide.',
   category: 'prescribing-cascade',
   confidence: 0.86,
   evidence: ['M1', 'M2'],

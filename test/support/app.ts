@@ -30,7 +30,10 @@ export async function buildApp(
   const logger = createLogger({ level: 'debug', stream: logs, strict: true });
   const clock = fixedClock(now);
   // The embedded backend, in memory unless the test names a file or a DATABASE_URL.
-  const ledger = await openStore({ ...config, ledgerPath: env.LEDGER_PATH ?? ':memory:' }, { now: () => clock.now().getTime() });
+  const ledger = await openStore(
+    { ...config, ledgerPath: env.LEDGER_PATH ?? ':memory:' },
+    { now: () => clock.now().getTime() },
+  );
   const auth: Security = { ...createSecurity(config, ledger), ...extra };
   const app = createApp({ config, logger, knowledge: testKnowledge(), clock, modules, auth, ledger });
   return { app, logs, config, auth, ledger, clock, modules };

@@ -10,8 +10,18 @@ export interface Seen {
   authorization?: string;
 }
 
-export type Route = (url: URL, req: http.IncomingMessage) =>
-  | { status?: number; body?: unknown; delayMs?: number; hang?: boolean; contentType?: string; headers?: Record<string, string> }
+export type Route = (
+  url: URL,
+  req: http.IncomingMessage,
+) =>
+  | {
+      status?: number;
+      body?: unknown;
+      delayMs?: number;
+      hang?: boolean;
+      contentType?: string;
+      headers?: Record<string, string>;
+    }
   | undefined;
 
 export interface FakeFhir {
@@ -27,7 +37,11 @@ export async function startFakeFhir(route: Route): Promise<FakeFhir> {
   const state: Omit<FakeFhir, 'close' | 'base'> = { seen: [], maxInFlight: 0, closedEarly: 0 };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    state.seen.push({ method: req.method ?? 'GET', url: url.pathname + url.search, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    state.seen.push({
+      method: req.method ?? 'GET',
+      url: url.pathname + url.search,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     inFlight += 1;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
     let done = false;
@@ -41,11 +55,17 @@ export async function startFakeFhir(route: Route): Promise<FakeFhir> {
       if (!res.writableEnded) state.closedEarly += 1;
       finish();
     });
-    const answer = route(url, req) ?? { status: 404, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] } };
+    const answer = route(url, req) ?? {
+      status: 404,
+      body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] },
+    };
     if (answer.hang) return;
     const send = () => {
       if (res.destroyed) return;
-      res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/fhir+json', ...(answer.headers ?? {}) });
+      res.writeHead(answer.status ?? 200, {
+        'content-type': answer.contentType ?? 'application/fhir+json',
+        ...(answer.headers ?? {}),
+      });
       res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {}));
       finish();
     };

@@ -29,7 +29,12 @@ export async function listeningPort(p: ServerProcess, timeoutMs: number): Promis
     if (p.child.exitCode !== null) throw new Error(`exited: ${p.err()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return JSON.parse(p.out().split('\n').find((l) => l.includes('hookwise listening'))!).port as number;
+  return JSON.parse(
+    p
+      .out()
+      .split('\n')
+      .find((l) => l.includes('hookwise listening'))!,
+  ).port as number;
 }
 
 /** Sends raw bytes on a fresh connection and returns everything the server wrote before closing. */

@@ -4,7 +4,14 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 describe('configuration', () => {
   it('starts on embedded defaults with nothing set', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ profile: 'development', port: 3000, hookDeadlineMs: 4500, corsOrigins: ['*'], corsAllowCredentials: false, responseContract: 'drop' });
+    expect(c).toMatchObject({
+      profile: 'development',
+      port: 3000,
+      hookDeadlineMs: 4500,
+      corsOrigins: ['*'],
+      corsAllowCredentials: false,
+      responseContract: 'drop',
+    });
   });
 
   it.each([
@@ -22,14 +29,22 @@ describe('configuration', () => {
   });
 
   it('accepts an origin list with credentials', () => {
-    const c = loadConfig({ CORS_ORIGINS: 'https://sandbox.cds-hooks.org, http://localhost:8080', CORS_ALLOW_CREDENTIALS: 'true' });
+    const c = loadConfig({
+      CORS_ORIGINS: 'https://sandbox.cds-hooks.org, http://localhost:8080',
+      CORS_ALLOW_CREDENTIALS: 'true',
+    });
     expect(c.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
     expect(c.corsAllowCredentials).toBe(true);
   });
 
   it('listens on 127.0.0.1 in development and on HOST (default 0.0.0.0) in production', () => {
     expect(loadConfig({}).host).toBe('127.0.0.1');
-    const prod = { HOOKWISE_PROFILE: 'production', PUBLIC_BASE_URLS: 'https://cds.example.org', FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir', TRUSTED_ISSUERS_FILE: 'config/trusted-issuers.example.json' };
+    const prod = {
+      HOOKWISE_PROFILE: 'production',
+      PUBLIC_BASE_URLS: 'https://cds.example.org',
+      FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir',
+      TRUSTED_ISSUERS_FILE: 'config/trusted-issuers.example.json',
+    };
     expect(loadConfig(prod).host).toBe('0.0.0.0');
     expect(loadConfig({ ...prod, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
@@ -53,7 +68,9 @@ describe('configuration', () => {
 
   it('NODE_ENV=production selects production and refuses an open profile', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_BASE_URLS="" is required in production/);
-    expect(() => loadConfig({ NODE_ENV: 'production', HOOKWISE_PROFILE: 'test' })).toThrow(/^HOOKWISE_PROFILE="test" cannot run with NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', HOOKWISE_PROFILE: 'test' })).toThrow(
+      /^HOOKWISE_PROFILE="test" cannot run with NODE_ENV=production/,
+    );
     expect(loadConfig({ NODE_ENV: 'development' }).profile).toBe('development');
   });
 });

@@ -21,8 +21,12 @@ describe('logger level', () => {
   it('in tests (strict) a field that is not on the allow-list fails loudly instead of being dropped', () => {
     const stream = new MemoryLogStream();
     const logger = createLogger({ level: 'debug', stream, strict: true });
-    expect(() => logger.info('hook invocation', { status: 200, patientName: 'Jane Roe' })).toThrow(UnknownLogFieldError);
-    expect(() => logger.info('hook invocation', { patientName: 'Jane Roe' })).toThrow(/log field "patientName" is not on the allow-list/);
+    expect(() => logger.info('hook invocation', { status: 200, patientName: 'Jane Roe' })).toThrow(
+      UnknownLogFieldError,
+    );
+    expect(() => logger.info('hook invocation', { patientName: 'Jane Roe' })).toThrow(
+      /log field "patientName" is not on the allow-list/,
+    );
     expect(() => logger.info('hook invocation', { status: 200 })).not.toThrow();
     expect(stream.lines.join('\n')).not.toContain('Jane Roe');
   });

@@ -12,7 +12,11 @@ describe('process guards', () => {
     installProcessGuards(proc, createLogger({ level: 'info', stream: logs }));
     // Without a listener, emitting 'uncaughtException'/'error'-like events on a real process would end it; here the
     // handlers are the listeners, and emitting must not throw.
-    proc.emit('unhandledRejection', new TypeError('Cannot read properties of null (reading Marguerite Ellsworth-Pike)'), Promise.resolve());
+    proc.emit(
+      'unhandledRejection',
+      new TypeError('Cannot read properties of null (reading Marguerite Ellsworth-Pike)'),
+      Promise.resolve(),
+    );
     proc.emit('uncaughtException', new RangeError('patient eRw7cX1Qm2Zf0aVb8sKp3Lg3'));
     proc.emit('unhandledRejection', 'a bare string reason with PHI', Promise.resolve());
     expect(logs.records().map((r) => [r.level, r.message, r.errorType])).toEqual([

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { cardViolations, emptyMembers, enforceContract, ResponseContractError } from '../../src/cds/response-contract.js';
+import {
+  cardViolations,
+  emptyMembers,
+  enforceContract,
+  ResponseContractError,
+} from '../../src/cds/response-contract.js';
 import type { Card } from '../../src/cds/types.js';
 
 const good = (): Card => ({
@@ -15,7 +20,13 @@ const good = (): Card => ({
       actions: [{ type: 'delete', description: 'Remove the draft', resourceId: 'MedicationRequest/1' }],
     },
   ],
-  overrideReasons: [{ system: 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes', code: 'patient-contraindication', display: 'Patient has contraindication' }],
+  overrideReasons: [
+    {
+      system: 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes',
+      code: 'patient-contraindication',
+      display: 'Patient has contraindication',
+    },
+  ],
   links: [{ label: 'Source', url: 'https://doi.org/10.1136/amiajnl-2011-000612', type: 'absolute' }],
 });
 
@@ -29,9 +40,22 @@ describe('response contract', () => {
     ['missing uuid', (c) => delete c.uuid, /uuid/],
     ['suggestions without selectionBehavior', (c) => delete c.selectionBehavior, /cds-resp-6/],
     ['override reason without display', (c) => delete c.overrideReasons![0]!.display, /cds-resp-4/],
-    ['delete by resource instead of resourceId', (c) => (c.suggestions![0]!.actions![0] = { type: 'delete', description: 'x', resource: { resourceType: 'Patient' } }), /cds-resp-2/],
+    [
+      'delete by resource instead of resourceId',
+      (c) =>
+        (c.suggestions![0]!.actions![0] = { type: 'delete', description: 'x', resource: { resourceType: 'Patient' } }),
+      /cds-resp-2/,
+    ],
     ['action without description', (c) => (c.suggestions![0]!.actions![0]!.description = ''), /cds-resp-5|empty/],
-    ['two recommended with at-most-one', (c) => c.suggestions!.push({ ...c.suggestions![0]!, isRecommended: true }, { ...c.suggestions![0]!, isRecommended: true }), /cds-resp-1/],
+    [
+      'two recommended with at-most-one',
+      (c) =>
+        c.suggestions!.push(
+          { ...c.suggestions![0]!, isRecommended: true },
+          { ...c.suggestions![0]!, isRecommended: true },
+        ),
+      /cds-resp-1/,
+    ],
     ['appContext on an absolute link', (c) => (c.links![0]!.appContext = '{}'), /cds-resp-3/],
     ['an empty array member', (c) => (c.links = []), /empty/],
     ['a null member', (c) => ((c as unknown as Record<string, unknown>).detail = null), /null or empty/],
@@ -61,9 +85,42 @@ describe('response contract', () => {
     const card = good();
     card.selectionBehavior = 'any';
     const one = card.suggestions![0]!;
-    card.suggestions = Array.from({ length: 300 }, (_, i) => ({ ...one, actions: [{ ...one.actions![0]!, resourceId: `MedicationRequest/${i}` }] }));
-    card.suggestions[120] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/1' }, note: [{ text: '' }] } }] };
-    card.suggestions[250] = { ...one, actions: [{ type: 'create', description: 'Order instead', resource: { resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/1' }, id: 'has space' } }] };
+    card.suggestions = Array.from({ length: 300 }, (_, i) => ({
+      ...one,
+      actions: [{ ...one.actions![0]!, resourceId: `MedicationRequest/${i}` }],
+    }));
+    card.suggestions[120] = {
+      ...one,
+      actions: [
+        {
+          type: 'create',
+          description: 'Order instead',
+          resource: {
+            resourceType: 'MedicationRequest',
+            status: 'draft',
+            intent: 'order',
+            subject: { reference: 'Patient/1' },
+            note: [{ text: '' }],
+          },
+        },
+      ],
+    };
+    card.suggestions[250] = {
+      ...one,
+      actions: [
+        {
+          type: 'create',
+          description: 'Order instead',
+          resource: {
+            resourceType: 'MedicationRequest',
+            status: 'draft',
+            intent: 'order',
+            subject: { reference: 'Patient/1' },
+            id: 'has space',
+          },
+        },
+      ],
+    };
     const result = enforceContract([card], 'throw');
     expect(result.cards[0]!.suggestions).toHaveLength(298);
     expect(result.trimmed).toEqual([
@@ -77,7 +134,10 @@ describe('response contract', () => {
       },
     ]);
     // The card's own check: actions first, then the empty members of the whole card.
-    expect(cardViolations(card)).toEqual(['suggestions[250].actions[0].resource.id must be a FHIR id', 'suggestions[120].actions[0].resource.note[0].text is null or empty: omit it instead']);
+    expect(cardViolations(card)).toEqual([
+      'suggestions[250].actions[0].resource.id must be a FHIR id',
+      'suggestions[120].actions[0].resource.note[0].text is null or empty: omit it instead',
+    ]);
   });
 
   it('finds null and empty members at any depth', () => {

@@ -17,10 +17,16 @@ describe('prefetch templates', () => {
 
   it('renders the user tokens only when userId has the matching resource type', () => {
     const t = compileTemplate('k', 'PractitionerRole?practitioner={{userPractitionerId}}', PV);
-    expect(renderTemplate(t, { userId: 'Practitioner/abc' }, NOW)).toEqual({ ok: true, url: 'PractitionerRole?practitioner=abc' });
+    expect(renderTemplate(t, { userId: 'Practitioner/abc' }, NOW)).toEqual({
+      ok: true,
+      url: 'PractitionerRole?practitioner=abc',
+    });
     expect(renderTemplate(t, { userId: 'PractitionerRole/abc' }, NOW).ok).toBe(false);
     const role = compileTemplate('k', 'PractitionerRole/{{userPractitionerRoleId}}', PV);
-    expect(renderTemplate(role, { userId: 'PractitionerRole/r1' }, NOW)).toEqual({ ok: true, url: 'PractitionerRole/r1' });
+    expect(renderTemplate(role, { userId: 'PractitionerRole/r1' }, NOW)).toEqual({
+      ok: true,
+      url: 'PractitionerRole/r1',
+    });
     const pat = compileTemplate('k', 'Patient/{{userPatientId}}', PV);
     expect(renderTemplate(pat, { userId: 'Patient/p9' }, NOW)).toEqual({ ok: true, url: 'Patient/p9' });
     const rp = compileTemplate('k', 'RelatedPerson/{{userRelatedPersonId}}', PV);
@@ -28,8 +34,15 @@ describe('prefetch templates', () => {
   });
 
   it('computes today() and today() ± N days from the injected clock', () => {
-    const t = compileTemplate('k', 'Observation?date=ge{{today() - 90 days}}&date=lt{{today() + 1 day}}&d={{today()}}', PV);
-    expect(renderTemplate(t, {}, NOW)).toEqual({ ok: true, url: 'Observation?date=ge2026-08-25&date=lt2026-11-24&d=2026-11-23' });
+    const t = compileTemplate(
+      'k',
+      'Observation?date=ge{{today() - 90 days}}&date=lt{{today() + 1 day}}&d={{today()}}',
+      PV,
+    );
+    expect(renderTemplate(t, {}, NOW)).toEqual({
+      ok: true,
+      url: 'Observation?date=ge2026-08-25&date=lt2026-11-24&d=2026-11-23',
+    });
     expect(renderTemplate(t, {}, new Date('2024-03-01T00:30:00Z'))).toEqual({
       ok: true,
       url: 'Observation?date=ge2023-12-02&date=lt2024-03-02&d=2024-03-01',
@@ -40,22 +53,42 @@ describe('prefetch templates', () => {
     const draftOrders = {
       resourceType: 'Bundle',
       entry: [
-        { resource: { resourceType: 'MedicationRequest', id: 'A', medicationReference: { reference: 'Medication/m1' } } },
+        {
+          resource: { resourceType: 'MedicationRequest', id: 'A', medicationReference: { reference: 'Medication/m1' } },
+        },
         { resource: { resourceType: 'ServiceRequest', id: 'S' } },
-        { resource: { resourceType: 'MedicationRequest', id: 'B 2', medicationReference: { reference: 'https://x.org/fhir/Medication/m2' } } },
+        {
+          resource: {
+            resourceType: 'MedicationRequest',
+            id: 'B 2',
+            medicationReference: { reference: 'https://x.org/fhir/Medication/m2' },
+          },
+        },
         { resource: { resourceType: 'MedicationRequest', id: 'A' } },
       ],
     };
-    const ids = compileTemplate('k', 'MedicationRequest?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).id}}', ORDER);
+    const ids = compileTemplate(
+      'k',
+      'MedicationRequest?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).id}}',
+      ORDER,
+    );
     expect(renderTemplate(ids, { draftOrders }, NOW)).toEqual({ ok: true, url: 'MedicationRequest?_id=A,B%202' });
-    const meds = compileTemplate('k', 'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}', ORDER);
+    const meds = compileTemplate(
+      'k',
+      'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}',
+      ORDER,
+    );
     expect(renderTemplate(meds, { draftOrders }, NOW)).toEqual({ ok: true, url: 'Medication?_id=m1,m2' });
   });
 
   it('does not render a template whose token has no value (never the string "undefined")', () => {
     const t = compileTemplate('k', 'Encounter/{{context.encounterId}}', PV);
     expect(renderTemplate(t, { patientId: 'p' }, NOW)).toEqual({ ok: false, reason: expect.any(String) });
-    const drafts = compileTemplate('k', 'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}', ORDER);
+    const drafts = compileTemplate(
+      'k',
+      'Medication?_id={{context.draftOrders.entry.resource.ofType(MedicationRequest).medication.resolve().id}}',
+      ORDER,
+    );
     expect(renderTemplate(drafts, { draftOrders: { resourceType: 'Bundle' } }, NOW).ok).toBe(false);
   });
 
@@ -72,13 +105,24 @@ describe('prefetch templates', () => {
   });
 
   it('renders {{%key…}} from a prior key and refuses keys not declared before', () => {
-    const t = compileTemplate('refs', 'Medication?_id={{%meds.entry.resource.ofType(MedicationRequest).medication.resolve().id}}', { ...ORDER, prior: ['meds'] });
+    const t = compileTemplate(
+      'refs',
+      'Medication?_id={{%meds.entry.resource.ofType(MedicationRequest).medication.resolve().id}}',
+      { ...ORDER, prior: ['meds'] },
+    );
     expect(t.dependsOn).toEqual(['meds']);
-    const meds = { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'MedicationRequest', medicationReference: { reference: 'Medication/x1' } } }] };
+    const meds = {
+      resourceType: 'Bundle',
+      entry: [{ resource: { resourceType: 'MedicationRequest', medicationReference: { reference: 'Medication/x1' } } }],
+    };
     expect(renderTemplate(t, {}, NOW, { meds })).toEqual({ ok: true, url: 'Medication?_id=x1' });
     expect(renderTemplate(t, {}, NOW, {}).ok).toBe(false);
-    expect(() => compileTemplate('refs', 'Medication?_id={{%later.entry.resource.id}}', { ...ORDER, prior: ['meds'] })).toThrow(/declared before it/);
-    expect(() => compileTemplate('refs', 'Medication?_id={{%meds}}', { ...ORDER, prior: ['meds'] })).toThrow(/declared before it/);
+    expect(() =>
+      compileTemplate('refs', 'Medication?_id={{%later.entry.resource.id}}', { ...ORDER, prior: ['meds'] }),
+    ).toThrow(/declared before it/);
+    expect(() => compileTemplate('refs', 'Medication?_id={{%meds}}', { ...ORDER, prior: ['meds'] })).toThrow(
+      /declared before it/,
+    );
   });
 
   it('refuses draftOrders paths on patient-view, which has no draftOrders', () => {
@@ -123,24 +167,56 @@ describe('prefetch chains ({{%key…}})', () => {
     const { startFakeFhir, searchset } = await import('../support/fake-fhir.js');
     const fields = { ...PV, prior: ['a', 'b'] };
     const a = compileTemplate('a', 'MedicationRequest?patient={{context.patientId}}', { ...PV, prior: [] });
-    const b = compileTemplate('b', 'Medication?_id={{%a.entry.resource.medication.resolve().id}}', { ...PV, prior: ['a'] });
+    const b = compileTemplate('b', 'Medication?_id={{%a.entry.resource.medication.resolve().id}}', {
+      ...PV,
+      prior: ['a'],
+    });
     const c = compileTemplate('c', 'Substance?_id={{%b.entry.resource.ingredient.item.resolve().id}}', fields);
     const seen: string[] = [];
     const fake = await startFakeFhir((url) => {
       seen.push(url.pathname);
-      if (url.pathname.endsWith('/MedicationRequest')) return { body: searchset([{ resourceType: 'MedicationRequest', id: 'r', medicationReference: { reference: 'Medication/m' } }]) };
-      if (url.pathname.endsWith('/Medication')) return { body: searchset([{ resourceType: 'Medication', id: 'm', ingredient: [{ itemReference: { reference: 'Substance/s' } }] }]) };
+      if (url.pathname.endsWith('/MedicationRequest'))
+        return {
+          body: searchset([
+            { resourceType: 'MedicationRequest', id: 'r', medicationReference: { reference: 'Medication/m' } },
+          ]),
+        };
+      if (url.pathname.endsWith('/Medication'))
+        return {
+          body: searchset([
+            { resourceType: 'Medication', id: 'm', ingredient: [{ itemReference: { reference: 'Substance/s' } }] },
+          ]),
+        };
       return { body: searchset([]) };
     });
     try {
-      const request = { hook: 'patient-view', hookInstance: 'x', fhirServer: fake.base, context: { userId: 'Practitioner/1', patientId: 'p' } };
-      const keys = [{ key: 'a', template: a, required: true }, { key: 'b', template: b, required: false }, { key: 'c', template: c, required: true }];
-      const opts = { now: NOW, signal: new AbortController().signal, concurrency: 4, pageCap: 2, access: { source: 'none' as const } };
+      const request = {
+        hook: 'patient-view',
+        hookInstance: 'x',
+        fhirServer: fake.base,
+        context: { userId: 'Practitioner/1', patientId: 'p' },
+      };
+      const keys = [
+        { key: 'a', template: a, required: true },
+        { key: 'b', template: b, required: false },
+        { key: 'c', template: c, required: true },
+      ];
+      const opts = {
+        now: NOW,
+        signal: new AbortController().signal,
+        concurrency: 4,
+        pageCap: 2,
+        access: { source: 'none' as const },
+      };
       const ok = await gather(request, keys, opts);
       expect(seen).toEqual(['/fhir/MedicationRequest', '/fhir/Medication', '/fhir/Substance']);
       expect(ok.outcomes).toEqual({ a: 'fetched', b: 'fetched', c: 'fetched' });
 
-      const failedPrior = await gather({ ...request, prefetch: { a: { resourceType: 'OperationOutcome', issue: [] } } }, keys.map((k) => (k.key === 'a' ? { ...k, required: false } : k)), { ...opts, access: { source: 'blocked' as const, blocked: 'blocked for the test' } });
+      const failedPrior = await gather(
+        { ...request, prefetch: { a: { resourceType: 'OperationOutcome', issue: [] } } },
+        keys.map((k) => (k.key === 'a' ? { ...k, required: false } : k)),
+        { ...opts, access: { source: 'blocked' as const, blocked: 'blocked for the test' } },
+      );
       expect(failedPrior.outcomes).toEqual({ a: 'unavailable', b: 'failed', c: 'failed' });
       expect(failedPrior.missingRequired.map((m) => m.key)).toEqual(['c']);
     } finally {

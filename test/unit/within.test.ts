@@ -19,7 +19,9 @@ describe('within', () => {
   it('rejects with the late error once the time has passed, and ignores the work settling afterwards', async () => {
     const work = later(200, 'too late');
     const started = performance.now();
-    await expect(within(work, 20, () => new RangeError('the ledger did not answer'))).rejects.toThrow('the ledger did not answer');
+    await expect(within(work, 20, () => new RangeError('the ledger did not answer'))).rejects.toThrow(
+      'the ledger did not answer',
+    );
     expect(performance.now() - started).toBeLessThan(150);
     await expect(work).resolves.toBe('too late');
   });

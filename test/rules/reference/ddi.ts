@@ -51,7 +51,10 @@ export function comparisons(
 // the card are the rule's own (ddiEffect, ddiCard), so this oracle checks what the sweep decides: which findings,
 // in which order, with which hits and resources.
 export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
-  const findings = new Map<string, { key: string; hits: rule.PairHit[]; drafts: ResolvedMedication[]; others: ResolvedMedication[] }>();
+  const findings = new Map<
+    string,
+    { key: string; hits: rule.PairHit[]; drafts: ResolvedMedication[]; others: ResolvedMedication[] }
+  >();
   for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
     for (const { key, hit } of rule.ddiEffect(draft, other, knowledge.ddi.pairs)) {
       let f = findings.get(key);
@@ -65,7 +68,9 @@ export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): C
       }
     }
   }
-  return [...findings.values()].map((f) => rule.ddiCard(f, { knowledge, hook: hook ?? 'order-sign', ...(focus ? { focus } : {}) }));
+  return [...findings.values()].map((f) =>
+    rule.ddiCard(f, { knowledge, hook: hook ?? 'order-sign', ...(focus ? { focus } : {}) }),
+  );
 }
 
 /**
@@ -74,7 +79,11 @@ export function findDdi({ drafts, active, knowledge, focus, hook }: DdiInput): C
  * pair 10) are called a high-priority interaction instead, so the card never overstates the label.
  */
 export function contraindicatedWhenCritical(management: string): boolean {
-  return /contraindicated|do not combine/i.test(management) && !/^avoid/i.test(management) && !/rather than contraindicated/i.test(management);
+  return (
+    /contraindicated|do not combine/i.test(management) &&
+    !/^avoid/i.test(management) &&
+    !/rather than contraindicated/i.test(management)
+  );
 }
 
 export function resolveAll(resources: unknown[], k: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {
@@ -94,7 +103,17 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
  */
 export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: DdiInput): Card[] {
   const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
-  const findings = new Map<string, { pair: DdiPairNi; a: string; b: string; textOnly: boolean; drafts: ResolvedMedication[]; others: ResolvedMedication[] }>();
+  const findings = new Map<
+    string,
+    {
+      pair: DdiPairNi;
+      a: string;
+      b: string;
+      textOnly: boolean;
+      drafts: ResolvedMedication[];
+      others: ResolvedMedication[];
+    }
+  >();
   for (const { draft, other, isDraft } of comparisons(drafts, active, focus)) {
     for (const pair of pairs) {
       const isExcluded = (ing: IngredientMatch): boolean => (pair.card?.excludeIngredients ?? []).includes(ing.name);

@@ -29,7 +29,12 @@ export interface DuplicateInput {
 
 function classesOf(ing: IngredientMatch, k: Knowledge): DuplicateClass[] {
   return k.duplicateTherapy.classes.filter((c) =>
-    c.members.some((m) => m.ingredient === ing.name || (m.aliases ?? []).includes(ing.name) || (m.rxcui !== undefined && m.rxcui === ing.rxcui)),
+    c.members.some(
+      (m) =>
+        m.ingredient === ing.name ||
+        (m.aliases ?? []).includes(ing.name) ||
+        (m.rxcui !== undefined && m.rxcui === ing.rxcui),
+    ),
   );
 }
 
@@ -50,11 +55,23 @@ function worst(a: MatchConfidence, b: MatchConfidence): MatchConfidence {
   return confidenceRank(a) <= confidenceRank(b) ? a : b;
 }
 
-export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook = 'order-sign', now }: DuplicateInput): Card[] {
+export function findDuplicateTherapy({
+  drafts,
+  active,
+  knowledge: k,
+  focus,
+  hook = 'order-sign',
+  now,
+}: DuplicateInput): Card[] {
   const findings = new Map<string, Finding>();
   const raas = k.duplicateTherapy.dualRaas;
 
-  const add = (f: Omit<Finding, 'drafts' | 'others'>, draft: ResolvedMedication, other: ResolvedMedication, isDraft: boolean): void => {
+  const add = (
+    f: Omit<Finding, 'drafts' | 'others'>,
+    draft: ResolvedMedication,
+    other: ResolvedMedication,
+    isDraft: boolean,
+  ): void => {
     let into = findings.get(f.key);
     if (!into) {
       into = { ...f, drafts: [], others: [] };
@@ -91,7 +108,18 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         conf = worst(conf, worst(i.confidence, o.confidence));
       }
       const names = shared.map((i) => i.name).sort();
-      add({ kind: 'ingredient', key: `duplicate-ingredient:${names.join('+')}`, names, indicator: applyConfidence('warning', conf), textOnly: conf === 'text' }, draft, other, isDraft);
+      add(
+        {
+          kind: 'ingredient',
+          key: `duplicate-ingredient:${names.join('+')}`,
+          names,
+          indicator: applyConfidence('warning', conf),
+          textOnly: conf === 'text',
+        },
+        draft,
+        other,
+        isDraft,
+      );
     }
 
     // Same class / dual RAAS: between different ingredients of the two resources (never within one product).
@@ -105,7 +133,19 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         for (const c of ca) {
           if (!cb.includes(c)) continue;
           const names = [a.name, b.name].sort();
-          add({ kind: 'class', key: `duplicate-class:${c.id}:${names.join('+')}`, names, cls: c, indicator: applyConfidence(c.indicator, conf), textOnly: conf === 'text' }, draft, other, isDraft);
+          add(
+            {
+              kind: 'class',
+              key: `duplicate-class:${c.id}:${names.join('+')}`,
+              names,
+              cls: c,
+              indicator: applyConfidence(c.indicator, conf),
+              textOnly: conf === 'text',
+            },
+            draft,
+            other,
+            isDraft,
+          );
         }
         const [aceId, arbId] = raas.classes;
         const aAce = ca.some((c) => c.id === aceId);
@@ -114,7 +154,18 @@ export function findDuplicateTherapy({ drafts, active, knowledge: k, focus, hook
         const bArb = cb.some((c) => c.id === arbId);
         if ((aAce && bArb) || (aArb && bAce)) {
           const names = aAce ? [a.name, b.name] : [b.name, a.name];
-          add({ kind: 'dual-raas', key: `dual-raas:${names.join('+')}`, names, indicator: applyConfidence(raas.indicator, conf), textOnly: conf === 'text' }, draft, other, isDraft);
+          add(
+            {
+              kind: 'dual-raas',
+              key: `dual-raas:${names.join('+')}`,
+              names,
+              indicator: applyConfidence(raas.indicator, conf),
+              textOnly: conf === 'text',
+            },
+            draft,
+            other,
+            isDraft,
+          );
         }
       }
     }

@@ -14,7 +14,9 @@ export const problemList = defineService({
   prefetch: problemListPrefetch,
   decide: ({ data }) => {
     const patient = data.patient as Patient | null | undefined;
-    const problems = ((data.problems as Bundle<Condition> | null | undefined)?.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+    const problems = ((data.problems as Bundle<Condition> | null | undefined)?.entry ?? []).flatMap((e) =>
+      e.resource ? [e.resource] : [],
+    );
     if (!patient || problems.length === 0) return [];
     const names = problems.map((c) => c.code?.text ?? 'unnamed').join(', ');
     return [
