@@ -47,7 +47,21 @@ const DAILYMED_SEARCH = 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labelt
  * `contraindicated` says whether the label calls the combination contraindicated (then no "dose adjusted" override
  * reason is offered). `url` is a DailyMed search for the label named in `label`. `dose_cap` (`ingredient|mg`):
  * the label's daily cap for the object named by the row; the card then compares the ordered dose with it.
+ * `alternative_order`: see orderOf.
  */
+/**
+ * `alternative_order` (`object|pravastatin`, `precipitant|azithromycin`): the ingredient the card offers to order in
+ * place of a draft on that side. The card orders it by its ingredient RxCUI from the knowledge (none: no order).
+ */
+function orderOf(r: Row, f: string, seq: number): { side: 'object' | 'precipitant'; ingredient: string } | undefined {
+  const raw = (r.alternative_order ?? '').trim();
+  if (!raw) return undefined;
+  const [side, ingredient] = raw.split('|').map((x) => x.trim());
+  if ((side !== 'object' && side !== 'precipitant') || !ingredient) throw new Error(`${f}: pair ${seq}: alternative_order ${raw}`);
+  if (!col(r, 'alternative', f)) throw new Error(`${f}: pair ${seq}: an alternative order needs its alternative text`);
+  return { side, ingredient: normName(ingredient) };
+}
+
 export function buildDdiActions(rows: Row[], pairs: Array<{ seq: number; object: Member[]; precipitant: Member[] }>) {
   const f = 'onc-ddi-actions.csv';
   const bySeq = new Map<number, Array<Record<string, unknown>>>();
@@ -71,6 +85,7 @@ export function buildDdiActions(rows: Row[], pairs: Array<{ seq: number; object:
     const object = side('object');
     const precipitant = side('precipitant');
     const alternative = col(r, 'alternative', f);
+    const alternativeOrder = orderOf(r, f, seq);
     const action: Record<string, unknown> = {
       ...(object ? { object } : {}),
       ...(precipitant ? { precipitant } : {}),
@@ -78,6 +93,7 @@ export function buildDdiActions(rows: Row[], pairs: Array<{ seq: number; object:
       contraindicated: contraindicated === 'true',
       summary,
       ...(alternative ? { alternative } : {}),
+      ...(alternativeOrder ? { alternativeOrder } : {}),
       label: col(r, 'label', f),
       url: DAILYMED_SEARCH + col(r, 'url', f).replace(/ /g, '+'),
       // The label caps the object's daily dose with this precipitant (simvastatin, lovastatin): a warning-tier action.

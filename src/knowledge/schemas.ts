@@ -35,6 +35,8 @@ export const ddiActionSchema = z.object({
   contraindicated: z.boolean(),
   summary: nonEmpty,
   alternative: z.string().optional(),
+  /** The ingredient to order in place of a draft on `side` (ordered by its RxCUI in ingredients.json). */
+  alternativeOrder: z.object({ side: z.enum(['object', 'precipitant']), ingredient: nonEmpty }).optional(),
   label: nonEmpty,
   url: z.string().min(1),
   /** The label caps the object's daily dose (a warning-tier action): the card compares the ordered dose with it. */

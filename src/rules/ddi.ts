@@ -5,9 +5,9 @@
 // Each card names the action from the label (knowledge `actions`, scripts/data/onc-ddi-actions.csv), the safer
 // alternative where the label or the pair's management gives one, and links the label on DailyMed and the paper.
 // QT pairs (pair 8) are tiered by ddi-qt.ts. Pure: (drafts, medications, potassium, knowledge, now) -> cards.
-import { LOINC, RXNORM, resourceKey } from '../fhir-read/datatypes.js';
+import { LOINC, RXNORM, isObject, resourceKey } from '../fhir-read/datatypes.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
-import type { Card, Coding, Indicator, Link, Suggestion } from '../cds/types.js';
+import type { Card, Coding, Indicator, JsonObject, Link, Suggestion } from '../cds/types.js';
 import type { DdiAction, DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
@@ -446,7 +446,25 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
           .map((i) => i.name)
           .join('/') || medicationLabel(d);
       const label = `Remove the ${shorten(drug, 60)} order`;
-      suggestions.push({ label, actions: [{ type: 'delete', description: label, resourceId }] });
+      const remove = { type: 'delete' as const, description: label, resourceId };
+      const instead = alternativeOrder(primary, d, k);
+      if (instead) {
+        const name = instead.name;
+        suggestions.push({
+          label: `Order ${name} instead of ${shorten(drug, 50)}`,
+          // One recommendation per card (cds-resp-1), however many drafts it offers to replace.
+          ...(suggestions.some((x) => x.isRecommended) ? {} : { isRecommended: true }),
+          actions: [
+            remove,
+            {
+              type: 'create',
+              description: `Order ${name} (choose the product and dose)`,
+              resource: instead.order as never,
+            },
+          ],
+        });
+      }
+      suggestions.push({ label, actions: [remove] });
     }
   }
 
@@ -506,6 +524,39 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
     card.selectionBehavior = 'at-most-one';
   }
   return card;
+}
+
+/**
+ * The alternative the action names (azithromycin in place of clarithromycin), as a draft order for the draft's
+ * patient, when the draft is on the side it replaces: ordered by the ingredient's RxCUI, the product and dose left
+ * to the prescriber. None when the knowledge has no code for it or the draft names no patient.
+ */
+function alternativeOrder(
+  s: Section,
+  draft: ResolvedMedication,
+  k: Knowledge,
+): { name: string; order: JsonObject } | undefined {
+  const alt = s.action?.alternativeOrder;
+  if (!alt) return undefined;
+  const replaced = alt.side === 'object' ? s.hit.object : s.hit.precipitant;
+  if (!draft.ingredients.some((i) => replaced.some((r) => r.name === i.name))) return undefined;
+  const rxcui = k.ingredients.byName.get(alt.ingredient)?.rxcui;
+  const subject = isObject(draft.resource.subject) ? draft.resource.subject : undefined;
+  if (!rxcui || typeof subject?.reference !== 'string') return undefined;
+  return {
+    name: alt.ingredient,
+    order: {
+      resourceType: 'MedicationRequest',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: subject.reference },
+      medicationCodeableConcept: {
+        coding: [{ system: RXNORM, code: rxcui, display: alt.ingredient }],
+        text: alt.ingredient,
+      },
+      dosageInstruction: [{ text: 'Choose the product, dose and duration' }],
+    },
+  };
 }
 
 export function resolveAll(resources: unknown[], k: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {

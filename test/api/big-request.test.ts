@@ -10,7 +10,7 @@ interface Card {
   summary: string;
   indicator: string;
   detail: string;
-  suggestions?: Array<{ actions: Array<{ resourceId: string }> }>;
+  suggestions?: Array<{ label: string; isRecommended?: boolean; actions: Array<{ resourceId: string }> }>;
 }
 
 function body(n: number) {
@@ -49,7 +49,12 @@ describe('a big call', () => {
       'https://hookwise.dev/cds/extension/trace'
     ]!;
     expect(trace.resources).toEqual([...drafts, ...fifty.map((i) => `MedicationRequest/active-${i * 20}`)]);
-    expect(card!.suggestions!.map((s) => s.actions[0]!.resourceId)).toEqual(drafts);
+    const removals = card!.suggestions!.filter((s) => s.label.startsWith('Remove'));
+    expect(removals.map((s) => s.actions[0]!.resourceId)).toEqual(drafts);
+    // Each clarithromycin draft may be replaced by azithromycin; one suggestion in the card is recommended.
+    const instead = card!.suggestions!.filter((s) => s.label === 'Order azithromycin instead of clarithromycin');
+    expect(instead.map((s) => s.actions[0]!.resourceId)).toEqual([clari(0), ...fifty.slice(1).map(clari)]);
+    expect(card!.suggestions!.filter((s) => s.isRecommended)).toHaveLength(1);
     // The same rules fire at 1 000 as at 100 (the mix repeats every 20 orders): the same findings, only longer lists.
     const small = await postHook(app, 'order-sign', body(100));
     expect(cards.map((c) => [c.indicator, c.summary])).toEqual(

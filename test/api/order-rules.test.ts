@@ -76,7 +76,17 @@ describe('order-select: interactions and duplicates for the selected draft', () 
     expect(card.indicator).toBe('critical');
     expect(card.summary).toBe('Hold simvastatin during clarithromycin, or choose azithromycin');
     expect(card.detail).toContain('Selected order');
-    expect(card.suggestions.flatMap((s: CardJson) => s.actions)).toEqual([
+    // Replace with azithromycin, or remove: both act on the selected draft only.
+    expect(card.suggestions.map((s: CardJson) => s.label)).toEqual([
+      'Order azithromycin instead of clarithromycin',
+      'Remove the clarithromycin order',
+    ]);
+    expect(card.suggestions.flatMap((s: CardJson) => s.actions).filter((a: CardJson) => a.type === 'delete')).toEqual([
+      {
+        type: 'delete',
+        description: 'Remove the clarithromycin order',
+        resourceId: 'MedicationRequest/draft-clari-7302',
+      },
       {
         type: 'delete',
         description: 'Remove the clarithromycin order',

@@ -46,7 +46,10 @@ describe('order-select: ONC high-priority drug–drug interactions for the selec
       'https://doi.org/10.1136/amiajnl-2011-000612',
     ]);
     expect(c.overrideReasons?.map((r) => r.code)).not.toContain('dose-adjusted');
-    expect(c.suggestions?.map((s) => s.actions?.[0]?.resourceId)).toEqual([CLARI]);
+    expect(c.suggestions?.map((s) => [s.label, s.actions?.[0]?.resourceId])).toEqual([
+      ['Order azithromycin instead of clarithromycin', CLARI],
+      ['Remove the clarithromycin order', CLARI],
+    ]);
   });
 
   it('a selected draft with another draft that is not selected: reported, only the selected one offered for removal', () => {
