@@ -109,6 +109,18 @@ function overLimits(
 }
 
 /**
+ * The clinician, where a client sends it beside the context instead of in it: the HL7 PDDI-CDS guide's example
+ * requests carry `userId` (or `user`) at the top level, as CDS Hooks drafts before 1.0 did. `context.userId` wins
+ * when both are there; nothing else moves.
+ */
+function withUserFromEnvelope(context: unknown, body: Record<string, unknown>): unknown {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return context;
+  if ((context as Record<string, unknown>).userId !== undefined) return context;
+  const user = typeof body.userId === 'string' ? body.userId : typeof body.user === 'string' ? body.user : undefined;
+  return user ? { ...context, userId: user } : context;
+}
+
+/**
  * Validates a request body for the service that serves `hook`. Throws HttpProblem(400) naming every
  * problem found. Returns the request with unknown members left in place (they are ignored downstream).
  */
@@ -124,7 +136,10 @@ export function validateHookRequest(body: unknown, hook: HookName, limits?: Requ
   if (request.hook !== hook) {
     problems.push({
       code: 'not-supported',
-      diagnostics: `hook must be ${hook}: this service does not serve the hook named in the request`,
+      diagnostics:
+        request.hook === 'medication-prescribe'
+          ? `hook must be ${hook}: medication-prescribe was retired from CDS Hooks (order-select and order-sign replace it)`
+          : `hook must be ${hook}: this service does not serve the hook named in the request`,
       expression: 'hook',
     });
   }
@@ -137,7 +152,9 @@ export function validateHookRequest(body: unknown, hook: HookName, limits?: Requ
   }
   if (problems.length) throw new HttpProblem(400, problems);
 
-  const ctx = HOOK_CONTRACTS[hook].context.safeParse(request.context);
+  const ctx = HOOK_CONTRACTS[hook].context.safeParse(
+    withUserFromEnvelope(request.context, body as Record<string, unknown>),
+  );
   if (!ctx.success) throw new HttpProblem(400, problemsOf(ctx.error, 'context'));
   if (limits) {
     const over = overLimits(request, limits);

@@ -59,6 +59,30 @@ describe('POST /cds-services/{id}: bad input', () => {
     expect(diagnostics(res.body)).toContain(message);
   });
 
+  it('the clinician sent beside the context (HL7 PDDI-CDS example requests: top-level userId or user) is read', async () => {
+    for (const member of ['userId', 'user']) {
+      const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+      body[member] = body.context.userId;
+      delete body.context.userId;
+      const res = await post(app, 'order-sign', body);
+      expect(res.status).toBe(200);
+      expect(res.body.cards.map((c: { indicator: string }) => c.indicator)).toEqual(['critical']);
+    }
+    // Not a reference: refused as context.userId would be.
+    const bad = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    bad.userId = 'eDrW1';
+    delete bad.context.userId;
+    expect(diagnostics((await post(app, 'order-sign', bad)).body)).toContain('context.userId must be a reference');
+  });
+
+  it('the retired medication-prescribe hook: 400 saying order-select and order-sign replace it', async () => {
+    const body = fixture('requests/order-sign-simvastatin-clarithromycin.json');
+    body.hook = 'medication-prescribe';
+    const res = await post(app, 'order-sign', body);
+    expect(res.status).toBe(400);
+    expect(diagnostics(res.body)).toContain('medication-prescribe was retired from CDS Hooks');
+  });
+
   it('400 when selections is missing on order-select, and for a malformed selection', async () => {
     const body = fixture('requests/order-select-amoxicillin-penicillin-allergy.json');
     delete body.context.selections;
