@@ -212,51 +212,50 @@ function card(
 
   const keys = drafts.map((d) => resourceKey(d.resource)).filter((x): x is string => x !== undefined);
   const suggestions: Suggestion[] = [];
-  if (keys.length) {
-    const removals = keys.map((resourceId) => ({
-      type: 'delete' as const,
-      description: `Remove the ${ordered} order`,
-      resourceId,
-    }));
-    const needsLevel = (ordered === 'digoxin' && !continued) || (ordered === 'cyclosporine' && digoxinTaken);
-    if (needsLevel) {
-      suggestions.push({
-        label: 'Order a digoxin trough level within 24 hours',
-        isRecommended: indicatorRank(indicator) >= indicatorRank('warning'),
-        actions: [
-          {
-            type: 'create',
-            description: 'Order a digoxin level (trough)',
-            resource: labOrder(input.patientId, '10535-3', 'Digoxin level (trough, within 24 hours)') as never,
-          },
-        ],
-      });
-    }
-    if (ordered === 'digoxin' && !drafts.some(isLowDose)) {
-      suggestions.push({
-        label: 'Order digoxin 0.125 mg instead',
-        actions: [
-          ...removals,
-          { type: 'create', description: 'Order digoxin 0.125 mg', resource: digoxinOrder(input.patientId) as never },
-        ],
-      });
-    }
-    const missing = [
-      ...(normalK ? [] : [['2823-3', 'Potassium']]),
-      ...(normalCr ? [] : [['2160-0', 'Creatinine']]),
-    ] as Array<[string, string]>;
-    if (missing.length) {
-      suggestions.push({
-        label: `Order ${missing.map(([, n]) => n.toLowerCase()).join(' and ')}`,
-        actions: missing.map(([code, name]) => ({
-          type: 'create' as const,
-          description: `Order ${name.toLowerCase()}`,
-          resource: labOrder(input.patientId, code, name) as never,
-        })),
-      });
-    }
-    suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
+  // Replacing or removing the draft needs its id; the lab orders do not (the guide's order-sign drafts carry none).
+  const removals = keys.map((resourceId) => ({
+    type: 'delete' as const,
+    description: `Remove the ${ordered} order`,
+    resourceId,
+  }));
+  const needsLevel = (ordered === 'digoxin' && !continued) || (ordered === 'cyclosporine' && digoxinTaken);
+  if (needsLevel) {
+    suggestions.push({
+      label: 'Order a digoxin trough level within 24 hours',
+      isRecommended: indicatorRank(indicator) >= indicatorRank('warning'),
+      actions: [
+        {
+          type: 'create',
+          description: 'Order a digoxin level (trough)',
+          resource: labOrder(input.patientId, '10535-3', 'Digoxin level (trough, within 24 hours)') as never,
+        },
+      ],
+    });
   }
+  if (keys.length && ordered === 'digoxin' && !drafts.some(isLowDose)) {
+    suggestions.push({
+      label: 'Order digoxin 0.125 mg instead',
+      actions: [
+        ...removals,
+        { type: 'create', description: 'Order digoxin 0.125 mg', resource: digoxinOrder(input.patientId) as never },
+      ],
+    });
+  }
+  const missing = [
+    ...(normalK ? [] : [['2823-3', 'Potassium']]),
+    ...(normalCr ? [] : [['2160-0', 'Creatinine']]),
+  ] as Array<[string, string]>;
+  if (missing.length) {
+    suggestions.push({
+      label: `Order ${missing.map(([, n]) => n.toLowerCase()).join(' and ')}`,
+      actions: missing.map(([code, name]) => ({
+        type: 'create' as const,
+        description: `Order ${name.toLowerCase()}`,
+        resource: labOrder(input.patientId, code, name) as never,
+      })),
+    });
+  }
+  if (keys.length) suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
 
   const labs = [level, potassium, creatinine].filter((l): l is Lab => l !== undefined);
   const resources = [

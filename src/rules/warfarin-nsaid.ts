@@ -267,12 +267,13 @@ function systemicCard(
 
   const suggestions: Suggestion[] = [];
   const keys = draftKeys(drafts);
-  if (keys.length) {
-    const removals = keys.map((resourceId) => ({
-      type: 'delete' as const,
-      description: `Remove the ${drug} order`,
-      resourceId,
-    }));
+  // Replacing or removing the draft needs its id; adding a PPI does not (the guide's order-sign drafts carry none).
+  const removals = keys.map((resourceId) => ({
+    type: 'delete' as const,
+    description: `Remove the ${drug} order`,
+    resourceId,
+  }));
+  if (keys.length)
     suggestions.push({
       label: `Replace ${drug} with acetaminophen 500 mg as needed`,
       isRecommended: true,
@@ -285,21 +286,20 @@ function systemicCard(
         },
       ],
     });
-    // The guide's narrative also offers "add a PPI" when none is taken: the NSAID stays, with GI protection.
-    if (protective.length === 0) {
-      suggestions.push({
-        label: `Keep ${drug} and add pantoprazole 40 mg a day`,
-        actions: [
-          {
-            type: 'create',
-            description: 'Order pantoprazole 40 mg once a day',
-            resource: pantoprazoleOrder(input.patientId) as never,
-          },
-        ],
-      });
-    }
-    suggestions.push({ label: `Remove the ${drug} order`, actions: removals });
+  // The guide's narrative also offers "add a PPI" when none is taken: the NSAID stays, with GI protection.
+  if (protective.length === 0) {
+    suggestions.push({
+      label: `Keep ${drug} and add pantoprazole 40 mg a day`,
+      actions: [
+        {
+          type: 'create',
+          description: 'Order pantoprazole 40 mg once a day',
+          resource: pantoprazoleOrder(input.patientId) as never,
+        },
+      ],
+    });
   }
+  if (keys.length) suggestions.push({ label: `Remove the ${drug} order`, actions: removals });
   const b = base(drafts, `pddi-warfarin-nsaid:${nsaid}`);
   const protectiveMeds = input.taking.filter((m) => m.ingredients.some((i) => protective.includes(i.name)));
   const coMedNames = new Set([...steroids, ...aldosterone, ...otherNsaids]);

@@ -70,6 +70,16 @@ describe('warfarin + NSAIDs (HL7 PDDI-CDS)', () => {
     expect(cardViolations(stamped)).toEqual([]);
   });
 
+  it("a draft without an id (the guide's order-sign examples): no removal can be offered, adding a PPI still is", () => {
+    const noId = IBUPROFEN();
+    delete noId.id;
+    const [card] = pddi(sign([noId], [WARFARIN()]));
+    expect(card?.indicator).toBe('critical');
+    expect(card!.suggestions?.map((x) => x.label)).toEqual(['Keep ibuprofen and add pantoprazole 40 mg a day']);
+    expect(card!.suggestions!.flatMap((x) => x.actions ?? []).every((a) => a.type === 'create')).toBe(true);
+    expect(card!.selectionBehavior).toBe('at-most-one');
+  });
+
   it('with a PPI or misoprostol taken: warning', () => {
     const ome = pddi(
       sign([IBUPROFEN()], [WARFARIN(), medRequest('a-ome', 'Omeprazole 20 MG Delayed Release Oral Capsule')]),
