@@ -87,7 +87,7 @@ function traceOf(finding: CardFinding, knowledgeVersion: string): JsonObject {
 }
 
 /** The card as sent: its internal finding becomes the trace extension. */
-function wireCard(card: Card, knowledgeVersion: string): Card {
+export function wireCard(card: Card, knowledgeVersion: string): Card {
   const { finding, ...wire } = card;
   if (!finding) return wire;
   return { ...wire, extension: { ...wire.extension, [TRACE_EXTENSION_URL]: traceOf(finding, knowledgeVersion) } };
