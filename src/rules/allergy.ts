@@ -8,13 +8,14 @@
 // 2022;150:1333-93 (doi:10.1016/j.jaci.2022.08.028); ACE-inhibitor, Entresto and ARB labels on DailyMed.
 // Pure: (orders, allergies, knowledge, now) -> cards.
 import { isObject, objects, parseDate, resourceKey, str, RXNORM } from '../fhir-read/datatypes.js';
-import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
+import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { AllergyClass, CrossSensitivity, Knowledge } from '../knowledge/index.js';
 import type { ResolvedAllergy } from '../knowledge/allergies.js';
 import { type MatchConfidence, confidenceRank } from '../knowledge/drugs/match.js';
 import type { ResolvedMedication } from '../knowledge/drugs/medications.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, md, shorten, summary } from './cards.js';
 import { dateText, medicationText } from './card-text.js';
+import { medicationOrder } from './suggested-orders.js';
 
 type Relation = 'same-ingredient' | 'same-class' | 'related-class';
 
@@ -288,33 +289,11 @@ function recordedOn(allergy: ResolvedAllergy, now: Date): string | undefined {
   return undefined;
 }
 
-function acetaminophenOrder(patientId: string | undefined): JsonObject {
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    ...(patientId ? { subject: { reference: `Patient/${patientId}` } } : {}),
-    medicationCodeableConcept: { coding: [{ system: RXNORM, ...ACETAMINOPHEN_500 }], text: ACETAMINOPHEN_500.display },
-    dosageInstruction: [{ text: '500 mg by mouth every 6 hours as needed for pain; no more than 3 g a day' }],
-  };
-}
-
 /** A safer choice to offer as an order: an oral cephalosporin whose R1 side chain differs from amoxicillin's. */
 const SWAPS: Record<string, { ingredient: string; why: string }> = {
   'aminopenicillin-cephalosporin-r1': { ingredient: 'cefuroxime', why: 'dissimilar side chain' },
   'penicillin-aminocephalosporin': { ingredient: 'cefuroxime', why: 'dissimilar side chain' },
 };
-
-/** A draft of the alternative by its RxNorm ingredient code (from knowledge/): the prescriber picks product and dose. */
-function swapOrder(ingredient: string, rxcui: string, patientId: string | undefined): JsonObject {
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    ...(patientId ? { subject: { reference: `Patient/${patientId}` } } : {}),
-    medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxcui, display: ingredient }], text: ingredient },
-  };
-}
 
 /** The codes behind a card: RxNorm ingredients matched by code, and the allergy's own codings. */
 function traceCodes(order: ResolvedMedication, allergy: ResolvedAllergy, c: Conflict): string[] {
@@ -419,7 +398,8 @@ function allergyCard(
     const suggestions: Suggestion[] = [];
     const swap = c.indicator !== 'info' && c.cross ? SWAPS[c.cross.id] : undefined;
     const swapCode = swap ? k.ingredients.byName.get(swap.ingredient)?.rxcui : undefined;
-    if (swap && swapCode) {
+    const subject = patientId ? `Patient/${patientId}` : undefined;
+    if (swap && swapCode && subject) {
       suggestions.push({
         label: `Replace ${shorten(drug, 40)} with ${swap.ingredient} (${swap.why})`,
         actions: [
@@ -427,12 +407,12 @@ function allergyCard(
           {
             type: 'create',
             description: `Order ${swap.ingredient}: choose the dose`,
-            resource: swapOrder(swap.ingredient, swapCode, patientId) as never,
+            resource: medicationOrder(subject, { code: swapCode, display: swap.ingredient }),
           },
         ],
       });
     }
-    if (nsaidAllergy && c.orderIngredient !== 'acetaminophen') {
+    if (subject && nsaidAllergy && c.orderIngredient !== 'acetaminophen') {
       suggestions.push({
         label: `Replace ${shorten(drug, 40)} with acetaminophen 500 mg as needed`,
         isRecommended: true,
@@ -441,7 +421,11 @@ function allergyCard(
           {
             type: 'create',
             description: 'Order acetaminophen 500 mg as needed',
-            resource: acetaminophenOrder(patientId) as never,
+            resource: medicationOrder(
+              subject,
+              ACETAMINOPHEN_500,
+              '500 mg by mouth every 6 hours as needed for pain; no more than 3 g a day',
+            ),
           },
         ],
       });

@@ -7,7 +7,9 @@
 // QT pairs (pair 8) are tiered by ddi-qt.ts. Pure: (drafts, medications, potassium, knowledge, now) -> cards.
 import { LOINC, RXNORM, isObject, resourceKey } from '../fhir-read/datatypes.js';
 import { type PairRule, type Pushed, ordered, pushed, pushVisit, sweepPairs } from './pair-sweep.js';
-import type { Card, Coding, Indicator, JsonObject, Link, Suggestion } from '../cds/types.js';
+import type { MedicationRequest } from 'fhir/r4.js';
+import type { Card, Coding, Indicator, Link, Suggestion } from '../cds/types.js';
+import { medicationOrder } from './suggested-orders.js';
 import type { DdiAction, DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence } from '../knowledge/drugs/match.js';
 import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
@@ -459,7 +461,7 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
             {
               type: 'create',
               description: `Order ${name} (choose the product and dose)`,
-              resource: instead.order as never,
+              resource: instead.order,
             },
           ],
         });
@@ -535,28 +537,20 @@ function alternativeOrder(
   s: Section,
   draft: ResolvedMedication,
   k: Knowledge,
-): { name: string; order: JsonObject } | undefined {
+): { name: string; order: MedicationRequest } | undefined {
   const alt = s.action?.alternativeOrder;
   if (!alt) return undefined;
   const replaced = alt.side === 'object' ? s.hit.object : s.hit.precipitant;
   if (!draft.ingredients.some((i) => replaced.some((r) => r.name === i.name))) return undefined;
   const rxcui = k.ingredients.byName.get(alt.ingredient)?.rxcui;
-  const subject = isObject(draft.resource.subject) ? draft.resource.subject : undefined;
-  if (!rxcui || typeof subject?.reference !== 'string') return undefined;
-  return {
-    name: alt.ingredient,
-    order: {
-      resourceType: 'MedicationRequest',
-      status: 'draft',
-      intent: 'order',
-      subject: { reference: subject.reference },
-      medicationCodeableConcept: {
-        coding: [{ system: RXNORM, code: rxcui, display: alt.ingredient }],
-        text: alt.ingredient,
-      },
-      dosageInstruction: [{ text: 'Choose the product, dose and duration' }],
-    },
-  };
+  const subject = isObject(draft.resource.subject) ? draft.resource.subject.reference : undefined;
+  if (!rxcui || typeof subject !== 'string') return undefined;
+  const order = medicationOrder(
+    subject,
+    { code: rxcui, display: alt.ingredient },
+    'Choose the product, dose and duration',
+  );
+  return { name: alt.ingredient, order };
 }
 
 export function resolveAll(resources: unknown[], k: Knowledge, lookup: MedicationLookup): ResolvedMedication[] {

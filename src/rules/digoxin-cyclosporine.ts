@@ -16,7 +16,7 @@
 // potassium and creatinine decide (the guide's CQL accepts any normal value in the window); creatinine is read
 // from the order hooks' `creatinine` key (90 days), eGFR is not compared with a creatinine range.
 // Pure: (drafts, what is taken, lab prefetch values, now, knowledge) -> cards.
-import type { Card, Indicator, JsonObject, Suggestion } from '../cds/types.js';
+import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
 import { labCodes } from '../knowledge/index.js';
 import { LOINC, RXNORM, resourceKey } from '../fhir-read/datatypes.js';
@@ -26,6 +26,7 @@ import { CREATININE_UMOL_PER_MG_DL } from '../clinical-calc/crcl.js';
 import { dateText, valueText } from './card-text.js';
 import { OVERRIDES, TOPICS, applyConfidence, indicatorRank, maxIndicator, md, summary } from './cards.js';
 import { PDDI_GUIDE_URL } from './warfarin-nsaid.js';
+import { labOrder, medicationOrder } from './suggested-orders.js';
 
 export const LANOXIN_LABEL_URL = 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=LANOXIN';
 /** The guide's look-backs: a digoxin level within 30 days; electrolytes and renal function within 365 days. */
@@ -227,7 +228,7 @@ function card(
         {
           type: 'create',
           description: 'Order a digoxin level (trough)',
-          resource: labOrder(input.patientId, '10535-3', 'Digoxin level (trough, within 24 hours)') as never,
+          resource: labOrder(`Patient/${input.patientId}`, '10535-3', 'Digoxin level (trough, within 24 hours)'),
         },
       ],
     });
@@ -237,7 +238,15 @@ function card(
       label: 'Order digoxin 0.125 mg instead',
       actions: [
         ...removals,
-        { type: 'create', description: 'Order digoxin 0.125 mg', resource: digoxinOrder(input.patientId) as never },
+        {
+          type: 'create',
+          description: 'Order digoxin 0.125 mg',
+          resource: medicationOrder(
+            `Patient/${input.patientId}`,
+            DIGOXIN_125,
+            '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine',
+          ),
+        },
       ],
     });
   }
@@ -251,7 +260,7 @@ function card(
       actions: missing.map(([code, name]) => ({
         type: 'create' as const,
         description: `Order ${name.toLowerCase()}`,
-        resource: labOrder(input.patientId, code, name) as never,
+        resource: labOrder(`Patient/${input.patientId}`, code, name),
       })),
     });
   }
@@ -303,27 +312,4 @@ function card(
 function isLowDose(m: ResolvedMedication): boolean {
   const mg = /digoxin\s+(\d*\.?\d+)\s*MG\b/i.exec(medicationLabel(m));
   return mg?.[1] !== undefined && Number(mg[1]) <= 0.125;
-}
-
-function labOrder(patientId: string, loinc: string, text: string): JsonObject {
-  return {
-    resourceType: 'ServiceRequest',
-    status: 'draft',
-    intent: 'order',
-    code: { coding: [{ system: LOINC, code: loinc }], text },
-    subject: { reference: `Patient/${patientId}` },
-  };
-}
-
-function digoxinOrder(patientId: string): JsonObject {
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: `Patient/${patientId}` },
-    medicationCodeableConcept: { coding: [{ system: RXNORM, ...DIGOXIN_125 }], text: DIGOXIN_125.display },
-    dosageInstruction: [
-      { text: '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine' },
-    ],
-  };
 }

@@ -8,7 +8,7 @@
 // (a known, usually reviewed combination: a prompt to review, not an alarm).
 // Linear: every medication is indexed by ingredient once; each pair row looks up its other side.
 // Pure: (drafts, what the patient takes, knowledge) -> cards.
-import type { Card, Coding, JsonObject, Suggestion } from '../cds/types.js';
+import type { Card, Coding, Suggestion } from '../cds/types.js';
 import type { Knowledge, LabelInteraction } from '../knowledge/index.js';
 import { RXNORM, resourceKey } from '../fhir-read/datatypes.js';
 import type { MatchConfidence } from '../knowledge/drugs/match.js';
@@ -24,6 +24,7 @@ import {
   TOPICS,
 } from './cards.js';
 import { type CapCheck, aboveSummary, capLine, checkCap } from './statin-dose-cap.js';
+import { medicationOrder } from './suggested-orders.js';
 
 type Side = 'a' | 'b';
 
@@ -160,21 +161,6 @@ function trace(h: Hit): { resources?: string[]; codes?: string[] } {
   return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
 }
 
-/** The draft order of the label's alternative (a clinical drug the research tables hold), for the patient. */
-function alternativeOrder(alt: NonNullable<LabelInteraction['alternative']>, patientId: string): JsonObject {
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: `Patient/${patientId}` },
-    medicationCodeableConcept: {
-      coding: [{ system: RXNORM, code: alt.rxcui, display: alt.display }],
-      text: alt.display,
-    },
-    dosageInstruction: [{ text: alt.dosage }],
-  };
-}
-
 /** "pantoprazole 40 MG Delayed Release Oral Tablet" → "pantoprazole 40 mg". */
 function shortName(display: string): string {
   const m = /^(.*?\d+(?:\.\d+)?)\s*MG\b/i.exec(display);
@@ -243,7 +229,15 @@ function card(h: Hit, input: LabelInteractionInput, k: Knowledge, check?: CapChe
         isRecommended: true,
         actions: [
           ...removals,
-          { type: 'create', description: `Order ${name}`, resource: alternativeOrder(alt, input.patientId) as never },
+          {
+            type: 'create',
+            description: `Order ${name}`,
+            resource: medicationOrder(
+              `Patient/${input.patientId}`,
+              { code: alt.rxcui, display: alt.display },
+              alt.dosage,
+            ),
+          },
         ],
       });
     }

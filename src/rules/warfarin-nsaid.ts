@@ -22,6 +22,7 @@ import {
 } from '../fhir-read/datatypes.js';
 import { applyConfidence, md, OVERRIDES, shorten, summary, TOPICS } from './cards.js';
 import { dateText } from './card-text.js';
+import { medicationOrder } from './suggested-orders.js';
 
 export const PDDI_GUIDE_URL = 'http://hl7.org/fhir/uv/pddi/';
 const SNOMED = 'http://snomed.info/sct';
@@ -97,17 +98,6 @@ function ugibHistory(
   return undefined;
 }
 
-function pantoprazoleOrder(patientId: string): JsonObject {
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: `Patient/${patientId}` },
-    medicationCodeableConcept: { coding: [{ system: RXNORM, ...PANTOPRAZOLE_40 }], text: PANTOPRAZOLE_40.display },
-    dosageInstruction: [{ text: '40 mg by mouth once a day while taking the NSAID with warfarin' }],
-  };
-}
-
 /** The records and codes a card rests on, for integrators. */
 function traceOf(
   meds: ResolvedMedication[],
@@ -129,19 +119,6 @@ function traceOf(
     ]),
   ];
   return { ...(resources.length ? { resources } : {}), ...(codes.length ? { codes } : {}) };
-}
-
-function acetaminophenOrder(patientId: string): JsonObject {
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: `Patient/${patientId}` },
-    medicationCodeableConcept: { coding: [{ system: RXNORM, ...ACETAMINOPHEN_500 }], text: ACETAMINOPHEN_500.display },
-    dosageInstruction: [
-      { text: '500 mg by mouth every 4 to 6 hours as needed; no more than 2 g a day while on warfarin' },
-    ],
-  };
 }
 
 export function warfarinNsaidCards(input: WarfarinNsaidInput): Card[] {
@@ -282,7 +259,11 @@ function systemicCard(
         {
           type: 'create',
           description: 'Order acetaminophen 500 mg, at most 2 g a day',
-          resource: acetaminophenOrder(input.patientId) as never,
+          resource: medicationOrder(
+            `Patient/${input.patientId}`,
+            ACETAMINOPHEN_500,
+            '500 mg by mouth every 4 to 6 hours as needed; no more than 2 g a day while on warfarin',
+          ),
         },
       ],
     });
@@ -294,7 +275,11 @@ function systemicCard(
         {
           type: 'create',
           description: 'Order pantoprazole 40 mg once a day',
-          resource: pantoprazoleOrder(input.patientId) as never,
+          resource: medicationOrder(
+            `Patient/${input.patientId}`,
+            PANTOPRAZOLE_40,
+            '40 mg by mouth once a day while taking the NSAID with warfarin',
+          ),
         },
       ],
     });
