@@ -33,7 +33,7 @@ function build(srcDir: string, outDir: string): void {
   const ddi = buildOncHighPriorityDdi(ctx);
   const allergy = buildAllergyClasses(ctx);
   const renal = buildRenalRules(ctx);
-  const labCodes = buildLabCodes(ctx);
+  const labCodes = buildLabCodes(ctx, readScriptData('pddi-lab-loinc.csv'));
   const labRules = buildPatientViewLabRules(ctx, labCodes.groups);
   const beers = buildBeers(ctx);
   const duplicateTherapy = buildDuplicateTherapy(ctx);

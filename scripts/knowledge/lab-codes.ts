@@ -1,5 +1,7 @@
-// lab-codes.json: VERIFIED LOINC codes by lab group (egfr, creatinine, potassium, inr, …).
-import { col, isVerified } from './csv.js';
+// lab-codes.json: VERIFIED LOINC codes by lab group (egfr, creatinine, potassium, inr, …), and the HL7 PDDI-CDS
+// guide's own LOINC value sets for digoxin + cyclosporine (magnesium, calcium, one more potassium code) from
+// scripts/data/pddi-lab-loinc.csv: the guide (CC0) is the curated public source those codes were seen in.
+import { col, isVerified, type Row } from './csv.js';
 import type { BuildContext } from './context.js';
 
 /** The lab group of a lab_loinc_codes.csv row, by its use_in_hookwise column. */
@@ -22,7 +24,22 @@ export function groupOf(use: string): string {
   return 'other';
 }
 
-export function buildLabCodes({ read }: BuildContext) {
+/**
+ * The guide's value-set codes, by group. A row whose `compare` is not `yes` (ionized calcium, which the guide lists
+ * beside total calcium though it never falls in the total-calcium range) is left out: not shipped, not searched.
+ */
+function guideLabCodes(rows: Row[], labs: Record<string, Array<Record<string, string>>>): void {
+  const f = 'pddi-lab-loinc.csv';
+  for (const r of rows) {
+    if (col(r, 'compare', f) !== 'yes') continue;
+    const group = (labs[col(r, 'group', f)] ??= []);
+    const code = col(r, 'loinc', f);
+    if (group.some((c) => c.code === code)) continue;
+    group.push({ code, display: col(r, 'name_as_found', f), unit: r.unit ?? '', source: col(r, 'source', f) });
+  }
+}
+
+export function buildLabCodes({ read }: BuildContext, guideRows: Row[] = []) {
   const f4 = 'lab_loinc_codes.csv';
   const labs: Record<string, Array<Record<string, string>>> = {};
   const labRows = read(f4);
@@ -36,9 +53,12 @@ export function buildLabCodes({ read }: BuildContext) {
       source: r.source ?? '',
     });
   }
+  guideLabCodes(guideRows, labs);
   const labCodes = {
     system: 'http://loinc.org',
-    notes: 'Only LOINC codes marked VERIFIED in shared/knowledge/lab_loinc_codes.csv are shipped.',
+    notes:
+      'Only LOINC codes marked VERIFIED in shared/knowledge/lab_loinc_codes.csv are shipped, with the HL7 PDDI-CDS ' +
+      "guide's LOINC value-set members (scripts/data/pddi-lab-loinc.csv) that compare with the guide's ranges.",
     notice: 'This material contains content from LOINC (http://loinc.org). LOINC is copyright Regenstrief Institute, Inc. and the LOINC Committee and is available at no cost under the license at http://loinc.org/license.',
     groups: labs,
   };

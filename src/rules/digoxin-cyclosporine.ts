@@ -9,12 +9,15 @@
 //             diuretic or aldosterone antagonist and normal labs; else warning. New order: warning.
 //   level     only when digoxin is already taken: cyclosporine newly ordered → critical without a digoxin level
 //             under 0.9 ng/mL in the last 30 days, warning with one; otherwise warning without, info with.
-//   labs      info when potassium (3.5–5.0 mmol/L), magnesium, calcium and creatinine (0.6–1.2 mg/dL) are normal
-//             within a year; else warning.
-// Departures, each said on the card or in docs/clinical-rules.md: magnesium and calcium are not read (no LOINC code
-// for them is verified for shipping), so the labs branch cannot be proven normal and stays warning; the latest
-// potassium and creatinine decide (the guide's CQL accepts any normal value in the window); creatinine is read
-// from the order hooks' `creatinine` key (90 days), eGFR is not compared with a creatinine range.
+//   labs      info when potassium (above 3.5, below 5.0 mmol/L), magnesium (above 0.7, below 1.1 mmol/L), calcium
+//             (above 8.5, below 10.2 mg/dL) and creatinine (above 0.6, below 1.2 mg/dL) are normal within a year;
+//             else warning.
+// Magnesium and calcium are read by the guide's LOINC value sets (valueset-magnesium-LOINC, valueset-calcium-LOINC):
+// magnesium in mmol/L, mg/dL (× 0.4114) or mEq/L (÷ 2); calcium in mg/dL or mmol/L (× 4.008). The guide's ionized
+// calcium codes are not shipped: an ionized calcium (about half the total) never falls in the total-calcium range.
+// Departures, each said on the card or in docs/clinical-rules.md: the latest value of each lab decides (the guide's
+// CQL accepts any normal value in the window); creatinine is read from the order hooks' `creatinine` key (90 days),
+// eGFR is not compared with a creatinine range.
 // Pure: (drafts, what is taken, lab prefetch values, now, knowledge) -> cards.
 import type { Card, Indicator, Suggestion } from '../cds/types.js';
 import type { Knowledge } from '../knowledge/index.js';
@@ -36,6 +39,13 @@ export const ELECTROLYTE_LOOKBACK_DAYS = 365;
 const DIGOXIN_NORMAL_BELOW = 0.9;
 const DIGOXIN_NMOL_PER_NG_ML = 1.28;
 const POTASSIUM = { low: 3.5, high: 5.0 };
+/** mmol/L. */
+const MAGNESIUM = { low: 0.7, high: 1.1 };
+/** Total calcium, mg/dL. */
+const CALCIUM = { low: 8.5, high: 10.2 };
+/** Molar masses: Mg 24.305 g/mol (1 mg/dL = 0.4114 mmol/L), Ca 40.08 g/mol (1 mmol/L = 4.008 mg/dL). */
+const MAGNESIUM_MMOL_PER_MG_DL = 0.4114;
+const CALCIUM_MG_DL_PER_MMOL = 4.008;
 const CREATININE = { low: 0.6, high: 1.2 };
 /** The guide's "New Digoxin" suggestion (ActivityDefinition ad204), as an oral tablet of its value set. */
 const DIGOXIN_125 = { code: '197604', display: 'Digoxin 0.125 MG Oral Tablet' } as const;
@@ -47,8 +57,11 @@ export interface DigoxinCyclosporineInput {
   taking: ResolvedMedication[];
   /** Every draft of the call (systemic forms): a partner drafted in the same session counts as a new order. */
   allDrafts: ResolvedMedication[];
-  /** Prefetch values (Bundles, null or absent): digoxin level and potassium (`digoxinLabs`), `creatinine`. */
-  labs: { digoxin: unknown; potassium: unknown; creatinine: unknown };
+  /**
+   * Prefetch values (Bundles, null or absent): digoxin level, potassium, magnesium and calcium (one search,
+   * `orderLabs`), `creatinine`.
+   */
+  labs: { digoxin: unknown; potassium: unknown; magnesium: unknown; calcium: unknown; creatinine: unknown };
   now: Date;
   patientId: string;
   knowledge: Knowledge;
@@ -90,6 +103,16 @@ const digoxinUnit = (v: number, u: string) =>
       ? v / DIGOXIN_NMOL_PER_NG_ML
       : undefined;
 const potassiumUnit = (v: number, u: string) => (['mmol/l', 'meq/l'].includes(unitKey(u)) ? v : undefined);
+const magnesiumUnit = (v: number, u: string) =>
+  unitKey(u) === 'mmol/l'
+    ? v
+    : unitKey(u) === 'mg/dl'
+      ? v * MAGNESIUM_MMOL_PER_MG_DL
+      : unitKey(u) === 'meq/l'
+        ? v / 2
+        : undefined;
+const calciumUnit = (v: number, u: string) =>
+  unitKey(u) === 'mg/dl' ? v : unitKey(u) === 'mmol/l' ? v * CALCIUM_MG_DL_PER_MMOL : undefined;
 const creatinineUnit = (v: number, u: string) =>
   unitKey(u) === 'mg/dl' ? v : ['umol/l', 'µmol/l'].includes(unitKey(u)) ? v / CREATININE_UMOL_PER_MG_DL : undefined;
 
@@ -129,6 +152,14 @@ function card(
     ELECTROLYTE_LOOKBACK_DAYS,
     potassiumUnit,
   );
+  const magnesium = readLab(
+    input.labs.magnesium,
+    labCodes(k, 'magnesium'),
+    now,
+    ELECTROLYTE_LOOKBACK_DAYS,
+    magnesiumUnit,
+  );
+  const calcium = readLab(input.labs.calcium, labCodes(k, 'calcium'), now, ELECTROLYTE_LOOKBACK_DAYS, calciumUnit);
   const creatinine = readLab(
     input.labs.creatinine,
     labCodes(k, 'creatinine'),
@@ -137,10 +168,14 @@ function card(
     creatinineUnit,
   );
   const normalLevel = level !== undefined && level.value < DIGOXIN_NORMAL_BELOW;
-  const normalK = potassium !== undefined && potassium.value > POTASSIUM.low && potassium.value < POTASSIUM.high;
-  const normalCr = creatinine !== undefined && creatinine.value > CREATININE.low && creatinine.value < CREATININE.high;
-  // Magnesium and calcium are not read, so the labs are never all proven normal.
-  const labsNormal = false;
+  const within = (l: Lab | undefined, r: { low: number; high: number }) =>
+    l !== undefined && l.value > r.low && l.value < r.high;
+  const normalK = within(potassium, POTASSIUM);
+  const normalMg = within(magnesium, MAGNESIUM);
+  const normalCa = within(calcium, CALCIUM);
+  const normalCr = within(creatinine, CREATININE);
+  // The guide's "normal electrolytes" and "normal renal function" together: a missing lab is not normal.
+  const labsNormal = normalK && normalMg && normalCa && normalCr;
   const diuretics = [
     ...new Set(
       input.taking.flatMap((m) =>
@@ -162,7 +197,7 @@ function card(
         : normalLevel
           ? 'info'
           : 'warning';
-  const labsTier: Indicator = labsNormal && normalK && normalCr ? 'info' : 'warning';
+  const labsTier: Indicator = labsNormal ? 'info' : 'warning';
   let indicator = [base, labsTier, ...(levelTier ? [levelTier] : [])].reduce(maxIndicator);
   const textOnly = [...drafts, ...partners].every((m) =>
     m.ingredients
@@ -178,23 +213,38 @@ function card(
         ? 'Cyclosporine raises digoxin levels: recheck digoxin within 24 hours of starting, and adjust its dose'
         : ordered === 'digoxin' && !continued
           ? 'Start digoxin low with cyclosporine, and check a digoxin trough within 24 hours'
-          : `Digoxin with cyclosporine: keep checking the digoxin level, potassium and creatinine`;
+          : 'Digoxin with cyclosporine: keep checking the digoxin level, electrolytes and creatinine';
 
   const when = (l: Lab) => dateText(l.result.effective, now);
   const levelLine = level
     ? `${valueText(level.result.value, level.result.unit)} on ${when(level)}: ${normalLevel ? 'below 0.9 ng/mL' : '0.9 ng/mL or above'}`
     : 'none in the last 30 days';
-  const labLine = (l: Lab | undefined, normal: boolean, range: string, days = 'year') =>
-    l
-      ? `${valueText(l.result.value, l.result.unit)} on ${when(l)}: ${normal ? 'normal' : `outside ${range}`}`
-      : `none in the last ${days}`;
+  // The value as reported; converted too when the rule compares it in another unit ("2 mg/dL (0.82 mmol/L)").
+  const labLine = (
+    l: Lab | undefined,
+    normal: boolean,
+    range: string,
+    opts: { days?: string; unit?: string; none?: string } = {},
+  ) => {
+    if (!l) return `none in the last ${opts.days ?? 'year'}${opts.none ?? ''}`;
+    const reported = valueText(l.result.value, l.result.unit);
+    const converted =
+      opts.unit && unitKey(l.result.unit ?? '') !== unitKey(opts.unit)
+        ? ` (${valueText(Math.round(l.value * 100) / 100, opts.unit)})`
+        : '';
+    return `${reported}${converted} on ${when(l)}: ${normal ? 'normal' : `outside ${range}`}`;
+  };
   const lines = [
     `- **Ordered:** ${drafts.map((d) => md(medicationLabel(d))).join('; ')} (${continued ? 'already taken' : 'new'})`,
     `- **Taking:** ${partners.map((d) => md(medicationLabel(d))).join('; ')}`,
     `- **Digoxin level:** ${levelLine}`,
     `- **Potassium:** ${labLine(potassium, normalK, '3.5–5.0 mmol/L')}`,
-    `- **Creatinine:** ${labLine(creatinine, normalCr, '0.6–1.2 mg/dL', '90 days')}`,
-    '- **Magnesium and calcium:** not read by hookwise: check them',
+    `- **Magnesium:** ${labLine(magnesium, normalMg, '0.7–1.1 mmol/L', { unit: 'mmol/L' })}`,
+    `- **Calcium:** ${labLine(calcium, normalCa, '8.5–10.2 mg/dL', {
+      unit: 'mg/dL',
+      none: ' (an ionized calcium is not compared with the total-calcium range)',
+    })}`,
+    `- **Creatinine:** ${labLine(creatinine, normalCr, '0.6–1.2 mg/dL', { days: '90 days' })}`,
     `- **Loop diuretic or aldosterone antagonist:** ${diuretics.length ? diuretics.map(md).join(', ') : 'none found'}`,
     '',
     'Cyclosporine inhibits P-glycoprotein, which clears digoxin: levels rise and toxicity follows (nausea, vomiting, ' +
@@ -252,11 +302,14 @@ function card(
   }
   const missing = [
     ...(normalK ? [] : [['2823-3', 'Potassium']]),
+    ...(normalMg ? [] : [['19123-9', 'Magnesium']]),
+    ...(normalCa ? [] : [['17861-6', 'Calcium']]),
     ...(normalCr ? [] : [['2160-0', 'Creatinine']]),
   ] as Array<[string, string]>;
   if (missing.length) {
+    const names = missing.map(([, n]) => n.toLowerCase());
     suggestions.push({
-      label: `Order ${missing.map(([, n]) => n.toLowerCase()).join(' and ')}`,
+      label: `Order ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`,
       actions: missing.map(([code, name]) => ({
         type: 'create' as const,
         description: `Order ${name.toLowerCase()}`,
@@ -266,7 +319,7 @@ function card(
   }
   if (keys.length) suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
 
-  const labs = [level, potassium, creatinine].filter((l): l is Lab => l !== undefined);
+  const labs = [level, potassium, magnesium, calcium, creatinine].filter((l): l is Lab => l !== undefined);
   const resources = [
     ...partners.map((m) => resourceKey(m.resource)),
     ...labs.map((l) => (l.result.id ? `Observation/${l.result.id}` : undefined)),

@@ -8,8 +8,8 @@
 //                 medications (optional: active MedicationRequest Bundle), medicationRefs (optional, as below)
 //   order-sign:   medications (active MedicationRequest Bundle), draftMedications (optional, as above),
 //                 medicationRefs (optional: Medications the active MedicationRequests reference)
-//   both order hooks also: orderLabs (optional: potassium and digoxin level, one search): a low potassium makes a QT
-//                 pair critical; digoxin + cyclosporine reads both, with creatinine
+//   both order hooks also: orderLabs (optional: potassium, magnesium, calcium and digoxin level, one search): a low
+//                 potassium makes a QT pair critical; digoxin + cyclosporine reads them all, with creatinine
 import type { DecisionInput } from '../cds/hook-module.js';
 import type {
   Card,
@@ -352,6 +352,8 @@ function digoxinInput(
   const labs = {
     digoxin: dataValue(data, 'orderLabs'),
     potassium: dataValue(data, 'orderLabs'),
+    magnesium: dataValue(data, 'orderLabs'),
+    calcium: dataValue(data, 'orderLabs'),
     creatinine: dataValue(data, 'creatinine'),
   };
   return { drafts, taking, allDrafts, labs, now, patientId, knowledge };

@@ -184,7 +184,7 @@ describe('patient-view: the new prefetch keys', () => {
     expect(fake.seen).toHaveLength(6); // patient, potassium, inr and the three recent-record keys
   });
 
-  it('absent keys are read from fhirServer: the Patient by id, potassium by the 5 verified codes over 7 days, the INR by its 3 codes over 30 days', async () => {
+  it('absent keys are read from fhirServer: the Patient by id, potassium by its 6 codes (with the PDDI-CDS guide 75940-7) over 7 days, the INR by its 3 codes over 30 days', async () => {
     const body = fixture('requests/patient-view-critical-potassium-lisinopril.json');
     const { patient, potassium, inr } = body.prefetch;
     delete body.prefetch.patient;
@@ -206,7 +206,7 @@ describe('patient-view: the new prefetch keys', () => {
     const urls = fake.seen.map((s) => new URL(s.url, 'http://x'));
     const k = urls.find((u) => u.searchParams.get('code')?.includes('6298-4'))!;
     expect(k.searchParams.get('code')!.split(',').sort()).toEqual(
-      ['2823-3', '6298-4', '22760-3', '39789-3', '32713-0'].map((c) => `http://loinc.org|${c}`).sort(),
+      ['2823-3', '6298-4', '22760-3', '39789-3', '32713-0', '75940-7'].map((c) => `http://loinc.org|${c}`).sort(),
     );
     expect(k.searchParams.get('date')).toBe('ge2026-11-16');
     const inrRead = urls.find((u) => u.searchParams.get('code')?.includes('6301-6'))!;

@@ -3,6 +3,8 @@ import { compileTemplate, renderTemplate, TemplateError } from '../../src/data/t
 import { scopesFor } from '../../src/cds/scopes.js';
 import { TOKEN_FIELDS, registerServices } from '../../src/cds/registry.js';
 import { hookModules } from '../../hooks/index.js';
+import { orderSelectPrefetch } from '../../prefetch/order-select.js';
+import { orderSignPrefetch } from '../../prefetch/order-sign.js';
 
 const ORDER = TOKEN_FIELDS['order-sign'];
 const PV = TOKEN_FIELDS['patient-view'];
@@ -154,6 +156,22 @@ describe('scopes derived from templates', () => {
         expect(scope).not.toContain('*');
       }
     }
+  });
+
+  it("orderLabs: the digoxin level, potassium, magnesium and calcium in one search, the guide's ionized calcium left out", () => {
+    expect(orderSignPrefetch.orderLabs).toBe(orderSelectPrefetch.orderLabs);
+    const t = compileTemplate('orderLabs', orderSignPrefetch.orderLabs!.template, ORDER);
+    const r = renderTemplate(t, { patientId: 'pat-1' }, NOW);
+    if (!r.ok) throw new Error('orderLabs did not render');
+    const url = new URL(r.url, 'https://fhir.example/');
+    expect(url.pathname).toBe('/Observation');
+    expect(url.searchParams.getAll('code')).toHaveLength(1);
+    const codes = url.searchParams.get('code')!.split(',');
+    for (const c of ['10535-3', '2823-3', '75940-7', '19123-9', '2597-3', '2601-3', '17861-6', '29265-6'])
+      expect(codes).toContain(`http://loinc.org|${c}`);
+    for (const ionized of ['1994-3', '1995-0', '17864-0']) expect(codes).not.toContain(`http://loinc.org|${ionized}`);
+    expect(url.searchParams.get('date')).toBe('ge2025-11-23');
+    expect(url.searchParams.get('_count')).toBe('100');
   });
 
   it('refuses a template whose resource type cannot be known', () => {
