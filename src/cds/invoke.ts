@@ -23,6 +23,7 @@ import { countByIndicator, reportInvocation } from './invocation-report.js';
 import { LedgerBudget } from './ledger-budget.js';
 import type { RegisteredService } from './registry.js';
 import { enforceContract, reportContract, ResponseContractError, type ContractResult } from './response-contract.js';
+import { UNIDENTIFIED_DRAFT } from './validate-request.js';
 import type { DecisionInput } from './hook-module.js';
 import type { Card, CardFinding, CdsResponse, HookRequest, Indicator, JsonObject } from './types.js';
 import { countPrefetch, observeRead, type Metrics } from '../metrics.js';
@@ -86,11 +87,34 @@ function traceOf(finding: CardFinding, knowledgeVersion: string): JsonObject {
   return trace;
 }
 
-/** The card as sent: its internal finding becomes the trace extension. */
+const unidentified = (id: string | undefined): boolean => id?.split('/')[1]?.startsWith(UNIDENTIFIED_DRAFT) ?? false;
+
+/**
+ * Without the suggestions that act on a draft the EHR sent without an id (it cannot act on an id hookwise gave;
+ * "order X instead" without its removal would leave both orders): with no suggestion left, the selection behaviour
+ * goes too. Suggestions that only create (add a PPI, order a lab) stay.
+ */
+function withoutUnidentifiedDrafts(card: Card): Card {
+  if (!card.suggestions?.some((s) => s.actions?.some((a) => unidentified(a.resourceId)))) return card;
+  const suggestions = card.suggestions.filter((s) => !s.actions?.some((a) => unidentified(a.resourceId)));
+  const { suggestions: _s, selectionBehavior: _b, ...rest } = card;
+  return suggestions.length
+    ? { ...rest, suggestions, selectionBehavior: card.selectionBehavior ?? 'at-most-one' }
+    : rest;
+}
+
+/** The card as sent: its internal finding becomes the trace extension (ids the EHR did not send left out). */
 export function wireCard(card: Card, knowledgeVersion: string): Card {
-  const { finding, ...wire } = card;
+  const { finding, ...wire } = withoutUnidentifiedDrafts(card);
   if (!finding) return wire;
-  return { ...wire, extension: { ...wire.extension, [TRACE_EXTENSION_URL]: traceOf(finding, knowledgeVersion) } };
+  const sent: CardFinding = {
+    ...finding,
+    drafts: (finding.drafts ?? []).filter((d) => !unidentified(d)),
+    ...(finding.trace
+      ? { trace: { ...finding.trace, resources: (finding.trace.resources ?? []).filter((r) => !unidentified(r)) } }
+      : {}),
+  };
+  return { ...wire, extension: { ...wire.extension, [TRACE_EXTENSION_URL]: traceOf(sent, knowledgeVersion) } };
 }
 
 /** Gives every card and suggestion a uuid (cards need one for feedback; spec §2.4). */

@@ -161,9 +161,34 @@ export function validateHookRequest(body: unknown, hook: HookName, limits?: Requ
     if (over.length) throw new HttpProblem(400, over);
   }
 
+  const context = { ...request.context, ...ctx.data } as Record<string, unknown>;
+  if (context.draftOrders !== undefined) context.draftOrders = withDraftIds(context.draftOrders);
   return {
     ...(body as Record<string, unknown>),
     ...request,
-    context: { ...request.context, ...ctx.data } as HookContext,
+    context: context as HookContext,
   } as HookRequest<HookContext>;
+}
+
+/**
+ * Ids given to draft orders the EHR sent without one (the HL7 PDDI-CDS guide's order-sign examples): findings can
+ * then name their draft, so order-sign can leave out what order-select showed, matched by drug code as for any
+ * draft. No action ever names such an id: the response drops it (src/cds/invoke.ts), since the EHR does not know it.
+ */
+export const UNIDENTIFIED_DRAFT = 'hookwise-unidentified-draft-';
+
+function withDraftIds(draftOrders: unknown): unknown {
+  const entries = (draftOrders as { entry?: unknown }).entry;
+  if (!Array.isArray(entries) || !entries.some((e) => isDraftWithoutId(e))) return draftOrders;
+  return {
+    ...(draftOrders as Record<string, unknown>),
+    entry: entries.map((e, i) =>
+      isDraftWithoutId(e) ? { ...e, resource: { ...e.resource, id: `${UNIDENTIFIED_DRAFT}${i + 1}` } } : e,
+    ),
+  };
+}
+
+function isDraftWithoutId(e: unknown): e is { resource: Record<string, unknown> } {
+  const r = typeof e === 'object' && e !== null ? (e as { resource?: unknown }).resource : undefined;
+  return typeof r === 'object' && r !== null && !Array.isArray(r) && (r as { id?: unknown }).id === undefined;
 }

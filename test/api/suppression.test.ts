@@ -264,6 +264,24 @@ describe('suppression after an override', () => {
     expect((await postHook(app, 'order-sign', recoded).expect(200)).body.cards.filter(isPair)).toHaveLength(1);
   });
 
+  it('a draft signed without an id (the HL7 PDDI-CDS order-sign examples) is matched by its drug code all the same', async () => {
+    const { app } = await buildApp();
+    const { select, signBody } = selectThenSign(
+      { 'cache-for-order-sign-filtering': true },
+      { 'filter-out-repeated-alerts': true },
+    );
+    delete signBody.context.draftOrders.entry[0].resource.id;
+    // Without the filter, the card is sent with no action on the draft: the EHR never sent its id.
+    const unfiltered = { ...signBody, hookInstance: instance(), extension: undefined };
+    const shown = (await postHook(app, 'order-sign', unfiltered).expect(200)).body.cards.filter(isPair);
+    expect(shown).toHaveLength(1);
+    expect(JSON.stringify(shown[0])).not.toContain('hookwise-unidentified-draft');
+    expect(shown[0].suggestions ?? []).toEqual([]);
+    expect(shown[0].selectionBehavior).toBeUndefined();
+    await postHook(app, 'order-select', select).expect(200);
+    expect((await postHook(app, 'order-sign', signBody).expect(200)).body.cards.filter(isPair)).toEqual([]);
+  });
+
   it('filters only when both calls asked: an order-select that did not cache leaves nothing to filter', async () => {
     const { app } = await buildApp();
     const onlySign = selectThenSign(undefined, { 'filter-out-repeated-alerts': true });
