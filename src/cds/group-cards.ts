@@ -20,8 +20,9 @@ function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
   });
 }
 
+/** Two suggestions are one when their actions are the same: the same deletion, or the same resource created. */
 function suggestionKey(s: Suggestion): string {
-  return JSON.stringify((s.actions ?? []).map((a) => [a.type, a.resourceId ?? a.resource?.resourceType]));
+  return JSON.stringify((s.actions ?? []).map((a) => [a.type, a.resourceId ?? JSON.stringify(a.resource ?? null)]));
 }
 
 const LABEL: Record<Indicator, string> = { critical: '**Critical**', warning: '**Warning**', info: 'Info' };

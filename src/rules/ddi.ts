@@ -388,7 +388,12 @@ function sectionLines(s: Section, ctx: DdiCardContext, first: boolean): string[]
       lines.push(`- Critical because ${md(f.line.charAt(0).toLowerCase() + f.line.slice(1))}`);
     if (s.qt.raisedBy.length === 0)
       lines.push('- Warning: no label contraindicates this pair and no low potassium was found.');
-    if (s.qt.oneTime) lines.push('- One tier lower: a one-time dose (a single peri-operative dose or an anaesthetic).');
+    if (s.qt.oneTime)
+      lines.push(
+        s.qt.raisedBy.length === 0
+          ? '- One tier lower: a one-time dose (a single peri-operative dose or an anaesthetic).'
+          : '- A one-time dose, but not lowered: the factor above holds for a single dose too.',
+      );
     lines.push(`- ${md(q.notRead)}.`);
   }
   if (s.textOnly)

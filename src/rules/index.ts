@@ -18,8 +18,9 @@ import type {
   OrderSelectContext,
   OrderSignContext,
   PatientViewContext,
+  Suggestion,
 } from '../cds/types.js';
-import { activeAllergies } from '../knowledge/allergies.js';
+import { type ResolvedAllergy, activeAllergies } from '../knowledge/allergies.js';
 import { bundleResources, resourceKey, str } from '../fhir-read/datatypes.js';
 import { type ResolvedMedication, resolveMedication, systemic } from '../knowledge/drugs/medications.js';
 import {
@@ -186,11 +187,9 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   if (selected.length === 0) return [];
   const cards: Card[] = [];
   const allergiesValue = dataValue(data, 'allergies');
-  if (allergiesValue) {
-    const allergies = activeAllergies(allergiesValue, knowledge);
-    if (allergies.length > 0)
-      cards.push(...findAllergyConflicts(selected, allergies, knowledge, input.now, context.patientId));
-  }
+  const allergies = allergiesValue ? activeAllergies(allergiesValue, knowledge) : [];
+  if (allergies.length > 0)
+    cards.push(...findAllergyConflicts(selected, allergies, knowledge, input.now, context.patientId));
   // Drug pairs: each selected draft with the active medications and with every other draft; two drafts that are
   // not selected are left to their own selection (or to order-sign).
   const focus = new Set(systemic(selected));
@@ -239,7 +238,7 @@ export function decideOrderSelect(input: DecisionInput<OrderSelectContext>): Car
   cards.push(
     ...acetaminophenMaxCards({ ordered: [...focus], taking: [...active, ...all], knowledge, hook: 'order-select' }),
   );
-  return byIndicator(oneCardPerPair(cards));
+  return byIndicator(withoutAllergenicOrders(oneCardPerPair(cards), allergies, knowledge, input.now));
 }
 
 export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] {
@@ -273,31 +272,61 @@ export function decideOrderSign(input: DecisionInput<OrderSignContext>): Card[] 
     }),
   );
   return byIndicator(
-    oneCardPerPair([
-      ...allergyCards,
-      ...label.ddi,
-      ...findDuplicateTherapy(pairInput),
-      ...findNonInterruptive(pairInput),
-      ...renalDosingCards(
-        drafts,
-        kidney,
-        knowledge,
-        input.now,
-        isBundle(medsValue) ? { activeMedications: active } : {},
-      ),
-      ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
-      ...digoxinCyclosporineCards(digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge)),
-      ...serotoninWashoutCards({
-        drafts,
-        taking: active,
-        statements: statements(data, knowledge, lookup),
-        now: input.now,
-        knowledge,
-      }),
-      ...label.label,
-      ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
-    ]),
+    withoutAllergenicOrders(
+      oneCardPerPair([
+        ...allergyCards,
+        ...label.ddi,
+        ...findDuplicateTherapy(pairInput),
+        ...findNonInterruptive(pairInput),
+        ...renalDosingCards(
+          drafts,
+          kidney,
+          knowledge,
+          input.now,
+          isBundle(medsValue) ? { activeMedications: active } : {},
+        ),
+        ...warfarinNsaidCards(pddiInput(ordered, active, data, input.now, context.patientId, knowledge)),
+        ...digoxinCyclosporineCards(
+          digoxinInput(drafts, active, drafts, data, input.now, context.patientId, knowledge),
+        ),
+        ...serotoninWashoutCards({
+          drafts,
+          taking: active,
+          statements: statements(data, knowledge, lookup),
+          now: input.now,
+          knowledge,
+        }),
+        ...label.label,
+        ...acetaminophenMaxCards({ ordered: drafts, taking: active, knowledge, hook: 'order-sign' }),
+      ]),
+      allergies,
+      knowledge,
+      input.now,
+    ),
   );
+}
+
+/**
+ * A card never suggests ordering what the patient is recorded as allergic to: a suggestion creating a medication
+ * that the allergy check would warn about (azithromycin offered in place of clarithromycin to a patient with a
+ * macrolide allergy) is left out. Every rule's suggested orders go through this one check.
+ */
+function withoutAllergenicOrders(cards: Card[], allergies: ResolvedAllergy[], knowledge: Knowledge, now: Date): Card[] {
+  if (allergies.length === 0) return cards;
+  const risky = (s: Suggestion): boolean =>
+    (s.actions ?? []).some((a) => {
+      if (a.type !== 'create' || a.resource?.resourceType !== 'MedicationRequest') return false;
+      const med = resolveMedication(a.resource as unknown as JsonObject, knowledge, medicationLookup());
+      return findAllergyConflicts([med], allergies, knowledge, now).some((c) => c.indicator !== 'info');
+    });
+  return cards.map((card) => {
+    if (!card.suggestions?.some(risky)) return card;
+    const suggestions = card.suggestions.filter((s) => !risky(s));
+    const { suggestions: _s, selectionBehavior: _b, ...rest } = card;
+    return suggestions.length
+      ? { ...rest, suggestions, selectionBehavior: card.selectionBehavior ?? 'at-most-one' }
+      : rest;
+  });
 }
 
 /** Medications that drafts, active orders and records reference, wherever the call carries them. */

@@ -36,13 +36,20 @@ const EPS = 1e-9;
 /** One record against the cap. */
 export function checkOne(med: ResolvedMedication, cap: DoseCap): CapCheck {
   const o = orderedDose(med, cap.ingredient);
-  if (o.perDoseMg !== undefined && o.perDay !== undefined) {
+  // A dose of nothing is not a dose: as unstated.
+  if (o.perDoseMg !== undefined && !(o.perDoseMg > 0)) return { verdict: 'unknown', med };
+  if (o.perDoseMg !== undefined && o.perDay !== undefined && o.perDay > 0) {
     const daily = o.perDoseMg * o.perDay;
+    // The cap is per day: one dose over it is over it, however seldom it is given (40 mg every other day is
+    // 40 mg on the days it is taken, not 20).
+    const dayMg = Math.max(daily, o.perDoseMg);
     const doseText =
       o.perDay === 1
         ? `${mgText(daily)} daily`
-        : `${mgText(o.perDoseMg)} ${frequencyText(o.perDay)} (${mgText(daily)} a day)`;
-    return { verdict: daily > cap.mgPerDay + EPS ? 'above' : 'within', doseText, dailyMg: daily, med };
+        : o.perDay < 1
+          ? `${mgText(o.perDoseMg)} a dose, less often than daily`
+          : `${mgText(o.perDoseMg)} ${frequencyText(o.perDay)} (${mgText(daily)} a day)`;
+    return { verdict: dayMg > cap.mgPerDay + EPS ? 'above' : 'within', doseText, dailyMg: dayMg, med };
   }
   if (o.perDoseMg !== undefined) {
     const doseText = `${mgText(o.perDoseMg)} a dose, frequency not stated`;
@@ -54,13 +61,22 @@ export function checkOne(med: ResolvedMedication, cap: DoseCap): CapCheck {
   return { verdict: 'unknown', med };
 }
 
-/** The records of the statin against the cap: any above decides; all within for within; else unknown. */
+/**
+ * The records of the statin against the cap: any above decides. Within only when one record holds the statin:
+ * two records may be taken together (two 20 mg orders are 40 mg a day), so their sum is not known to be within.
+ */
 export function checkCap(meds: ResolvedMedication[], cap: DoseCap): CapCheck {
   const checks = meds.filter((m) => m.ingredients.some((i) => i.name === cap.ingredient)).map((m) => checkOne(m, cap));
   const above = checks.filter((c) => c.verdict === 'above').sort((a, b) => (b.dailyMg ?? 0) - (a.dailyMg ?? 0));
   if (above[0]) return above[0];
-  if (checks.length > 0 && checks.every((c) => c.verdict === 'within'))
-    return checks.sort((a, b) => (b.dailyMg ?? 0) - (a.dailyMg ?? 0))[0]!;
+  if (checks.length === 1 && checks[0]!.verdict === 'within') return checks[0]!;
+  if (checks.length > 1 && checks.every((c) => c.verdict === 'within')) {
+    const total = checks.reduce((sum, c) => sum + (c.dailyMg ?? 0), 0);
+    const doseText = `${checks.length} records, together up to ${mgText(total)} a day`;
+    return total > cap.mgPerDay + EPS
+      ? { verdict: 'above', doseText, dailyMg: total, med: checks[0]!.med! }
+      : { verdict: 'unknown', doseText };
+  }
   return checks.find((c) => c.doseText !== undefined) ?? { verdict: 'unknown' };
 }
 

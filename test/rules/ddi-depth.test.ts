@@ -165,9 +165,10 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
         ],
       },
     );
-    expect(
-      ddiCards(sign([once], [CITALOPRAM()], { orderLabs: [potassium('k-low', 3.1, 2)] })).map((c) => c.indicator),
-    ).toEqual(['critical']);
+    const raised = ddiCards(sign([once], [CITALOPRAM()], { orderLabs: [potassium('k-low', 3.1, 2)] }));
+    expect(raised.map((c) => c.indicator)).toEqual(['critical']);
+    expect(raised[0]!.detail).toContain('A one-time dose, but not lowered');
+    expect(raised[0]!.detail).not.toContain('One tier lower');
     expect(ddiCards(sign([once], [CITALOPRAM()])).map((c) => c.indicator)).toEqual(['info']);
   });
 
@@ -182,6 +183,33 @@ describe('QT-prolonging pairs: a warning unless a label or the potassium makes t
     );
     const cards = ddiCards(sign([prn], [order('med-methadone', 'active', { code: '6813' })]));
     expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+  });
+});
+
+describe('the safer drug a card offers is never one the patient is allergic to', () => {
+  const CLARI = () => order('draft-clari', 'draft', { code: '21212' });
+  const SIMVA = () => order('med-simva', 'active', { code: '36567' });
+  const azithroAllergy = {
+    resourceType: 'AllergyIntolerance',
+    id: 'allergy-azithro',
+    clinicalStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }],
+    },
+    criticality: 'high',
+    code: { coding: [{ system: RX, code: '18631', display: 'azithromycin' }] },
+    patient: { reference: 'Patient/pat-1' },
+  };
+
+  it('clarithromycin with simvastatin offers azithromycin instead; not with an azithromycin allergy on record', () => {
+    const offered = ddiCards(sign([CLARI()], [SIMVA()]));
+    expect(offered[0]!.suggestions?.map((x) => x.label)).toEqual([
+      'Order azithromycin instead of clarithromycin',
+      'Remove the clarithromycin order',
+    ]);
+    const withAllergy = ddiCards(sign([CLARI()], [SIMVA()], { allergies: [azithroAllergy] }));
+    expect(withAllergy.map((c) => c.indicator)).toEqual(['critical']);
+    expect(withAllergy[0]!.suggestions?.map((x) => x.label)).toEqual(['Remove the clarithromycin order']);
+    expect(withAllergy[0]!.selectionBehavior).toBe('at-most-one');
   });
 });
 

@@ -277,3 +277,57 @@ describe('simvastatin + amiodarone (ONC pair 11, at most 20 mg a day) and lovast
     expect(statinCards(sign([statin('d1', 'Lovastatin 20 MG Oral Tablet', 'draft', 1)], [drone()]))).toEqual([]);
   });
 });
+
+describe('what the dose cap never calls within (review)', () => {
+  const verapamil = () => medRequest('d-vera', 'verapamil hydrochloride 80 MG Oral Tablet', 'draft');
+
+  it('one dose over the daily cap is over it, however seldom given: 40 mg every other day with amlodipine', () => {
+    const qod = medRequest('a-simva', 'simvastatin 40 MG Oral Tablet', 'active', {
+      dosageInstruction: [
+        {
+          timing: { repeat: { frequency: 1, period: 2, periodUnit: 'd' } },
+          doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }],
+        },
+      ],
+    });
+    const cards = statinCards(sign([medRequest('d-amlo', 'amlodipine 10 MG Oral Tablet', 'draft')], [qod]));
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.detail).toContain('40 mg a dose, less often than daily');
+  });
+
+  it('two records of the statin are added up: two 20 mg daily orders with amlodipine are 40 mg a day', () => {
+    const cards = statinCards(
+      sign(
+        [medRequest('d-amlo', 'amlodipine 10 MG Oral Tablet', 'draft')],
+        [
+          statin('a-s1', 'simvastatin 20 MG Oral Tablet', 'active', 1),
+          statin('a-s2', 'simvastatin 20 MG Oral Tablet', 'active', 1),
+        ],
+      ),
+    );
+    expect(cards.map((c) => c.indicator)).toEqual(['warning']);
+    expect(cards[0]!.detail).toContain('2 records, together up to 40 mg a day');
+  });
+
+  it('two records within the cap together are not called within: the ONC card keeps its warning with verapamil', () => {
+    const cards = sign(
+      [verapamil()],
+      [
+        statin('a-s1', 'simvastatin 5 MG Oral Tablet', 'active', 1),
+        statin('a-s2', 'simvastatin 5 MG Oral Tablet', 'active', 1),
+      ],
+    );
+    expect(cards.filter((c) => c.finding?.key.startsWith('ddi:')).map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('near miss: a single 20 mg daily order with amlodipine stays within (no card)', () => {
+    expect(
+      statinCards(
+        sign(
+          [medRequest('d-amlo', 'amlodipine 10 MG Oral Tablet', 'draft')],
+          [statin('a-s1', 'simvastatin 20 MG Oral Tablet', 'active', 1)],
+        ),
+      ),
+    ).toEqual([]);
+  });
+});

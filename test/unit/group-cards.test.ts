@@ -84,6 +84,31 @@ describe('grouping findings about the same draft', () => {
     });
   });
 
+  it('keeps two suggestions that create different resources (two lab orders are not one)', () => {
+    const a = card('k1', ['X/1'], 'critical');
+    const b = card('k2', ['X/1'], 'warning');
+    const lab = (code: string) => ({
+      label: `Order ${code}`,
+      actions: [
+        {
+          type: 'create' as const,
+          description: 'Order',
+          resource: {
+            resourceType: 'ServiceRequest',
+            status: 'draft',
+            intent: 'order',
+            subject: { reference: 'Patient/p' },
+            code: { coding: [{ system: 'http://loinc.org', code }] },
+          } as never,
+        },
+      ],
+    });
+    a.suggestions = [lab('10535-3'), ...a.suggestions!];
+    b.suggestions = [lab('17861-6'), lab('10535-3'), ...b.suggestions!];
+    const merged = groupByDraft([a, b])[0]!;
+    expect(merged.suggestions!.map((s) => s.label)).toEqual(['Order 10535-3', 'Remove the order', 'Order 17861-6']);
+  });
+
   it('keeps the merged summary under 140 characters', () => {
     const long = card('k1', ['X/1'], 'critical', 'y'.repeat(139));
     const out = groupByDraft([long, card('k2', ['X/1'], 'info')]);
