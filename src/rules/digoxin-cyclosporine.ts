@@ -262,62 +262,15 @@ function card(
   ];
 
   const keys = drafts.map((d) => resourceKey(d.resource)).filter((x): x is string => x !== undefined);
-  const suggestions: Suggestion[] = [];
-  // Replacing or removing the draft needs its id; the lab orders do not (the guide's order-sign drafts carry none).
-  const removals = keys.map((resourceId) => ({
-    type: 'delete' as const,
-    description: `Remove the ${ordered} order`,
-    resourceId,
-  }));
-  const needsLevel = (ordered === 'digoxin' && !continued) || (ordered === 'cyclosporine' && digoxinTaken);
-  if (needsLevel) {
-    suggestions.push({
-      label: 'Order a digoxin trough level within 24 hours',
-      isRecommended: indicatorRank(indicator) >= indicatorRank('warning'),
-      actions: [
-        {
-          type: 'create',
-          description: 'Order a digoxin level (trough)',
-          resource: labOrder(`Patient/${input.patientId}`, '10535-3', 'Digoxin level (trough, within 24 hours)'),
-        },
-      ],
-    });
-  }
-  if (keys.length && ordered === 'digoxin' && !drafts.some(isLowDose)) {
-    suggestions.push({
-      label: 'Order digoxin 0.125 mg instead',
-      actions: [
-        ...removals,
-        {
-          type: 'create',
-          description: 'Order digoxin 0.125 mg',
-          resource: medicationOrder(
-            `Patient/${input.patientId}`,
-            DIGOXIN_125,
-            '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine',
-          ),
-        },
-      ],
-    });
-  }
-  const missing = [
-    ...(normalK ? [] : [['2823-3', 'Potassium']]),
-    ...(normalMg ? [] : [['19123-9', 'Magnesium']]),
-    ...(normalCa ? [] : [['17861-6', 'Calcium']]),
-    ...(normalCr ? [] : [['2160-0', 'Creatinine']]),
-  ] as Array<[string, string]>;
-  if (missing.length) {
-    const names = missing.map(([, n]) => n.toLowerCase());
-    suggestions.push({
-      label: `Order ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`,
-      actions: missing.map(([code, name]) => ({
-        type: 'create' as const,
-        description: `Order ${name.toLowerCase()}`,
-        resource: labOrder(`Patient/${input.patientId}`, code, name),
-      })),
-    });
-  }
-  if (keys.length) suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
+  const suggestions = suggestionsFor({
+    ordered,
+    drafts,
+    keys,
+    patient: `Patient/${input.patientId}`,
+    needsLevel: (ordered === 'digoxin' && !continued) || (ordered === 'cyclosporine' && digoxinTaken),
+    recommendLevel: indicatorRank(indicator) >= indicatorRank('warning'),
+    normal: { potassium: normalK, magnesium: normalMg, calcium: normalCa, creatinine: normalCr },
+  });
 
   const labs = [level, potassium, magnesium, calcium, creatinine].filter((l): l is Lab => l !== undefined);
   const resources = [
@@ -359,6 +312,78 @@ function card(
     result.selectionBehavior = 'at-most-one';
   }
   return result;
+}
+
+/**
+ * The guide's suggestions: a digoxin trough, digoxin 0.125 mg in place of a higher digoxin order, the labs that are
+ * missing or abnormal, and removing the order. Replacing or removing needs the draft's id; ordering does not.
+ */
+function suggestionsFor(o: {
+  ordered: Drug;
+  drafts: ResolvedMedication[];
+  /** The drafts' ids (none for a draft sent without one). */
+  keys: string[];
+  patient: string;
+  needsLevel: boolean;
+  recommendLevel: boolean;
+  normal: { potassium: boolean; magnesium: boolean; calcium: boolean; creatinine: boolean };
+}): Suggestion[] {
+  const { ordered, drafts, keys, patient, needsLevel, recommendLevel, normal } = o;
+  const suggestions: Suggestion[] = [];
+  const removals = keys.map((resourceId) => ({
+    type: 'delete' as const,
+    description: `Remove the ${ordered} order`,
+    resourceId,
+  }));
+  if (needsLevel) {
+    suggestions.push({
+      label: 'Order a digoxin trough level within 24 hours',
+      isRecommended: recommendLevel,
+      actions: [
+        {
+          type: 'create',
+          description: 'Order a digoxin level (trough)',
+          resource: labOrder(patient, '10535-3', 'Digoxin level (trough, within 24 hours)'),
+        },
+      ],
+    });
+  }
+  if (keys.length && ordered === 'digoxin' && !drafts.some(isLowDose)) {
+    suggestions.push({
+      label: 'Order digoxin 0.125 mg instead',
+      actions: [
+        ...removals,
+        {
+          type: 'create',
+          description: 'Order digoxin 0.125 mg',
+          resource: medicationOrder(
+            patient,
+            DIGOXIN_125,
+            '0.125 mg by mouth once a day; check a digoxin trough level within 24 hours of starting cyclosporine',
+          ),
+        },
+      ],
+    });
+  }
+  const missing = [
+    ...(normal.potassium ? [] : [['2823-3', 'Potassium']]),
+    ...(normal.magnesium ? [] : [['19123-9', 'Magnesium']]),
+    ...(normal.calcium ? [] : [['17861-6', 'Calcium']]),
+    ...(normal.creatinine ? [] : [['2160-0', 'Creatinine']]),
+  ] as Array<[string, string]>;
+  if (missing.length) {
+    const names = missing.map(([, n]) => n.toLowerCase());
+    suggestions.push({
+      label: `Order ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`,
+      actions: missing.map(([code, name]) => ({
+        type: 'create' as const,
+        description: `Order ${name.toLowerCase()}`,
+        resource: labOrder(patient, code, name),
+      })),
+    });
+  }
+  if (keys.length) suggestions.push({ label: `Remove the ${ordered} order`, actions: removals });
+  return suggestions;
 }
 
 /** A digoxin order already at 0.125 mg or less (from its RxNorm name, "Digoxin 0.125 MG Oral Tablet"). */
