@@ -275,25 +275,31 @@ export class AiReview {
       ...(extra.dropped && Object.keys(extra.dropped).length ? { dropped: extra.dropped } : {}),
     });
     if (outcome !== 'no-medications') {
-      this.record({
-        id: randomUUID(),
-        service: this.deps.serviceId,
-        hookInstance: ctx.hookInstance,
-        patient: ctx.patient,
-        model: this.model,
-        promptVersion: this.prompt.ref,
-        startedAt: started,
-        latencyMs,
-        outcome,
-        late: false,
-        shadow: ctx.shadow,
-        findingsKept: 0,
-        dropped: {},
-        confidences: [],
-        ...extra,
-      });
+      this.record(this.auditRow(ctx, started, { latencyMs, outcome, late: false, ...extra }));
     }
     return cards;
+  }
+
+  /** One audit row of a call (in time or late): what it was, never what was sent or answered. */
+  private auditRow(
+    ctx: ProposeContext,
+    started: number,
+    fields: Pick<AiCallRecord, 'latencyMs' | 'outcome' | 'late'> & Partial<AiCallRecord>,
+  ): AiCallRecord {
+    return {
+      id: randomUUID(),
+      service: this.deps.serviceId,
+      hookInstance: ctx.hookInstance,
+      patient: ctx.patient,
+      model: this.model,
+      promptVersion: this.prompt.ref,
+      startedAt: started,
+      shadow: ctx.shadow,
+      findingsKept: 0,
+      dropped: {},
+      confidences: [],
+      ...fields,
+    };
   }
 
   /** The audit row is written in the background: the answer never waits for it. */
@@ -337,23 +343,7 @@ export class AiReview {
     started: number,
   ): void {
     const row = (outcome: string, extra: Partial<AiCallRecord> = {}) =>
-      this.record({
-        id: randomUUID(),
-        service: this.deps.serviceId,
-        hookInstance: ctx.hookInstance,
-        patient: ctx.patient,
-        model: this.model,
-        promptVersion: this.prompt.ref,
-        startedAt: started,
-        latencyMs: this.now() - started,
-        outcome,
-        late: true,
-        shadow: ctx.shadow,
-        findingsKept: 0,
-        dropped: {},
-        confidences: [],
-        ...extra,
-      });
+      this.record(this.auditRow(ctx, started, { latencyMs: this.now() - started, outcome, late: true, ...extra }));
     late.then(
       async (answer) => {
         const parsed = parseAnswer(answer.text);
