@@ -2,6 +2,7 @@
 // under load, for hookwise and for the bare Express handler, alternating several rounds. On a shared machine this
 // is steadier than req/s: other processes take wall time from a run, much less the CPU time a call costs.
 //   npx tsx bench/cpu-per-call.ts [--root DIR] [--hook order-sign] [--connections 8] [--duration 5] [--rounds 3] [--built]
+//   [--warmup 10] [--env KEY=VALUE ...]
 // --root runs the hookwise of another checkout (e.g. the previous commit, for a before/after) with this bench.
 // --built runs the compiled JavaScript that `npm start` runs in production (built first), not the source under tsx.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -22,8 +23,18 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     built: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '10' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
+/** --env KEY=VALUE (repeatable): set for hookwise only, e.g. LOG_LEVEL=warn to weigh what the log line costs. */
+const extraEnv = Object.fromEntries(
+  (values.env ?? []).map((kv) => {
+    const at = kv.indexOf('=');
+    if (at <= 0) throw new Error(`--env takes KEY=VALUE, got "${kv}"`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 const hook = values.hook as HookId;
 if (!HOOKS.includes(hook)) throw new Error(`--hook must be one of ${HOOKS.join(', ')}`);
 const root = path.resolve(values.root!);
@@ -62,14 +73,22 @@ try {
     name: 'hookwise',
     entry: hookwiseEntry(root, values.built ?? false),
     cwd: root,
-    env: { HOOKWISE_PROFILE: 'development', LOG_LEVEL: 'info', LEDGER_PATH: path.join(tmp, 'ledger.sqlite') },
+    env: {
+      HOOKWISE_PROFILE: 'development',
+      LOG_LEVEL: 'info',
+      LEDGER_PATH: path.join(tmp, 'ledger.sqlite'),
+      ...extraEnv,
+    },
   });
   const bare = await children.start({ name: 'bare express', entry: 'bench/bare-server.ts', cwd: HERE, env: {} });
   const body = JSON.stringify(fullPrefetchBodies(HERE)[hook].body);
   const url = (c: RunningChild) => `${c.baseUrl}/cds-services/${hook}`;
-  // Warm-up: JIT, caches, the ledger's tables.
-  await load({ url: url(hookwise), connections: 8, durationS: 2, body });
-  await load({ url: url(bare), connections: 8, durationS: 2, body });
+  // Warm-up: JIT (V8 takes 10–15 s to compile hookwise's hot paths), caches, the ledger's tables.
+  const warmupS = Number(values.warmup);
+  if (warmupS > 0) {
+    await load({ url: url(hookwise), connections: 8, durationS: warmupS, body });
+    await load({ url: url(bare), connections: 8, durationS: Math.min(warmupS, 4), body });
+  }
   console.log(
     `${hook}, ${values.connections} connections, ${values.duration} s per run, hookwise from ${root}${values.built ? ' (built)' : ' (tsx)'}`,
   );
