@@ -4,7 +4,13 @@
 import { describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import { fixture } from '../support/fixtures.js';
-import { listeningPort, rawExchange, startServer, type ServerProcess } from '../support/server-process.js';
+import {
+  listeningPort,
+  logLinesOnce,
+  rawExchange,
+  startServer,
+  type ServerProcess,
+} from '../support/server-process.js';
 
 /** hookwise as a child process on a free port of 127.0.0.1. */
 const start = (env: Record<string, string>) => startServer({ PORT: '0', HOST: '127.0.0.1', ...env });
@@ -64,11 +70,9 @@ describe('the service process under faults', () => {
       expect(second.status).toBe(200);
       expect(JSON.parse(second.text).cards).toHaveLength(1);
 
-      const lines = p
-        .out()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const invocations = (lines: Array<Record<string, unknown>>) =>
+        lines.filter((l) => l.message === 'hook invocation');
+      const lines = await logLinesOnce(p, (ls) => invocations(ls).length >= 2);
       expect(lines.filter((l) => l.message === 'hook invocation').map((l) => l.outcome)).toEqual(['timeout', 'ok']);
       expect(p.out() + p.err()).not.toContain('Marguerite');
     } finally {

@@ -49,3 +49,20 @@ export function rawExchange(port: number, bytes: string): Promise<string> {
     socket.write(bytes);
   });
 }
+
+/** The JSON log lines written so far, once `ready` holds of them: a line reaches stdout a turn after the answer. */
+export async function logLinesOnce(
+  p: ServerProcess,
+  ready: (lines: Array<Record<string, unknown>>) => boolean,
+  timeoutMs = 5000,
+): Promise<Array<Record<string, unknown>>> {
+  const read = () =>
+    p
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const deadline = Date.now() + timeoutMs;
+  while (!ready(read()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return read();
+}

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { createLogger, MemoryLogStream, UnknownLogFieldError } from '../../src/log.js';
 
@@ -29,5 +30,55 @@ describe('logger level', () => {
     );
     expect(() => logger.info('hook invocation', { status: 200 })).not.toThrow();
     expect(stream.lines.join('\n')).not.toContain('Jane Roe');
+  });
+
+  it('writes the lines of one turn in one write, an error line at once with what came before it', async () => {
+    const writes: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        writes.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', stream, batch: true });
+    logger.info('first', { status: 200 });
+    logger.info('second', { status: 200 });
+    expect(writes).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toHaveLength(1);
+    expect(
+      writes[0]!
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { message: string }).message),
+    ).toEqual(['first', 'second']);
+
+    logger.warn('held', { status: 503 });
+    logger.error('at once');
+    expect(writes).toHaveLength(2);
+    expect(
+      writes[1]!
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { level: string }).level),
+    ).toEqual(['warn', 'error']);
+
+    logger.info('at the end');
+    const ended = new Promise((r) => logger.on('finish', r));
+    logger.end();
+    await ended;
+    expect(writes.join('')).toContain('"message":"at the end"');
+  });
+
+  it('never throws on a value JSON.stringify refuses (a cycle, a BigInt): the line is still written', async () => {
+    const stream = new MemoryLogStream();
+    const logger = createLogger({ level: 'info', stream });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    logger.info('odd values', { detail: cyclic, checks: { big: BigInt(7) } });
+    await new Promise((r) => setImmediate(r));
+    expect(stream.records()).toEqual([
+      expect.objectContaining({ message: 'odd values', detail: { a: 1, self: '[Circular]' }, checks: { big: 7 } }),
+    ]);
   });
 });
