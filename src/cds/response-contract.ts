@@ -12,7 +12,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-
 const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
+/**
+ * A URL that WHATWG URL surely parses as http(s): a host of ASCII labels whose last starts with a letter (never read
+ * as an IPv4 address), no port or credentials, then anything printable after a /, ? or #. Knowledge links all look
+ * like this; any other string is parsed.
+ */
+const PLAIN_HTTP_URL =
+  /^https?:\/\/(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)*[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:[/?#][\x21-\x7e]*)?$/i;
+
 function isAbsoluteUrl(v: string): boolean {
+  if (typeof v === 'string' && PLAIN_HTTP_URL.test(v)) return true;
   try {
     const u = new URL(v);
     return u.protocol === 'https:' || u.protocol === 'http:';
@@ -114,6 +123,67 @@ export function suggestionViolations(s: Suggestion, where: string): string[] {
   (s.actions ?? []).forEach((a, j) => out.push(...actionViolations(a, `${where}.actions[${j}]`)));
   for (const path of emptyMembers(s)) out.push(`${where}${path ? `.${path}` : ''} is null or empty: omit it instead`);
   return out;
+}
+
+/** Whether a string has more than `max` code points (what `[...s].length > max` says, without the array). */
+function codePointsOver(s: string, max: number): boolean {
+  if (s.length <= max) return false;
+  let n = 0;
+  for (const _ of s) if (++n > max) return true;
+  return false;
+}
+
+/**
+ * hasEmptyMember(card), where the suggestions (all checked already) count as a member but are not walked: what the
+ * walk of `{ ...card, suggestions: undefined }` answers, without the copy.
+ */
+function hasEmptyMemberBesideSuggestions(card: Card): boolean {
+  let members = 0;
+  for (const k in card) {
+    if (!Object.prototype.hasOwnProperty.call(card, k)) continue;
+    members++;
+    if (k === 'suggestions') continue;
+    const v = (card as unknown as Record<string, unknown>)[k];
+    if (v !== undefined && hasEmptyMember(v)) return true;
+  }
+  return members === 0;
+}
+
+/**
+ * violationsOf(card, passed) is empty: the same checks in the same terms, without building a message. Every card
+ * passes them unless a rule has a bug, so the messages are built only for one that fails.
+ */
+function cardOk(card: Card, passed: ReadonlySet<Suggestion>): boolean {
+  if (!card.uuid || !UUID.test(card.uuid)) return false;
+  if (typeof card.summary !== 'string' || card.summary.trim().length === 0) return false;
+  if (codePointsOver(card.summary, SUMMARY_MAX) || !INDICATORS.includes(card.indicator)) return false;
+  const { source } = card;
+  if (!source || typeof source.label !== 'string' || !source.label) return false;
+  if (source.url !== undefined && !isAbsoluteUrl(source.url)) return false;
+  if (source.icon !== undefined && !isAbsoluteUrl(source.icon)) return false;
+  if (source.topic && (!source.topic.system || !source.topic.code)) return false;
+  const suggestions = card.suggestions ?? [];
+  if (suggestions.length > 0 && !card.selectionBehavior) return false;
+  if (card.selectionBehavior && card.selectionBehavior !== 'at-most-one' && card.selectionBehavior !== 'any')
+    return false;
+  let recommended = 0;
+  let allPassed = true;
+  for (const s of suggestions) {
+    if (s.isRecommended) recommended++;
+    if (passed.has(s)) continue;
+    allPassed = false;
+    // One that fails suggestionOk has a message of its own or an empty member the walk below would name.
+    if (!suggestionOk(s)) return false;
+  }
+  if (card.selectionBehavior === 'at-most-one' && recommended > 1) return false;
+  for (const r of card.overrideReasons ?? []) if (!r.system || !r.code || !r.display) return false;
+  for (const l of card.links ?? []) {
+    if (!l.label || !l.url || !isAbsoluteUrl(l.url)) return false;
+    if (l.type !== 'absolute' && l.type !== 'smart') return false;
+    if (l.type !== 'smart' && l.appContext !== undefined) return false;
+  }
+  const skipSuggestions = passed.size > 0 && suggestions.length > 0 && allPassed;
+  return skipSuggestions ? !hasEmptyMemberBesideSuggestions(card) : !hasEmptyMember(card);
 }
 
 /** The rules a single card breaks; empty when it may be sent. */
@@ -226,7 +296,7 @@ export function enforceContract(cards: Card[], mode: 'drop' | 'throw'): Contract
     const passed = new Set<Suggestion>();
     const { card, dropped: n, violations: suggestionProblems } = withoutBadSuggestions(original, passed);
     if (n > 0) trimmed.push({ index, suggestions: n, violations: suggestionProblems });
-    const violations = violationsOf(card, passed);
+    const violations = cardOk(card, passed) ? [] : violationsOf(card, passed);
     if (violations.length === 0) kept.push(card);
     else dropped.push({ index, violations });
   });

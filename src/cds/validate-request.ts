@@ -4,7 +4,7 @@
 // Unknown members and `extension` are accepted and ignored.
 import { z } from 'zod';
 import { HttpProblem, type Problem } from './operation-outcome.js';
-import { fhirId, HOOK_CONTRACTS, optional, required, text, type HookName } from './hook-contracts.js';
+import { FHIR_ID, fhirId, HOOK_CONTRACTS, optional, required, text, type HookName } from './hook-contracts.js';
 import type { HookContext, HookRequest, PrefetchValue } from './types.js';
 
 const jsonObject = (what = 'a JSON object') =>
@@ -12,17 +12,18 @@ const jsonObject = (what = 'a JSON object') =>
     error: required(what),
   });
 
-const httpUrl = text('an absolute http(s) URL').refine(
-  (v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && !u.hash;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an absolute http(s) URL without credentials or fragment' },
-);
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && !u.hash;
+  } catch {
+    return false;
+  }
+}
+
+const httpUrl = text('an absolute http(s) URL').refine(isHttpUrl, {
+  error: 'must be an absolute http(s) URL without credentials or fragment',
+});
 
 const fhirAuthorization = z.object({
   access_token: text(),
@@ -51,6 +52,107 @@ const envelope = z.object({
     .transform((v) => v ?? undefined),
   extension: optional(jsonObject()),
 });
+
+// The common case, a request every member of which is plainly valid, is checked by hand below: zod's parse of the
+// envelope and context cost more than the rest of the call's finishing work together. Each check is a sufficient
+// condition for the schema above to accept the value (never looser); anything it does not vouch for goes to zod,
+// which then names the problems or accepts it. What it returns is what zod would: the same members, copied alike.
+
+type Envelope = z.output<typeof envelope>;
+
+/** A plain JSON object, as zod's record and object checks accept it. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isAbsent = (v: unknown): v is null | undefined => v === undefined || v === null;
+const FHIR_ID_RE = new RegExp(`^${FHIR_ID}$`);
+const isFhirId = (v: unknown): boolean => typeof v === 'string' && FHIR_ID_RE.test(v);
+
+/** fhirAuthorization as zod returns it (members in schema order, unknown ones left out), or undefined. */
+function plainAuthorization(v: Record<string, unknown>): Envelope['fhirAuthorization'] | undefined {
+  if (!isText(v.access_token) || !isText(v.token_type) || v.token_type.toLowerCase() !== 'bearer') return undefined;
+  if (!Number.isSafeInteger(v.expires_in) || typeof v.scope !== 'string' || !isText(v.subject)) return undefined;
+  if (!isAbsent(v.patient) && !isFhirId(v.patient)) return undefined;
+  const out: Record<string, unknown> = {
+    access_token: v.access_token,
+    token_type: v.token_type,
+    expires_in: v.expires_in,
+    scope: v.scope,
+    subject: v.subject,
+  };
+  if ('patient' in v) out.patient = v.patient ?? undefined;
+  return out as Envelope['fhirAuthorization'];
+}
+
+/** The prefetch object as zod's record returns it: a copy of its own string keys. */
+function plainPrefetch(v: Record<string, unknown>): Record<string, PrefetchValue> | undefined {
+  if (Object.getOwnPropertySymbols(v).length) return undefined;
+  const out: Record<string, PrefetchValue> = {};
+  for (const key of Object.keys(v)) if (key !== '__proto__') out[key] = v[key] as PrefetchValue;
+  return out;
+}
+
+/** What `envelope.safeParse(body)` returns as data when the body is plainly valid; undefined to ask zod. */
+function plainEnvelope(body: Record<string, unknown>): Envelope | undefined {
+  const { hook, hookInstance, fhirServer, fhirAuthorization, context, prefetch, extension } = body;
+  if (!isText(hook) || !isText(hookInstance) || hookInstance.length > 128 || !isPlainObject(context)) return undefined;
+  if (!isAbsent(fhirServer) && !(isText(fhirServer) && isHttpUrl(fhirServer))) return undefined;
+  if (!isAbsent(extension) && !isPlainObject(extension)) return undefined;
+  const auth = isPlainObject(fhirAuthorization) ? plainAuthorization(fhirAuthorization) : undefined;
+  if (!isAbsent(fhirAuthorization) && !auth) return undefined;
+  const prefetched = isPlainObject(prefetch) ? plainPrefetch(prefetch) : undefined;
+  if (!isAbsent(prefetch) && !prefetched) return undefined;
+  // zod sets a member the body has (null read as absent: undefined) and leaves out one it has not.
+  const out: Record<string, unknown> = { hook, hookInstance };
+  if ('fhirServer' in body) out.fhirServer = fhirServer ?? undefined;
+  if ('fhirAuthorization' in body) out.fhirAuthorization = auth;
+  out.context = context;
+  if ('prefetch' in body) out.prefetch = prefetched;
+  if ('extension' in body) out.extension = extension ?? undefined;
+  return out as Envelope;
+}
+
+const USER_TYPES: Record<HookName, readonly string[]> = {
+  'patient-view': ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson'],
+  'order-select': ['Practitioner', 'PractitionerRole'],
+  'order-sign': ['Practitioner', 'PractitionerRole'],
+};
+const USER_RE = Object.fromEntries(
+  Object.entries(USER_TYPES).map(([hook, types]) => [hook, new RegExp(`^(${types.join('|')})/${FHIR_ID}$`)]),
+) as Record<HookName, RegExp>;
+const SELECTION_RE = new RegExp(`^[A-Z][A-Za-z]+/${FHIR_ID}$`);
+const isSelection = (v: unknown): boolean => typeof v === 'string' && SELECTION_RE.test(v);
+const isDraftOrders = (v: unknown): boolean =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  (v as { resourceType?: unknown }).resourceType === 'Bundle';
+
+/**
+ * What `HOOK_CONTRACTS[hook].context.safeParse(context)` returns as data when the context is plainly valid (members
+ * in schema order, unknown ones left out, encounterId null read as absent); undefined to ask zod.
+ */
+function plainContext(hook: HookName, context: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(context)) return undefined;
+  const { userId, patientId, encounterId, selections, draftOrders } = context;
+  if (typeof userId !== 'string' || !USER_RE[hook].test(userId) || !isFhirId(patientId)) return undefined;
+  if (!isAbsent(encounterId) && !isFhirId(encounterId)) return undefined;
+  const out: Record<string, unknown> = { userId, patientId };
+  if ('encounterId' in context) out.encounterId = encounterId ?? undefined;
+  if (hook === 'order-select') {
+    if (!Array.isArray(selections)) return undefined;
+    // Indexed, not every(): a hole is a missing string to zod, and every() would skip it.
+    for (let i = 0; i < selections.length; i++) if (!isSelection(selections[i])) return undefined;
+    out.selections = [...selections];
+  }
+  if (hook !== 'patient-view') {
+    if (!isDraftOrders(draftOrders)) return undefined;
+    out.draftOrders = draftOrders;
+  }
+  return out;
+}
 
 function problemsOf(error: z.ZodError, prefix = ''): Problem[] {
   return error.issues.map((issue) => {
@@ -120,6 +222,18 @@ function withUserFromEnvelope(context: unknown, body: Record<string, unknown>): 
   return user ? { ...context, userId: user } : context;
 }
 
+function parsedEnvelope(body: unknown): Envelope {
+  const env = envelope.safeParse(body);
+  if (!env.success) throw new HttpProblem(400, problemsOf(env.error));
+  return env.data;
+}
+
+function parsedContext(hook: HookName, context: unknown): Record<string, unknown> {
+  const ctx = HOOK_CONTRACTS[hook].context.safeParse(context);
+  if (!ctx.success) throw new HttpProblem(400, problemsOf(ctx.error, 'context'));
+  return ctx.data as Record<string, unknown>;
+}
+
 /**
  * Validates a request body for the service that serves `hook`. Throws HttpProblem(400) naming every
  * problem found. Returns the request with unknown members left in place (they are ignored downstream).
@@ -128,9 +242,7 @@ export function validateHookRequest(body: unknown, hook: HookName, limits?: Requ
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem(400, [{ code: 'structure', diagnostics: 'the request body must be a JSON object' }]);
   }
-  const env = envelope.safeParse(body);
-  if (!env.success) throw new HttpProblem(400, problemsOf(env.error));
-  const request = env.data;
+  const request = plainEnvelope(body as Record<string, unknown>) ?? parsedEnvelope(body);
 
   const problems: Problem[] = [];
   if (request.hook !== hook) {
@@ -152,16 +264,14 @@ export function validateHookRequest(body: unknown, hook: HookName, limits?: Requ
   }
   if (problems.length) throw new HttpProblem(400, problems);
 
-  const ctx = HOOK_CONTRACTS[hook].context.safeParse(
-    withUserFromEnvelope(request.context, body as Record<string, unknown>),
-  );
-  if (!ctx.success) throw new HttpProblem(400, problemsOf(ctx.error, 'context'));
+  const received = withUserFromEnvelope(request.context, body as Record<string, unknown>);
+  const checked = plainContext(hook, received) ?? parsedContext(hook, received);
   if (limits) {
     const over = overLimits(request, limits);
     if (over.length) throw new HttpProblem(400, over);
   }
 
-  const context = { ...request.context, ...ctx.data } as Record<string, unknown>;
+  const context = { ...request.context, ...checked } as Record<string, unknown>;
   if (context.draftOrders !== undefined) context.draftOrders = withDraftIds(context.draftOrders);
   return {
     ...(body as Record<string, unknown>),

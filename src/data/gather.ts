@@ -115,153 +115,221 @@ function describeFailure(error: unknown): string {
   return 'the read failed';
 }
 
-export async function gather(request: HookRequest, keys: PrefetchKey[], options: GatherOptions): Promise<GatherResult> {
-  const data: HookData = {};
-  const outcomes: Record<string, KeyOutcome> = {};
-  const missingRequired: Unobtained[] = [];
-  const partial: string[] = [];
-  // A fhirServer without a canonical base is never read (resolveFhirAccess blocks it, saying why).
-  const reader = request.fhirServer && canonicalBase(request.fhirServer) ? new FhirReader(request.fhirServer) : undefined;
-  // Made at the first read: a call with full prefetch reads nothing.
-  let limiter: ReturnType<typeof pLimit> | undefined;
-  const limit = <T>(read: () => Promise<T>): Promise<T> => (limiter ??= pLimit(options.concurrency))(read);
-  const { access } = options;
-  const context = request.context as unknown as Record<string, unknown>;
-  const patientId = String(context.patientId ?? '');
-  let token = access.accessToken;
-  let renewal: Promise<string | undefined> | undefined;
-  const readOptions = (k: PrefetchKey): ReadOptions => ({
-    signal: options.signal,
-    pageCap: Math.min(options.pageCap, k.maxPages ?? options.pageCap),
-    ...(token ? { accessToken: token } : {}),
-  });
+/** Keys in order of dependency ({{%key…}}): a key is read after every key it reads, each level all at once. */
+interface KeyPlan {
+  levels: PrefetchKey[][];
+  declared: ReadonlySet<string>;
+}
+
+/** A service's keys are fixed at registration: their plan is worked out once per keys array. */
+const plans = new WeakMap<readonly PrefetchKey[], KeyPlan>();
+
+function planOf(keys: readonly PrefetchKey[]): KeyPlan {
+  let plan = plans.get(keys);
+  if (plan) return plan;
+  // The registry allows only keys declared earlier, so one pass gives every key its level.
+  const level = new Map<string, number>();
+  for (const k of keys) level.set(k.key, Math.max(-1, ...k.template.dependsOn.map((d) => level.get(d) ?? 0)) + 1);
+  const deepest = Math.max(0, ...level.values());
+  const levels: PrefetchKey[][] = [];
+  for (let l = 0; l <= deepest; l++) levels.push(keys.filter((k) => level.get(k.key) === l));
+  plan = { levels, declared: new Set(keys.map((k) => k.key)) };
+  plans.set(keys, plan);
+  return plan;
+}
+
+/**
+ * One call's gathering. What only reads need (the reader, the concurrency limit, the token and its renewal) is
+ * made at the first read: a call with full prefetch reads nothing and makes none of it.
+ */
+class Gathering {
+  readonly data: HookData = {};
+  readonly outcomes: Record<string, KeyOutcome> = {};
+  readonly missingRequired: Unobtained[] = [];
+  readonly partial: string[] = [];
+  readonly adopted: string[] = [];
+  private readonly context: Record<string, unknown>;
+  private readonly patientId: string;
+  private token: string | undefined;
+  private renewal: Promise<string | undefined> | undefined;
+  private limiter: ReturnType<typeof pLimit> | undefined;
+  private reader: FhirReader | null | undefined;
+
+  constructor(
+    private readonly request: HookRequest,
+    private readonly options: GatherOptions,
+    private readonly declared: ReadonlySet<string>,
+  ) {
+    this.context = request.context as unknown as Record<string, unknown>;
+    this.patientId = String(this.context.patientId ?? '');
+    this.token = options.access.accessToken;
+  }
+
+  /** The reader of fhirServer, or null: a fhirServer without a canonical base is never read (resolveFhirAccess blocks it, saying why). */
+  private readerOf(): FhirReader | null {
+    if (this.reader === undefined) {
+      const server = this.request.fhirServer;
+      this.reader = server && canonicalBase(server) ? new FhirReader(server) : null;
+    }
+    return this.reader;
+  }
+
+  private limit<T>(read: () => Promise<T>): Promise<T> {
+    return (this.limiter ??= pLimit(this.options.concurrency))(read);
+  }
+
+  private readOptions(k: PrefetchKey): ReadOptions {
+    const { options, token } = this;
+    return {
+      signal: options.signal,
+      pageCap: Math.min(options.pageCap, k.maxPages ?? options.pageCap),
+      ...(token ? { accessToken: token } : {}),
+    };
+  }
+
   /** Reads once; after a 401 with hookwise's own token, renews it (once per invocation) and reads again. */
-  const withRenewal = async <T>(read: () => Promise<T>): Promise<T> => {
+  private async withRenewal<T>(read: () => Promise<T>): Promise<T> {
+    const { access } = this.options;
     try {
       return await read();
     } catch (error) {
       if (!(error instanceof FhirReadError && error.status === 401 && access.renew)) throw error;
-      const used = token;
-      renewal ??= access.renew();
-      const fresh = await renewal;
+      const used = this.token;
+      this.renewal ??= access.renew();
+      const fresh = await this.renewal;
       if (!fresh || fresh === used) throw error;
-      token = fresh;
+      this.token = fresh;
       return read();
     }
-  };
+  }
 
   /** Times one read of a key (inside the concurrency limit, so waiting for a slot does not count). */
-  const timed = async <T>(k: PrefetchKey, read: () => Promise<T>): Promise<T> => {
+  private async timed<T>(k: PrefetchKey, read: () => Promise<T>): Promise<T> {
+    const { onRead } = this.options;
     const started = performance.now();
     try {
       const result = await read();
-      options.onRead?.({ key: k.key, seconds: (performance.now() - started) / 1000 });
+      onRead?.({ key: k.key, seconds: (performance.now() - started) / 1000 });
       return result;
     } catch (error) {
-      options.onRead?.({ key: k.key, seconds: (performance.now() - started) / 1000, error });
+      onRead?.({ key: k.key, seconds: (performance.now() - started) / 1000, error });
       throw error;
     }
-  };
+  }
 
-  const settle = (k: PrefetchKey, outcome: KeyOutcome, reason?: string) => {
-    outcomes[k.key] = outcome;
+  private settle(k: PrefetchKey, outcome: KeyOutcome, reason?: string): void {
+    this.outcomes[k.key] = outcome;
     if ((outcome === 'failed' || outcome === 'unavailable') && k.required) {
-      missingRequired.push({ key: k.key, reason: reason ?? 'it could not be obtained' });
+      this.missingRequired.push({ key: k.key, reason: reason ?? 'it could not be obtained' });
     }
-  };
+  }
 
-  const fetchKey = async (k: PrefetchKey, why: string): Promise<void> => {
+  private async fetchKey(k: PrefetchKey, why: string): Promise<void> {
+    const { outcomes, options, data } = this;
+    const { access } = options;
     const lost = k.template.dependsOn.find((d) => outcomes[d] === 'failed' || outcomes[d] === 'unavailable');
     if (lost) {
-      settle(k, 'failed', `${why} and the prefetch key '${lost}' it is built from could not be obtained`);
+      this.settle(k, 'failed', `${why} and the prefetch key '${lost}' it is built from could not be obtained`);
       return;
     }
-    const rendered = renderTemplate(k.template, context, options.now, data);
+    const rendered = renderTemplate(k.template, this.context, options.now, data);
     if (!rendered.ok) {
       data[k.key] = null;
-      settle(k, 'not-applicable');
+      this.settle(k, 'not-applicable');
       return;
     }
+    const reader = this.readerOf();
     if (!reader) {
-      settle(k, 'unavailable', `${why} and ${access.blocked ?? 'the request has no fhirServer to read it from'}`);
+      this.settle(k, 'unavailable', `${why} and ${access.blocked ?? 'the request has no fhirServer to read it from'}`);
       return;
     }
-    const refusal = access.blocked ?? grantRefusal(access, k.template.resourceType, k.template.interaction, rendered.url, patientId);
+    const refusal = access.blocked ?? grantRefusal(access, k.template.resourceType, k.template.interaction, rendered.url, this.patientId);
     if (refusal) {
-      settle(k, 'unavailable', `${why} and ${refusal}`);
+      this.settle(k, 'unavailable', `${why} and ${refusal}`);
       return;
     }
     try {
-      const result = await limit(() => timed(k, () => withRenewal(() => reader.read(rendered.url, readOptions(k), expectedType(k.template)))));
+      const result = await this.limit(() =>
+        this.timed(k, () => this.withRenewal(() => reader.read(rendered.url, this.readOptions(k), expectedType(k.template)))),
+      );
       data[k.key] = result.resource;
-      if (result.truncated) partial.push(k.key);
-      settle(k, 'fetched');
+      if (result.truncated) this.partial.push(k.key);
+      this.settle(k, 'fetched');
     } catch (error) {
-      settle(k, 'failed', `${why} and ${describeFailure(error)}`);
+      this.settle(k, 'failed', `${why} and ${describeFailure(error)}`);
     }
-  };
+  }
 
-  const continueKey = async (k: PrefetchKey, bundle: Bundle): Promise<void> => {
-    data[k.key] = bundle;
-    settle(k, 'received');
-    if (!reader || access.blocked) {
-      partial.push(k.key);
+  private async continueKey(k: PrefetchKey, bundle: Bundle): Promise<void> {
+    this.data[k.key] = bundle;
+    this.settle(k, 'received');
+    const reader = this.readerOf();
+    if (!reader || this.options.access.blocked) {
+      this.partial.push(k.key);
       return;
     }
     try {
-      const result = await limit(() => timed(k, () => withRenewal(() => reader.continuePages(bundle, 1, readOptions(k)))));
-      data[k.key] = result.resource;
-      if (result.truncated) partial.push(k.key);
+      const result = await this.limit(() => this.timed(k, () => this.withRenewal(() => reader.continuePages(bundle, 1, this.readOptions(k)))));
+      this.data[k.key] = result.resource;
+      if (result.truncated) this.partial.push(k.key);
     } catch {
       // Keep the page the EHR sent: an incomplete list is better than none, and it is logged as partial.
-      partial.push(k.key);
+      this.partial.push(k.key);
     }
-  };
+  }
 
-  const declared = new Set(keys.map((k) => k.key));
-  const adoptedKeys: string[] = [];
-  const phase = async (phaseKeys: PrefetchKey[]): Promise<void> => {
+  /** Takes what the EHR sent for each key of a level; what must be read or followed is started, and returned. */
+  receive(levelKeys: readonly PrefetchKey[]): Array<Promise<void>> {
+    const { request, data } = this;
     const work: Array<Promise<void>> = [];
-    for (const k of phaseKeys) {
+    for (const k of levelKeys) {
       const received = classify(request.prefetch?.[k.key], expectedType(k.template));
       switch (received.kind) {
         case 'null':
           data[k.key] = null;
-          settle(k, 'null');
+          this.settle(k, 'null');
           break;
         case 'absent': {
           const adopted =
             k.template.resourceType && k.template.interaction !== undefined
-              ? adoptUndeclared(request.prefetch, declared, { resourceType: k.template.resourceType, interaction: k.template.interaction, patientId })
+              ? adoptUndeclared(request.prefetch, this.declared, {
+                  resourceType: k.template.resourceType,
+                  interaction: k.template.interaction,
+                  patientId: this.patientId,
+                })
               : undefined;
           if (adopted) {
             data[k.key] = adopted.value;
-            settle(k, 'received');
-            adoptedKeys.push(k.key);
-          } else work.push(fetchKey(k, `prefetch key '${k.key}' was not sent`));
+            this.settle(k, 'received');
+            this.adopted.push(k.key);
+          } else work.push(this.fetchKey(k, `prefetch key '${k.key}' was not sent`));
           break;
         }
         case 'unusable':
-          work.push(fetchKey(k, `prefetch key '${k.key}' was unusable (${received.why})`));
+          work.push(this.fetchKey(k, `prefetch key '${k.key}' was unusable (${received.why})`));
           break;
         case 'resource': {
           const r = received.resource;
-          if (r.resourceType === 'Bundle' && nextLink(r)) work.push(continueKey(k, r));
+          if (r.resourceType === 'Bundle' && nextLink(r)) work.push(this.continueKey(k, r));
           else {
             data[k.key] = r;
-            settle(k, 'received');
+            this.settle(k, 'received');
           }
           break;
         }
       }
     }
-    await Promise.all(work);
-  };
-  // Keys in order of dependency ({{%key…}}): a key is read after every key it reads, each level all at once.
-  // The registry allows only keys declared earlier, so one pass gives every key its level.
-  const level = new Map<string, number>();
-  for (const k of keys) level.set(k.key, Math.max(-1, ...k.template.dependsOn.map((d) => level.get(d) ?? 0)) + 1);
-  const deepest = Math.max(0, ...level.values());
-  for (let l = 0; l <= deepest; l++) await phase(keys.filter((k) => level.get(k.key) === l));
-  return { data, outcomes, missingRequired, partial, adopted: adoptedKeys };
+    return work;
+  }
+}
+
+export async function gather(request: HookRequest, keys: PrefetchKey[], options: GatherOptions): Promise<GatherResult> {
+  const plan = planOf(keys);
+  const run = new Gathering(request, options, plan.declared);
+  // Level by level: a key is read after every key it reads. A level with nothing to read is not awaited.
+  for (const level of plan.levels) {
+    const work = run.receive(level);
+    if (work.length) await Promise.all(work);
+  }
+  return { data: run.data, outcomes: run.outcomes, missingRequired: run.missingRequired, partial: run.partial, adopted: run.adopted };
 }
