@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HttpProblem, type Problem } from './operation-outcome.js';
 import { FHIR_ID, fhirId, HOOK_CONTRACTS, optional, required, text, type HookName } from './hook-contracts.js';
 import type { HookContext, HookRequest, PrefetchValue } from './types.js';
+import { isObject } from '../json.js';
 
 const jsonObject = (what = 'a JSON object') =>
   z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
@@ -288,7 +289,9 @@ export function validateHookRequest(body: unknown, hook: HookName, limits?: Requ
 export const UNIDENTIFIED_DRAFT = 'hookwise-unidentified-draft-';
 
 function withDraftIds(draftOrders: unknown): unknown {
-  const entries = (draftOrders as { entry?: unknown }).entry;
+  // Only the order hooks' schemas require a Bundle: at patient-view an extra draftOrders may be anything, null too.
+  if (!isObject(draftOrders)) return draftOrders;
+  const entries = draftOrders.entry;
   if (!Array.isArray(entries) || !entries.some((e) => isDraftWithoutId(e))) return draftOrders;
   return {
     ...(draftOrders as Record<string, unknown>),

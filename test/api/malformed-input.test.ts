@@ -167,3 +167,22 @@ describe('every non-2xx answer is an OperationOutcome', () => {
     }
   });
 });
+
+describe('context fields a hook does not define', () => {
+  it('a draftOrders of any shape at patient-view is not read as a Bundle: never a 500', async () => {
+    const { app } = await buildApp();
+    for (const draftOrders of [null, 5, 'x', [], {}, { entry: [null, { resource: null }] }]) {
+      const res = await request(app)
+        .post('/cds-services/patient-view')
+        .send({
+          hook: 'patient-view',
+          hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
+          context: { userId: 'Practitioner/1', patientId: '1', draftOrders },
+          prefetch: { patient: { resourceType: 'Patient', id: '1' } },
+        });
+      // No medications prefetch and no fhirServer: the required key cannot be obtained (412), whatever draftOrders is.
+      expect({ draftOrders, status: res.status }).toEqual({ draftOrders, status: 412 });
+      expect(res.body).toMatchObject({ resourceType: 'OperationOutcome' });
+    }
+  });
+});
