@@ -91,6 +91,78 @@ function ingredientTokens(table: object, ing: IngredientMatch, compute: () => st
 
 const flip = (t: string): string => (t.endsWith(':o') ? `${t.slice(0, -2)}:p` : `${t.slice(0, -2)}:o`);
 
+/** The pairs an ingredient is a member of (by position in the table), with the member it matches on each side. */
+interface Membership {
+  pair: number;
+  object: DdiMember | undefined;
+  precipitant: DdiMember | undefined;
+}
+
+/**
+ * Per table of pairs, per ingredient (name and code): its memberships, in the table's order. An ingredient is in a
+ * handful of the table's pairs, and the QT class alone has dozens of members: looked up once, not per comparison.
+ */
+const membershipCache = new WeakMap<DdiPair[], Map<string, Membership[]>>();
+
+function memberships(pairs: DdiPair[], ing: IngredientMatch): Membership[] {
+  let byIng = membershipCache.get(pairs);
+  if (!byIng) membershipCache.set(pairs, (byIng = new Map()));
+  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
+  let list = byIng.get(key);
+  if (!list) {
+    list = [];
+    pairs.forEach((pair, n) => {
+      const object = memberFor(pair.object, ing);
+      const precipitant = memberFor(pair.precipitant, ing);
+      if (object || precipitant) list!.push({ pair: n, object, precipitant });
+    });
+    byIng.set(key, list);
+  }
+  return list;
+}
+
+type Matched = { i: IngredientMatch; member: DdiMember };
+
+/** A resource's ingredients on each side of each pair they are members of (pair position → sides, in order). */
+type ResourceSides = Map<number, { objects: Matched[]; precipitants: Matched[] }>;
+
+/** Per table of pairs, per resolved medication (immutable once resolved). */
+const sidesCache = new WeakMap<DdiPair[], WeakMap<ResolvedMedication, ResourceSides>>();
+
+function resourceSides(pairs: DdiPair[], m: ResolvedMedication): ResourceSides {
+  let byMed = sidesCache.get(pairs);
+  if (!byMed) sidesCache.set(pairs, (byMed = new WeakMap()));
+  let sides = byMed.get(m);
+  if (!sides) {
+    sides = new Map();
+    for (const i of m.ingredients) {
+      for (const { pair, object, precipitant } of memberships(pairs, i)) {
+        let s = sides.get(pair);
+        if (!s) sides.set(pair, (s = { objects: [], precipitants: [] }));
+        if (object) s.objects.push({ i, member: object });
+        if (precipitant) s.precipitants.push({ i, member: precipitant });
+      }
+    }
+    byMed.set(m, sides);
+  }
+  return sides;
+}
+
+/** The pairs (by position, ascending) in which one resource has an object-side member and the other a precipitant. */
+function sharedPairs(sa: ResourceSides, sb: ResourceSides): number[] {
+  const out: number[] = [];
+  const [small, large] = sa.size <= sb.size ? [sa, sb] : [sb, sa];
+  for (const [n, s] of small) {
+    const t = large.get(n);
+    if (!t) continue;
+    if ((s.objects.length > 0 && t.precipitants.length > 0) || (t.objects.length > 0 && s.precipitants.length > 0))
+      out.push(n);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+const NO_MATCHES: Matched[] = [];
+
 /** One ingredient of a side, with the member it matched and the best confidence of any resource matching it. */
 interface SideIngredient {
   name: string;
@@ -122,29 +194,29 @@ export function ddiEffect(
   b: ResolvedMedication,
   pairs: DdiPair[],
 ): Array<{ key: string; hit: PairHit }> {
+  const sa = resourceSides(pairs, a);
+  const sb = resourceSides(pairs, b);
+  const shared = sharedPairs(sa, sb);
+  if (shared.length === 0) return [];
   const hits: PairHit[] = [];
   const names = (m: ResolvedMedication) => new Set(m.ingredients.map((i) => i.name));
   const na = names(a);
   const nb = names(b);
-  for (const pair of pairs) {
-    for (const [x, y, nx, ny] of [
-      [a, b, na, nb],
-      [b, a, nb, na],
+  for (const n of shared) {
+    const pair = pairs[n]!;
+    for (const [sx, sy, nx, ny] of [
+      [sa, sb, na, nb],
+      [sb, sa, nb, na],
     ] as const) {
-      const objects = x.ingredients.flatMap((i) => {
-        const member = memberFor(pair.object, i);
-        return member ? [{ i, member }] : [];
-      });
-      const precipitants = y.ingredients.flatMap((i) => {
-        const member = memberFor(pair.precipitant, i);
-        return member ? [{ i, member }] : [];
-      });
+      const objects = sx.get(n)?.objects ?? NO_MATCHES;
+      const precipitants = sy.get(n)?.precipitants ?? NO_MATCHES;
+      if (objects.length === 0 || precipitants.length === 0) continue;
       const pairs2 = (o: IngredientMatch, p: IngredientMatch): boolean =>
         o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
       const obj = objects.filter((o) => precipitants.some((p) => pairs2(o.i, p.i)));
       const prec = precipitants.filter((p) => objects.some((o) => pairs2(o.i, p.i)));
       if (obj.length === 0 || prec.length === 0) continue;
-      const side = (list: Array<{ i: IngredientMatch; member: DdiMember }>): SideIngredient[] =>
+      const side = (list: Matched[]): SideIngredient[] =>
         list
           .map(({ i, member }) => ({
             name: i.name,
@@ -568,13 +640,22 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
   return list.some((m) => m.ingredient === ing.name || m.rxcui === ing.rxcui);
 }
 
+/** The pairs with a card, one array per table: the token cache is keyed by it, so it must outlive the call. */
+const cardedCache = new WeakMap<DdiPairNi[], DdiPairNi[]>();
+
+function carded(all: DdiPairNi[]): DdiPairNi[] {
+  let pairs = cardedCache.get(all);
+  if (!pairs) cardedCache.set(all, (pairs = all.filter((p) => p.card)));
+  return pairs;
+}
+
 /**
  * Info cards for the pairs of the ONC non-interruptive list that carry a `card` in knowledge (pair 33, ACE
  * inhibitor + NSAID); every other pair stays silent by design (knowledge/README.md). Members of the pair named by
  * `excludeIngredients` (the salicylates, pair 1) never trigger the card. Same comparisons as findDdi.
  */
 export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: PairInput): Card[] {
-  const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
+  const pairs = carded(knowledge.nonInterruptive.pairs);
   type Hit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
   const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean =>
     (pair.card?.excludeIngredients ?? []).includes(ing.name);
