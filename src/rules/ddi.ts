@@ -126,24 +126,16 @@ type Matched = { i: IngredientMatch; member: DdiMember };
 /** A resource's ingredients on each side of each pair they are members of (pair position → sides, in order). */
 type ResourceSides = Map<number, { objects: Matched[]; precipitants: Matched[] }>;
 
-/** Per table of pairs, per resolved medication (immutable once resolved). */
-const sidesCache = new WeakMap<DdiPair[], WeakMap<ResolvedMedication, ResourceSides>>();
-
+/** Computed per call (the rule keeps them for its sweep): resolved medications are new objects every call. */
 function resourceSides(pairs: DdiPair[], m: ResolvedMedication): ResourceSides {
-  let byMed = sidesCache.get(pairs);
-  if (!byMed) sidesCache.set(pairs, (byMed = new WeakMap()));
-  let sides = byMed.get(m);
-  if (!sides) {
-    sides = new Map();
-    for (const i of m.ingredients) {
-      for (const { pair, object, precipitant } of memberships(pairs, i)) {
-        let s = sides.get(pair);
-        if (!s) sides.set(pair, (s = { objects: [], precipitants: [] }));
-        if (object) s.objects.push({ i, member: object });
-        if (precipitant) s.precipitants.push({ i, member: precipitant });
-      }
+  const sides: ResourceSides = new Map();
+  for (const i of m.ingredients) {
+    for (const { pair, object, precipitant } of memberships(pairs, i)) {
+      let s = sides.get(pair);
+      if (!s) sides.set(pair, (s = { objects: [], precipitants: [] }));
+      if (object) s.objects.push({ i, member: object });
+      if (precipitant) s.precipitants.push({ i, member: precipitant });
     }
-    byMed.set(m, sides);
   }
   return sides;
 }
@@ -183,6 +175,27 @@ const sideLabel = (side: SideIngredient[]): string => side.map((i) => i.name).jo
 /** The finding a hit belongs to: the two drugs, whichever is the object. */
 const findingKey = (hit: PairHit): string => [sideLabel(hit.object), sideLabel(hit.precipitant)].sort().join('+');
 
+const ingredientNames = (m: ResolvedMedication): Set<string> => new Set(m.ingredients.map((i) => i.name));
+
+/**
+ * Whether an object-side ingredient of x pairs with a precipitant-side ingredient of y: never an ingredient with
+ * itself, nor a combination both hold with its own ingredients (x's names `nx`, y's `ny`).
+ */
+function pairsWith(o: IngredientMatch, p: IngredientMatch, nx: Set<string>, ny: Set<string>): boolean {
+  return o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
+}
+
+function sideOf(list: Matched[]): SideIngredient[] {
+  return list
+    .map(({ i, member }) => ({
+      name: i.name,
+      ...(i.rxcui ? { rxcui: i.rxcui } : {}),
+      member,
+      confidence: i.confidence,
+    }))
+    .sort((p, q) => p.name.localeCompare(q.name));
+}
+
 /**
  * The ONC pair hits between two resolved medications (either may be the object): per pair and direction, the
  * ingredients of one on the object side and of the other on the precipitant side, each side as one section. An
@@ -193,39 +206,26 @@ export function ddiEffect(
   a: ResolvedMedication,
   b: ResolvedMedication,
   pairs: DdiPair[],
+  sidesOf: (m: ResolvedMedication) => ResourceSides = (m) => resourceSides(pairs, m),
 ): Array<{ key: string; hit: PairHit }> {
-  const sa = resourceSides(pairs, a);
-  const sb = resourceSides(pairs, b);
+  const sa = sidesOf(a);
+  const sb = sidesOf(b);
   const shared = sharedPairs(sa, sb);
   if (shared.length === 0) return [];
   const hits: PairHit[] = [];
-  const names = (m: ResolvedMedication) => new Set(m.ingredients.map((i) => i.name));
-  const na = names(a);
-  const nb = names(b);
+  const na = ingredientNames(a);
+  const nb = ingredientNames(b);
   for (const n of shared) {
     const pair = pairs[n]!;
-    for (const [sx, sy, nx, ny] of [
-      [sa, sb, na, nb],
-      [sb, sa, nb, na],
-    ] as const) {
+    for (let dir = 0; dir < 2; dir++) {
+      const [sx, sy, nx, ny] = dir === 0 ? [sa, sb, na, nb] : [sb, sa, nb, na];
       const objects = sx.get(n)?.objects ?? NO_MATCHES;
       const precipitants = sy.get(n)?.precipitants ?? NO_MATCHES;
       if (objects.length === 0 || precipitants.length === 0) continue;
-      const pairs2 = (o: IngredientMatch, p: IngredientMatch): boolean =>
-        o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
-      const obj = objects.filter((o) => precipitants.some((p) => pairs2(o.i, p.i)));
-      const prec = precipitants.filter((p) => objects.some((o) => pairs2(o.i, p.i)));
+      const obj = objects.filter((o) => precipitants.some((p) => pairsWith(o.i, p.i, nx, ny)));
+      const prec = precipitants.filter((p) => objects.some((o) => pairsWith(o.i, p.i, nx, ny)));
       if (obj.length === 0 || prec.length === 0) continue;
-      const side = (list: Matched[]): SideIngredient[] =>
-        list
-          .map(({ i, member }) => ({
-            name: i.name,
-            ...(i.rxcui ? { rxcui: i.rxcui } : {}),
-            member,
-            confidence: i.confidence,
-          }))
-          .sort((p, q) => p.name.localeCompare(q.name));
-      const hit: PairHit = { pair, object: side(obj), precipitant: side(prec) };
+      const hit: PairHit = { pair, object: sideOf(obj), precipitant: sideOf(prec) };
       // Symmetric classes (QT) match both ways round: one section.
       if (
         hits.some(
@@ -242,6 +242,11 @@ export function ddiEffect(
   return hits.map((hit) => ({ key: findingKey(hit), hit }));
 }
 
+/** A resource's tokens: its ingredients' (cached per ingredient), without a copy for the usual single ingredient. */
+function perIngredient(m: ResolvedMedication, of: (ing: IngredientMatch) => string[]): readonly string[] {
+  return m.ingredients.length === 1 ? of(m.ingredients[0]!) : m.ingredients.flatMap(of);
+}
+
 function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }>> {
   const tokensOf = (ing: IngredientMatch): string[] =>
     ingredientTokens(pairs, ing, () =>
@@ -250,11 +255,29 @@ function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }
         ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : []),
       ]),
     );
-  return {
-    tokens: (m) => m.ingredients.flatMap(tokensOf),
-    partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
-    effect: (a, b) => ddiEffect(a, b, pairs),
+  const partnersOf = (ing: IngredientMatch): string[] =>
+    ingredientTokens(partnerTables(pairs), ing, () => tokensOf(ing).map(flip));
+  // Each resource meets several others in a sweep: its sides are worked out once.
+  const sides = new Map<ResolvedMedication, ResourceSides>();
+  const sidesOf = (m: ResolvedMedication): ResourceSides => {
+    let s = sides.get(m);
+    if (!s) sides.set(m, (s = resourceSides(pairs, m)));
+    return s;
   };
+  return {
+    tokens: (m) => perIngredient(m, tokensOf),
+    partners: (m) => perIngredient(m, partnersOf),
+    effect: (a, b) => ddiEffect(a, b, pairs, sidesOf),
+  };
+}
+
+/** A key object per table for the partner tokens' cache (the table itself keys its tokens). */
+const partnerKeys = new WeakMap<object, object>();
+
+function partnerTables(table: object): object {
+  let key = partnerKeys.get(table);
+  if (!key) partnerKeys.set(table, (key = {}));
+  return key;
 }
 
 /** Adds a hit to a finding's hits: a known section keeps the best confidence of each ingredient. */
@@ -667,9 +690,11 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
           : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
       ),
     );
+  const partnersOf = (ing: IngredientMatch): string[] =>
+    ingredientTokens(partnerTables(pairs), ing, () => tokensOf(ing).map(flip));
   const rule: PairRule<Hit[]> = {
-    tokens: (m) => m.ingredients.flatMap(tokensOf),
-    partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
+    tokens: (m) => perIngredient(m, tokensOf),
+    partners: (m) => perIngredient(m, partnersOf),
     effect: (draft, other) => {
       const hits: Hit[] = [];
       for (const pair of pairs) {
