@@ -12,6 +12,7 @@ import type { Card, Coding, Indicator, Link, Suggestion } from '../cds/types.js'
 import { medicationOrder } from './suggested-orders.js';
 import type { DdiAction, DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence } from '../knowledge/drugs/match.js';
+import { ingredientCache, perIngredient } from '../knowledge/drugs/ingredient-cache.js';
 import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
 import type { MedicationLookup } from '../fhir-read/medication-records.js';
 import type { LabResult } from '../fhir-read/observations.js';
@@ -78,15 +79,10 @@ function memberFor(list: DdiMember[], ing: IngredientMatch): DdiMember | undefin
 }
 
 /** Index tokens per ingredient (name and code), per table of pairs: "<pair id>:o" / "<pair id>:p". */
-const tokenCache = new WeakMap<object, Map<string, string[]>>();
+const tokenCache = ingredientCache<string[]>();
 
 function ingredientTokens(table: object, ing: IngredientMatch, compute: () => string[]): string[] {
-  let byIng = tokenCache.get(table);
-  if (!byIng) tokenCache.set(table, (byIng = new Map()));
-  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
-  let t = byIng.get(key);
-  if (!t) byIng.set(key, (t = compute()));
-  return t;
+  return perIngredient(tokenCache, table, ing, compute);
 }
 
 const flip = (t: string): string => (t.endsWith(':o') ? `${t.slice(0, -2)}:p` : `${t.slice(0, -2)}:o`);
@@ -102,23 +98,18 @@ interface Membership {
  * Per table of pairs, per ingredient (name and code): its memberships, in the table's order. An ingredient is in a
  * handful of the table's pairs, and the QT class alone has dozens of members: looked up once, not per comparison.
  */
-const membershipCache = new WeakMap<DdiPair[], Map<string, Membership[]>>();
+const membershipCache = ingredientCache<Membership[]>();
 
 function memberships(pairs: DdiPair[], ing: IngredientMatch): Membership[] {
-  let byIng = membershipCache.get(pairs);
-  if (!byIng) membershipCache.set(pairs, (byIng = new Map()));
-  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
-  let list = byIng.get(key);
-  if (!list) {
-    list = [];
+  return perIngredient(membershipCache, pairs, ing, () => {
+    const list: Membership[] = [];
     pairs.forEach((pair, n) => {
       const object = memberFor(pair.object, ing);
       const precipitant = memberFor(pair.precipitant, ing);
-      if (object || precipitant) list!.push({ pair: n, object, precipitant });
+      if (object || precipitant) list.push({ pair: n, object, precipitant });
     });
-    byIng.set(key, list);
-  }
-  return list;
+    return list;
+  });
 }
 
 type Matched = { i: IngredientMatch; member: DdiMember };
@@ -243,7 +234,7 @@ export function ddiEffect(
 }
 
 /** A resource's tokens: its ingredients' (cached per ingredient), without a copy for the usual single ingredient. */
-function perIngredient(m: ResolvedMedication, of: (ing: IngredientMatch) => string[]): readonly string[] {
+function resourceTokens(m: ResolvedMedication, of: (ing: IngredientMatch) => string[]): readonly string[] {
   return m.ingredients.length === 1 ? of(m.ingredients[0]!) : m.ingredients.flatMap(of);
 }
 
@@ -265,8 +256,8 @@ function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }
     return s;
   };
   return {
-    tokens: (m) => perIngredient(m, tokensOf),
-    partners: (m) => perIngredient(m, partnersOf),
+    tokens: (m) => resourceTokens(m, tokensOf),
+    partners: (m) => resourceTokens(m, partnersOf),
     effect: (a, b) => ddiEffect(a, b, pairs, sidesOf),
   };
 }
@@ -373,6 +364,7 @@ export function actionFor(hit: PairHit): DdiAction | undefined {
 
 /** `{o}` and `{p}` filled with the drugs found; `enc` for a URL. */
 function fill(text: string, hit: PairHit, enc = false): string {
+  if (!text.includes('{')) return text;
   const o = enc ? encodeURIComponent(hit.object[0]!.name).replace(/%20/g, '+') : sideLabel(hit.object);
   const p = enc ? encodeURIComponent(hit.precipitant[0]!.name).replace(/%20/g, '+') : sideLabel(hit.precipitant);
   return text.replaceAll('{o}', o).replaceAll('{p}', p);
@@ -577,13 +569,10 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
   const resources = [...(ctx.hook === 'patient-view' ? f.drafts : []), ...f.others]
     .map((m) => resourceKey(m.resource))
     .filter((id): id is string => id !== undefined);
-  const codes = [
-    ...new Set(
-      sections
-        .flatMap((s) => [...s.hit.object, ...s.hit.precipitant])
-        .flatMap((i) => (i.rxcui ? [`${RXNORM}|${i.rxcui}`] : [])),
-    ),
-  ];
+  const codeSet = new Set<string>();
+  for (const s of sections)
+    for (const side of [s.hit.object, s.hit.precipitant]) for (const i of side) if (i.rxcui) codeSet.add(i.rxcui);
+  const codes = [...codeSet].map((c) => `${RXNORM}|${c}`);
   for (const s of sections) {
     for (const fct of s.qt?.raisedBy ?? []) {
       if (!fct.lab) continue;
@@ -693,8 +682,8 @@ export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: 
   const partnersOf = (ing: IngredientMatch): string[] =>
     ingredientTokens(partnerTables(pairs), ing, () => tokensOf(ing).map(flip));
   const rule: PairRule<Hit[]> = {
-    tokens: (m) => perIngredient(m, tokensOf),
-    partners: (m) => perIngredient(m, partnersOf),
+    tokens: (m) => resourceTokens(m, tokensOf),
+    partners: (m) => resourceTokens(m, partnersOf),
     effect: (draft, other) => {
       const hits: Hit[] = [];
       for (const pair of pairs) {
