@@ -131,6 +131,16 @@ function resourceSides(pairs: DdiPair[], m: ResolvedMedication): ResourceSides {
   return sides;
 }
 
+function sidesIn(
+  cache: Map<ResolvedMedication, ResourceSides>,
+  pairs: DdiPair[],
+  m: ResolvedMedication,
+): ResourceSides {
+  let s = cache.get(m);
+  if (!s) cache.set(m, (s = resourceSides(pairs, m)));
+  return s;
+}
+
 /** The pairs (by position, ascending) in which one resource has an object-side member and the other a precipitant. */
 function sharedPairs(sa: ResourceSides, sb: ResourceSides): number[] {
   const out: number[] = [];
@@ -197,10 +207,10 @@ export function ddiEffect(
   a: ResolvedMedication,
   b: ResolvedMedication,
   pairs: DdiPair[],
-  sidesOf: (m: ResolvedMedication) => ResourceSides = (m) => resourceSides(pairs, m),
+  sides: Map<ResolvedMedication, ResourceSides> = new Map(),
 ): Array<{ key: string; hit: PairHit }> {
-  const sa = sidesOf(a);
-  const sb = sidesOf(b);
+  const sa = sidesIn(sides, pairs, a);
+  const sb = sidesIn(sides, pairs, b);
   const shared = sharedPairs(sa, sb);
   if (shared.length === 0) return [];
   const hits: PairHit[] = [];
@@ -234,31 +244,41 @@ export function ddiEffect(
 }
 
 /** A resource's tokens: its ingredients' (cached per ingredient), without a copy for the usual single ingredient. */
-function resourceTokens(m: ResolvedMedication, of: (ing: IngredientMatch) => string[]): readonly string[] {
-  return m.ingredients.length === 1 ? of(m.ingredients[0]!) : m.ingredients.flatMap(of);
+function resourceTokens<T>(
+  m: ResolvedMedication,
+  table: T,
+  of: (table: T, ing: IngredientMatch) => string[],
+): readonly string[] {
+  return m.ingredients.length === 1 ? of(table, m.ingredients[0]!) : m.ingredients.flatMap((i) => of(table, i));
 }
 
+function ddiTokens(pairs: DdiPair[], ing: IngredientMatch): string[] {
+  return ingredientTokens(pairs, ing, () =>
+    pairs.flatMap((p) => [
+      ...(memberFor(p.object, ing) ? [`${p.id}:o`] : []),
+      ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : []),
+    ]),
+  );
+}
+
+function ddiPartners(pairs: DdiPair[], ing: IngredientMatch): string[] {
+  return ingredientTokens(partnerTables(pairs), ing, () => ddiTokens(pairs, ing).map(flip));
+}
+
+// Methods, not arrow properties: the rule is made every call, and an arrow's name is set when it is made.
 function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }>> {
-  const tokensOf = (ing: IngredientMatch): string[] =>
-    ingredientTokens(pairs, ing, () =>
-      pairs.flatMap((p) => [
-        ...(memberFor(p.object, ing) ? [`${p.id}:o`] : []),
-        ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : []),
-      ]),
-    );
-  const partnersOf = (ing: IngredientMatch): string[] =>
-    ingredientTokens(partnerTables(pairs), ing, () => tokensOf(ing).map(flip));
   // Each resource meets several others in a sweep: its sides are worked out once.
   const sides = new Map<ResolvedMedication, ResourceSides>();
-  const sidesOf = (m: ResolvedMedication): ResourceSides => {
-    let s = sides.get(m);
-    if (!s) sides.set(m, (s = resourceSides(pairs, m)));
-    return s;
-  };
   return {
-    tokens: (m) => resourceTokens(m, tokensOf),
-    partners: (m) => resourceTokens(m, partnersOf),
-    effect: (a, b) => ddiEffect(a, b, pairs, sidesOf),
+    tokens(m) {
+      return resourceTokens(m, pairs, ddiTokens);
+    },
+    partners(m) {
+      return resourceTokens(m, pairs, ddiPartners);
+    },
+    effect(a, b) {
+      return ddiEffect(a, b, pairs, sides);
+    },
   };
 }
 
@@ -652,6 +672,73 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
   return list.some((m) => m.ingredient === ing.name || m.rxcui === ing.rxcui);
 }
 
+type NiHit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
+
+function niExcluded(pair: DdiPairNi, ing: IngredientMatch): boolean {
+  return (pair.card?.excludeIngredients ?? []).includes(ing.name);
+}
+
+function niTokens(pairs: DdiPairNi[], ing: IngredientMatch): string[] {
+  return ingredientTokens(pairs, ing, () =>
+    pairs.flatMap((p) =>
+      niExcluded(p, ing)
+        ? []
+        : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
+    ),
+  );
+}
+
+function niPartners(pairs: DdiPairNi[], ing: IngredientMatch): string[] {
+  return ingredientTokens(partnerTables(pairs), ing, () => niTokens(pairs, ing).map(flip));
+}
+
+function niEffect(pairs: DdiPairNi[], draft: ResolvedMedication, other: ResolvedMedication): NiHit[] {
+  const hits: NiHit[] = [];
+  for (const pair of pairs) {
+    for (const [x, y] of [
+      [draft, other],
+      [other, draft],
+    ] as const) {
+      for (const oi of x.ingredients) {
+        if (!niMember(pair.object, oi) || niExcluded(pair, oi)) continue;
+        for (const pi of y.ingredients) {
+          if (pi.name === oi.name || !niMember(pair.precipitant, pi) || niExcluded(pair, pi)) continue;
+          hits.push({
+            key: `${pair.id}:${oi.name}+${pi.name}`,
+            pair,
+            a: oi.name,
+            b: pi.name,
+            coded: oi.confidence !== 'text' && pi.confidence !== 'text',
+          });
+        }
+      }
+    }
+  }
+  return hits;
+}
+
+/** The rule holds no state of a call: one per table. */
+const niRules = new WeakMap<DdiPairNi[], PairRule<NiHit[]>>();
+
+function niRule(pairs: DdiPairNi[]): PairRule<NiHit[]> {
+  let rule = niRules.get(pairs);
+  if (!rule) {
+    rule = {
+      tokens(m) {
+        return resourceTokens(m, pairs, niTokens);
+      },
+      partners(m) {
+        return resourceTokens(m, pairs, niPartners);
+      },
+      effect(draft, other) {
+        return niEffect(pairs, draft, other);
+      },
+    };
+    niRules.set(pairs, rule);
+  }
+  return rule;
+}
+
 /** The pairs with a card, one array per table: the token cache is keyed by it, so it must outlive the call. */
 const cardedCache = new WeakMap<DdiPairNi[], DdiPairNi[]>();
 
@@ -667,48 +754,7 @@ function carded(all: DdiPairNi[]): DdiPairNi[] {
  * `excludeIngredients` (the salicylates, pair 1) never trigger the card. Same comparisons as findDdi.
  */
 export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: PairInput): Card[] {
-  const pairs = carded(knowledge.nonInterruptive.pairs);
-  type Hit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
-  const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean =>
-    (pair.card?.excludeIngredients ?? []).includes(ing.name);
-  const tokensOf = (ing: IngredientMatch): string[] =>
-    ingredientTokens(pairs, ing, () =>
-      pairs.flatMap((p) =>
-        isExcluded(p, ing)
-          ? []
-          : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
-      ),
-    );
-  const partnersOf = (ing: IngredientMatch): string[] =>
-    ingredientTokens(partnerTables(pairs), ing, () => tokensOf(ing).map(flip));
-  const rule: PairRule<Hit[]> = {
-    tokens: (m) => resourceTokens(m, tokensOf),
-    partners: (m) => resourceTokens(m, partnersOf),
-    effect: (draft, other) => {
-      const hits: Hit[] = [];
-      for (const pair of pairs) {
-        for (const [x, y] of [
-          [draft, other],
-          [other, draft],
-        ] as const) {
-          for (const oi of x.ingredients) {
-            if (!niMember(pair.object, oi) || isExcluded(pair, oi)) continue;
-            for (const pi of y.ingredients) {
-              if (pi.name === oi.name || !niMember(pair.precipitant, pi) || isExcluded(pair, pi)) continue;
-              hits.push({
-                key: `${pair.id}:${oi.name}+${pi.name}`,
-                pair,
-                a: oi.name,
-                b: pi.name,
-                coded: oi.confidence !== 'text' && pi.confidence !== 'text',
-              });
-            }
-          }
-        }
-      }
-      return hits;
-    },
-  };
+  const rule = niRule(carded(knowledge.nonInterruptive.pairs));
   const open = new Map<string, Pushed & { pair: DdiPairNi; a: string; b: string; textOnly: boolean }>();
   sweepPairs(drafts, active, focus, rule, (hits, visit) => {
     for (const h of hits) {

@@ -131,6 +131,11 @@ function lowerBound(xs: number[], above: number): number {
  */
 export const SWEEP = { literalBelow: 64 };
 
+/** Each resource its own group (the literal loop). */
+function singles(list: ResolvedMedication[], offset: number): Group[] {
+  return list.map((m, k) => ({ id: offset + k, sig: -1, rep: m, members: [m], index: [k] }));
+}
+
 /** Whether a resource with these partner tokens can meet one holding `tokens` (the grouped sweep's index, inline). */
 function meets(partners: readonly string[], tokens: ReadonlySet<string>): boolean {
   for (const t of partners) if (tokens.has(t)) return true;
@@ -149,10 +154,8 @@ function literalSweep<E>(
   onVisit: (effect: E, visit: Visit) => void,
 ): void {
   const width = Math.max(drafts.length, others.length) + 1;
-  const single = (list: ResolvedMedication[], offset: number): Group[] =>
-    list.map((m, k) => ({ id: offset + k, sig: -1, rep: m, members: [m], index: [k] }));
-  const otherGroups = single(others, 0);
-  const draftGroups = single(drafts, others.length);
+  const otherGroups = singles(others, 0);
+  const draftGroups = singles(drafts, others.length);
   const otherTokens = others.map((m) => new Set(rule.tokens(m)));
   const draftTokens = drafts.map((m) => new Set(rule.tokens(m)));
   for (let i = 0; i < drafts.length; i++) {
