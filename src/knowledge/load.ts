@@ -177,7 +177,13 @@ function indexIngredients(tables: LoadedTables): { byName: Map<string, Ingredien
   return { byName, byRxcui };
 }
 
-/** LOINC codes of one lab group (e.g. "egfr"); empty when the group is absent. */
-export function labCodes(knowledge: Knowledge, group: string): Set<string> {
-  return new Set((knowledge.labs.groups[group] ?? []).map((c) => c.code));
+const labCodeCache = new WeakMap<Knowledge, Map<string, ReadonlySet<string>>>();
+
+/** LOINC codes of one lab group (e.g. "egfr"); empty when the group is absent. One set per knowledge and group. */
+export function labCodes(knowledge: Knowledge, group: string): ReadonlySet<string> {
+  let byGroup = labCodeCache.get(knowledge);
+  if (!byGroup) labCodeCache.set(knowledge, (byGroup = new Map()));
+  let codes = byGroup.get(group);
+  if (!codes) byGroup.set(group, (codes = new Set((knowledge.labs.groups[group] ?? []).map((c) => c.code))));
+  return codes;
 }

@@ -49,9 +49,26 @@ export function applyConfidence(i: Indicator, confidence: MatchConfidence): Indi
   return confidence === 'text' ? lowerIndicator(i) : i;
 }
 
+/**
+ * Whether collapsing whitespace and trimming would leave `s` as it is: printable ASCII (or beyond) with single
+ * spaces inside. Most texts are, and the check is cheaper than the regex replace it saves.
+ */
+function plainSpaced(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 32 && c < 127) continue;
+    if (c === 32) {
+      if (i === 0 || i === s.length - 1 || s.charCodeAt(i + 1) === 32) return false;
+      continue;
+    }
+    if (c < 160 || /\s/.test(s[i]!)) return false;
+  }
+  return true;
+}
+
 /** Shorten a name for a summary, cutting at a word boundary and adding an ellipsis. */
 export function shorten(s: string, max: number): string {
-  const clean = s.replace(/\s+/g, ' ').trim();
+  const clean = plainSpaced(s) ? s : s.replace(/\s+/g, ' ').trim();
   if (clean.length <= max) return clean;
   const cut = clean.slice(0, Math.max(1, max - 1));
   const space = cut.lastIndexOf(' ');
@@ -63,7 +80,10 @@ export function summary(s: string): string {
   return shorten(s, SUMMARY_MAX);
 }
 
+/** Not global, so `test` keeps no state between calls. */
+const MD_SPECIAL = /[\\`*_[\]<>|#]/;
+
 /** Escape characters that GitHub-Flavored Markdown would interpret inside inline text. */
 export function md(s: string): string {
-  return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+  return MD_SPECIAL.test(s) ? s.replace(/([\\`*_[\]<>|#])/g, '\\$1') : s;
 }

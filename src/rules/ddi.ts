@@ -12,6 +12,7 @@ import type { Card, Coding, Indicator, Link, Suggestion } from '../cds/types.js'
 import { medicationOrder } from './suggested-orders.js';
 import type { DdiAction, DdiMember, DdiPair, Knowledge, NonInterruptivePair as DdiPairNi } from '../knowledge/index.js';
 import { type IngredientMatch, type MatchConfidence, betterConfidence } from '../knowledge/drugs/match.js';
+import { ingredientCache, perIngredient } from '../knowledge/drugs/ingredient-cache.js';
 import { type ResolvedMedication, medicationLabel, resolveMedication } from '../knowledge/drugs/medications.js';
 import type { MedicationLookup } from '../fhir-read/medication-records.js';
 import type { LabResult } from '../fhir-read/observations.js';
@@ -78,18 +79,82 @@ function memberFor(list: DdiMember[], ing: IngredientMatch): DdiMember | undefin
 }
 
 /** Index tokens per ingredient (name and code), per table of pairs: "<pair id>:o" / "<pair id>:p". */
-const tokenCache = new WeakMap<object, Map<string, string[]>>();
+const tokenCache = ingredientCache<string[]>();
 
 function ingredientTokens(table: object, ing: IngredientMatch, compute: () => string[]): string[] {
-  let byIng = tokenCache.get(table);
-  if (!byIng) tokenCache.set(table, (byIng = new Map()));
-  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
-  let t = byIng.get(key);
-  if (!t) byIng.set(key, (t = compute()));
-  return t;
+  return perIngredient(tokenCache, table, ing, compute);
 }
 
 const flip = (t: string): string => (t.endsWith(':o') ? `${t.slice(0, -2)}:p` : `${t.slice(0, -2)}:o`);
+
+/** The pairs an ingredient is a member of (by position in the table), with the member it matches on each side. */
+interface Membership {
+  pair: number;
+  object: DdiMember | undefined;
+  precipitant: DdiMember | undefined;
+}
+
+/**
+ * Per table of pairs, per ingredient (name and code): its memberships, in the table's order. An ingredient is in a
+ * handful of the table's pairs, and the QT class alone has dozens of members: looked up once, not per comparison.
+ */
+const membershipCache = ingredientCache<Membership[]>();
+
+function memberships(pairs: DdiPair[], ing: IngredientMatch): Membership[] {
+  return perIngredient(membershipCache, pairs, ing, () => {
+    const list: Membership[] = [];
+    pairs.forEach((pair, n) => {
+      const object = memberFor(pair.object, ing);
+      const precipitant = memberFor(pair.precipitant, ing);
+      if (object || precipitant) list.push({ pair: n, object, precipitant });
+    });
+    return list;
+  });
+}
+
+type Matched = { i: IngredientMatch; member: DdiMember };
+
+/** A resource's ingredients on each side of each pair they are members of (pair position → sides, in order). */
+type ResourceSides = Map<number, { objects: Matched[]; precipitants: Matched[] }>;
+
+/** Computed per call (the rule keeps them for its sweep): resolved medications are new objects every call. */
+function resourceSides(pairs: DdiPair[], m: ResolvedMedication): ResourceSides {
+  const sides: ResourceSides = new Map();
+  for (const i of m.ingredients) {
+    for (const { pair, object, precipitant } of memberships(pairs, i)) {
+      let s = sides.get(pair);
+      if (!s) sides.set(pair, (s = { objects: [], precipitants: [] }));
+      if (object) s.objects.push({ i, member: object });
+      if (precipitant) s.precipitants.push({ i, member: precipitant });
+    }
+  }
+  return sides;
+}
+
+function sidesIn(
+  cache: Map<ResolvedMedication, ResourceSides>,
+  pairs: DdiPair[],
+  m: ResolvedMedication,
+): ResourceSides {
+  let s = cache.get(m);
+  if (!s) cache.set(m, (s = resourceSides(pairs, m)));
+  return s;
+}
+
+/** The pairs (by position, ascending) in which one resource has an object-side member and the other a precipitant. */
+function sharedPairs(sa: ResourceSides, sb: ResourceSides): number[] {
+  const out: number[] = [];
+  const [small, large] = sa.size <= sb.size ? [sa, sb] : [sb, sa];
+  for (const [n, s] of small) {
+    const t = large.get(n);
+    if (!t) continue;
+    if ((s.objects.length > 0 && t.precipitants.length > 0) || (t.objects.length > 0 && s.precipitants.length > 0))
+      out.push(n);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+const NO_MATCHES: Matched[] = [];
 
 /** One ingredient of a side, with the member it matched and the best confidence of any resource matching it. */
 interface SideIngredient {
@@ -111,6 +176,27 @@ const sideLabel = (side: SideIngredient[]): string => side.map((i) => i.name).jo
 /** The finding a hit belongs to: the two drugs, whichever is the object. */
 const findingKey = (hit: PairHit): string => [sideLabel(hit.object), sideLabel(hit.precipitant)].sort().join('+');
 
+const ingredientNames = (m: ResolvedMedication): Set<string> => new Set(m.ingredients.map((i) => i.name));
+
+/**
+ * Whether an object-side ingredient of x pairs with a precipitant-side ingredient of y: never an ingredient with
+ * itself, nor a combination both hold with its own ingredients (x's names `nx`, y's `ny`).
+ */
+function pairsWith(o: IngredientMatch, p: IngredientMatch, nx: Set<string>, ny: Set<string>): boolean {
+  return o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
+}
+
+function sideOf(list: Matched[]): SideIngredient[] {
+  return list
+    .map(({ i, member }) => ({
+      name: i.name,
+      ...(i.rxcui ? { rxcui: i.rxcui } : {}),
+      member,
+      confidence: i.confidence,
+    }))
+    .sort((p, q) => p.name.localeCompare(q.name));
+}
+
 /**
  * The ONC pair hits between two resolved medications (either may be the object): per pair and direction, the
  * ingredients of one on the object side and of the other on the precipitant side, each side as one section. An
@@ -121,39 +207,26 @@ export function ddiEffect(
   a: ResolvedMedication,
   b: ResolvedMedication,
   pairs: DdiPair[],
+  sides: Map<ResolvedMedication, ResourceSides> = new Map(),
 ): Array<{ key: string; hit: PairHit }> {
+  const sa = sidesIn(sides, pairs, a);
+  const sb = sidesIn(sides, pairs, b);
+  const shared = sharedPairs(sa, sb);
+  if (shared.length === 0) return [];
   const hits: PairHit[] = [];
-  const names = (m: ResolvedMedication) => new Set(m.ingredients.map((i) => i.name));
-  const na = names(a);
-  const nb = names(b);
-  for (const pair of pairs) {
-    for (const [x, y, nx, ny] of [
-      [a, b, na, nb],
-      [b, a, nb, na],
-    ] as const) {
-      const objects = x.ingredients.flatMap((i) => {
-        const member = memberFor(pair.object, i);
-        return member ? [{ i, member }] : [];
-      });
-      const precipitants = y.ingredients.flatMap((i) => {
-        const member = memberFor(pair.precipitant, i);
-        return member ? [{ i, member }] : [];
-      });
-      const pairs2 = (o: IngredientMatch, p: IngredientMatch): boolean =>
-        o.name !== p.name && !(ny.has(o.name) && nx.has(p.name));
-      const obj = objects.filter((o) => precipitants.some((p) => pairs2(o.i, p.i)));
-      const prec = precipitants.filter((p) => objects.some((o) => pairs2(o.i, p.i)));
+  const na = ingredientNames(a);
+  const nb = ingredientNames(b);
+  for (const n of shared) {
+    const pair = pairs[n]!;
+    for (let dir = 0; dir < 2; dir++) {
+      const [sx, sy, nx, ny] = dir === 0 ? [sa, sb, na, nb] : [sb, sa, nb, na];
+      const objects = sx.get(n)?.objects ?? NO_MATCHES;
+      const precipitants = sy.get(n)?.precipitants ?? NO_MATCHES;
+      if (objects.length === 0 || precipitants.length === 0) continue;
+      const obj = objects.filter((o) => precipitants.some((p) => pairsWith(o.i, p.i, nx, ny)));
+      const prec = precipitants.filter((p) => objects.some((o) => pairsWith(o.i, p.i, nx, ny)));
       if (obj.length === 0 || prec.length === 0) continue;
-      const side = (list: Array<{ i: IngredientMatch; member: DdiMember }>): SideIngredient[] =>
-        list
-          .map(({ i, member }) => ({
-            name: i.name,
-            ...(i.rxcui ? { rxcui: i.rxcui } : {}),
-            member,
-            confidence: i.confidence,
-          }))
-          .sort((p, q) => p.name.localeCompare(q.name));
-      const hit: PairHit = { pair, object: side(obj), precipitant: side(prec) };
+      const hit: PairHit = { pair, object: sideOf(obj), precipitant: sideOf(prec) };
       // Symmetric classes (QT) match both ways round: one section.
       if (
         hits.some(
@@ -170,19 +243,52 @@ export function ddiEffect(
   return hits.map((hit) => ({ key: findingKey(hit), hit }));
 }
 
+/** A resource's tokens: its ingredients' (cached per ingredient), without a copy for the usual single ingredient. */
+function resourceTokens<T>(
+  m: ResolvedMedication,
+  table: T,
+  of: (table: T, ing: IngredientMatch) => string[],
+): readonly string[] {
+  return m.ingredients.length === 1 ? of(table, m.ingredients[0]!) : m.ingredients.flatMap((i) => of(table, i));
+}
+
+function ddiTokens(pairs: DdiPair[], ing: IngredientMatch): string[] {
+  return ingredientTokens(pairs, ing, () =>
+    pairs.flatMap((p) => [
+      ...(memberFor(p.object, ing) ? [`${p.id}:o`] : []),
+      ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : []),
+    ]),
+  );
+}
+
+function ddiPartners(pairs: DdiPair[], ing: IngredientMatch): string[] {
+  return ingredientTokens(partnerTables(pairs), ing, () => ddiTokens(pairs, ing).map(flip));
+}
+
+// Methods, not arrow properties: the rule is made every call, and an arrow's name is set when it is made.
 function ddiRule(pairs: DdiPair[]): PairRule<Array<{ key: string; hit: PairHit }>> {
-  const tokensOf = (ing: IngredientMatch): string[] =>
-    ingredientTokens(pairs, ing, () =>
-      pairs.flatMap((p) => [
-        ...(memberFor(p.object, ing) ? [`${p.id}:o`] : []),
-        ...(memberFor(p.precipitant, ing) ? [`${p.id}:p`] : []),
-      ]),
-    );
+  // Each resource meets several others in a sweep: its sides are worked out once.
+  const sides = new Map<ResolvedMedication, ResourceSides>();
   return {
-    tokens: (m) => m.ingredients.flatMap(tokensOf),
-    partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
-    effect: (a, b) => ddiEffect(a, b, pairs),
+    tokens(m) {
+      return resourceTokens(m, pairs, ddiTokens);
+    },
+    partners(m) {
+      return resourceTokens(m, pairs, ddiPartners);
+    },
+    effect(a, b) {
+      return ddiEffect(a, b, pairs, sides);
+    },
   };
+}
+
+/** A key object per table for the partner tokens' cache (the table itself keys its tokens). */
+const partnerKeys = new WeakMap<object, object>();
+
+function partnerTables(table: object): object {
+  let key = partnerKeys.get(table);
+  if (!key) partnerKeys.set(table, (key = {}));
+  return key;
 }
 
 /** Adds a hit to a finding's hits: a known section keeps the best confidence of each ingredient. */
@@ -278,6 +384,7 @@ export function actionFor(hit: PairHit): DdiAction | undefined {
 
 /** `{o}` and `{p}` filled with the drugs found; `enc` for a URL. */
 function fill(text: string, hit: PairHit, enc = false): string {
+  if (!text.includes('{')) return text;
   const o = enc ? encodeURIComponent(hit.object[0]!.name).replace(/%20/g, '+') : sideLabel(hit.object);
   const p = enc ? encodeURIComponent(hit.precipitant[0]!.name).replace(/%20/g, '+') : sideLabel(hit.precipitant);
   return text.replaceAll('{o}', o).replaceAll('{p}', p);
@@ -482,13 +589,10 @@ export function ddiCard(f: DdiFinding, ctx: DdiCardContext): Card {
   const resources = [...(ctx.hook === 'patient-view' ? f.drafts : []), ...f.others]
     .map((m) => resourceKey(m.resource))
     .filter((id): id is string => id !== undefined);
-  const codes = [
-    ...new Set(
-      sections
-        .flatMap((s) => [...s.hit.object, ...s.hit.precipitant])
-        .flatMap((i) => (i.rxcui ? [`${RXNORM}|${i.rxcui}`] : [])),
-    ),
-  ];
+  const codeSet = new Set<string>();
+  for (const s of sections)
+    for (const side of [s.hit.object, s.hit.precipitant]) for (const i of side) if (i.rxcui) codeSet.add(i.rxcui);
+  const codes = [...codeSet].map((c) => `${RXNORM}|${c}`);
   for (const s of sections) {
     for (const fct of s.qt?.raisedBy ?? []) {
       if (!fct.lab) continue;
@@ -568,52 +672,89 @@ function niMember(list: Array<{ ingredient: string; rxcui: string }>, ing: Ingre
   return list.some((m) => m.ingredient === ing.name || m.rxcui === ing.rxcui);
 }
 
+type NiHit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
+
+function niExcluded(pair: DdiPairNi, ing: IngredientMatch): boolean {
+  return (pair.card?.excludeIngredients ?? []).includes(ing.name);
+}
+
+function niTokens(pairs: DdiPairNi[], ing: IngredientMatch): string[] {
+  return ingredientTokens(pairs, ing, () =>
+    pairs.flatMap((p) =>
+      niExcluded(p, ing)
+        ? []
+        : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
+    ),
+  );
+}
+
+function niPartners(pairs: DdiPairNi[], ing: IngredientMatch): string[] {
+  return ingredientTokens(partnerTables(pairs), ing, () => niTokens(pairs, ing).map(flip));
+}
+
+function niEffect(pairs: DdiPairNi[], draft: ResolvedMedication, other: ResolvedMedication): NiHit[] {
+  const hits: NiHit[] = [];
+  for (const pair of pairs) {
+    for (const [x, y] of [
+      [draft, other],
+      [other, draft],
+    ] as const) {
+      for (const oi of x.ingredients) {
+        if (!niMember(pair.object, oi) || niExcluded(pair, oi)) continue;
+        for (const pi of y.ingredients) {
+          if (pi.name === oi.name || !niMember(pair.precipitant, pi) || niExcluded(pair, pi)) continue;
+          hits.push({
+            key: `${pair.id}:${oi.name}+${pi.name}`,
+            pair,
+            a: oi.name,
+            b: pi.name,
+            coded: oi.confidence !== 'text' && pi.confidence !== 'text',
+          });
+        }
+      }
+    }
+  }
+  return hits;
+}
+
+/** The rule holds no state of a call: one per table. */
+const niRules = new WeakMap<DdiPairNi[], PairRule<NiHit[]>>();
+
+function niRule(pairs: DdiPairNi[]): PairRule<NiHit[]> {
+  let rule = niRules.get(pairs);
+  if (!rule) {
+    rule = {
+      tokens(m) {
+        return resourceTokens(m, pairs, niTokens);
+      },
+      partners(m) {
+        return resourceTokens(m, pairs, niPartners);
+      },
+      effect(draft, other) {
+        return niEffect(pairs, draft, other);
+      },
+    };
+    niRules.set(pairs, rule);
+  }
+  return rule;
+}
+
+/** The pairs with a card, one array per table: the token cache is keyed by it, so it must outlive the call. */
+const cardedCache = new WeakMap<DdiPairNi[], DdiPairNi[]>();
+
+function carded(all: DdiPairNi[]): DdiPairNi[] {
+  let pairs = cardedCache.get(all);
+  if (!pairs) cardedCache.set(all, (pairs = all.filter((p) => p.card)));
+  return pairs;
+}
+
 /**
  * Info cards for the pairs of the ONC non-interruptive list that carry a `card` in knowledge (pair 33, ACE
  * inhibitor + NSAID); every other pair stays silent by design (knowledge/README.md). Members of the pair named by
  * `excludeIngredients` (the salicylates, pair 1) never trigger the card. Same comparisons as findDdi.
  */
 export function findNonInterruptive({ drafts, active, knowledge, focus, hook }: PairInput): Card[] {
-  const pairs = knowledge.nonInterruptive.pairs.filter((p) => p.card);
-  type Hit = { key: string; pair: DdiPairNi; a: string; b: string; coded: boolean };
-  const isExcluded = (pair: DdiPairNi, ing: IngredientMatch): boolean =>
-    (pair.card?.excludeIngredients ?? []).includes(ing.name);
-  const tokensOf = (ing: IngredientMatch): string[] =>
-    ingredientTokens(pairs, ing, () =>
-      pairs.flatMap((p) =>
-        isExcluded(p, ing)
-          ? []
-          : [...(niMember(p.object, ing) ? [`${p.id}:o`] : []), ...(niMember(p.precipitant, ing) ? [`${p.id}:p`] : [])],
-      ),
-    );
-  const rule: PairRule<Hit[]> = {
-    tokens: (m) => m.ingredients.flatMap(tokensOf),
-    partners: (m) => m.ingredients.flatMap(tokensOf).map(flip),
-    effect: (draft, other) => {
-      const hits: Hit[] = [];
-      for (const pair of pairs) {
-        for (const [x, y] of [
-          [draft, other],
-          [other, draft],
-        ] as const) {
-          for (const oi of x.ingredients) {
-            if (!niMember(pair.object, oi) || isExcluded(pair, oi)) continue;
-            for (const pi of y.ingredients) {
-              if (pi.name === oi.name || !niMember(pair.precipitant, pi) || isExcluded(pair, pi)) continue;
-              hits.push({
-                key: `${pair.id}:${oi.name}+${pi.name}`,
-                pair,
-                a: oi.name,
-                b: pi.name,
-                coded: oi.confidence !== 'text' && pi.confidence !== 'text',
-              });
-            }
-          }
-        }
-      }
-      return hits;
-    },
-  };
+  const rule = niRule(carded(knowledge.nonInterruptive.pairs));
   const open = new Map<string, Pushed & { pair: DdiPairNi; a: string; b: string; textOnly: boolean }>();
   sweepPairs(drafts, active, focus, rule, (hits, visit) => {
     for (const h of hits) {

@@ -7,6 +7,7 @@ import { isObject, resourceKey, str, RXNORM } from '../fhir-read/datatypes.js';
 import type { DuplicateClass, Knowledge } from '../knowledge/index.js';
 import type { IngredientMatch, MatchConfidence } from '../knowledge/drugs/match.js';
 import { confidenceRank } from '../knowledge/drugs/match.js';
+import { ingredientCache, perIngredient } from '../knowledge/drugs/ingredient-cache.js';
 import { type ResolvedMedication, medicationLabel } from '../knowledge/drugs/medications.js';
 import {
   OVERRIDES,
@@ -54,25 +55,26 @@ export interface DuplicateFinding {
   others: ResolvedMedication[];
 }
 
-const classCache = new WeakMap<Knowledge, Map<string, DuplicateClass[]>>();
+const classCache = ingredientCache<DuplicateClass[]>();
 
 function classesOf(ing: IngredientMatch, k: Knowledge): DuplicateClass[] {
-  let byIng = classCache.get(k);
-  if (!byIng) classCache.set(k, (byIng = new Map()));
-  const key = `${ing.name}\u0001${ing.rxcui ?? ''}`;
-  let found = byIng.get(key);
-  if (!found) {
-    found = k.duplicateTherapy.classes.filter((c) =>
+  return perIngredient(classCache, k, ing, () =>
+    k.duplicateTherapy.classes.filter((c) =>
       c.members.some(
         (m) =>
           m.ingredient === ing.name ||
           (m.aliases ?? []).includes(ing.name) ||
           (m.rxcui !== undefined && m.rxcui === ing.rxcui),
       ),
-    );
-    byIng.set(key, found);
-  }
-  return found;
+    ),
+  );
+}
+
+/** An ingredient's index tokens for the sweep: itself and its classes. */
+const tokenCache = ingredientCache<string[]>();
+
+function ingredientTokens(ing: IngredientMatch, k: Knowledge): string[] {
+  return perIngredient(tokenCache, k, ing, () => [`ing:${ing.name}`, ...classesOf(ing, k).map((c) => `class:${c.id}`)]);
 }
 
 function refTail(ref: unknown): string | undefined {
@@ -216,8 +218,7 @@ export function findDuplicateTherapy({
     return [...out];
   };
 
-  const tokensOf = (m: ResolvedMedication): string[] =>
-    m.ingredients.flatMap((i) => [`ing:${i.name}`, ...classesOf(i, k).map((c) => `class:${c.id}`)]);
+  const tokensOf = (m: ResolvedMedication): string[] => m.ingredients.flatMap((i) => ingredientTokens(i, k));
   const rule: PairRule<Contribution[]> = {
     tokens: tokensOf,
     partners: (m) => {

@@ -388,20 +388,22 @@ function digoxinInput(
   return { drafts, taking, allDrafts, labs, now, patientId, knowledge };
 }
 
+const WASHOUT = /^serotonin-washout:(.+)$/;
+const ONC = /^ddi:(.+)$/;
+const LABEL = /^label-ddi:[^:]+:(.+)$/;
+
+/** The drug pair a card's finding key names after `re`'s prefix, its drugs in order; undefined for other cards. */
+function pairOf(c: Card, re: RegExp): string | undefined {
+  const m = re.exec(c.finding?.key ?? '')?.[1];
+  return m === undefined ? undefined : m.split('+').sort().join('+');
+}
+
 /**
  * One combination, one card. A stopped antidepressant within its washout gets the washout card, which says when it
  * stopped: the concurrent-pair cards for the same two drugs are dropped. An ONC high-priority pair outranks a label
  * row for the same two drugs (the label table is for what the ONC list does not cover).
  */
 function oneCardPerPair(cards: Card[]): Card[] {
-  const norm = (pair: string) => pair.split('+').sort().join('+');
-  const pairOf = (c: Card, re: RegExp) => {
-    const m = re.exec(c.finding?.key ?? '')?.[1];
-    return m === undefined ? undefined : norm(m);
-  };
-  const WASHOUT = /^serotonin-washout:(.+)$/;
-  const ONC = /^ddi:(.+)$/;
-  const LABEL = /^label-ddi:[^:]+:(.+)$/;
   const washouts = new Set(cards.map((c) => pairOf(c, WASHOUT)).filter((x) => x !== undefined));
   const onc = new Set(cards.map((c) => pairOf(c, ONC)).filter((x) => x !== undefined));
   if (washouts.size === 0 && onc.size === 0) return cards;

@@ -131,7 +131,21 @@ function lowerBound(xs: number[], above: number): number {
  */
 export const SWEEP = { literalBelow: 64 };
 
-/** The literal loop, one visit per comparison. */
+/** Each resource its own group (the literal loop). */
+function singles(list: ResolvedMedication[], offset: number): Group[] {
+  return list.map((m, k) => ({ id: offset + k, sig: -1, rep: m, members: [m], index: [k] }));
+}
+
+/** Whether a resource with these partner tokens can meet one holding `tokens` (the grouped sweep's index, inline). */
+function meets(partners: readonly string[], tokens: ReadonlySet<string>): boolean {
+  for (const t of partners) if (tokens.has(t)) return true;
+  return false;
+}
+
+/**
+ * The literal loop, one visit per comparison. Like the grouped sweep, it compares a draft only with resources
+ * holding one of its partner tokens: the others can have no effect, and asking the rule costs most of a call.
+ */
 function literalSweep<E>(
   drafts: ResolvedMedication[],
   others: ResolvedMedication[],
@@ -140,18 +154,20 @@ function literalSweep<E>(
   onVisit: (effect: E, visit: Visit) => void,
 ): void {
   const width = Math.max(drafts.length, others.length) + 1;
-  const single = (list: ResolvedMedication[], offset: number): Group[] =>
-    list.map((m, k) => ({ id: offset + k, sig: -1, rep: m, members: [m], index: [k] }));
-  const otherGroups = single(others, 0);
-  const draftGroups = single(drafts, others.length);
+  const otherGroups = singles(others, 0);
+  const draftGroups = singles(drafts, others.length);
+  const otherTokens = others.map((m) => new Set(rule.tokens(m)));
+  const draftTokens = drafts.map((m) => new Set(rule.tokens(m)));
   for (let i = 0; i < drafts.length; i++) {
     const d = drafts[i]!;
+    const partners = rule.partners(d);
+    if (partners.length === 0) continue;
     const dFocus = inFocus(d);
     const skip = rule.excluded?.(d);
     if (dFocus) {
       for (let k = 0; k < others.length; k++) {
         const m = others[k]!;
-        if (skip?.active?.has(m)) continue;
+        if (!meets(partners, otherTokens[k]!) || skip?.active?.has(m)) continue;
         const effect = rule.effect(d, m);
         if (effect === null || (Array.isArray(effect) && effect.length === 0)) continue;
         const base = i * 2 * width * 2;
@@ -174,7 +190,7 @@ function literalSweep<E>(
       const d2 = drafts[j]!;
       if (d.id !== undefined && d.id === d2.id) continue; // the same order listed twice
       if (!dFocus && !inFocus(d2)) continue;
-      if (skip?.drafts?.has(d2)) continue;
+      if (!meets(partners, draftTokens[j]!) || skip?.drafts?.has(d2)) continue;
       const effect = dFocus ? rule.effect(d, d2) : rule.effect(d2, d);
       if (effect === null || (Array.isArray(effect) && effect.length === 0)) continue;
       const base = (i * 2 + 1) * width * 2;

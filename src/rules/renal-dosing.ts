@@ -53,6 +53,8 @@ import {
 } from './renal-labelled-dose.js';
 import { orderedDose, unitDoseMg } from './ordered-dose.js';
 
+import { ingredientCache, perIngredient } from '../knowledge/drugs/ingredient-cache.js';
+
 /** Rule ids this module applies; every other rule in renal-rules.json is ignored here. */
 export const RENAL_DOSING_RULE_IDS = [
   'R01',
@@ -177,7 +179,14 @@ function plain(text: string): string {
 }
 
 /** The rules of the table that concern one ingredient: its own rows, else the NSAID class row. */
+/** The renal rules of an ingredient: a pure function of the ingredient and the knowledge, so kept per both. */
+const rulesCache = ingredientCache<RenalRule[]>();
+
 function rulesFor(ing: IngredientMatch, k: Knowledge): RenalRule[] {
+  return perIngredient(rulesCache, k, ing, () => findRules(ing, k));
+}
+
+function findRules(ing: IngredientMatch, k: Knowledge): RenalRule[] {
   const applied = k.renal.rules.filter((r) => (RENAL_DOSING_RULE_IDS as readonly string[]).includes(r.id));
   const own = applied.filter(
     (r) =>
@@ -295,6 +304,8 @@ export function renalDosingCards(
 ): Card[] {
   const cards: Card[] = [];
   for (const order of orders) {
+    // Most orders have no renal rule at all: their label and indication are not read.
+    if (order.ingredients.every((ing) => rulesFor(ing, k).length === 0)) continue;
     const label = medicationLabel(order);
     const indication = orderIndication(order.resource);
     for (const ing of order.ingredients) {

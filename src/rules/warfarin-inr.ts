@@ -46,13 +46,24 @@ function containsPhrase(text: string[], phrase: string[]): boolean {
   return false;
 }
 
+/** The rule's names as words, and its excluded words: read once per knowledge, not per Observation. */
+const nameRuleCache = new WeakMap<WarfarinInrRule, { phrases: string[][]; exclude: ReadonlySet<string> }>();
+
+function nameRules(rule: WarfarinInrRule): { phrases: string[][]; exclude: ReadonlySet<string> } {
+  let r = nameRuleCache.get(rule);
+  if (!r) {
+    r = { phrases: rule.textNames.map(tokens), exclude: new Set(rule.excludeWords.map((w) => w.toLowerCase())) };
+    nameRuleCache.set(rule, r);
+  }
+  return r;
+}
+
 /** The name of an Observation's code that identifies it as an INR, or undefined. */
 export function inrName(code: unknown, rule: WarfarinInrRule): string | undefined {
   const names = [conceptText(code), ...codings(code).map((c) => c.display)].filter(
     (s): s is string => typeof s === 'string',
   );
-  const phrases = rule.textNames.map(tokens);
-  const exclude = new Set(rule.excludeWords.map((w) => w.toLowerCase()));
+  const { phrases, exclude } = nameRules(rule);
   for (const n of names) {
     const t = tokens(n);
     if (t.some((w) => exclude.has(w))) continue;

@@ -20,8 +20,37 @@ export interface IngredientMatch {
   confidence: MatchConfidence;
 }
 
+const isWordChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+/** ' and the quotes written for it (‘ ’ ʼ `). */
+const isApostrophe = (c: number): boolean => c === 39 || c === 0x2018 || c === 0x2019 || c === 0x02bc || c === 96;
+
+/**
+ * The lower-case words of a text: runs of a-z0-9, joined across an apostrophe (any of its spellings, written as
+ * ') between two of them. A scan rather than a global regex match: it runs for every name of every call.
+ */
 export function tokens(s: string): string[] {
-  return s.toLowerCase().replace(/[\u2018\u2019\u02bc`]/g, "'").match(/[a-z0-9]+(?:'[a-z0-9]+)*/g) ?? [];
+  const text = s.toLowerCase();
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (!isWordChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let word = '';
+    let start = i;
+    for (;;) {
+      while (i < text.length && isWordChar(text.charCodeAt(i))) i++;
+      if (i + 1 < text.length && isApostrophe(text.charCodeAt(i)) && isWordChar(text.charCodeAt(i + 1))) {
+        word += `${text.slice(start, i)}'`;
+        start = ++i;
+        continue;
+      }
+      break;
+    }
+    out.push(word + text.slice(start, i));
+  }
+  return out;
 }
 
 interface NameIndex {

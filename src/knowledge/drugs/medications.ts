@@ -110,26 +110,37 @@ function namedLabel(concept: unknown): string | undefined {
  * display, the Medication's form, the RxNorm codings' names, then the other names. The sig (`dosage.text`) is
  * never read: it says why and how ("for ear infection", "apply behind the ear"), not the form.
  */
-function formSources(resource: JsonObject, med: JsonObject | undefined, concept: unknown): Array<DoseForm | string> {
-  const out: Array<DoseForm | string> = [];
+function* formSources(resource: JsonObject, med: JsonObject | undefined, concept: unknown): Generator<DoseForm | string> {
   const dosages = [...objects(resource.dosageInstruction), ...objects(resource.dosage), ...(isObject(resource.dosage) ? [resource.dosage] : [])];
   for (const d of dosages) {
     for (const c of codings(d.route)) {
       const coded = c.system === SNOMED || c.system === undefined ? routeForm(c.code) : undefined;
-      if (coded) out.push(coded);
+      if (coded) yield coded;
     }
   }
-  const names = (c: unknown, rxnormOnly: boolean): string[] => [
-    ...codings(c)
-      .filter((x) => !rxnormOnly || isRxNorm(x.system))
-      .map((x) => x.display)
-      .filter((x): x is string => x !== undefined),
-  ];
-  for (const d of dosages) out.push(...names(d.route, false), ...(conceptText(d.route) ? [conceptText(d.route)!] : []));
-  if (med) for (const f of [med.form, med.doseForm]) out.push(...names(f, false), ...(conceptText(f) ? [conceptText(f)!] : []));
-  for (const c of [concept, med?.code]) out.push(...names(c, true));
-  for (const c of [concept, med?.code]) out.push(...(conceptText(c) ? [conceptText(c)!] : []), ...names(c, false));
-  return out;
+  for (const d of dosages) {
+    yield* displays(d.route, false);
+    const text = conceptText(d.route);
+    if (text) yield text;
+  }
+  if (med) {
+    for (const f of [med.form, med.doseForm]) {
+      yield* displays(f, false);
+      const text = conceptText(f);
+      if (text) yield text;
+    }
+  }
+  for (const c of [concept, med?.code]) yield* displays(c, true);
+  for (const c of [concept, med?.code]) {
+    const text = conceptText(c);
+    if (text) yield text;
+    yield* displays(c, false);
+  }
+}
+
+/** The codings' displays (of RxNorm codings only, with `rxnormOnly`). */
+function* displays(c: unknown, rxnormOnly: boolean): Generator<string> {
+  for (const x of codings(c)) if ((!rxnormOnly || isRxNorm(x.system)) && x.display !== undefined) yield x.display;
 }
 
 /**
@@ -137,13 +148,14 @@ function formSources(resource: JsonObject, med: JsonObject | undefined, concept:
  * an ingredient or brand entry does not (the route or form the resource states does); else the first form the
  * sources give; systemic when nothing says.
  */
-function siteOf(product: Product | undefined, sourcesOf: () => Array<DoseForm | string>, ingredients: IngredientMatch[], k: Knowledge): { site: DoseSite; form?: string } {
+function siteOf(product: Product | undefined, sourcesOf: () => Iterable<DoseForm | string>, ingredients: IngredientMatch[], k: Knowledge): { site: DoseSite; form?: string } {
   if (product && (product.form || product.site === 'local')) return product.form ? { site: product.site, form: product.form } : { site: product.site };
-  const sources = sourcesOf();
-  const names = ingredients.map((i) => i.name);
-  for (const s of sources) {
+  // Read in order and only until one states a form (usually the RxNorm display, well before the last source).
+  const sources: Array<DoseForm | string> = [];
+  for (const s of sourcesOf()) {
+    sources.push(s);
     const form = typeof s === 'string' ? doseFormOf(s) : s;
-    if (form) return { site: siteFor(form, names), form: form.form };
+    if (form) return { site: siteFor(form, ingredients.map((i) => i.name)), form: form.form };
   }
   if (sources.some((s) => typeof s === 'string' && namesLocalBrand(s, k))) return { site: 'local', form: 'local brand' };
   return { site: 'systemic' };
@@ -181,7 +193,10 @@ export function resolveMedication(resource: unknown, k: Knowledge, lookup?: Medi
     if (!out.label && display) out.label = display;
   }
   // The sources are read only when the product table does not decide (most coded products are decided by it).
-  const sourcesOf = () => [...formSources(res, med, concept), ...(out.label ? [out.label] : [])];
+  function* sourcesOf(): Generator<DoseForm | string> {
+    yield* formSources(res, med, concept);
+    if (out.label) yield out.label;
+  }
   const { site, form } = siteOf(product, sourcesOf, out.ingredients, k);
   out.site = site;
   if (form) out.form = form;
