@@ -703,3 +703,18 @@ describe('fuzzing prefetch values', () => {
     60_000 * Number(process.env.FUZZ_RUNS ?? 1),
   );
 });
+
+describe('fixed examples the fuzzing found', () => {
+  it('a long whitespace run in an allergy text or reaction is read in linear time (it took ~20 s per 100k spaces)', async () => {
+    const { app } = await buildApp();
+    const b = clone(body('order-select-amoxicillin-penicillin-allergy.json')) as Record<string, any>;
+    const allergy = b.prefetch.allergies.entry[0].resource;
+    allergy.code.text = `penicillin${' '.repeat(100_000)}G`;
+    allergy.reaction[0].manifestation[0].coding[0].display = `Anaphylaxis${' '.repeat(100_000)}x`;
+    const started = performance.now();
+    const res = await postHook(app, 'order-select', b);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(res.status).toBe(200);
+    expect(res.body.cards.length).toBeGreaterThan(0);
+  });
+});
