@@ -717,4 +717,14 @@ describe('fixed examples the fuzzing found', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards.length).toBeGreaterThan(0);
   });
+  it('a medication display with a long run of "[" and no "]" is read in linear time (it took ~10 s per 100k)', async () => {
+    const { app } = await buildApp();
+    const b = clone(body('order-sign-simvastatin-clarithromycin.json')) as Record<string, any>;
+    b.context.draftOrders.entry[0].resource.medicationCodeableConcept.coding[0].display = `clarithromycin ${'['.repeat(100_000)}`;
+    const started = performance.now();
+    const res = await postHook(app, 'order-sign', b);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(res.status).toBe(200);
+    expect(res.body.cards.length).toBeGreaterThan(0);
+  });
 });
