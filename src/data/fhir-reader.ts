@@ -72,7 +72,12 @@ export function bundleHasErrorOutcome(bundle: Bundle): boolean {
     const r = e.resource;
     if (!r || r.resourceType !== 'OperationOutcome') return false;
     const searchMode = e.search?.mode;
-    return searchMode !== 'outcome' || r.issue.some((i) => i.severity === 'error' || i.severity === 'fatal');
+    // The EHR's JSON, not a checked OperationOutcome: an issue list that is missing or not objects reports no error.
+    const issues: unknown = r.issue;
+    return (
+      searchMode !== 'outcome' ||
+      (Array.isArray(issues) && issues.some((i) => isObject(i) && (i.severity === 'error' || i.severity === 'fatal')))
+    );
   });
 }
 

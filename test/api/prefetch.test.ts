@@ -110,6 +110,26 @@ describe('prefetch states', () => {
     expect(fake.seen).toHaveLength(1);
   });
 
+  it.each([
+    ['no issue', {}],
+    ['issue not an array', { issue: 'error' }],
+    ['issues that are not objects', { issue: [null, 'fatal'] }],
+  ])(
+    'a search-mode outcome entry with %s reports no error: the Bundle is used, nothing is read (it threw)',
+    async (_what, outcome) => {
+      const { app, logs } = await buildApp();
+      const { body } = signFixtureServedBy();
+      body.prefetch.medications.entry.push({
+        search: { mode: 'outcome' },
+        resource: { resourceType: 'OperationOutcome', ...outcome },
+      });
+      const res = await post(app, 'order-sign', body);
+      expect(res.status).toBe(200);
+      expect(res.body.cards).toHaveLength(1);
+      expect(logs.records().filter((r) => r.level === 'error')).toEqual([]);
+    },
+  );
+
   it('a paginated Bundle: follows next links on fhirServer with the token and decides on every page', async () => {
     const { app, logs } = await buildApp();
     const { body, meds } = signFixtureServedBy();

@@ -148,9 +148,17 @@ export function ingredientsFromRxNormName(display: string, k: Knowledge): string
   return memo('rxnorm', display, k, ingredientsFromRxNormNameUncached);
 }
 
+/**
+ * Bracketed parts ("[Zanaflex]") blanked. Text after the last "]" holds none and is not scanned: from each "[" of a
+ * long run without a "]" the regex would scan to the end (quadratic: seconds for 50k characters of a display).
+ */
+function withoutBrackets(s: string): string {
+  const end = s.lastIndexOf(']') + 1;
+  return s.slice(0, end).replace(/\[[^\]]*\]/g, ' ') + s.slice(end);
+}
+
 function ingredientsFromRxNormNameUncached(display: string, k: Knowledge): string[] {
-  const cleaned = display
-    .replace(/\[[^\]]*\]/g, ' ')
+  const cleaned = withoutBrackets(display)
     .replace(/[{}()]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
