@@ -120,8 +120,9 @@ const WEIGHT_FACTORS: Record<string, number> = {
 
 function factorOf(o: Record<string, unknown>, table: Record<string, number>): number | undefined {
   for (const u of quantityUnits(o)) {
-    const f = table[u];
-    if (f !== undefined) return f;
+    // Own keys only: a unit written "constructor" or "toString" must not find Object.prototype's function (NaN).
+    const f = Object.hasOwn(table, u) ? table[u] : undefined;
+    if (typeof f === 'number') return f;
   }
   return undefined;
 }

@@ -314,7 +314,8 @@ function productOf(m: ResolvedMedication): string {
   return code ? `rxnorm:${code}|${strength ? `${strength.value} ${strength.unit}` : name}` : name;
 }
 
-const STRENGTH = /(\d+(?:\.\d+)?)\s*(MG|MCG|G|UNT|MEQ)\b(?!\s*\/)/i;
+// Starts only where a digit run does: the same match, in linear time (each start inside a long run was tried).
+const STRENGTH = /(?<!\d)(\d+(?:\.\d+)?)\s*(MG|MCG|G|UNT|MEQ)\b(?!\s*\/)/i;
 
 /** "5 MG" from "Warfarin Sodium 5 MG Oral Tablet": the strength of a single-ingredient solid product. */
 function strengthOf(m: ResolvedMedication): { value: number; unit: string } | undefined {

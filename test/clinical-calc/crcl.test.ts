@@ -72,6 +72,25 @@ describe('kidneyFunction', () => {
     );
   });
 
+  it('a unit named like an Object method ("constructor", "toString") is an unknown unit, never a NaN CrCl', () => {
+    for (const unit of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const kf = kidneyFunction(
+        {
+          patient: patient('female', '1946-01-15'),
+          creatinine: bundle(obs('2160-0', 1.2, unit, 3)),
+          weight: bundle(obs('29463-7', 60, unit, 30)),
+        },
+        NOW,
+        k,
+      );
+      expect({ unit, crcl: kf.crcl, missing: kf.crclMissing.length > 0 }).toEqual({
+        unit,
+        crcl: undefined,
+        missing: true,
+      });
+    }
+  });
+
   it('converts µmol/L (÷ 88.4) and [lb_av] to mg/dL and kg', () => {
     const kf = kidneyFunction(
       {
