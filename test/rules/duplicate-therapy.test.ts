@@ -1,18 +1,11 @@
 import { describe, it, expect } from '@jest/globals';
-import type { Card, JsonObject, OrderSelectContext, OrderSignContext } from '../../src/cds/types.js';
-import { decideOrderSelect, decideOrderSign } from '../../src/rules/index.js';
-import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
+import type { Card, JsonObject, OrderSelectContext } from '../../src/cds/types.js';
+import { decideOrderSelect } from '../../src/rules/index.js';
+import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest, signOrders } from './helpers.js';
 
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
-function sign(drafts: JsonObject[], active: JsonObject[]): Card[] {
-  const context: OrderSignContext = {
-    userId: 'Practitioner/1',
-    patientId: 'pat-1',
-    draftOrders: draftOrders(...drafts),
-  };
-  return decideOrderSign({ context, data: data({ medications: bundle(...active) }), knowledge: knowledge(), now: NOW });
-}
+const sign = signOrders;
 
 function select(drafts: JsonObject[], selections: string[], active: JsonObject[]): Card[] {
   const context: OrderSelectContext = {

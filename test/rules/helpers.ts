@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle } from 'fhir/r4.js';
-import type { DraftOrdersBundle, HookData, JsonObject } from '../../src/cds/types.js';
+import type { Card, DraftOrdersBundle, HookData, JsonObject, OrderSignContext } from '../../src/cds/types.js';
+import { decideOrderSign } from '../../src/rules/index.js';
 import { findPackageRoot, loadKnowledge, type Knowledge } from '../../src/knowledge/index.js';
 
 export const NOW = new Date('2026-11-23T12:00:00Z');
@@ -55,4 +56,14 @@ export function medRequest(id: string, display: string, status = 'active', extra
     subject: { reference: 'Patient/pat-1' },
     ...extra,
   };
+}
+
+/** The order-sign rules on these drafts, with these active MedicationRequests as the `medications` prefetch. */
+export function signOrders(drafts: JsonObject[], active: JsonObject[]): Card[] {
+  const context: OrderSignContext = {
+    userId: 'Practitioner/1',
+    patientId: 'pat-1',
+    draftOrders: draftOrders(...drafts),
+  };
+  return decideOrderSign({ context, data: data({ medications: bundle(...active) }), knowledge: knowledge(), now: NOW });
 }

@@ -1,16 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
-import type { Card, JsonObject, OrderSelectContext, OrderSignContext } from '../../src/cds/types.js';
-import { decideOrderSelect, decideOrderSign } from '../../src/rules/index.js';
-import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest } from './helpers.js';
+import type { JsonObject, OrderSelectContext } from '../../src/cds/types.js';
+import { decideOrderSelect } from '../../src/rules/index.js';
+import { NOW, bundle, data, draftOrders, fixture, knowledge, medRequest, signOrders } from './helpers.js';
 
-function sign(drafts: JsonObject[], active: JsonObject[]): Card[] {
-  const context: OrderSignContext = {
-    userId: 'Practitioner/1',
-    patientId: 'pat-1',
-    draftOrders: draftOrders(...drafts),
-  };
-  return decideOrderSign({ context, data: data({ medications: bundle(...active) }), knowledge: knowledge(), now: NOW });
-}
+const sign = signOrders;
 
 const draft = (id: string, display: string): JsonObject => medRequest(id, display, 'draft');
 
