@@ -36,8 +36,14 @@ const draftOrders = z.custom<DraftOrdersBundle>(
   { error: required('a FHIR Bundle') },
 );
 
-const USERS_PATIENT_VIEW = ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson'] as const;
-const USERS_ORDERS = ['Practitioner', 'PractitionerRole'] as const;
+/** Who may be the user of each hook (userId's resource types). validate-request.ts's quick check reads it too. */
+export const USER_TYPES = {
+  'patient-view': ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson'],
+  'order-select': ['Practitioner', 'PractitionerRole'],
+  'order-sign': ['Practitioner', 'PractitionerRole'],
+} as const;
+/** A selection: Type/id. */
+export const SELECTION_PATTERN = `^[A-Z][A-Za-z]+/${FHIR_ID}$`;
 /** userId, patientId and encounterId are prefetch tokens in every hook of the library. */
 const BASE_TOKENS = ['userId', 'patientId', 'encounterId'] as const;
 
@@ -49,7 +55,7 @@ interface HookContract {
 export const HOOK_CONTRACTS = {
   'patient-view': {
     context: z.object({
-      userId: reference(USERS_PATIENT_VIEW),
+      userId: reference(USER_TYPES['patient-view']),
       patientId: fhirId,
       encounterId: optional(fhirId),
     }),
@@ -57,11 +63,11 @@ export const HOOK_CONTRACTS = {
   },
   'order-select': {
     context: z.object({
-      userId: reference(USERS_ORDERS),
+      userId: reference(USER_TYPES['order-select']),
       patientId: fhirId,
       encounterId: optional(fhirId),
       // The library says 1..*, the Tools IG 0..*: required, but an empty array is tolerated.
-      selections: z.array(text().regex(new RegExp(`^[A-Z][A-Za-z]+/${FHIR_ID}$`), { error: 'must be Type/id' }), {
+      selections: z.array(text().regex(new RegExp(SELECTION_PATTERN), { error: 'must be Type/id' }), {
         error: required('an array of Type/id strings'),
       }),
       draftOrders,
@@ -70,7 +76,7 @@ export const HOOK_CONTRACTS = {
   },
   'order-sign': {
     context: z.object({
-      userId: reference(USERS_ORDERS),
+      userId: reference(USER_TYPES['order-sign']),
       patientId: fhirId,
       encounterId: optional(fhirId),
       draftOrders,

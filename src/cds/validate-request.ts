@@ -4,7 +4,17 @@
 // Unknown members and `extension` are accepted and ignored.
 import { z } from 'zod';
 import { HttpProblem, type Problem } from './operation-outcome.js';
-import { FHIR_ID, fhirId, HOOK_CONTRACTS, optional, required, text, type HookName } from './hook-contracts.js';
+import {
+  FHIR_ID,
+  fhirId,
+  HOOK_CONTRACTS,
+  optional,
+  required,
+  SELECTION_PATTERN,
+  text,
+  USER_TYPES,
+  type HookName,
+} from './hook-contracts.js';
 import type { HookContext, HookRequest, PrefetchValue } from './types.js';
 import { isObject } from '../json.js';
 
@@ -115,15 +125,10 @@ function plainEnvelope(body: Record<string, unknown>): Envelope | undefined {
   return out as Envelope;
 }
 
-const USER_TYPES: Record<HookName, readonly string[]> = {
-  'patient-view': ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson'],
-  'order-select': ['Practitioner', 'PractitionerRole'],
-  'order-sign': ['Practitioner', 'PractitionerRole'],
-};
 const USER_RE = Object.fromEntries(
   Object.entries(USER_TYPES).map(([hook, types]) => [hook, new RegExp(`^(${types.join('|')})/${FHIR_ID}$`)]),
 ) as Record<HookName, RegExp>;
-const SELECTION_RE = new RegExp(`^[A-Z][A-Za-z]+/${FHIR_ID}$`);
+const SELECTION_RE = new RegExp(SELECTION_PATTERN);
 const isSelection = (v: unknown): boolean => typeof v === 'string' && SELECTION_RE.test(v);
 const isDraftOrders = (v: unknown): boolean =>
   typeof v === 'object' &&
