@@ -1,7 +1,9 @@
 // Medication text is read with regular expressions on the event loop, where no deadline can stop them: a long run
 // of digits in a drug's name must cost linear time, not quadratic (100 000 digits took seconds before).
 import { describe, expect, it } from '@jest/globals';
+import { isRxNorm } from '../../src/fhir-read/datatypes.js';
 import { strengthIn } from '../../src/rules/ordered-dose.js';
+import { normalizeBase, normalizeServer } from '../../src/util/fhir-base.js';
 import { medRequest, signOrders } from './helpers.js';
 
 const DIGITS = '1'.repeat(100_000);
@@ -31,5 +33,22 @@ describe('long runs of digits in medication text', () => {
     );
     expect(cards.map((c) => c.finding?.key)).toEqual([expect.stringMatching(/^duplicate/)]);
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('long runs of slashes in a FHIR base or a coding system', () => {
+  const SLASHES = '/'.repeat(100_000);
+
+  it('the trailing slashes are trimmed and a run that is not trailing is kept, in linear time', () => {
+    const [base, baseMs] = timed(() => normalizeBase(`https://ehr.example.org/fhir${SLASHES}x`));
+    expect(base).toBe(`https://ehr.example.org/fhir${SLASHES}x/`);
+    const [server, serverMs] = timed(() => normalizeServer(`https://ehr.example.org/fhir${SLASHES}x`));
+    expect(server).toBe(`https://ehr.example.org/fhir${SLASHES}x`);
+    const [trimmed, trimmedMs] = timed(() => normalizeServer(`not a url${SLASHES}`));
+    expect(trimmed).toBe('not a url');
+    const [system, systemMs] = timed(() => isRxNorm(`http://www.nlm.nih.gov/research/umls/rxnorm${SLASHES}x`));
+    expect(system).toBe(false);
+    // Quadratic, as before: seconds each.
+    expect(Math.max(baseMs, serverMs, trimmedMs, systemMs)).toBeLessThan(1000);
   });
 });
