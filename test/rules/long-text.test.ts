@@ -64,6 +64,12 @@ describe('long runs in medication names and units', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('a strength with a long run of spaces after "MG/" and no "ML": the amount, no volume', () => {
+    const [strength, ms] = timed(() => strengthIn(`Enoxaparin 100 MG/${SPACES}Prefilled Syringe`, 'enoxaparin', true));
+    expect(strength).toEqual({ mg: 100, unit: true });
+    expect(ms).toBeLessThan(1000);
+  });
+
   it('a digoxin order whose name has 100 000 digits and no "MG" is not a low dose: 0.125 mg is still offered', () => {
     const [cards, ms] = timed(() =>
       signOrders(
