@@ -9,6 +9,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } fro
 import type { JwtAlgorithm } from '../config.js';
 import { errorFields, type Logger } from '../log.js';
 import { within } from '../util/within.js';
+import { TRAILING_SLASHES } from '../util/fhir-base.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import { KeySourceError, type TrustedIssuer } from './trusted-issuers.js';
 
@@ -215,7 +216,7 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       if (!trust) throw new AuthError('untrusted-issuer');
 
       // The endpoint invoked, from the original URL (never the Host header): /cds-services[/{id}[/feedback]].
-      const path = new URL(req.originalUrl, 'http://local').pathname.replace(/\/+$/, '');
+      const path = new URL(req.originalUrl, 'http://local').pathname.replace(TRAILING_SLASHES, '');
       // The same endpoint named with a trailing slash (an EHR registered as …/cds-services/) is the same endpoint.
       audienceAccepted = trust.audiences.map((base) => `${base}${path}`);
       const audience = audienceAccepted.flatMap((endpoint) => [endpoint, `${endpoint}/`]);

@@ -20,6 +20,7 @@ import {
   str,
 } from '../fhir-read/datatypes.js';
 import type { CardLedger, IssuedCard } from '../store/ledger.js';
+import { TRAILING_SLASHES } from '../util/fhir-base.js';
 import type { RegisteredService } from './registry.js';
 import type { HookRequest, JsonObject } from './types.js';
 
@@ -55,7 +56,7 @@ export function sessionOf(showingService: string, clientKey: string, request: Ho
     'order-session',
     showingService,
     clientKey,
-    (request.fhirServer ?? '-').replace(/\/+$/, '').toLowerCase(),
+    (request.fhirServer ?? '-').replace(TRAILING_SLASHES, '').toLowerCase(),
     str(ctx.patientId) ?? '-',
     str(ctx.userId) ?? '-',
     str(ctx.encounterId) ?? '-',

@@ -1,5 +1,6 @@
 // Lenient readers for FHIR JSON received from clients (DSTU2, STU3, R4 and some R5 shapes). Never throw.
 import { type JsonObject, isObject } from '../json.js';
+import { TRAILING_SLASHES } from '../util/fhir-base.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 /** RxNorm's OID, as DSTU2 and C-CDA-derived data often name the system. */
@@ -8,7 +9,7 @@ const RXNORM_OID = 'urn:oid:2.16.840.1.113883.6.88';
 /** Whether a coding's system is RxNorm, by its URL (with or without a trailing slash) or its OID. */
 export function isRxNorm(system: string | undefined): boolean {
   if (!system) return false;
-  const s = system.trim().replace(/\/+$/, '').toLowerCase();
+  const s = system.trim().replace(TRAILING_SLASHES, '').toLowerCase();
   return s === RXNORM || s === RXNORM_OID;
 }
 export const SNOMED = 'http://snomed.info/sct';

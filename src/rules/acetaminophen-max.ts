@@ -20,7 +20,9 @@ const TOPIC = { system: TOPIC_SYSTEM, code: 'dose-limit', display: 'Maximum dail
 
 /** mg of acetaminophen per unit (tablet, capsule) or per mL, from an RxNorm-style name. */
 export function strengthOf(label: string): { mg: number; perMl?: number } | undefined {
-  const m = /acetaminophen\s+([\d.]+)\s*MG(?:\s*\/\s*([\d.]*)\s*ML)?/i.exec(label);
+  // The spaces before "ML" follow a volume only: with no volume the spaces after "/" were split two ways, n² on a
+  // long run of spaces (~1 s for 40 000); the first split tried is the one that matched before.
+  const m = /acetaminophen\s+([\d.]+)\s*MG(?:\s*\/\s*([\d.]*)(?:(?<=[\d.])\s*)?ML)?/i.exec(label);
   if (!m) return undefined;
   const mg = Number(m[1]);
   if (!Number.isFinite(mg) || mg <= 0) return undefined;

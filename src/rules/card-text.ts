@@ -52,10 +52,18 @@ export function unitText(unit: string | undefined): string {
   if (!unit) return '';
   const known = UNIT_TEXT[unit];
   if (known !== undefined) return known;
-  return unit
-    .replace(/\{[^}]*\}/g, '')
+  return withoutAnnotations(unit)
     .replace(/\bu(?=(mol|g|L)\b)/g, 'µ')
     .trim();
+}
+
+/**
+ * `{…}` annotations removed. Text after the last "}" holds none and is not scanned: from each "{" of a long run
+ * without a "}" the regex would scan to the end (quadratic: ~1 s for 40 000 characters of a unit).
+ */
+function withoutAnnotations(unit: string): string {
+  const end = unit.lastIndexOf('}') + 1;
+  return unit.slice(0, end).replace(/\{[^}]*\}/g, '') + unit.slice(end);
 }
 
 /** "4.1", "5.9 mmol/L", "28 mL/min/1.73 m²": a value with its unit as written for a reader. */

@@ -388,6 +388,7 @@ function suggestionsFor(o: {
 
 /** A digoxin order already at 0.125 mg or less (from its RxNorm name, "Digoxin 0.125 MG Oral Tablet"). */
 function isLowDose(m: ResolvedMedication): boolean {
-  const mg = /digoxin\s+(\d*\.?\d+)\s*MG\b/i.exec(medicationLabel(m));
+  // One way to read each number: "\d*\.?\d+" split a run of digits n ways before a missing "MG" (quadratic).
+  const mg = /digoxin\s+(\d+(?:\.\d+)?|\.\d+)\s*MG\b/i.exec(medicationLabel(m));
   return mg?.[1] !== undefined && Number(mg[1]) <= 0.125;
 }

@@ -74,8 +74,9 @@ export interface Strength {
 const MG_PER: Record<string, number> = { mg: 1, mcg: 0.001, ug: 0.001, µg: 0.001, g: 1000 };
 // Linear on any text: an amount starts only where a digit run does (a start inside the run can only find what the
 // run's start finds, and trying each was quadratic in a long run of digits), and the volume's digits have one way
-// to split ("\d*\.?\d*" had n² on a long run before a missing "ML"). It matches what it matched before.
-const AMOUNT = String.raw`(?<!\d)(\d+(?:\.\d+)?)\s*(MG|MCG|UG|µG|G)\b(?:\s*/\s*((?:\d+(?:\.\d*)?|\.\d*)?)\s*ML\b)?`;
+// to split ("\d*\.?\d*" had n² on a long run before a missing "ML"), and the spaces before "ML" follow a volume
+// only (with no volume, the spaces after "/" split two ways: n² on a long run). It matches what it matched before.
+const AMOUNT = String.raw`(?<!\d)(\d+(?:\.\d+)?)\s*(MG|MCG|UG|µG|G)\b(?:\s*/\s*((?:\d+(?:\.\d*)?|\.\d*)?)(?:(?<=[\d.])\s*)?ML\b)?`;
 
 /**
  * The strength of `ingredient` in an RxNorm-style name: the amount after the ingredient's name, else (a single-

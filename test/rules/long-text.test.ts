@@ -1,7 +1,11 @@
 // Medication text is read with regular expressions on the event loop, where no deadline can stop them: a long run
 // of digits in a drug's name must cost linear time, not quadratic (100 000 digits took seconds before).
 import { describe, expect, it } from '@jest/globals';
+import { isRxNorm } from '../../src/fhir-read/datatypes.js';
+import { strengthOf } from '../../src/rules/acetaminophen-max.js';
+import { unitText } from '../../src/rules/card-text.js';
 import { strengthIn } from '../../src/rules/ordered-dose.js';
+import { normalizeBase, normalizeServer } from '../../src/util/fhir-base.js';
 import { medRequest, signOrders } from './helpers.js';
 
 const DIGITS = '1'.repeat(100_000);
@@ -30,6 +34,58 @@ describe('long runs of digits in medication text', () => {
       signOrders([medRequest('d1', `Warfarin Sodium ${DIGITS}`)], [medRequest('a1', 'Warfarin Sodium 5 MG')]),
     );
     expect(cards.map((c) => c.finding?.key)).toEqual([expect.stringMatching(/^duplicate/)]);
+    expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('long runs of slashes in a FHIR base or a coding system', () => {
+  const SLASHES = '/'.repeat(100_000);
+
+  it('the trailing slashes are trimmed and a run that is not trailing is kept, in linear time', () => {
+    const [base, baseMs] = timed(() => normalizeBase(`https://ehr.example.org/fhir${SLASHES}x`));
+    expect(base).toBe(`https://ehr.example.org/fhir${SLASHES}x/`);
+    const [server, serverMs] = timed(() => normalizeServer(`https://ehr.example.org/fhir${SLASHES}x`));
+    expect(server).toBe(`https://ehr.example.org/fhir${SLASHES}x`);
+    const [trimmed, trimmedMs] = timed(() => normalizeServer(`not a url${SLASHES}`));
+    expect(trimmed).toBe('not a url');
+    const [system, systemMs] = timed(() => isRxNorm(`http://www.nlm.nih.gov/research/umls/rxnorm${SLASHES}x`));
+    expect(system).toBe(false);
+    // Quadratic, as before: seconds each.
+    expect(Math.max(baseMs, serverMs, trimmedMs, systemMs)).toBeLessThan(1000);
+  });
+});
+
+describe('long runs in medication names and units', () => {
+  const SPACES = ' '.repeat(100_000);
+
+  it('an acetaminophen strength with a long run of spaces after "/" and no "ML": the amount, no volume', () => {
+    const [strength, ms] = timed(() => strengthOf(`Acetaminophen 500 MG/${SPACES}Oral Tablet`));
+    expect(strength).toEqual({ mg: 500 });
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a strength with a long run of spaces after "MG/" and no "ML": the amount, no volume', () => {
+    const [strength, ms] = timed(() => strengthIn(`Enoxaparin 100 MG/${SPACES}Prefilled Syringe`, 'enoxaparin', true));
+    expect(strength).toEqual({ mg: 100, unit: true });
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a digoxin order whose name has 100 000 digits and no "MG" is not a low dose: 0.125 mg is still offered', () => {
+    const [cards, ms] = timed(() =>
+      signOrders(
+        [medRequest('d1', `Digoxin ${DIGITS} Oral Tablet`, 'draft')],
+        [medRequest('a1', 'cycloSPORINE 100 MG Oral Capsule')],
+      ),
+    );
+    const card = cards.find((c) => c.finding?.key.startsWith('pddi-digoxin-cyclosporine'));
+    expect(card?.suggestions?.map((s) => s.label)).toContain('Order digoxin 0.125 mg instead');
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a unit with a long run of "{" and no "}" is shown as sent, in linear time', () => {
+    const unit = `${'{'.repeat(100_000)}mg`;
+    const [text, ms] = timed(() => unitText(unit));
+    expect(text).toBe(unit);
     expect(ms).toBeLessThan(1000);
   });
 });
