@@ -65,12 +65,23 @@ export type ParsedAnswer =
   | { ok: true; findings: Finding[]; dropped: { schema: number; excess: number } }
   | { ok: false; why: 'not-json' | 'not-findings' };
 
+/**
+ * The text inside a ```json fence, which some servers wrap JSON mode answers in (trimmed), else the trimmed text. A
+ * scan, not the regex /^```(?:json)?\s*([\s\S]*?)\s*```$/ it replaces (same result): on a fence followed by a long
+ * run of spaces that regex backtracked for minutes (188 s at 10 000), holding the event loop of every call.
+ */
+export function unfenced(text: string): string {
+  const t = text.trim();
+  if (t.length < 6 || !t.startsWith('```') || !t.endsWith('```')) return t;
+  const inner = t.slice(3, -3);
+  return (inner.startsWith('json') ? inner.slice(4) : inner).trim();
+}
+
 /** Parses the model's text. A non-JSON text or one without a findings array is invalid output as a whole. */
 export function parseAnswer(text: string): ParsedAnswer {
   let json: unknown;
   try {
-    // Some servers wrap JSON mode answers in a ```json fence.
-    json = JSON.parse(text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/, '$1'));
+    json = JSON.parse(unfenced(text));
   } catch {
     return { ok: false, why: 'not-json' };
   }
