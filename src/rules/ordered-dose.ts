@@ -79,15 +79,39 @@ const MG_PER: Record<string, number> = { mg: 1, mcg: 0.001, ug: 0.001, µg: 0.00
 const AMOUNT = String.raw`(?<!\d)(\d+(?:\.\d+)?)\s*(MG|MCG|UG|µG|G)\b(?:\s*/\s*((?:\d+(?:\.\d*)?|\.\d*)?)(?:(?<=[\d.])\s*)?ML\b)?`;
 
 /**
+ * What /<name>\b[^/\d]*?AMOUNT/i finds, in linear time. That regex scanned from every mention of the name to the
+ * next "/" or digit: a name repeated many times before one took quadratic time. The amount can only start at the
+ * first "/" or digit after a mention (its first character is a digit, and nothing between may be one), so every
+ * mention before the same one gives the same answer: each such stop is tried once.
+ */
+function amountAfter(label: string, escapedName: string): RegExpExecArray | null {
+  const mention = new RegExp(`${escapedName}\\b`, 'gi');
+  const stop = /[/\d]/g;
+  const amount = new RegExp(AMOUNT, 'iy');
+  let tried = -1;
+  for (let m = mention.exec(label); m; m = mention.exec(label)) {
+    mention.lastIndex = m.index + 1; // mentions may overlap, as the regex's starts did
+    const end = m.index + m[0].length;
+    if (end <= tried) continue; // the same stop as the mention before: it gave nothing
+    stop.lastIndex = end;
+    const at = stop.exec(label);
+    if (!at) return null;
+    tried = at.index;
+    amount.lastIndex = at.index;
+    const hit = amount.exec(label);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/**
  * The strength of `ingredient` in an RxNorm-style name: the amount after the ingredient's name, else (a single-
  * ingredient product, brand names included: "Xarelto 20 MG Oral Tablet") the first amount in the name. A leading
  * volume ("0.4 ML … 100 MG/ML") makes the unit that volume.
  */
 export function strengthIn(label: string, ingredient: string, singleIngredient: boolean): Strength | undefined {
   const escaped = ingredient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m =
-    new RegExp(`${escaped}\\b[^/\\d]*?${AMOUNT}`, 'i').exec(label) ??
-    (singleIngredient ? new RegExp(AMOUNT, 'i').exec(label) : null);
+  const m = amountAfter(label, escaped) ?? (singleIngredient ? new RegExp(AMOUNT, 'i').exec(label) : null);
   if (!m) return undefined;
   const perUnit = MG_PER[m[2]!.toLowerCase()];
   const amount = Number(m[1]);
