@@ -3,6 +3,7 @@
 // a lint run on this tree; `tsc --noEmit` (strict) already runs in `npm test`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import regexp from 'eslint-plugin-regexp';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
@@ -46,6 +47,14 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'prefer-const': 'error',
     },
+  },
+  {
+    // Regexes read EHR text on the event loop, where no deadline can stop them: a regex that backtracks
+    // super-linearly on a long crafted string holds every call (the body limit is 10 MB). Tests, bench and the
+    // knowledge build read only our own data.
+    files: ['src/**/*.ts', 'hooks/**/*.ts', 'prefetch/**/*.ts'],
+    plugins: { regexp },
+    rules: { 'regexp/no-super-linear-backtracking': 'error' },
   },
   {
     // Tests build request bodies as loose JSON and reach into them; `any` is the honest type there.
