@@ -76,7 +76,7 @@ const lineFormat = winston.format((info, opts: unknown) => {
     timestamp: new Date().toISOString(),
   };
   for (const field of Object.keys(info)) {
-    if (field in line) continue;
+    if (Object.hasOwn(line, field)) continue;
     if (ALLOWED_FIELDS.has(field)) line[field] = info[field];
     else if (strict) {
       throw new UnknownLogFieldError(

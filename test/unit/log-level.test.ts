@@ -28,6 +28,8 @@ describe('logger level', () => {
     expect(() => logger.info('hook invocation', { patientName: 'Jane Roe' })).toThrow(
       /log field "patientName" is not on the allow-list/,
     );
+    // A name Object.prototype has is no exception: it is not on the allow-list either.
+    expect(() => logger.info('hook invocation', { constructor: 'x' })).toThrow(/log field "constructor"/);
     expect(() => logger.info('hook invocation', { status: 200 })).not.toThrow();
     expect(stream.lines.join('\n')).not.toContain('Jane Roe');
   });
