@@ -21,8 +21,10 @@ export const FHIR_ID = '[A-Za-z0-9\\-.]{1,64}';
 export const fhirId = text().regex(new RegExp(`^${FHIR_ID}$`), {
   error: 'must be a FHIR id (letters, digits, - and ., at most 64)',
 });
+/** `Type/id` for one of `types`: the schema below and validate-request.ts's quick check both read it. */
+export const referencePattern = (types: readonly string[]): RegExp => new RegExp(`^(${types.join('|')})/${FHIR_ID}$`);
 const reference = (types: readonly string[]) =>
-  text().regex(new RegExp(`^(${types.join('|')})/${FHIR_ID}$`), {
+  text().regex(referencePattern(types), {
     error: `must be a reference ${types.join('|')}/<id>`,
   });
 

@@ -9,6 +9,7 @@ import {
   fhirId,
   HOOK_CONTRACTS,
   optional,
+  referencePattern,
   required,
   SELECTION_PATTERN,
   text,
@@ -126,7 +127,7 @@ function plainEnvelope(body: Record<string, unknown>): Envelope | undefined {
 }
 
 const USER_RE = Object.fromEntries(
-  Object.entries(USER_TYPES).map(([hook, types]) => [hook, new RegExp(`^(${types.join('|')})/${FHIR_ID}$`)]),
+  Object.entries(USER_TYPES).map(([hook, types]) => [hook, referencePattern(types)]),
 ) as Record<HookName, RegExp>;
 const SELECTION_RE = new RegExp(SELECTION_PATTERN);
 const isSelection = (v: unknown): boolean => typeof v === 'string' && SELECTION_RE.test(v);

@@ -134,6 +134,20 @@ export interface AiReport {
   categories: Array<{ category: string; shown: number; accepted: number; overridden: number }>;
 }
 
+/** The report of a period with no AI call: what a store starts from, and what a stub store answers. */
+export function emptyAiReport(since: number): AiReport {
+  return {
+    since,
+    calls: {},
+    lateAnswers: 0,
+    meanLatencyMs: 0,
+    findingsKept: 0,
+    dropped: {},
+    meanConfidence: undefined,
+    categories: [],
+  };
+}
+
 export interface AiLedger {
   aiSwitch(): Promise<{ state: AiSwitchState; changedAt?: number }>;
   setAiSwitch(state: AiSwitchState, at: number): Promise<void>;

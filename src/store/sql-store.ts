@@ -14,6 +14,7 @@ import { INDICATOR_RANK } from '../cds-hooks.js';
 import { migrate } from './schema.js';
 import type { SqlDb, SqlRunner } from './sql-db.js';
 import {
+  emptyAiReport,
   LEDGER_BUDGET_MS,
   type AiCacheEntry,
   type AiCallRecord,
@@ -443,16 +444,7 @@ export class SqlStore implements Store {
       `SELECT outcome, late, latency_ms, findings_kept, dropped, confidences FROM hookwise_ai_call WHERE service = ? AND started_at >= ?`,
       [service, since],
     );
-    const report: AiReport = {
-      since,
-      calls: {},
-      lateAnswers: 0,
-      meanLatencyMs: 0,
-      findingsKept: 0,
-      dropped: {},
-      meanConfidence: undefined,
-      categories: [],
-    };
+    const report: AiReport = emptyAiReport(since);
     let latency = 0;
     let answered = 0;
     const confidences: number[] = [];

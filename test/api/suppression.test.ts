@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { IssuedCard, Store } from '../../src/store/ledger.js';
+import { emptyAiReport } from '../../src/store/ledger.js';
 import { rebuildApp } from '../support/app.js';
 import { buildApp, postHook } from '../support/app.js';
 import { fixture } from '../support/fixtures.js';
@@ -38,16 +39,7 @@ const inert: Store = {
   recordAiCall: async () => undefined,
   aiCacheGet: async () => undefined,
   aiCachePut: async () => undefined,
-  aiReport: async (since) => ({
-    since,
-    calls: {},
-    lateAnswers: 0,
-    meanLatencyMs: 0,
-    findingsKept: 0,
-    dropped: {},
-    meanConfidence: undefined,
-    categories: [],
-  }),
+  aiReport: async (since) => emptyAiReport(since),
   ping: async () => undefined,
   close: async () => undefined,
 };

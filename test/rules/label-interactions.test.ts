@@ -2,19 +2,12 @@
 // (or two orders), names the action and links its source; at patient-view two taken drugs give a card one tier lower.
 import { describe, it, expect } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
-import { decideOrderSelect, decideOrderSign, decidePatientView } from '../../src/rules/index.js';
-import { NOW, bundle, data, draftOrders, knowledge, medRequest } from './helpers.js';
+import { decideOrderSelect, decidePatientView } from '../../src/rules/index.js';
+import { NOW, bundle, data, draftOrders, knowledge, medRequest, signOrders } from './helpers.js';
 
 const draft = (id: string, display: string) => medRequest(id, display, 'draft');
 
-function sign(drafts: JsonObject[], taking: JsonObject[]): Card[] {
-  return decideOrderSign({
-    context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) },
-    data: data({ medications: bundle(...taking) }),
-    knowledge: knowledge(),
-    now: NOW,
-  });
-}
+const sign = signOrders;
 
 const labelCards = (cards: Card[]) => cards.filter((c) => c.finding?.key.startsWith('label-ddi:'));
 

@@ -3,8 +3,8 @@
 // ONC card drops to info; dose not stated: the card keeps the label's instruction.
 import { describe, it, expect } from '@jest/globals';
 import type { Card, JsonObject } from '../../src/cds/types.js';
-import { decideOrderSign, decidePatientView } from '../../src/rules/index.js';
-import { NOW, bundle, data, draftOrders, knowledge, medRequest } from './helpers.js';
+import { decidePatientView } from '../../src/rules/index.js';
+import { NOW, bundle, data, knowledge, medRequest, signOrders } from './helpers.js';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -40,14 +40,7 @@ function epicSimvastatin(id: string, display: string, status: string, tablets: n
   };
 }
 
-function sign(drafts: JsonObject[], taking: JsonObject[]): Card[] {
-  return decideOrderSign({
-    context: { userId: 'Practitioner/1', patientId: 'pat-1', draftOrders: draftOrders(...drafts) },
-    data: data({ medications: bundle(...taking) }),
-    knowledge: knowledge(),
-    now: NOW,
-  });
-}
+const sign = signOrders;
 
 const statinCards = (cards: Card[]) => cards.filter((c) => /statin/.test(c.finding?.key ?? ''));
 
